@@ -1,0 +1,73 @@
+import { OfpEncodeError } from './errors.js';
+
+/** Text forms used by the codec's API: "aa:bb:cc:dd:ee:ff", "10.0.0.1", "2001:db8::1". */
+
+const HEX_PAIR = /^[0-9a-f]{2}$/i;
+
+export function macToBytes(mac: string, out: Buffer, at: number): void {
+  const parts = mac.split(':');
+  if (parts.length !== 6 || !parts.every((p) => HEX_PAIR.test(p))) {
+    throw new OfpEncodeError(`invalid MAC address "${mac}"`);
+  }
+  for (let i = 0; i < 6; i++) out[at + i] = parseInt(parts[i]!, 16);
+}
+
+export function macFromBytes(buf: Buffer, at: number): string {
+  let s = '';
+  for (let i = 0; i < 6; i++) {
+    const b = buf[at + i]!;
+    s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
+  }
+  return s;
+}
+
+export function ipv4ToBytes(ip: string, out: Buffer, at: number): void {
+  const parts = ip.split('.');
+  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256)) {
+    throw new OfpEncodeError(`invalid IPv4 address "${ip}"`);
+  }
+  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+}
+
+export function ipv4FromBytes(buf: Buffer, at: number): string {
+  return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+}
+
+export function ipv6ToBytes(ip: string, out: Buffer, at: number): void {
+  const bad = (): never => {
+    throw new OfpEncodeError(`invalid IPv6 address "${ip}"`);
+  };
+  const halves = ip.split('::');
+  if (halves.length > 2) bad();
+  const groups = (s: string): string[] => (s === '' ? [] : s.split(':'));
+  const head = groups(halves[0]!);
+  const tail = halves.length === 2 ? groups(halves[1]!) : [];
+  const missing = 8 - head.length - tail.length;
+  if ((halves.length === 1 && missing !== 0) || (halves.length === 2 && missing < 1)) bad();
+  const all = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
+  all.forEach((g, i) => {
+    if (!/^[0-9a-f]{1,4}$/i.test(g)) bad();
+    out.writeUInt16BE(parseInt(g, 16), at + 2 * i);
+  });
+}
+
+/** RFC 5952 canonical text: lower case, longest run of zero groups (2 or more) as "::". */
+export function ipv6FromBytes(buf: Buffer, at: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + 2 * i));
+  let bestStart = -1;
+  let bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    if (g[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) [bestStart, bestLen] = [i, j - i];
+    i = j;
+  }
+  const hex = (xs: number[]): string => xs.map((x) => x.toString(16)).join(':');
+  if (bestStart < 0) return hex(g);
+  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
+}
