@@ -1,0 +1,30 @@
+import type { LogFormat } from './logger.js';
+
+/** Everything the controller is started with; parsed from the command line in cli.ts. */
+export interface ControllerConfig {
+  ofHost: string;
+  ofPort: number;
+  /** undefined: no REST API. */
+  api: { host: string; port: number } | undefined;
+  logLevel: string;
+  logFormat: LogFormat;
+  echoIntervalMs: number;
+}
+
+export const DEFAULT_CONFIG: ControllerConfig = {
+  ofHost: '127.0.0.1',
+  ofPort: 6653,
+  api: undefined,
+  logLevel: 'info',
+  logFormat: process.stderr.isTTY ? 'pretty' : 'json',
+  echoIntervalMs: 5_000,
+};
+
+/** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */
+export function parseListen(flag: string, text: string, defaultHost = '127.0.0.1'): { host: string; port: number } {
+  const m = /^(?:(\[[^\]]+\]|[^:]*):)?(\d{1,5})$/.exec(text);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port < 0 || port > 65535) throw new Error(`${flag}: "${text}" is not HOST:PORT (for example 127.0.0.1:6653)`);
+  const host = m[1] ? m[1].replace(/^\[|\]$/g, '') : defaultHost;
+  return { host, port };
+}

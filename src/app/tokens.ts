@@ -1,0 +1,13 @@
+import type { ServiceIdentifier } from 'inversify';
+import type { ControllerConfig } from './config.js';
+import type { Logger } from './logger.js';
+import type { OpenFlowServer } from '../controller/openflow-server.js';
+import type { ApiServer } from '../api/api-server.js';
+
+/** Service identifiers of the one container (see container.ts). */
+export const TOKENS = {
+  config: Symbol('ControllerConfig') as ServiceIdentifier<ControllerConfig>,
+  logger: Symbol('Logger') as ServiceIdentifier<Logger>,
+  openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
+  api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
+} as const;

@@ -1,0 +1,346 @@
+import type { Socket } from 'node:net';
+import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import type { Logger } from '../app/logger.js';
+import {
+  ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError,
+  OFPCML_NO_BUFFER, OFP_VERSION, Writer, decodeMessage, encodeMessage, messageTypeName, writeMessage,
+  type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
+} from '../openflow/index.js';
+import { formatDpid, type Dpid } from './dpid.js';
+import { BatchRejectedError, ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from './errors.js';
+
+export interface ConnectionOptions {
+  /** Idle time after which we send ECHO_REQUEST; three of them without a word means dead. */
+  echoIntervalMs: number;
+  requestTimeoutMs: number;
+  /** A switch whose unsent bytes exceed this is not reading: it is disconnected. */
+  maxWriteBufferBytes: number;
+}
+
+export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
+  echoIntervalMs: 5_000,
+  requestTimeoutMs: 10_000,
+  maxWriteBufferBytes: 64 * 1024 * 1024,
+};
+
+type ReplyType =
+  | MessageType.ECHO_REPLY
+  | MessageType.FEATURES_REPLY
+  | MessageType.GET_CONFIG_REPLY
+  | MessageType.BARRIER_REPLY
+  | MessageType.ROLE_REPLY
+  | MessageType.GET_ASYNC_REPLY
+  | MessageType.QUEUE_GET_CONFIG_REPLY;
+
+/** The reply type each request expects. */
+const REPLY_OF: Partial<Record<MessageType, ReplyType>> = {
+  [MessageType.ECHO_REQUEST]: MessageType.ECHO_REPLY,
+  [MessageType.FEATURES_REQUEST]: MessageType.FEATURES_REPLY,
+  [MessageType.GET_CONFIG_REQUEST]: MessageType.GET_CONFIG_REPLY,
+  [MessageType.BARRIER_REQUEST]: MessageType.BARRIER_REPLY,
+  [MessageType.ROLE_REQUEST]: MessageType.ROLE_REPLY,
+  [MessageType.GET_ASYNC_REQUEST]: MessageType.GET_ASYNC_REPLY,
+  [MessageType.QUEUE_GET_CONFIG_REQUEST]: MessageType.QUEUE_GET_CONFIG_REPLY,
+};
+
+interface Pending {
+  expect: ReplyType | MessageType.MULTIPART_REPLY;
+  resolve: (reply: OfpMessage | MultipartReplyBody[]) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+  parts: MultipartReplyBody[];
+}
+
+/** Messages that the switch sends on its own: what applications subscribe to. */
+export type AsyncMessage = MessageOf<MessageType.PACKET_IN | MessageType.PORT_STATUS | MessageType.FLOW_REMOVED | MessageType.ERROR | MessageType.EXPERIMENTER>;
+
+type Outgoing = OfpMessage;
+/** Flush the batch writer to the socket at about this size. */
+const BATCH_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * One switch's OpenFlow channel: handshake, keepalive, xid-matched requests, barrier-confirmed
+ * batches and write backpressure. A malformed message closes the channel with a logged
+ * reason; nothing here throws into the event loop.
+ */
+export class SwitchConnection {
+  private readonly framer = new Framer();
+  private readonly pending = new Map<number, Pending>();
+  /** xids of batched messages whose errors are collected until the batch's barrier. */
+  private readonly batchErrors = new Map<number, OpenFlowErrorReply[]>();
+  private readonly asyncSubject = new Subject<AsyncMessage>();
+  private readonly closedSubject = new ReplaySubject<string>(1);
+  private nextXid = (Math.random() * 0x7fffffff) >>> 0;
+  private lastReceived = Date.now();
+  private keepalive: NodeJS.Timeout | undefined;
+  private helloWaiter: ((m: MessageOf<MessageType.HELLO>) => void) | undefined;
+  private closedReason: string | undefined;
+  private log: Logger;
+
+  dpid: Dpid = 'unknown';
+  features: FeaturesReply | undefined;
+  ports: Port[] = [];
+
+  /** PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages. */
+  readonly async$: Observable<AsyncMessage> = this.asyncSubject.asObservable();
+  /** Emits the reason once, when the channel closes. */
+  readonly closed$: Observable<string> = this.closedSubject.asObservable();
+
+  constructor(
+    private readonly socket: Socket,
+    logger: Logger,
+    private readonly options: ConnectionOptions = DEFAULT_CONNECTION_OPTIONS,
+  ) {
+    this.log = logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (e) => this.close(`socket error: ${e.message}`));
+    socket.on('close', () => this.close('connection closed by the switch'));
+  }
+
+  get isClosed(): boolean {
+    return this.closedReason !== undefined;
+  }
+
+  get peer(): string {
+    return `${this.socket.remoteAddress}:${this.socket.remotePort}`;
+  }
+
+  /**
+   * HELLO (1.3 only), FEATURES, SET_CONFIG (whole packets to the controller) and PORT_DESC.
+   * Resolves when the switch is ready for flows; a switch without 1.3 gets HELLO_FAILED.
+   */
+  async handshake(timeoutMs: number): Promise<void> {
+    const hello = new Promise<MessageOf<MessageType.HELLO>>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new RequestTimeoutError(`no HELLO from ${this.peer} within ${timeoutMs} ms`)), timeoutMs);
+      this.helloWaiter = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+    });
+    await this.write(encodeMessage({ type: MessageType.HELLO, xid: this.allocateXid(), versions: [OFP_VERSION] }));
+    const theirs = await hello;
+    const speaks13 = theirs.versions.length > 0 ? theirs.versions.includes(OFP_VERSION) : (theirs.version ?? 0) >= OFP_VERSION;
+    if (!speaks13) {
+      const offered = theirs.versions.length > 0 ? theirs.versions.join(',') : String(theirs.version);
+      const text = `svcswitch speaks OpenFlow 1.3 (0x04) only; switch offered ${offered}`;
+      await this.write(
+        encodeMessage({ type: MessageType.ERROR, xid: theirs.xid, errType: ErrorType.HELLO_FAILED, code: HelloFailedCode.INCOMPATIBLE, data: Buffer.from(text) }),
+      ).catch(() => {});
+      this.close(`HELLO_FAILED/INCOMPATIBLE: ${text}`);
+      throw new ConnectionClosedError(text);
+    }
+    this.features = (await this.request({ type: MessageType.FEATURES_REQUEST, xid: 0 })) as FeaturesReply;
+    this.dpid = formatDpid(this.features.datapathId);
+    this.log = this.log.child({ dpid: this.dpid });
+    await this.send({ type: MessageType.SET_CONFIG, xid: 0, flags: ConfigFlags.FRAG_NORMAL, missSendLen: OFPCML_NO_BUFFER });
+    const [desc] = await this.multipart({ mpType: MultipartType.PORT_DESC });
+    this.ports = desc?.mpType === MultipartType.PORT_DESC ? desc.ports : [];
+    this.startKeepalive();
+  }
+
+  allocateXid(): number {
+    this.nextXid = (this.nextXid + 1) >>> 0 || 1;
+    return this.nextXid;
+  }
+
+  /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
+  send(m: Outgoing): Promise<void> {
+    const msg = m.xid === 0 ? { ...m, xid: this.allocateXid() } : m;
+    return this.write(encodeMessage(msg));
+  }
+
+  /** Sends a request and resolves with its reply, or rejects with OpenFlowErrorReply / RequestTimeoutError. */
+  request(m: OfpMessage): Promise<OfpMessage> {
+    const expect = REPLY_OF[m.type];
+    if (expect === undefined) return Promise.reject(new Error(`${messageTypeName(m.type)} has no reply; use send() or batch()`));
+    return this.track(m, expect) as Promise<OfpMessage>;
+  }
+
+  /** Sends a MULTIPART_REQUEST and resolves with every part of the reply (REPLY_MORE joined). */
+  multipart(body: MultipartRequestBody): Promise<MultipartReplyBody[]> {
+    return this.track({ type: MessageType.MULTIPART_REQUEST, xid: 0, flags: 0, body }, MessageType.MULTIPART_REPLY) as Promise<MultipartReplyBody[]>;
+  }
+
+  /**
+   * Sends the messages, then a barrier; resolves once the switch has processed all of them.
+   * Every ERROR the switch returns for one of them rejects the batch (BatchRejectedError).
+   */
+  async batch(messages: readonly Outgoing[]): Promise<void> {
+    const xids: number[] = [];
+    const errors: OpenFlowErrorReply[] = [];
+    const w = new Writer(Math.min(BATCH_CHUNK_BYTES * 2, 128 + messages.length * 128));
+    let chunkStart = 0;
+    try {
+      for (const m of messages) {
+        const xid = this.allocateXid();
+        xids.push(xid);
+        this.batchErrors.set(xid, errors);
+        writeMessage(w, { ...m, xid });
+        if (w.offset - chunkStart >= BATCH_CHUNK_BYTES) {
+          await this.write(Buffer.from(w.finish().subarray(chunkStart)));
+          chunkStart = w.offset;
+        }
+      }
+      if (w.offset > chunkStart) await this.write(Buffer.from(w.finish().subarray(chunkStart)));
+      await this.request({ type: MessageType.BARRIER_REQUEST, xid: 0 });
+    } finally {
+      for (const xid of xids) this.batchErrors.delete(xid);
+    }
+    if (errors.length > 0) throw new BatchRejectedError(this.dpid, errors, messages.length);
+  }
+
+  close(reason: string): void {
+    if (this.closedReason !== undefined) return;
+    this.closedReason = reason;
+    clearInterval(this.keepalive);
+    for (const [xid, p] of this.pending) {
+      clearTimeout(p.timer);
+      p.reject(new ConnectionClosedError(`switch ${this.dpid} disconnected before answering xid ${xid}: ${reason}`));
+    }
+    this.pending.clear();
+    this.socket.destroy();
+    this.log.info('switch channel closed', { reason });
+    this.asyncSubject.complete();
+    this.closedSubject.next(reason);
+    this.closedSubject.complete();
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private track(m: OfpMessage, expect: Pending['expect']): Promise<OfpMessage | MultipartReplyBody[]> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+    const xid = m.xid === 0 ? this.allocateXid() : m.xid;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(xid);
+        reject(new RequestTimeoutError(`switch ${this.dpid} did not answer ${messageTypeName(m.type)} xid ${xid} within ${this.options.requestTimeoutMs} ms`));
+      }, this.options.requestTimeoutMs);
+      this.pending.set(xid, { expect, resolve, reject, timer, parts: [] });
+      this.write(encodeMessage({ ...m, xid })).catch((e: Error) => {
+        clearTimeout(timer);
+        this.pending.delete(xid);
+        reject(e);
+      });
+    });
+  }
+
+  private write(buf: Buffer): Promise<void> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+    this.socket.write(buf);
+    if (this.socket.writableLength > this.options.maxWriteBufferBytes) {
+      this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
+      return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
+    }
+    if (!this.socket.writableNeedDrain) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const onDrain = (): void => {
+        this.socket.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        this.socket.off('drain', onDrain);
+        reject(new ConnectionClosedError(`switch ${this.dpid} disconnected`));
+      };
+      this.socket.once('drain', onDrain);
+      this.socket.once('close', onClose);
+    });
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closedReason !== undefined) return;
+    this.lastReceived = Date.now();
+    let frame: Buffer | undefined;
+    try {
+      for (frame of this.framer.push(chunk)) {
+        this.dispatch(decodeMessage(frame));
+        if (this.closedReason !== undefined) return;
+      }
+    } catch (e) {
+      if (e instanceof OfpDecodeError) {
+        this.log.warn('malformed OpenFlow message; closing the channel', {
+          code: e.code,
+          error: e.message,
+          head: frame?.subarray(0, 32).toString('hex'),
+        });
+        this.close(`malformed message: ${e.message}`);
+      } else {
+        this.log.error('handler failed; closing the channel', { error: (e as Error).stack });
+        this.close(`internal error: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private dispatch(m: OfpMessage): void {
+    switch (m.type) {
+      case MessageType.HELLO:
+        this.helloWaiter?.(m);
+        this.helloWaiter = undefined;
+        return;
+      case MessageType.ECHO_REQUEST:
+        void this.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data })).catch(() => {});
+        return;
+      case MessageType.ERROR:
+        return this.onError(m);
+      case MessageType.MULTIPART_REPLY: {
+        const p = this.pending.get(m.xid);
+        if (p?.expect !== MessageType.MULTIPART_REPLY) return this.unexpected(m);
+        p.parts.push(m.body);
+        if ((m.flags & MultipartFlags.REPLY_MORE) === 0) this.settle(m.xid, p, p.parts);
+        return;
+      }
+      case MessageType.PACKET_IN:
+      case MessageType.PORT_STATUS:
+      case MessageType.FLOW_REMOVED:
+      case MessageType.EXPERIMENTER:
+        this.asyncSubject.next(m);
+        return;
+      default: {
+        const p = this.pending.get(m.xid);
+        if (p?.expect !== m.type) return this.unexpected(m);
+        this.settle(m.xid, p, m);
+      }
+    }
+  }
+
+  private onError(m: ErrorMsg): void {
+    const err = new OpenFlowErrorReply(this.dpid, m);
+    const p = this.pending.get(m.xid);
+    if (p !== undefined) {
+      this.pending.delete(m.xid);
+      clearTimeout(p.timer);
+      p.reject(err);
+      return;
+    }
+    const batch = this.batchErrors.get(m.xid);
+    if (batch !== undefined) {
+      batch.push(err);
+      return;
+    }
+    this.log.warn('switch reported an error', { xid: m.xid, reason: err.reason });
+    this.asyncSubject.next(m);
+  }
+
+  private settle(xid: number, p: Pending, value: OfpMessage | MultipartReplyBody[]): void {
+    this.pending.delete(xid);
+    clearTimeout(p.timer);
+    p.resolve(value);
+  }
+
+  private unexpected(m: OfpMessage): void {
+    this.log.debug('reply matches no request', { type: messageTypeName(m.type), xid: m.xid });
+  }
+
+  private startKeepalive(): void {
+    const interval = this.options.echoIntervalMs;
+    this.keepalive = setInterval(() => {
+      const idle = Date.now() - this.lastReceived;
+      if (idle >= 3 * interval) {
+        this.close(`no message for ${idle} ms (3 echo intervals of ${interval} ms)`);
+      } else if (idle >= interval) {
+        this.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) }).catch(() => {});
+      }
+    }, Math.max(10, Math.floor(interval / 10)));
+    this.keepalive.unref();
+  }
+}
