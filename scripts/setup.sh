@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Idempotent machine setup: Debian packages, Open vSwitch running (userspace datapath),
+# node modules. Safe to run again; does only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v ovs-vsctl >/dev/null || need_apt+=(openvswitch-switch)
+[ -x /usr/bin/mn ] || need_apt+=(mininet)
+command -v tshark >/dev/null || need_apt+=(tshark)
+command -v iperf3 >/dev/null || need_apt+=(iperf3)
+command -v arping >/dev/null || need_apt+=(iputils-arping)
+command -v ping >/dev/null || need_apt+=(iputils-ping)
+command -v tcpdump >/dev/null || need_apt+=(tcpdump)
+command -v curl >/dev/null || need_apt+=(curl)
+command -v ethtool >/dev/null || need_apt+=(ethtool)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  # tshark asks whether non-root users may capture; the preseed answers no.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get install -y -q "${need_apt[@]}" >/dev/null
+fi
+
+# Open vSwitch: no systemd and no kernel module here, so start the daemons directly.
+if ! ovs-vsctl --timeout=3 show >/dev/null 2>&1; then
+  echo "setup: starting Open vSwitch"
+  /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null 2>&1 || true
+  ovs-vsctl --timeout=10 show >/dev/null || { echo "setup: Open vSwitch did not start (see /var/log/openvswitch/)" >&2; exit 1; }
+fi
+
+# node modules, when the lock file changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
