@@ -9,10 +9,10 @@ build: setup
 
 # Every test: unit, property, fuzz, the ovs-ofctl oracle corpus, and real Open vSwitch.
 test: build
-	@node --test --test-reporter=spec dist/test/
+	@node --test --test-reporter=spec $$(find dist/test -name '*.test.js' | sort)
 
 test-unit: build
-	@node --test --test-reporter=spec dist/test/openflow/
+	@node --test --test-reporter=spec $$(find dist/test/openflow -name '*.test.js' | sort)
 
 demo: build
 	@node dist/examples/openflow-demo.js
