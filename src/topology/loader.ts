@@ -1,0 +1,363 @@
+import { readFileSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
+import { TopologyError, type TopologyIssue } from './errors.js';
+import { TIERS, portKey, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
+const MAX_PORT = 0xffffff00;
+
+type Path = Array<string | number>;
+
+/** A subnet or external network as far as it validated: enough to place hosts in it. */
+interface Network {
+  prefix: Prefix;
+  path: Path;
+  switch: string | undefined;
+  gateway: string | undefined;
+  external: boolean;
+}
+
+/** Reads and validates a topology file; throws TopologyError listing every problem found. */
+export function loadTopology(file: string): Topology {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new TopologyError([{ file, line: 0, column: 0, field: '(file)', why: `cannot read: ${(e as Error).message}` }]);
+  }
+  return parseTopology(text, file);
+}
+
+export function parseTopology(text: string, file: string): Topology {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
+  const v = new Validator(file, doc, lines);
+  for (const e of doc.errors) v.issueAt(e.pos[0], '(yaml)', e.message.split('\n')[0]!);
+  if (doc.errors.length > 0) throw new TopologyError(v.issues);
+  const topo = v.run(doc.toJS() as unknown);
+  if (v.issues.length > 0) throw new TopologyError(v.issues);
+  return topo;
+}
+
+const fieldName = (path: Path): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
+
+class Validator {
+  readonly issues: TopologyIssue[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  issueAt(offset: number, field: string, why: string): void {
+    const { line, col } = this.lines.linePos(offset);
+    this.issues.push({ file: this.file, line, column: col, field, why });
+  }
+
+  /** Records a problem at the YAML node of `path` (or the nearest ancestor that exists). */
+  fail(path: Path, why: string): void {
+    const last = path[path.length - 1];
+    if (typeof last === 'string') {
+      // Point at the field's name: "gateway:" rather than its value, and unknown keys too.
+      const parent = path.length === 1 ? this.doc.contents : this.doc.getIn(path.slice(0, -1), true);
+      const pair = isMap(parent) ? parent.items.find((it) => isScalar(it.key) && it.key.value === last) : undefined;
+      const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+      if (range) return this.issueAt(range[0], fieldName(path), why);
+    }
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true);
+      const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+      if (range) return this.issueAt(range[0], fieldName(path), why);
+    }
+    this.issues.push({ file: this.file, line: 1, column: 1, field: fieldName(path), why });
+  }
+
+  private str(obj: Record<string, unknown>, path: Path, key: string, pattern?: RegExp, hint?: string): string | undefined {
+    const v = obj[key];
+    if (v === undefined || v === null) return void this.fail([...path, key], 'is required');
+    if (typeof v !== 'string' && typeof v !== 'number') return void this.fail([...path, key], `must be a string, not ${typeof v}`);
+    const s = String(v);
+    if (pattern && !pattern.test(s)) return void this.fail([...path, key], `"${s}" is not ${hint}`);
+    return s;
+  }
+
+  private port(v: unknown, path: Path): number | undefined {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > MAX_PORT) return void this.fail(path, `"${String(v)}" is not a port number (1 to ${MAX_PORT})`);
+    return v;
+  }
+
+  private list(root: Record<string, unknown>, key: string, required: boolean): Array<Record<string, unknown>> {
+    const v = root[key];
+    if (v === undefined) {
+      if (required) this.fail([key], 'is required');
+      return [];
+    }
+    if (!Array.isArray(v)) return this.fail([key], 'must be a list'), [];
+    return v.map((item, i) => {
+      if (key !== 'links' && (typeof item !== 'object' || item === null || Array.isArray(item))) {
+        this.fail([key, i], 'must be a mapping of fields');
+        return {};
+      }
+      return item as Record<string, unknown>;
+    });
+  }
+
+  private unique(items: Array<{ value: string | undefined; path: Path }>, what: string): void {
+    const seen = new Map<string, Path>();
+    for (const { value, path } of items) {
+      if (value === undefined) continue;
+      const first = seen.get(value);
+      if (first) this.fail(path, `${what} "${value}" is already used by ${fieldName(first)}`);
+      else seen.set(value, path);
+    }
+  }
+
+  run(js: unknown): Topology {
+    const empty: Topology = { name: '', source: this.file, switches: [], links: [], subnets: [], externals: [], hosts: [] };
+    if (!isMap(this.doc.contents) || typeof js !== 'object' || js === null) {
+      this.fail([], 'a topology file is a mapping with switches, links, subnets, hosts and external');
+      return empty;
+    }
+    const root = js as Record<string, unknown>;
+    const known = new Set(['name', 'switches', 'links', 'subnets', 'hosts', 'external', 'description']);
+    for (const k of Object.keys(root)) if (!known.has(k)) this.fail([k], `unknown field (expected one of ${[...known].join(', ')})`);
+
+    const switches = this.switches(root);
+    const byName = new Map(switches.map((s) => [s.name, s]));
+    const usedPorts = new Map<string, Path>();
+    const claimPort = (sw: string, port: number, path: Path): void => {
+      const key = `${sw}:${port}`;
+      const first = usedPorts.get(key);
+      if (first) this.fail(path, `port ${key} is already used by ${fieldName(first)}`);
+      else usedPorts.set(key, path);
+    };
+    const links = this.links(root, byName, claimPort);
+    const { subnets, prefixes } = this.subnets(root, byName);
+    const externals = this.externals(root, byName, prefixes);
+    const hosts = this.hosts(root, byName, externals, prefixes, claimPort);
+    this.checkCoaPools(subnets, hosts, prefixes);
+    return { name: typeof root.name === 'string' ? root.name : this.file, source: this.file, switches, links, subnets, externals, hosts };
+  }
+
+  private switches(root: Record<string, unknown>): SwitchSpec[] {
+    const out: SwitchSpec[] = [];
+    this.list(root, 'switches', true).forEach((s, i) => {
+      const path = ['switches', i];
+      const name = this.str(s, path, 'name', NAME, 'a name (a letter, then letters, digits, - or _; 32 at most)');
+      const tier = this.str(s, path, 'tier');
+      if (tier !== undefined && !TIERS.includes(tier as Tier)) this.fail([...path, 'tier'], `"${tier}" is not one of ${TIERS.join(', ')}`);
+      const dpid = this.dpid(s.dpid, [...path, 'dpid']);
+      if (name && tier && TIERS.includes(tier as Tier) && dpid) out.push({ name, tier: tier as Tier, dpid });
+    });
+    this.unique(out.map((s, i) => ({ value: s.name, path: ['switches', i, 'name'] })), 'switch name');
+    this.unique(out.map((s, i) => ({ value: s.dpid, path: ['switches', i, 'dpid'] })), 'datapath id');
+    return out;
+  }
+
+  /** An integer, or a string of up to 16 hex digits (0x prefix and colons allowed). */
+  private dpid(v: unknown, path: Path): string | undefined {
+    if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v.toString(16).padStart(16, '0');
+    if (typeof v === 'string') {
+      const hex = v.replace(/^0x/i, '').replace(/:/g, '').toLowerCase();
+      if (/^[0-9a-f]{1,16}$/.test(hex) && /[1-9a-f]/.test(hex)) return hex.padStart(16, '0');
+    }
+    this.fail(path, v === undefined ? 'is required' : `"${String(v)}" is not a datapath id (a positive integer, or up to 16 hex digits)`);
+    return undefined;
+  }
+
+  private links(root: Record<string, unknown>, switches: Map<string, SwitchSpec>, claimPort: (sw: string, port: number, path: Path) => void): LinkSpec[] {
+    const out: LinkSpec[] = [];
+    this.list(root, 'links', true).forEach((raw, i) => {
+      const item = raw as unknown;
+      if (!Array.isArray(item) || item.length !== 2) return this.fail(['links', i], 'a link is a pair [switch:port, switch:port]');
+      const ends = item.map((end: unknown, j) => {
+        const path = ['links', i, j];
+        const m = typeof end === 'string' ? /^([^:\s]+):(\d+)$/.exec(end) : null;
+        if (!m) return void this.fail(path, `"${String(end)}" is not switch:port`);
+        if (!switches.has(m[1]!)) return void this.fail(path, `unknown switch "${m[1]}"`);
+        const port = this.port(Number(m[2]), path);
+        if (port === undefined) return undefined;
+        claimPort(m[1]!, port, path);
+        return { switch: m[1]!, port };
+      });
+      const [a, b] = ends;
+      if (!a || !b) return;
+      if (a.switch === b.switch) return this.fail(['links', i], `a link cannot join switch ${a.switch} to itself`);
+      out.push({ a, b });
+    });
+    return out;
+  }
+
+  private subnets(root: Record<string, unknown>, switches: Map<string, SwitchSpec>): { subnets: SubnetSpec[]; prefixes: Map<string, Network> } {
+    const out: SubnetSpec[] = [];
+    const prefixes = new Map<string, Network>();
+    this.list(root, 'subnets', true).forEach((s, i) => {
+      const path = ['subnets', i];
+      const name = this.str(s, path, 'name', NAME, 'a name');
+      const prefix = this.prefixOf(s, path, prefixes);
+      const gateway = this.gatewayOf(s, path, prefix);
+      const sw = this.str(s, path, 'switch');
+      if (sw !== undefined) {
+        const spec = switches.get(sw);
+        if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+        else if (spec.tier !== 'access') this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; a subnet is served by an access switch`);
+      }
+      const pool = this.str(s, path, 'coa_pool', /^\S+\s*-\s*\S+$/, 'an address range such as 10.0.1.200-10.0.1.250');
+      let coaPool: SubnetSpec['coaPool'] | undefined;
+      if (pool !== undefined && prefix) {
+        const [first, last] = pool.split('-').map((x) => x.trim());
+        const a = ipToInt(first!);
+        const b = ipToInt(last!);
+        if (a === undefined || b === undefined) this.fail([...path, 'coa_pool'], `"${pool}" is not a range of IPv4 addresses`);
+        else if (a > b) this.fail([...path, 'coa_pool'], `range ${pool} ends before it starts`);
+        else if (!contains(prefix, a) || !contains(prefix, b)) this.fail([...path, 'coa_pool'], `range ${pool} is not inside ${s.prefix as string}`);
+        else if (a === prefix.first || b === prefix.last) this.fail([...path, 'coa_pool'], `range ${pool} includes the network or broadcast address`);
+        else coaPool = { first: first!, last: last! };
+      }
+      // Registered as soon as name and prefix are valid, so one bad field does not cascade into its hosts.
+      if (name && prefix && !prefixes.has(name)) prefixes.set(name, { prefix, path, switch: sw, gateway, external: false });
+      if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'access' && coaPool) {
+        out.push({ name, prefix: s.prefix as string, gateway, switch: sw, coaPool });
+      }
+    });
+    this.unique(out.map((s, i) => ({ value: s.name, path: ['subnets', i, 'name'] })), 'subnet name');
+    return { subnets: out, prefixes };
+  }
+
+  private prefixOf(s: Record<string, unknown>, path: Path, others: Map<string, Network>): Prefix | undefined {
+    const text = this.str(s, path, 'prefix');
+    if (text === undefined) return undefined;
+    const p = parsePrefix(text);
+    if (typeof p === 'string') return void this.fail([...path, 'prefix'], p);
+    if (p.length > 30) return void this.fail([...path, 'prefix'], `/${p.length} leaves no room for hosts and a gateway`);
+    for (const [name, other] of others) {
+      if (overlaps(p, other.prefix)) return void this.fail([...path, 'prefix'], `${text} overlaps ${name} (${fieldName(other.path)})`);
+    }
+    return p;
+  }
+
+  private gatewayOf(s: Record<string, unknown>, path: Path, prefix: Prefix | undefined): string | undefined {
+    const gw = this.str(s, path, 'gateway');
+    if (gw === undefined) return undefined;
+    const n = ipToInt(gw);
+    if (n === undefined) return void this.fail([...path, 'gateway'], `"${gw}" is not an IPv4 address`);
+    if (prefix && !contains(prefix, n)) return void this.fail([...path, 'gateway'], `${gw} is outside its prefix ${s.prefix as string}`);
+    if (prefix && (n === prefix.first || n === prefix.last)) return void this.fail([...path, 'gateway'], `${gw} is the network or broadcast address of ${s.prefix as string}`);
+    return gw;
+  }
+
+  private externals(root: Record<string, unknown>, switches: Map<string, SwitchSpec>, prefixes: Map<string, Network>): ExternalSpec[] {
+    const out: ExternalSpec[] = [];
+    this.list(root, 'external', false).forEach((e, i) => {
+      const path = ['external', i];
+      const name = this.str(e, path, 'name', NAME, 'a name');
+      const prefix = this.prefixOf(e, path, prefixes);
+      const gateway = this.gatewayOf(e, path, prefix);
+      const sw = this.str(e, path, 'switch');
+      if (sw !== undefined) {
+        const spec = switches.get(sw);
+        if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+        else if (spec.tier !== 'edge') this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; external networks are reached through an edge switch`);
+      }
+      if (name && prefixes.has(name)) return this.fail([...path, 'name'], `name "${name}" is already a subnet`);
+      if (name && prefix) prefixes.set(name, { prefix, path, switch: sw, gateway, external: true });
+      if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'edge') out.push({ name, prefix: e.prefix as string, gateway, switch: sw });
+    });
+    return out;
+  }
+
+  private hosts(
+    root: Record<string, unknown>,
+    switches: Map<string, SwitchSpec>,
+    externals: ExternalSpec[],
+    prefixes: Map<string, Network>,
+    claimPort: (sw: string, port: number, path: Path) => void,
+  ): HostSpec[] {
+    const out: HostSpec[] = [];
+    const paths: Path[] = [];
+    const networks = [...prefixes.entries()].map(([name, n]) => ({ name, ...n }));
+    const raw: Array<{ h: Record<string, unknown>; path: Path; external?: ExternalSpec }> = this.list(root, 'hosts', true).map((h, i) => ({ h, path: ['hosts', i] }));
+    (Array.isArray(root.external) ? (root.external as Array<Record<string, unknown>>) : []).forEach((e, i) => {
+      const ext = externals.find((x) => x.name === e?.name);
+      const hs = e?.hosts;
+      if (hs === undefined) return;
+      if (!Array.isArray(hs)) return this.fail(['external', i, 'hosts'], 'must be a list');
+      hs.forEach((h: unknown, j) => {
+        if (typeof h !== 'object' || h === null) return this.fail(['external', i, 'hosts', j], 'must be a mapping of fields');
+        raw.push({ h: h as Record<string, unknown>, path: ['external', i, 'hosts', j], ...(ext ? { external: ext } : {}) });
+      });
+    });
+    for (const { h, path, external } of raw) {
+      const name = this.str(h, path, 'name', NAME, 'a name');
+      const mac = this.str(h, path, 'mac', MAC, 'a MAC address in lower case such as 02:00:00:00:01:0a');
+      const ip = this.str(h, path, 'ip');
+      const sw = external ? external.switch : this.str(h, path, 'switch');
+      if (external && h.switch !== undefined && h.switch !== external.switch) this.fail([...path, 'switch'], `a host of ${external.name} sits on its edge switch ${external.switch}`);
+      const port = h.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(h.port, [...path, 'port']);
+      if (sw !== undefined && !switches.has(sw)) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+      const n = ip === undefined ? undefined : ipToInt(ip);
+      if (ip !== undefined && n === undefined) this.fail([...path, 'ip'], `"${ip}" is not an IPv4 address`);
+      let network: (typeof networks)[number] | undefined;
+      if (n !== undefined) {
+        network = networks.find((net) => contains(net.prefix, n));
+        if (!network) this.fail([...path, 'ip'], `${ip} is in no subnet or external network of this file`);
+        else if (network.external !== Boolean(external)) this.fail([...path, 'ip'], `${ip} belongs to ${network.external ? 'external network' : 'subnet'} ${network.name}`);
+        else if (sw !== undefined && network.switch !== undefined && network.switch !== sw) this.fail([...path, 'switch'], `${ip} is in ${network.name}, served by ${network.switch}, not ${sw}`);
+        else if (ip === network.gateway) this.fail([...path, 'ip'], `${ip} is the gateway of ${network.name}`);
+        else {
+          const p = network.prefix;
+          if (n === p.first || n === p.last) this.fail([...path, 'ip'], `${ip} is the network or broadcast address of ${network.name}`);
+        }
+      }
+      if (sw !== undefined && port !== undefined && switches.has(sw)) claimPort(sw, port, [...path, 'port']);
+      if (name && mac && ip && n !== undefined && sw && port !== undefined && network) {
+        out.push({ name, mac, ip, switch: sw, port, network: network.name, external: network.external });
+        paths.push(path);
+      }
+    }
+    const switchNames = new Set(switches.keys());
+    out.forEach((h, i) => {
+      if (switchNames.has(h.name)) this.fail([...paths[i]!, 'name'], `"${h.name}" is already a switch name`);
+    });
+    this.unique(out.map((h, i) => ({ value: h.name, path: [...paths[i]!, 'name'] })), 'host name');
+    this.unique(out.map((h, i) => ({ value: h.mac, path: [...paths[i]!, 'mac'] })), 'MAC address');
+    this.unique(out.map((h, i) => ({ value: h.ip, path: [...paths[i]!, 'ip'] })), 'IP address');
+    return out;
+  }
+
+  private checkCoaPools(subnets: SubnetSpec[], hosts: HostSpec[], prefixes: Map<string, Network>): void {
+    for (const s of subnets) {
+      const range = { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)! };
+      const path = [...prefixes.get(s.name)!.path, 'coa_pool'];
+      const gw = ipToInt(s.gateway)!;
+      if (gw >= range.first && gw <= range.last) this.fail(path, `range ${s.coaPool.first}-${s.coaPool.last} includes the gateway ${s.gateway}`);
+      for (const h of hosts) {
+        const n = ipToInt(h.ip)!;
+        if (n >= range.first && n <= range.last) this.fail(path, `range ${s.coaPool.first}-${s.coaPool.last} includes host ${h.name} (${h.ip})`);
+      }
+    }
+  }
+}
+
+/** Hosts by name, switches by name and by dpid: the look-ups every consumer needs. */
+export function indexTopology(t: Topology): {
+  switchByName: Map<string, Topology['switches'][number]>;
+  switchByDpid: Map<string, Topology['switches'][number]>;
+  linkByPort: Map<string, LinkSpec>;
+} {
+  const linkByPort = new Map<string, LinkSpec>();
+  for (const l of t.links) {
+    linkByPort.set(portKey(l.a), l);
+    linkByPort.set(portKey(l.b), l);
+  }
+  return {
+    switchByName: new Map(t.switches.map((s) => [s.name, s])),
+    switchByDpid: new Map(t.switches.map((s) => [s.dpid, s])),
+    linkByPort,
+  };
+}
+

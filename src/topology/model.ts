@@ -1,0 +1,71 @@
+/**
+ * The datacenter as declared in a topology file (topologies/*.yaml), after validation.
+ * The controller and the Mininet scripts both read it through loader.ts.
+ */
+export const TIERS = ['core', 'aggregation', 'access', 'edge'] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface SwitchSpec {
+  name: string;
+  tier: Tier;
+  /** 16 lower-case hex digits, as the controller shows datapath ids. */
+  dpid: string;
+}
+
+export interface PortRef {
+  switch: string;
+  port: number;
+}
+
+export interface LinkSpec {
+  a: PortRef;
+  b: PortRef;
+}
+
+export interface AddressRange {
+  first: string;
+  last: string;
+}
+
+export interface SubnetSpec {
+  name: string;
+  /** "10.0.1.0/24" */
+  prefix: string;
+  gateway: string;
+  /** The access switch that serves the subnet: its service switch and default gateway. */
+  switch: string;
+  /** Addresses of this subnet kept for Care-of Addresses of VMs that migrate here. */
+  coaPool: AddressRange;
+}
+
+export interface ExternalSpec {
+  name: string;
+  prefix: string;
+  gateway: string;
+  /** The edge switch through which the network is reached. */
+  switch: string;
+}
+
+export interface HostSpec {
+  name: string;
+  mac: string;
+  ip: string;
+  switch: string;
+  port: number;
+  /** The subnet or external network the host belongs to. */
+  network: string;
+  external: boolean;
+}
+
+export interface Topology {
+  name: string;
+  /** The file it came from, for messages. */
+  source: string;
+  switches: SwitchSpec[];
+  links: LinkSpec[];
+  subnets: SubnetSpec[];
+  externals: ExternalSpec[];
+  hosts: HostSpec[];
+}
+
+export const portKey = (p: PortRef): string => `${p.switch}:${p.port}`;
