@@ -2,8 +2,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
+import type { TopologyService } from '../topology/topology-service.js';
 
-type Handler = (req: IncomingMessage) => { status: number; body: unknown };
+interface Reply {
+  status: number;
+  body: unknown;
+}
+type Handler = (query: URLSearchParams) => Reply;
+
+const bad = (error: string): Reply => ({ status: 400, body: { error } });
 
 /**
  * Read-only REST API (JSON). Routes are a plain table: the API is small and a framework
@@ -15,12 +22,32 @@ export class ApiServer {
   private readonly routes: Record<string, Handler> = {
     '/api/health': () => ({
       status: 200,
-      body: { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.started) / 1000), switches: this.openflow.connected.size },
+      body: {
+        status: 'ok',
+        uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+        switchesConnected: this.openflow.connected.size,
+        switchesDeclared: this.topology.declared?.switches.length ?? 0,
+        topology: this.topology.declared?.source ?? null,
+      },
     }),
+    '/api/topology': () => ({
+      status: 200,
+      body: { name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() },
+    }),
+    '/api/hosts': () => ({ status: 200, body: this.topology.hostList() }),
+    '/api/paths': (q) => {
+      const src = q.get('from');
+      const dst = q.get('to');
+      if (!src || !dst) return bad('give the two switches: /api/paths?from=acc1&to=acc3');
+      const known = new Set(this.topology.switchList().map((s) => s.name));
+      for (const s of [src, dst]) if (!known.has(s)) return { status: 404, body: { error: `no switch named "${s}"` } };
+      return { status: 200, body: { from: src, to: dst, paths: this.topology.paths(src, dst), nextHops: this.topology.nextHops(src, dst) } };
+    },
     '/api/switches': () => ({
       status: 200,
       body: [...this.openflow.connected.values()].map((c) => ({
         dpid: c.dpid,
+        name: this.topology.nameOf(c.dpid),
         peer: c.peer,
         tables: c.features?.nTables,
         ports: c.ports.map((p) => ({ portNo: p.portNo, name: p.name, hwAddr: p.hwAddr, linkDown: (p.state & 1) === 1 })),
@@ -30,6 +57,7 @@ export class ApiServer {
 
   constructor(
     private readonly openflow: OpenFlowServer,
+    private readonly topology: TopologyService,
     private readonly log: Logger,
   ) {}
 
@@ -53,12 +81,12 @@ export class ApiServer {
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-    const route = this.routes[path];
-    let reply: { status: number; body: unknown };
-    if (route === undefined) reply = { status: 404, body: { error: `no resource ${path}`, resources: Object.keys(this.routes) } };
-    else if (req.method !== 'GET') reply = { status: 405, body: { error: `${req.method} not allowed on ${path}: the API is read-only` } };
-    else reply = route(req);
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const route = this.routes[url.pathname];
+    let reply: Reply;
+    if (route === undefined) reply = { status: 404, body: { error: `no resource ${url.pathname}`, resources: Object.keys(this.routes) } };
+    else if (req.method !== 'GET') reply = { status: 405, body: { error: `${req.method} not allowed on ${url.pathname}: the API is read-only` } };
+    else reply = route(url.searchParams);
     res.writeHead(reply.status, { 'content-type': 'application/json' });
     res.end(JSON.stringify(reply.body) + '\n');
   }

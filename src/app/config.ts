@@ -9,6 +9,8 @@ export interface ControllerConfig {
   logLevel: string;
   logFormat: LogFormat;
   echoIntervalMs: number;
+  topologyFile: string | undefined;
+  lldpIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -18,6 +20,8 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   logLevel: 'info',
   logFormat: process.stderr.isTTY ? 'pretty' : 'json',
   echoIntervalMs: 5_000,
+  topologyFile: undefined,
+  lldpIntervalMs: 1_000,
 };
 
 /** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */

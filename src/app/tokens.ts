@@ -3,11 +3,15 @@ import type { ControllerConfig } from './config.js';
 import type { Logger } from './logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ApiServer } from '../api/api-server.js';
+import type { TopologyService } from '../topology/topology-service.js';
+import type { Topology } from '../topology/model.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
   config: Symbol('ControllerConfig') as ServiceIdentifier<ControllerConfig>,
   logger: Symbol('Logger') as ServiceIdentifier<Logger>,
+  topologyFile: Symbol('Topology') as ServiceIdentifier<Topology | undefined>,
   openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
+  topology: Symbol('TopologyService') as ServiceIdentifier<TopologyService>,
   api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
 } as const;

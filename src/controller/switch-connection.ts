@@ -3,7 +3,7 @@ import { ReplaySubject, Subject, type Observable } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import {
   ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError,
-  OFPCML_NO_BUFFER, OFP_VERSION, Writer, decodeMessage, encodeMessage, messageTypeName, writeMessage,
+  OFPCML_NO_BUFFER, OFP_VERSION, PortReason, Writer, decodeMessage, encodeMessage, messageTypeName, writeMessage,
   type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
 } from '../openflow/index.js';
 import { formatDpid, type Dpid } from './dpid.js';
@@ -79,6 +79,7 @@ export class SwitchConnection {
 
   dpid: Dpid = 'unknown';
   features: FeaturesReply | undefined;
+  /** From PORT_DESC at connect, kept current by PORT_STATUS. */
   ports: Port[] = [];
 
   /** PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages. */
@@ -289,8 +290,11 @@ export class SwitchConnection {
         if ((m.flags & MultipartFlags.REPLY_MORE) === 0) this.settle(m.xid, p, p.parts);
         return;
       }
-      case MessageType.PACKET_IN:
       case MessageType.PORT_STATUS:
+        this.ports = [...this.ports.filter((p) => p.portNo !== m.port.portNo), ...(m.reason === PortReason.DELETE ? [] : [m.port])];
+        this.asyncSubject.next(m);
+        return;
+      case MessageType.PACKET_IN:
       case MessageType.FLOW_REMOVED:
       case MessageType.EXPERIMENTER:
         this.asyncSubject.next(m);

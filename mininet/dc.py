@@ -1,0 +1,180 @@
+#!/usr/bin/python3
+"""Build a datacenter from a svcswitch topology file in Mininet, exactly as declared.
+
+    /usr/bin/python3 mininet/dc.py --topology topologies/dc-small.yaml --controller 127.0.0.1:6653
+
+Switch names, datapath ids, port numbers, MACs, IPs and default gateways come from the file,
+read through `svcswitch topology json` so that the controller and Mininet can never disagree.
+Switches are Open vSwitch, userspace datapath, OpenFlow 1.3 only.
+
+Modes: the Mininet CLI (default), --control (JSON lines on stdin/stdout, for tests and
+scripts), or --scenario pingall. The network is always cleaned up, also on errors and signals.
+"""
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+from functools import partial
+
+from mininet.cli import CLI
+from mininet.log import setLogLevel
+from mininet.net import Mininet
+from mininet.node import OVSSwitch, RemoteController
+from mininet.topo import Topo
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from announce import announcement_command  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def load_topology(path):
+    """The validated topology, as the controller sees it (exit 1 with its errors otherwise)."""
+    cli = os.path.join(ROOT, 'dist', 'src', 'cli.js')
+    proc = subprocess.run(['node', cli, 'topology', 'json', path], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        sys.exit(1)
+    return json.loads(proc.stdout)
+
+
+def prefix_len(topo, network):
+    for net in topo['subnets'] + topo['externals']:
+        if net['name'] == network:
+            return int(net['prefix'].split('/')[1]), net['gateway']
+    raise ValueError('unknown network %s' % network)
+
+
+class DatacenterTopo(Topo):
+    def build(self, topo):  # pylint: disable=arguments-differ
+        for s in topo['switches']:
+            self.addSwitch(s['name'], dpid=s['dpid'], protocols='OpenFlow13')
+        for link in topo['links']:
+            a, b = link['a'], link['b']
+            self.addLink(a['switch'], b['switch'], port1=a['port'], port2=b['port'])
+        for h in topo['hosts']:
+            length, gateway = prefix_len(topo, h['network'])
+            self.addHost(h['name'], ip='%s/%d' % (h['ip'], length), mac=h['mac'], defaultRoute='via %s' % gateway)
+            self.addLink(h['name'], h['switch'], port1=0, port2=h['port'])
+
+
+def switch_intf(host):
+    """The switch-side interface of a host's (only) link."""
+    link = host.defaultIntf().link
+    return link.intf2 if link.intf1.node is host else link.intf1
+
+
+def move_host(net, host_name, switch_name, port):
+    """Moves a host's link to another switch port in one ovsdb transaction, as a live
+    migration moves a VM's tap: the host keeps its namespace, addresses, ARP cache and sockets."""
+    host, new = net.get(host_name), net.get(switch_name)
+    intf = switch_intf(host)
+    old = intf.node
+    subprocess.run(['ovs-vsctl', 'del-port', old.name, intf.name, '--', 'add-port', new.name, intf.name,
+                    '--', 'set', 'Interface', intf.name, 'ofport_request=%d' % port], check=True)
+    # Mininet's own bookkeeping, so that the CLI and net.stop() see the new attachment.
+    del old.intfs[old.ports[intf]]
+    del old.ports[intf]
+    new.intfs[port] = intf
+    new.ports[intf] = port
+    intf.node = new
+    return {'host': host_name, 'from': {'switch': old.name}, 'to': {'switch': new.name, 'port': port}}
+
+
+def detach_host(net, host_name):
+    """Unplugs a host's switch port (a VM shut down or gone): the switch reports the port deleted."""
+    intf = switch_intf(net.get(host_name))
+    old = intf.node
+    subprocess.run(['ovs-vsctl', 'del-port', old.name, intf.name], check=True)
+    del old.intfs[old.ports[intf]]
+    del old.ports[intf]
+    return {'host': host_name, 'from': {'switch': old.name}}
+
+
+def ping(net, src, dst, count=3, interval=0.2, timeout=1):
+    out = net.get(src).cmd('ping -c %d -i %s -W %s %s' % (count, interval, timeout, dst))
+    received = 0
+    for line in out.splitlines():
+        if 'packets transmitted' in line:
+            received = int(line.split(',')[1].split()[0])
+    return {'sent': count, 'received': received, 'output': out}
+
+
+def handle(net, req):
+    op = req.get('op')
+    if op == 'ping':
+        return ping(net, req['src'], req['dst'], req.get('count', 3), req.get('interval', 0.2), req.get('timeout', 1))
+    if op == 'link':
+        net.configLinkStatus(req['a'], req['b'], req['state'])
+        return {'a': req['a'], 'b': req['b'], 'state': req['state']}
+    if op == 'move':
+        return move_host(net, req['host'], req['switch'], int(req['port']))
+    if op == 'detach':
+        return detach_host(net, req['host'])
+    if op == 'announce':
+        host = net.get(req['host'])
+        out = host.cmd(announcement_command(host.defaultIntf().name, host.MAC(), host.IP(), req.get('kind', 'rarp')))
+        return {'host': req['host'], 'kind': req.get('kind', 'rarp'), 'output': out.strip()}
+    if op == 'cmd':
+        return {'output': net.get(req['host']).cmd(req['cmd'])}
+    raise ValueError('unknown op %r' % op)
+
+
+def control(net):
+    """One JSON request a line on stdin, one JSON answer a line on stdout; EOF stops."""
+    print(json.dumps({'ready': True}), flush=True)
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            req = json.loads(line)
+            if req.get('op') == 'quit':
+                print(json.dumps({'ok': True, 'bye': True}), flush=True)
+                return
+            print(json.dumps({'ok': True, **handle(net, req)}), flush=True)
+        except Exception as e:  # pylint: disable=broad-except
+            print(json.dumps({'ok': False, 'error': '%s: %s' % (type(e).__name__, e)}), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--topology', required=True)
+    parser.add_argument('--controller', default='127.0.0.1:6653', help='HOST:PORT of svcswitch')
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument('--control', action='store_true', help='JSON-lines control on stdin/stdout')
+    mode.add_argument('--scenario', choices=['pingall'], help='run a scripted scenario and exit')
+    parser.add_argument('--log', default='warning')
+    args = parser.parse_args()
+    setLogLevel(args.log)
+    topo = load_topology(args.topology)
+    host, port = args.controller.rsplit(':', 1)
+
+    def stop_on_signal(signum, _frame):
+        raise SystemExit(128 + signum)
+    signal.signal(signal.SIGTERM, stop_on_signal)
+
+    net = Mininet(topo=DatacenterTopo(topo=topo), build=False, autoSetMacs=False,
+                  switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13'),
+                  controller=partial(RemoteController, ip=host, port=int(port)))
+    try:
+        net.build()
+        net.start()
+        for h in net.hosts:
+            # Userspace datapath: TCP needs checksum offload off on every host interface.
+            h.cmd('ethtool -K %s tx off' % h.defaultIntf().name)
+        if args.control:
+            control(net)
+        elif args.scenario == 'pingall':
+            loss = net.pingAll(timeout=1)
+            sys.exit(0 if loss == 0 else 1)
+        else:
+            CLI(net)
+    finally:
+        net.stop()
+
+
+if __name__ == '__main__':
+    main()

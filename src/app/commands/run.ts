@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { TopologyError } from '../../topology/errors.js';
+import { loadTopology } from '../../topology/loader.js';
+import type { Topology } from '../../topology/model.js';
+import { DEFAULT_CONFIG, parseListen, type ControllerConfig } from '../config.js';
+import { buildContainer } from '../container.js';
+import { TOKENS } from '../tokens.js';
+
+export const RUN_HELP = `svcswitch run [options]: start the controller
+
+  --of-listen HOST:PORT     where switches connect (default 127.0.0.1:6653; 6633 also works)
+  --topology FILE           datacenter topology (YAML, see topologies/); validated before anything starts
+  --api-listen HOST:PORT    serve the read-only REST API there (default: off; e.g. 127.0.0.1:8080)
+  --log-level LEVEL         error | warn | info | debug (default info)
+  --log-format FORMAT       json | pretty (default: pretty on a terminal, json otherwise)
+  --echo-interval MS        idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)
+  --lldp-interval MS        LLDP probe period; 3 missed probes expire a link (default 1000)
+`;
+
+class UsageError extends Error {}
+
+function parseConfig(argv: string[]): ControllerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'of-listen': { type: 'string' },
+      topology: { type: 'string' },
+      'api-listen': { type: 'string' },
+      'log-level': { type: 'string' },
+      'log-format': { type: 'string' },
+      'echo-interval': { type: 'string' },
+      'lldp-interval': { type: 'string' },
+    },
+    strict: true,
+  });
+  const of = parseListen('--of-listen', values['of-listen'] ?? `${DEFAULT_CONFIG.ofHost}:${DEFAULT_CONFIG.ofPort}`);
+  const format = values['log-format'] ?? DEFAULT_CONFIG.logFormat;
+  if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format: "${format}" is neither json nor pretty`);
+  const level = values['log-level'] ?? DEFAULT_CONFIG.logLevel;
+  if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level: "${level}" is not error, warn, info or debug`);
+  const ms = (flag: 'echo-interval' | 'lldp-interval', fallback: number): number => {
+    const n = Number(values[flag] ?? fallback);
+    if (!Number.isInteger(n) || n < 50) throw new UsageError(`--${flag}: "${values[flag]}" is not a whole number of milliseconds >= 50`);
+    return n;
+  };
+  return {
+    ofHost: of.host,
+    ofPort: of.port,
+    api: values['api-listen'] === undefined ? undefined : parseListen('--api-listen', values['api-listen']),
+    topologyFile: values.topology,
+    logLevel: level,
+    logFormat: format,
+    echoIntervalMs: ms('echo-interval', DEFAULT_CONFIG.echoIntervalMs),
+    lldpIntervalMs: ms('lldp-interval', DEFAULT_CONFIG.lldpIntervalMs),
+  };
+}
+
+/** Starts the controller; resolves with an exit code only when it cannot start. */
+export async function runCommand(argv: string[], err: (s: string) => void): Promise<number | undefined> {
+  let config: ControllerConfig;
+  let topology: Topology | undefined;
+  try {
+    config = parseConfig(argv);
+    topology = config.topologyFile === undefined ? undefined : loadTopology(config.topologyFile);
+  } catch (e) {
+    if (e instanceof TopologyError) return err(`svcswitch: invalid topology:\n${e.message}\n`), 1;
+    return err(`svcswitch run: ${(e as Error).message}\nTry 'svcswitch run --help'.\n`), 2;
+  }
+  const container = buildContainer(config, topology);
+  const log = container.get(TOKENS.logger);
+  const openflow = container.get(TOKENS.openflow);
+  const topo = container.get(TOKENS.topology);
+  const api = config.api ? container.get(TOKENS.api) : undefined;
+  topo.start();
+  try {
+    await openflow.listen(config.ofHost, config.ofPort);
+    if (api && config.api) await api.listen(config.api.host, config.api.port);
+  } catch (e) {
+    log.error('cannot start', { error: (e as Error).message });
+    topo.stop();
+    await openflow.close();
+    return 1;
+  }
+  if (topology) log.info('topology loaded', { file: topology.source, switches: topology.switches.length, links: topology.links.length, hosts: topology.hosts.length });
+  const stop = async (signal: string): Promise<void> => {
+    log.info('stopping', { signal });
+    topo.stop();
+    await api?.close();
+    await openflow.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return undefined;
+}

@@ -1,0 +1,362 @@
+import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Subscription } from 'rxjs';
+import type { Logger } from '../app/logger.js';
+import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
+import { FlowModCommand, PortConfig, PortNo, PortReason, TableId, act, flowMod, inst, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
+import { ARP_OP, parseArp } from '../packet/arp.js';
+import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
+import { PacketParseError } from '../packet/errors.js';
+import { parseIpv4 } from '../packet/ipv4.js';
+import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from '../routing/fabric-graph.js';
+import { nextHops, shortestPaths } from '../routing/valley-free.js';
+import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
+import { HostTracker, type HostChange } from './host-tracker.js';
+import { LldpDiscovery, type Observation } from './lldp-discovery.js';
+import type { Topology } from './model.js';
+
+export interface TopologyOptions {
+  /** LLDP probe period; an adjacency not seen for three periods expires. */
+  lldpIntervalMs: number;
+  /** How long a host whose port went away is kept, waiting to reappear elsewhere. */
+  hostGraceMs: number;
+  /**
+   * Install the table-miss flow that sends unmatched packets to the controller, so hosts are
+   * learned from their traffic. The fabric planner takes this over when it owns table 0.
+   */
+  tableMissToController: boolean;
+}
+
+export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, hostGraceMs: 5000, tableMissToController: true };
+
+/** Flow cookie of the flows this service owns ("SV" in the top bytes, owner 1). */
+export const TOPOLOGY_COOKIE = 0x5356_0001_0000_0000n;
+const ALL_BITS = 0xffff_ffff_ffff_ffffn;
+
+interface LinkState extends LinkInfo {
+  /** LLDP directions seen ("from>to" keys): confirmed while not empty. */
+  seen: Set<string>;
+  miswired: boolean;
+  /** A discrepancy was reported for this link and not yet cleared. */
+  reported: boolean;
+}
+
+/**
+ * The controller's knowledge of the datacenter: the declared topology checked against the
+ * wire (LLDP), link state from port status, hosts learned from traffic, valley-free paths.
+ * Every change is an event on `events$`; a late subscriber first receives the current state.
+ */
+export class TopologyService {
+  private readonly eventsSubject = new Subject<TopologyEvent>();
+  private readonly graphSubject: BehaviorSubject<FabricGraph>;
+  private readonly switches = new Map<string, SwitchInfo & { connectedAt: number }>();
+  private readonly nameByDpid = new Map<string, string>();
+  private readonly links = new Map<string, LinkState>();
+  private readonly declaredPort = new Map<string, string>();
+  /** When each switch port ("acc1:3") last came up: LLDP gets three periods from then before a link is missing. */
+  private readonly portLiveSince = new Map<string, number>();
+  private readonly hosts: HostTracker;
+  private readonly discovery: LldpDiscovery;
+  private readonly subscriptions: Subscription[] = [];
+  private checker: NodeJS.Timeout | undefined;
+
+  /** Topology changes; subscribers first get switch-up, link-up and host-added for what exists now. */
+  readonly events$: Observable<TopologyEvent> = defer(() => concat(from(this.snapshotEvents()), this.eventsSubject));
+  /** The graph of usable links, re-emitted whenever a link goes up or down. */
+  readonly graph$: Observable<FabricGraph>;
+
+  constructor(
+    private readonly openflow: OpenFlowServer,
+    private readonly topology: Topology | undefined,
+    private readonly log: Logger,
+    private readonly options: TopologyOptions = DEFAULT_TOPOLOGY_OPTIONS,
+  ) {
+    for (const s of topology?.switches ?? []) {
+      this.switches.set(s.name, { name: s.name, dpid: s.dpid, tier: s.tier, connected: false, connectedAt: 0 });
+      this.nameByDpid.set(s.dpid, s.name);
+    }
+    for (const l of topology?.links ?? []) {
+      const key = linkKey(l.a, l.b);
+      this.links.set(key, { a: l.a, b: l.b, declared: true, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false });
+      this.declaredPort.set(`${l.a.switch}:${l.a.port}`, key);
+      this.declaredPort.set(`${l.b.switch}:${l.b.port}`, key);
+    }
+    this.hosts = new HostTracker(options.hostGraceMs, (c) => this.hostChanged(c));
+    for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port });
+    this.discovery = new LldpDiscovery(openflow, log, options.lldpIntervalMs, (o) => this.lldpSeen(o), (o) => this.lldpExpired(o));
+    this.graphSubject = new BehaviorSubject(this.buildGraph());
+    this.graph$ = this.graphSubject.asObservable();
+  }
+
+  start(): void {
+    this.subscriptions.push(
+      this.openflow.switchUp$.subscribe((e) => void this.switchUp(e)),
+      this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
+      this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
+      this.openflow.packetIn$.subscribe((e) => this.packetIn(e.dpid, e.message)),
+    );
+    this.discovery.start();
+    this.checker = setInterval(() => this.reportMissing(), this.options.lldpIntervalMs);
+    this.checker.unref();
+  }
+
+  stop(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.discovery.stop();
+    this.hosts.stop();
+    clearInterval(this.checker);
+    this.eventsSubject.complete();
+    this.graphSubject.complete();
+  }
+
+  get declared(): Topology | undefined {
+    return this.topology;
+  }
+
+  switchList(): SwitchInfo[] {
+    return [...this.switches.values()].map(({ connectedAt: _c, ...s }) => s);
+  }
+
+  linkList(): LinkInfo[] {
+    return [...this.links.values()].map(publicLink);
+  }
+
+  hostList(): HostInfo[] {
+    return this.hosts.all();
+  }
+
+  graph(): FabricGraph {
+    return this.graphSubject.value;
+  }
+
+  paths(src: string, dst: string, limit = 64): string[][] {
+    return shortestPaths(this.graph(), src, dst, limit);
+  }
+
+  nextHops(src: string, dst: string): Adjacency[] {
+    return nextHops(this.graph(), src, dst);
+  }
+
+  nameOf(dpid: string): string {
+    return this.nameByDpid.get(dpid) ?? dpid;
+  }
+
+  // -------------------------------------------------------------------------------------
+
+  private emit(e: TopologyEvent): void {
+    const { kind, ...rest } = e;
+    this.log.info(`topology: ${kind}`, rest);
+    this.eventsSubject.next(e);
+  }
+
+  private snapshotEvents(): TopologyEvent[] {
+    return [
+      ...this.switchList().filter((s) => s.connected).map((s): TopologyEvent => ({ kind: 'switch-up', switch: s })),
+      ...this.linkList().filter((l) => l.up).map((l): TopologyEvent => ({ kind: 'link-up', link: l })),
+      ...this.hostList().map((h): TopologyEvent => ({ kind: 'host-added', host: h })),
+    ];
+  }
+
+  private async switchUp({ dpid, connection }: SwitchUp): Promise<void> {
+    let info = this.switches.get(this.nameOf(dpid));
+    if (!info) {
+      info = { name: dpid, dpid, tier: undefined, connected: false, connectedAt: 0 };
+      this.switches.set(dpid, info);
+      if (this.topology) this.discrepancy('unknown-switch', `switch ${dpid} connected but ${this.topology.source} does not declare it`);
+    }
+    Object.assign(info, { connected: true, connectedAt: Date.now() });
+    for (const p of connection.ports) if (portLive(p)) this.portLiveSince.set(`${info.name}:${p.portNo}`, Date.now());
+    this.emit({ kind: 'switch-up', switch: publicSwitch(info) });
+    try {
+      await connection.batch([
+        flowMod({ command: FlowModCommand.DELETE, tableId: TableId.ALL, cookie: TOPOLOGY_COOKIE, cookieMask: ALL_BITS, match: {} }),
+        flowMod({ cookie: TOPOLOGY_COOKIE, priority: 0xffff, match: { eth_type: ETH_TYPE.LLDP }, instructions: [inst.apply([act.output(PortNo.CONTROLLER)])] }),
+        ...(this.options.tableMissToController
+          ? [flowMod({ cookie: TOPOLOGY_COOKIE, priority: 0, match: {}, instructions: [inst.apply([act.output(PortNo.CONTROLLER)])] })]
+          : []),
+      ]);
+    } catch (e) {
+      this.log.warn('could not install discovery flows', { dpid, error: (e as Error).message });
+      return;
+    }
+    this.refreshLinks();
+    this.discovery.probe(dpid, connection.ports);
+  }
+
+  private switchDown({ dpid, reason }: SwitchDown): void {
+    const info = this.switches.get(this.nameOf(dpid));
+    if (!info) return;
+    info.connected = false;
+    this.discovery.forget(dpid);
+    this.emit({ kind: 'switch-down', switch: publicSwitch(info), reason });
+    this.refreshLinks();
+  }
+
+  private portStatus(dpid: string, m: PortStatus): void {
+    const at = { switch: this.nameOf(dpid), port: m.port.portNo };
+    if (m.reason === PortReason.DELETE || !portLive(m.port)) {
+      this.discovery.forget(dpid, m.port.portNo);
+      this.hosts.portGone(at, m.reason === PortReason.DELETE ? 'port deleted' : 'port down');
+      this.portLiveSince.delete(`${at.switch}:${at.port}`);
+    } else {
+      if (!this.portLiveSince.has(`${at.switch}:${at.port}`)) this.portLiveSince.set(`${at.switch}:${at.port}`, Date.now());
+      this.discovery.probe(dpid, [m.port]);
+    }
+    this.refreshLinks();
+  }
+
+  private packetIn(dpid: string, m: PacketIn): void {
+    const inPort = m.match.in_port;
+    if (typeof inPort !== 'number') return;
+    let frame: EthernetFrame;
+    try {
+      frame = parseEthernet(m.data);
+      if (frame.ethType === ETH_TYPE.LLDP) {
+        this.discovery.receive(dpid, inPort, frame);
+        return;
+      }
+      const at = { switch: this.nameOf(dpid), port: inPort };
+      if (this.isFabricPort(at) || (parseInt(frame.src.slice(0, 2), 16) & 1) === 1) return;
+      let ip: string | undefined;
+      let mac = frame.src;
+      if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
+        const arp = parseArp(frame.payload);
+        mac = arp.senderMac;
+        // RARP (QEMU's announcement) carries no IP; a gratuitous ARP (Xen's) does.
+        if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;
+      } else if (frame.ethType === ETH_TYPE.IPV4) {
+        const src = parseIpv4(frame.payload).src;
+        if (src !== '0.0.0.0') ip = src;
+      }
+      const change = this.hosts.learn(mac, ip, at);
+      if (change) this.hostChanged(change);
+    } catch (e) {
+      if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
+      else throw e;
+    }
+  }
+
+  private hostChanged(c: HostChange): void {
+    if (c.kind === 'added') this.emit({ kind: 'host-added', host: c.host });
+    else if (c.kind === 'moved') this.emit({ kind: 'host-moved', host: c.host, from: c.from });
+    else this.emit({ kind: 'host-removed', host: c.host, reason: c.reason });
+  }
+
+  /** A port that joins two switches: host traffic never enters there. */
+  private isFabricPort(at: SwitchRef): boolean {
+    const key = `${at.switch}:${at.port}`;
+    if (this.declaredPort.has(key)) return true;
+    for (const l of this.links.values()) if (l.seen.size > 0 && (`${l.a.switch}:${l.a.port}` === key || `${l.b.switch}:${l.b.port}` === key)) return true;
+    return false;
+  }
+
+  private lldpSeen(o: Observation): void {
+    const a = { switch: this.nameOf(o.from.dpid), port: o.from.port };
+    const b = { switch: this.nameOf(o.to.dpid), port: o.to.port };
+    const key = linkKey(a, b);
+    let link = this.links.get(key);
+    if (!link) {
+      link = { a, b, declared: false, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false };
+      this.links.set(key, link);
+      if (this.topology) {
+        const wrong = [a, b].map((e) => this.declaredPort.get(`${e.switch}:${e.port}`)).filter((k): k is string => k !== undefined);
+        if (wrong.length > 0) {
+          const expected = wrong.map((k) => describe(this.links.get(k)!)).join(' and ');
+          this.discrepancy('miswired', `LLDP sees ${describe(link)}; the file declares ${expected}`, a, b);
+        } else {
+          this.discrepancy('extra', `LLDP sees ${describe(link)}, which ${this.topology.source} does not declare`, a, b);
+        }
+      }
+    }
+    link.seen.add(`${o.from.dpid}:${o.from.port}>${o.to.dpid}:${o.to.port}`);
+    if (!link.confirmed) {
+      link.confirmed = true;
+      if (link.declared) link.reported = false;
+      this.log.info('link confirmed by LLDP', { link: describe(link), declared: link.declared });
+    }
+    this.refreshLinks();
+  }
+
+  private lldpExpired(o: Observation): void {
+    const key = linkKey({ switch: this.nameOf(o.from.dpid), port: o.from.port }, { switch: this.nameOf(o.to.dpid), port: o.to.port });
+    const link = this.links.get(key);
+    if (!link) return;
+    link.seen.delete(`${o.from.dpid}:${o.from.port}>${o.to.dpid}:${o.to.port}`);
+    if (link.seen.size === 0) {
+      link.confirmed = false;
+      if (!link.declared) this.links.delete(key);
+    }
+    this.refreshLinks();
+  }
+
+  /**
+   * Declared links not confirmed three LLDP periods after both switches connected and both
+   * ports came up (a port that never came up counts from its switch's connection).
+   */
+  private reportMissing(): void {
+    const settled = Date.now() - 3 * this.options.lldpIntervalMs;
+    const since = (e: SwitchRef): number | undefined => {
+      const s = this.switches.get(e.switch);
+      return s?.connected ? Math.max(s.connectedAt, this.portLiveSince.get(`${e.switch}:${e.port}`) ?? 0) : undefined;
+    };
+    for (const l of this.links.values()) {
+      if (!l.declared || l.confirmed || l.reported) continue;
+      const ends = [since(l.a), since(l.b)];
+      if (ends.every((t) => t !== undefined && t < settled)) {
+        l.reported = true;
+        this.discrepancy('missing', `${describe(l)} is declared, but no LLDP probe crossed it in ${3 * this.options.lldpIntervalMs} ms`, l.a, l.b);
+      }
+    }
+  }
+
+  private discrepancy(discrepancy: DiscrepancyKind, detail: string, a?: SwitchRef, b?: SwitchRef): void {
+    this.log.warn(`topology discrepancy: ${detail}`, { discrepancy });
+    this.eventsSubject.next({ kind: 'discrepancy', discrepancy, detail, ...(a ? { a } : {}), ...(b ? { b } : {}) });
+  }
+
+  /** Recomputes every link's `up`, emits the transitions, and a new graph when any changed. */
+  private refreshLinks(): void {
+    for (const l of this.links.values()) {
+      if (l.declared) l.miswired = [...this.links.values()].some((x) => !x.declared && x.confirmed && sharesPort(x, l));
+    }
+    let changed = false;
+    for (const l of this.links.values()) {
+      const up = this.topology ? l.declared && !l.miswired && this.portUp(l.a) && this.portUp(l.b) : l.confirmed;
+      if (up === l.up) continue;
+      l.up = up;
+      changed = true;
+      if (up) this.emit({ kind: 'link-up', link: publicLink(l) });
+      else this.emit({ kind: 'link-down', link: publicLink(l), reason: this.whyDown(l) });
+    }
+    if (changed && this.topology) this.graphSubject.next(this.buildGraph());
+  }
+
+  private whyDown(l: LinkState): string {
+    if (l.miswired) return 'miswired';
+    for (const end of [l.a, l.b]) {
+      const info = this.switches.get(end.switch);
+      if (!info?.connected) return `switch ${end.switch} disconnected`;
+      if (!this.portUp(end)) return `port ${end.switch}:${end.port} down`;
+    }
+    return 'LLDP expired';
+  }
+
+  private portUp(ref: SwitchRef): boolean {
+    const info = this.switches.get(ref.switch);
+    const conn = info?.connected ? this.openflow.connection(info.dpid) : undefined;
+    const port = conn?.ports.find((p) => p.portNo === ref.port);
+    return port !== undefined && portLive(port);
+  }
+
+  private buildGraph(): FabricGraph {
+    if (!this.topology) return { tier: new Map(), adjacency: new Map() };
+    const down = new Set([...this.links.entries()].filter(([, l]) => l.declared && !l.up).map(([k]) => k));
+    return fabricGraph(this.topology, down);
+  }
+}
+
+const portLive = (p: Port): boolean => (p.state & 1) === 0 && (p.config & PortConfig.PORT_DOWN) === 0;
+const sharesPort = (x: LinkInfo, y: LinkInfo): boolean =>
+  [x.a, x.b].some((e) => [y.a, y.b].some((f) => e.switch === f.switch && e.port === f.port));
+const describe = (l: LinkInfo): string => `${l.a.switch}:${l.a.port} <-> ${l.b.switch}:${l.b.port}`;
+const publicLink = (l: LinkState): LinkInfo => ({ a: l.a, b: l.b, declared: l.declared, confirmed: l.confirmed, up: l.up });
+const publicSwitch = (s: SwitchInfo & { connectedAt: number }): SwitchInfo => ({ name: s.name, dpid: s.dpid, tier: s.tier, connected: s.connected });
+
