@@ -7,8 +7,8 @@ import {
   type FlowMod, type OfpMessage,
 } from '../src/openflow/index.js';
 import { startController } from '../test/support/controller.js';
-import { addBridge, bridgeName, delBridge, ofctl, requireOvs, sh } from '../test/support/ovs.js';
-import { next } from '../test/support/wait.js';
+import { addBridge, bridgeName, delBridge, ofctl, requireOvs, sh } from '../lab/ovs.js';
+import { next } from '../lab/wait.js';
 import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 /**

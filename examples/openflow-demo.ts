@@ -3,8 +3,8 @@ import { OpenFlowServer } from '../src/controller/openflow-server.js';
 import { createLogger } from '../src/app/logger.js';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { MessageType, PortNo, PortReason, act, flowMod, inst, type OfpMessage } from '../src/openflow/index.js';
-import { addBridge, delBridge, ofctl, requireOvs, sh } from '../test/support/ovs.js';
-import { next } from '../test/support/wait.js';
+import { addBridge, delBridge, ofctl, requireOvs, sh } from '../lab/ovs.js';
+import { next } from '../lab/wait.js';
 
 /**
  * make demo (for now: the OpenFlow core): two hosts in their own network namespaces on a

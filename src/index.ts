@@ -1,9 +1,20 @@
 /**
- * svcswitch as a library: the OpenFlow 1.3 codec, switch connections and their event streams.
+ * svcswitch as a library: the OpenFlow 1.3 codec, switch connections, and the datacenter
+ * topology with its typed event streams (see examples/topology-watch.ts).
  */
 export * as openflow from './openflow/index.js';
+export * as packet from './packet/index.js';
 export { OpenFlowServer, DEFAULT_SERVER_OPTIONS, type SwitchUp, type SwitchDown, type FromSwitch, type ServerOptions } from './controller/openflow-server.js';
 export { SwitchConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions, type AsyncMessage } from './controller/switch-connection.js';
 export { OpenFlowErrorReply, RequestTimeoutError, ConnectionClosedError, BatchRejectedError } from './controller/errors.js';
 export { formatDpid, parseDpid, type Dpid } from './controller/dpid.js';
 export { createLogger, type Logger, type LogFormat } from './app/logger.js';
+export { TopologyService, DEFAULT_TOPOLOGY_OPTIONS, TOPOLOGY_COOKIE, type TopologyOptions } from './topology/topology-service.js';
+export type { TopologyEvent, SwitchInfo, LinkInfo, HostInfo, SwitchRef, DiscrepancyKind } from './topology/events.js';
+export type { Topology, SwitchSpec, LinkSpec, SubnetSpec, ExternalSpec, HostSpec, Tier } from './topology/model.js';
+export { loadTopology, parseTopology } from './topology/loader.js';
+export { TopologyError, type TopologyIssue } from './topology/errors.js';
+export { fatTree, threeTier } from './topology/generator.js';
+export { topologySvg } from './topology/svg.js';
+export { fabricGraph, linkKey, type FabricGraph, type Adjacency } from './routing/fabric-graph.js';
+export { shortestPaths, nextHops, distance } from './routing/valley-free.js';

@@ -3,6 +3,7 @@ import { Subject, defer, filter, from, map, merge, type Observable } from 'rxjs'
 import type { Logger } from '../app/logger.js';
 import { MessageType, type MessageOf, type Port } from '../openflow/index.js';
 import type { Dpid } from './dpid.js';
+import { ConnectionClosedError } from './errors.js';
 import { DEFAULT_CONNECTION_OPTIONS, SwitchConnection, type AsyncMessage, type ConnectionOptions } from './switch-connection.js';
 
 export interface SwitchUp {
@@ -106,7 +107,9 @@ export class OpenFlowServer {
       .handshake(this.options.handshakeTimeoutMs)
       .then(() => this.register(conn))
       .catch((e: Error) => {
-        this.log.warn('switch handshake failed', { peer: conn.peer, error: e.message });
+        // A switch that hangs up mid-handshake (OVS does when its bridge is reconfigured) is routine.
+        const level = e instanceof ConnectionClosedError && !/HELLO_FAILED|speaks OpenFlow/.test(e.message) ? 'info' : 'warn';
+        this.log.log(level, 'switch handshake failed', { peer: conn.peer, error: e.message });
         conn.close(`handshake failed: ${e.message}`);
       });
   }

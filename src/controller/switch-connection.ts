@@ -74,6 +74,7 @@ export class SwitchConnection {
   private lastReceived = Date.now();
   private keepalive: NodeJS.Timeout | undefined;
   private helloWaiter: ((m: MessageOf<MessageType.HELLO>) => void) | undefined;
+  private helloAbort: ((e: Error) => void) | undefined;
   private closedReason: string | undefined;
   private log: Logger;
 
@@ -117,6 +118,10 @@ export class SwitchConnection {
       this.helloWaiter = (m) => {
         clearTimeout(timer);
         resolve(m);
+      };
+      this.helloAbort = (e) => {
+        clearTimeout(timer);
+        reject(e);
       };
     });
     await this.write(encodeMessage({ type: MessageType.HELLO, xid: this.allocateXid(), versions: [OFP_VERSION] }));
@@ -195,6 +200,7 @@ export class SwitchConnection {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     clearInterval(this.keepalive);
+    this.helloAbort?.(new ConnectionClosedError(`channel closed during the handshake: ${reason}`));
     for (const [xid, p] of this.pending) {
       clearTimeout(p.timer);
       p.reject(new ConnectionClosedError(`switch ${this.dpid} disconnected before answering xid ${xid}: ${reason}`));
@@ -277,6 +283,7 @@ export class SwitchConnection {
       case MessageType.HELLO:
         this.helloWaiter?.(m);
         this.helloWaiter = undefined;
+        this.helloAbort = undefined;
         return;
       case MessageType.ECHO_REQUEST:
         void this.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data })).catch(() => {});

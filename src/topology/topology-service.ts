@@ -11,11 +11,17 @@ import { nextHops, shortestPaths } from '../routing/valley-free.js';
 import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
 import { HostTracker, type HostChange } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
-import type { Topology } from './model.js';
+import { portKey, type Topology } from './model.js';
 
 export interface TopologyOptions {
   /** LLDP probe period; an adjacency not seen for three periods expires. */
   lldpIntervalMs: number;
+  /**
+   * A declared link not confirmed by LLDP this long after both of its ports came up is
+   * reported missing (at least three LLDP periods). Generous by default: a datacenter
+   * booting many switches at once is slow to deliver the first probes.
+   */
+  missingAfterMs: number;
   /** How long a host whose port went away is kept, waiting to reappear elsewhere. */
   hostGraceMs: number;
   /**
@@ -25,7 +31,7 @@ export interface TopologyOptions {
   tableMissToController: boolean;
 }
 
-export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, hostGraceMs: 5000, tableMissToController: true };
+export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, missingAfterMs: 10_000, hostGraceMs: 5000, tableMissToController: true };
 
 /** Flow cookie of the flows this service owns ("SV" in the top bytes, owner 1). */
 export const TOPOLOGY_COOKIE = 0x5356_0001_0000_0000n;
@@ -51,6 +57,8 @@ export class TopologyService {
   private readonly nameByDpid = new Map<string, string>();
   private readonly links = new Map<string, LinkState>();
   private readonly declaredPort = new Map<string, string>();
+  /** Ports of links LLDP sees but the file does not declare, rebuilt by refreshLinks. */
+  private undeclaredPorts = new Set<string>();
   /** When each switch port ("acc1:3") last came up: LLDP gets three periods from then before a link is missing. */
   private readonly portLiveSince = new Map<string, number>();
   private readonly hosts: HostTracker;
@@ -76,8 +84,8 @@ export class TopologyService {
     for (const l of topology?.links ?? []) {
       const key = linkKey(l.a, l.b);
       this.links.set(key, { a: l.a, b: l.b, declared: true, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false });
-      this.declaredPort.set(`${l.a.switch}:${l.a.port}`, key);
-      this.declaredPort.set(`${l.b.switch}:${l.b.port}`, key);
+      this.declaredPort.set(portKey(l.a), key);
+      this.declaredPort.set(portKey(l.b), key);
     }
     this.hosts = new HostTracker(options.hostGraceMs, (c) => this.hostChanged(c));
     for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port });
@@ -195,9 +203,9 @@ export class TopologyService {
     if (m.reason === PortReason.DELETE || !portLive(m.port)) {
       this.discovery.forget(dpid, m.port.portNo);
       this.hosts.portGone(at, m.reason === PortReason.DELETE ? 'port deleted' : 'port down');
-      this.portLiveSince.delete(`${at.switch}:${at.port}`);
+      this.portLiveSince.delete(portKey(at));
     } else {
-      if (!this.portLiveSince.has(`${at.switch}:${at.port}`)) this.portLiveSince.set(`${at.switch}:${at.port}`, Date.now());
+      if (!this.portLiveSince.has(portKey(at))) this.portLiveSince.set(portKey(at), Date.now());
       this.discovery.probe(dpid, [m.port]);
     }
     this.refreshLinks();
@@ -240,12 +248,10 @@ export class TopologyService {
     else this.emit({ kind: 'host-removed', host: c.host, reason: c.reason });
   }
 
-  /** A port that joins two switches: host traffic never enters there. */
+  /** A port that joins two switches (declared, or seen by LLDP): host traffic never enters there. */
   private isFabricPort(at: SwitchRef): boolean {
-    const key = `${at.switch}:${at.port}`;
-    if (this.declaredPort.has(key)) return true;
-    for (const l of this.links.values()) if (l.seen.size > 0 && (`${l.a.switch}:${l.a.port}` === key || `${l.b.switch}:${l.b.port}` === key)) return true;
-    return false;
+    const key = portKey(at);
+    return this.declaredPort.has(key) || this.undeclaredPorts.has(key);
   }
 
   private lldpSeen(o: Observation): void {
@@ -257,7 +263,7 @@ export class TopologyService {
       link = { a, b, declared: false, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false };
       this.links.set(key, link);
       if (this.topology) {
-        const wrong = [a, b].map((e) => this.declaredPort.get(`${e.switch}:${e.port}`)).filter((k): k is string => k !== undefined);
+        const wrong = [a, b].map((e) => this.declaredPort.get(portKey(e))).filter((k): k is string => k !== undefined);
         if (wrong.length > 0) {
           const expected = wrong.map((k) => describe(this.links.get(k)!)).join(' and ');
           this.discrepancy('miswired', `LLDP sees ${describe(link)}; the file declares ${expected}`, a, b);
@@ -288,21 +294,22 @@ export class TopologyService {
   }
 
   /**
-   * Declared links not confirmed three LLDP periods after both switches connected and both
+   * Declared links not confirmed `missingAfterMs` after both switches connected and both
    * ports came up (a port that never came up counts from its switch's connection).
    */
   private reportMissing(): void {
-    const settled = Date.now() - 3 * this.options.lldpIntervalMs;
+    const wait = Math.max(this.options.missingAfterMs, 3 * this.options.lldpIntervalMs);
+    const settled = Date.now() - wait;
     const since = (e: SwitchRef): number | undefined => {
       const s = this.switches.get(e.switch);
-      return s?.connected ? Math.max(s.connectedAt, this.portLiveSince.get(`${e.switch}:${e.port}`) ?? 0) : undefined;
+      return s?.connected ? Math.max(s.connectedAt, this.portLiveSince.get(portKey(e)) ?? 0) : undefined;
     };
     for (const l of this.links.values()) {
       if (!l.declared || l.confirmed || l.reported) continue;
       const ends = [since(l.a), since(l.b)];
       if (ends.every((t) => t !== undefined && t < settled)) {
         l.reported = true;
-        this.discrepancy('missing', `${describe(l)} is declared, but no LLDP probe crossed it in ${3 * this.options.lldpIntervalMs} ms`, l.a, l.b);
+        this.discrepancy('missing', `${describe(l)} is declared, but no LLDP probe crossed it in ${wait} ms`, l.a, l.b);
       }
     }
   }
@@ -314,8 +321,9 @@ export class TopologyService {
 
   /** Recomputes every link's `up`, emits the transitions, and a new graph when any changed. */
   private refreshLinks(): void {
+    this.undeclaredPorts = new Set([...this.links.values()].filter((x) => !x.declared && x.confirmed).flatMap((x) => [portKey(x.a), portKey(x.b)]));
     for (const l of this.links.values()) {
-      if (l.declared) l.miswired = [...this.links.values()].some((x) => !x.declared && x.confirmed && sharesPort(x, l));
+      if (l.declared) l.miswired = this.undeclaredPorts.has(portKey(l.a)) || this.undeclaredPorts.has(portKey(l.b));
     }
     let changed = false;
     for (const l of this.links.values()) {
@@ -354,8 +362,6 @@ export class TopologyService {
 }
 
 const portLive = (p: Port): boolean => (p.state & 1) === 0 && (p.config & PortConfig.PORT_DOWN) === 0;
-const sharesPort = (x: LinkInfo, y: LinkInfo): boolean =>
-  [x.a, x.b].some((e) => [y.a, y.b].some((f) => e.switch === f.switch && e.port === f.port));
 const describe = (l: LinkInfo): string => `${l.a.switch}:${l.a.port} <-> ${l.b.switch}:${l.b.port}`;
 const publicLink = (l: LinkState): LinkInfo => ({ a: l.a, b: l.b, declared: l.declared, confirmed: l.confirmed, up: l.up });
 const publicSwitch = (s: SwitchInfo & { connectedAt: number }): SwitchInfo => ({ name: s.name, dpid: s.dpid, tier: s.tier, connected: s.connected });

@@ -4,7 +4,7 @@ import { ConnectionClosedError, RequestTimeoutError } from '../../src/controller
 import { MessageType, flowMod, inst, act } from '../../src/openflow/index.js';
 import { startController } from '../support/controller.js';
 import { FakeSwitch } from '../support/fake-switch.js';
-import { next, until } from '../support/wait.js';
+import { next, until } from '../../lab/wait.js';
 
 /** Channel behaviour driven by a scripted switch over real TCP. */
 

@@ -7,8 +7,8 @@ import {
   TableId, act, bucket, flowMod, inst, type FlowMod, type MultipartReplyBody,
 } from '../../src/openflow/index.js';
 import { startController } from '../support/controller.js';
-import { addBridge, bridgeName, delBridge, ofctl, requireOvs, vsctl } from '../support/ovs.js';
-import { next, until } from '../support/wait.js';
+import { addBridge, bridgeName, delBridge, ofctl, requireOvs, vsctl } from '../../lab/ovs.js';
+import { next, until } from '../../lab/wait.js';
 
 /** Everything here runs against the real ovs-vswitchd, userspace datapath. */
 

@@ -11,9 +11,9 @@ import { loadTopology } from '../../src/topology/loader.js';
 import type { Topology } from '../../src/topology/model.js';
 import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../../src/topology/topology-service.js';
 import { memoryLogger } from '../support/logger.js';
-import { MininetDc } from '../support/mininet.js';
-import { requireOvs } from '../support/ovs.js';
-import { until } from '../support/wait.js';
+import { MininetDc } from '../../lab/mininet.js';
+import { requireOvs } from '../../lab/ovs.js';
+import { until } from '../../lab/wait.js';
 
 /** The controller's topology checked against a real Mininet datacenter (OVS userspace). */
 
@@ -22,19 +22,29 @@ interface Harness {
   server: OpenFlowServer;
   dc: MininetDc;
   events: TopologyEvent[];
+  logs: Array<Record<string, unknown>>;
+}
+
+/** Waits for every declared switch, naming the missing ones and the recent log on failure. */
+async function allConnected(h: Harness): Promise<void> {
+  await until(() => h.topo.switchList().every((s) => s.connected), 'all switches connected', 60_000).catch((e: Error) => {
+    const missing = h.topo.switchList().filter((s) => !s.connected).map((s) => `${s.name} (${s.dpid})`);
+    const recent = h.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n');
+    throw new Error(`${e.message}: not connected: ${missing.join(', ')}\nrecent log:\n${recent}`);
+  });
 }
 
 async function startBoth(controllerFile: Topology, mininetFile: string): Promise<Harness> {
-  const { logger } = memoryLogger();
+  const { logger, lines: logs } = memoryLogger();
   const server = new OpenFlowServer(logger);
-  const topo = new TopologyService(server, controllerFile, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: 300, hostGraceMs: 3000 });
+  const topo = new TopologyService(server, controllerFile, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: 300, missingAfterMs: 4000, hostGraceMs: 3000 });
   const events: TopologyEvent[] = [];
   topo.events$.subscribe((e) => events.push(e));
   topo.start();
   const { port } = await server.listen('127.0.0.1', 0);
   try {
     const dc = await MininetDc.start(mininetFile, port);
-    return { topo, server, dc, events };
+    return { topo, server, dc, events, logs };
   } catch (e) {
     topo.stop();
     await server.close();
@@ -67,7 +77,7 @@ describe('dc-small in Mininet', () => {
 
   test('every switch connects and the links LLDP discovers are exactly the file\'s', async () => {
     const t = h!.topo;
-    await until(() => t.switchList().every((s) => s.connected), 'all switches connected', 60_000);
+    await allConnected(h!);
     await until(() => confirmedKeys(t).length >= declared.links.length, 'all links confirmed', 30_000);
     assert.deepEqual(confirmedKeys(t), declaredKeys(declared));
     assert.ok(t.linkList().every((l) => l.up && l.declared));
@@ -161,7 +171,7 @@ describe('k=4 fat-tree in Mininet', () => {
 
   test('the discovered link set equals the file\'s; a failed link is avoided by paths', async () => {
     const t = h!.topo;
-    await until(() => t.switchList().every((s) => s.connected), 'all switches connected', 60_000);
+    await allConnected(h!);
     await until(() => confirmedKeys(t).length >= declared.links.length, 'all 36 links confirmed', 30_000);
     assert.deepEqual(confirmedKeys(t), declaredKeys(declared));
     assert.equal(t.paths('p1acc1', 'p4acc2').length, 4);
