@@ -102,8 +102,24 @@ def ping(net, src, dst, count=3, interval=0.2, timeout=1):
     return {'sent': count, 'received': received, 'output': out}
 
 
+def ping_all(net, count=1, timeout=1):
+    """Every host pings every other host (external ones included), by IP."""
+    failed, pairs = [], 0
+    for src in net.hosts:
+        for dst in net.hosts:
+            if src is dst:
+                continue
+            pairs += 1
+            out = src.cmd('ping -c %d -W %s %s' % (count, timeout, dst.IP()))
+            if ' 0% packet loss' not in out:
+                failed.append([src.name, dst.name])
+    return {'pairs': pairs, 'failed': failed}
+
+
 def handle(net, req):
     op = req.get('op')
+    if op == 'pingall':
+        return ping_all(net, req.get('count', 1), req.get('timeout', 1))
     if op == 'ping':
         return ping(net, req['src'], req['dst'], req.get('count', 3), req.get('interval', 0.2), req.get('timeout', 1))
     if op == 'link':

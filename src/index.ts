@@ -9,7 +9,15 @@ export { SwitchConnection, DEFAULT_CONNECTION_OPTIONS, type ConnectionOptions, t
 export { OpenFlowErrorReply, RequestTimeoutError, ConnectionClosedError, BatchRejectedError } from './controller/errors.js';
 export { formatDpid, parseDpid, type Dpid } from './controller/dpid.js';
 export { createLogger, type Logger, type LogFormat } from './app/logger.js';
-export { TopologyService, DEFAULT_TOPOLOGY_OPTIONS, TOPOLOGY_COOKIE, type TopologyOptions } from './topology/topology-service.js';
+export { TopologyService, DEFAULT_TOPOLOGY_OPTIONS, type TopologyOptions } from './topology/topology-service.js';
+export { Svcswitch } from './app/svcswitch.js';
+export { buildSvcswitch } from './app/container.js';
+export { DEFAULT_CONFIG, type ControllerConfig } from './app/config.js';
+export { FlowManager, type DesiredState } from './controller/flow-manager.js';
+export { SwitchReconciler } from './controller/reconciler.js';
+export { diffTables, plannerCookie, type FlowEntry, type GroupEntry, type SwitchTables } from './controller/flow-tables.js';
+export { planFabric, GATEWAY_MAC, FABRIC_COOKIE, type FabricInput } from './routing/fabric-planner.js';
+export { planDiscovery, DISCOVERY_COOKIE } from './topology/discovery-planner.js';
 export type { TopologyEvent, SwitchInfo, LinkInfo, HostInfo, SwitchRef, DiscrepancyKind } from './topology/events.js';
 export type { Topology, SwitchSpec, LinkSpec, SubnetSpec, ExternalSpec, HostSpec, Tier } from './topology/model.js';
 export { loadTopology, parseTopology } from './topology/loader.js';

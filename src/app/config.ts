@@ -11,6 +11,9 @@ export interface ControllerConfig {
   echoIntervalMs: number;
   topologyFile: string | undefined;
   lldpIntervalMs: number;
+  /** Topology timings (see TopologyOptions); tests shorten them. */
+  missingAfterMs?: number;
+  hostGraceMs?: number;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {

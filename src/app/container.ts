@@ -1,28 +1,51 @@
 import { Container } from 'inversify';
 import { ApiServer } from '../api/api-server.js';
+import { FlowManager } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
+import { ArpProxy } from '../routing/arp-proxy.js';
 import type { Topology } from '../topology/model.js';
 import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../topology/topology-service.js';
 import type { ControllerConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createLogger, type Logger } from './logger.js';
+import { desiredState$, undeclaredSwitchTables } from './planning.js';
+import { Svcswitch } from './svcswitch.js';
 import { TOKENS } from './tokens.js';
 
 /**
  * The one place where the controller is wired. Classes take their collaborators as
- * constructor arguments and know nothing of the container, so tests build them directly.
- * The topology file is loaded (and validated) before, by the caller.
+ * constructor arguments and know nothing of the container, so tests can also build them
+ * directly. The topology file is loaded (and validated) before, by the caller; a logger may
+ * be given (tests keep the lines).
  */
-export function buildContainer(config: ControllerConfig, topology: Topology | undefined): Container {
+export function buildContainer(config: ControllerConfig, topology: Topology | undefined, logger?: Logger): Container {
   const c = new Container({ defaultScope: 'Singleton' });
   c.bind(TOKENS.config).toConstantValue(config);
   c.bind(TOKENS.topologyFile).toConstantValue(topology);
-  c.bind(TOKENS.logger).toDynamicValue(() => createLogger(config.logLevel, config.logFormat));
+  c.bind(TOKENS.logger).toDynamicValue(() => logger ?? createLogger(config.logLevel, config.logFormat));
   c.bind(TOKENS.openflow).toDynamicValue(
     (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs }),
   );
   c.bind(TOKENS.topology).toDynamicValue(
-    (ctx) => new TopologyService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topologyFile), ctx.get(TOKENS.logger), { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: config.lldpIntervalMs }),
+    (ctx) => new TopologyService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topologyFile), ctx.get(TOKENS.logger), {
+      ...DEFAULT_TOPOLOGY_OPTIONS,
+      lldpIntervalMs: config.lldpIntervalMs,
+      ...(config.missingAfterMs !== undefined ? { missingAfterMs: config.missingAfterMs } : {}),
+      ...(config.hostGraceMs !== undefined ? { hostGraceMs: config.hostGraceMs } : {}),
+    }),
   );
+  c.bind(TOKENS.flows).toDynamicValue((ctx) => {
+    const topo = ctx.get(TOKENS.topology);
+    return new FlowManager(ctx.get(TOKENS.openflow), desiredState$(topo), ctx.get(TOKENS.logger), undeclaredSwitchTables(topo));
+  });
+  c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.api).toDynamicValue((ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
+  c.bind(TOKENS.app).toDynamicValue(
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
+  );
   return c;
+}
+
+/** Builds the whole controller application from its configuration. */
+export function buildSvcswitch(config: ControllerConfig, topology: Topology | undefined, logger?: Logger): Svcswitch {
+  return buildContainer(config, topology, logger).get(TOKENS.app);
 }

@@ -5,6 +5,9 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ApiServer } from '../api/api-server.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Topology } from '../topology/model.js';
+import type { FlowManager } from '../controller/flow-manager.js';
+import type { ArpProxy } from '../routing/arp-proxy.js';
+import type { Svcswitch } from './svcswitch.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
@@ -14,4 +17,7 @@ export const TOKENS = {
   openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
   topology: Symbol('TopologyService') as ServiceIdentifier<TopologyService>,
   api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
+  flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,
+  arp: Symbol('ArpProxy') as ServiceIdentifier<ArpProxy>,
+  app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,
 } as const;

@@ -1,7 +1,7 @@
 import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
-import { FlowModCommand, PortConfig, PortNo, PortReason, TableId, act, flowMod, inst, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
+import { PortConfig, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
 import { ARP_OP, parseArp } from '../packet/arp.js';
 import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
@@ -24,18 +24,10 @@ export interface TopologyOptions {
   missingAfterMs: number;
   /** How long a host whose port went away is kept, waiting to reappear elsewhere. */
   hostGraceMs: number;
-  /**
-   * Install the table-miss flow that sends unmatched packets to the controller, so hosts are
-   * learned from their traffic. The fabric planner takes this over when it owns table 0.
-   */
-  tableMissToController: boolean;
 }
 
-export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, missingAfterMs: 10_000, hostGraceMs: 5000, tableMissToController: true };
+export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, missingAfterMs: 10_000, hostGraceMs: 5000 };
 
-/** Flow cookie of the flows this service owns ("SV" in the top bytes, owner 1). */
-export const TOPOLOGY_COOKIE = 0x5356_0001_0000_0000n;
-const ALL_BITS = 0xffff_ffff_ffff_ffffn;
 
 interface LinkState extends LinkInfo {
   /** LLDP directions seen ("from>to" keys): confirmed while not empty. */
@@ -96,7 +88,7 @@ export class TopologyService {
 
   start(): void {
     this.subscriptions.push(
-      this.openflow.switchUp$.subscribe((e) => void this.switchUp(e)),
+      this.openflow.switchUp$.subscribe((e) => this.switchUp(e)),
       this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
       this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
       this.openflow.packetIn$.subscribe((e) => this.packetIn(e.dpid, e.message)),
@@ -163,7 +155,7 @@ export class TopologyService {
     ];
   }
 
-  private async switchUp({ dpid, connection }: SwitchUp): Promise<void> {
+  private switchUp({ dpid, connection }: SwitchUp): void {
     let info = this.switches.get(this.nameOf(dpid));
     if (!info) {
       info = { name: dpid, dpid, tier: undefined, connected: false, connectedAt: 0 };
@@ -173,18 +165,6 @@ export class TopologyService {
     Object.assign(info, { connected: true, connectedAt: Date.now() });
     for (const p of connection.ports) if (portLive(p)) this.portLiveSince.set(`${info.name}:${p.portNo}`, Date.now());
     this.emit({ kind: 'switch-up', switch: publicSwitch(info) });
-    try {
-      await connection.batch([
-        flowMod({ command: FlowModCommand.DELETE, tableId: TableId.ALL, cookie: TOPOLOGY_COOKIE, cookieMask: ALL_BITS, match: {} }),
-        flowMod({ cookie: TOPOLOGY_COOKIE, priority: 0xffff, match: { eth_type: ETH_TYPE.LLDP }, instructions: [inst.apply([act.output(PortNo.CONTROLLER)])] }),
-        ...(this.options.tableMissToController
-          ? [flowMod({ cookie: TOPOLOGY_COOKIE, priority: 0, match: {}, instructions: [inst.apply([act.output(PortNo.CONTROLLER)])] })]
-          : []),
-      ]);
-    } catch (e) {
-      this.log.warn('could not install discovery flows', { dpid, error: (e as Error).message });
-      return;
-    }
     this.refreshLinks();
     this.discovery.probe(dpid, connection.ports);
   }

@@ -4,22 +4,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { filter, firstValueFrom, timeout, type Observable } from 'rxjs';
-import { OpenFlowServer } from '../../src/controller/openflow-server.js';
+import type { Svcswitch } from '../../src/app/svcswitch.js';
 import { linkKey } from '../../src/routing/fabric-graph.js';
 import type { TopologyEvent } from '../../src/topology/events.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import type { Topology } from '../../src/topology/model.js';
-import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../../src/topology/topology-service.js';
+import type { TopologyService } from '../../src/topology/topology-service.js';
 import { memoryLogger } from '../support/logger.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs } from '../../lab/ovs.js';
+import { startSvcswitch } from '../../lab/svcswitch.js';
 import { until } from '../../lab/wait.js';
 
 /** The controller's topology checked against a real Mininet datacenter (OVS userspace). */
 
 interface Harness {
+  app: Svcswitch;
   topo: TopologyService;
-  server: OpenFlowServer;
   dc: MininetDc;
   events: TopologyEvent[];
   logs: Array<Record<string, unknown>>;
@@ -36,18 +37,14 @@ async function allConnected(h: Harness): Promise<void> {
 
 async function startBoth(controllerFile: Topology, mininetFile: string): Promise<Harness> {
   const { logger, lines: logs } = memoryLogger();
-  const server = new OpenFlowServer(logger);
-  const topo = new TopologyService(server, controllerFile, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: 300, missingAfterMs: 4000, hostGraceMs: 3000 });
+  const { app, port } = await startSvcswitch(controllerFile, logger, { lldpIntervalMs: 300, missingAfterMs: 4000, hostGraceMs: 3000 });
   const events: TopologyEvent[] = [];
-  topo.events$.subscribe((e) => events.push(e));
-  topo.start();
-  const { port } = await server.listen('127.0.0.1', 0);
+  app.topology.events$.subscribe((e) => events.push(e));
   try {
     const dc = await MininetDc.start(mininetFile, port);
-    return { topo, server, dc, events, logs };
+    return { app, topo: app.topology, dc, events, logs };
   } catch (e) {
-    topo.stop();
-    await server.close();
+    await app.stop();
     throw e;
   }
 }
@@ -55,8 +52,7 @@ async function startBoth(controllerFile: Topology, mininetFile: string): Promise
 async function stopBoth(h: Harness | undefined): Promise<void> {
   if (!h) return;
   await h.dc.stop();
-  h.topo.stop();
-  await h.server.close();
+  await h.app.stop();
 }
 
 const confirmedKeys = (t: TopologyService): string[] => t.linkList().filter((l) => l.confirmed).map((l) => linkKey(l.a, l.b)).sort();

@@ -3,8 +3,7 @@ import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { Topology } from '../../topology/model.js';
 import { DEFAULT_CONFIG, parseListen, type ControllerConfig } from '../config.js';
-import { buildContainer } from '../container.js';
-import { TOKENS } from '../tokens.js';
+import { buildSvcswitch } from '../container.js';
 
 export const RUN_HELP = `svcswitch run [options]: start the controller
 
@@ -66,27 +65,16 @@ export async function runCommand(argv: string[], err: (s: string) => void): Prom
     if (e instanceof TopologyError) return err(`svcswitch: invalid topology:\n${e.message}\n`), 1;
     return err(`svcswitch run: ${(e as Error).message}\nTry 'svcswitch run --help'.\n`), 2;
   }
-  const container = buildContainer(config, topology);
-  const log = container.get(TOKENS.logger);
-  const openflow = container.get(TOKENS.openflow);
-  const topo = container.get(TOKENS.topology);
-  const api = config.api ? container.get(TOKENS.api) : undefined;
-  topo.start();
+  const app = buildSvcswitch(config, topology);
   try {
-    await openflow.listen(config.ofHost, config.ofPort);
-    if (api && config.api) await api.listen(config.api.host, config.api.port);
+    await app.start({ host: config.ofHost, port: config.ofPort }, config.api);
   } catch (e) {
-    log.error('cannot start', { error: (e as Error).message });
-    topo.stop();
-    await openflow.close();
+    err(`svcswitch: cannot start: ${(e as Error).message}\n`);
     return 1;
   }
-  if (topology) log.info('topology loaded', { file: topology.source, switches: topology.switches.length, links: topology.links.length, hosts: topology.hosts.length });
   const stop = async (signal: string): Promise<void> => {
-    log.info('stopping', { signal });
-    topo.stop();
-    await api?.close();
-    await openflow.close();
+    process.stderr.write(`svcswitch: ${signal}, stopping\n`);
+    await app.stop();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -1,0 +1,16 @@
+import { DEFAULT_CONFIG, type ControllerConfig } from '../src/app/config.js';
+import { buildSvcswitch } from '../src/app/container.js';
+import type { Logger } from '../src/app/logger.js';
+import type { Svcswitch } from '../src/app/svcswitch.js';
+import type { Topology } from '../src/topology/model.js';
+
+/** The whole controller, built by the same container as `svcswitch run`, on ephemeral loopback ports. */
+export async function startSvcswitch(
+  topology: Topology | undefined,
+  logger: Logger,
+  config: Partial<ControllerConfig> = {},
+): Promise<{ app: Svcswitch; port: number; apiPort: number }> {
+  const app = buildSvcswitch({ ...DEFAULT_CONFIG, ...config }, topology, logger);
+  const { openflow, api } = await app.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+  return { app, port: openflow.port, apiPort: api!.port };
+}

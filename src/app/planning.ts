@@ -1,0 +1,34 @@
+import { auditTime, map, merge, startWith, type Observable } from 'rxjs';
+import type { DesiredState } from '../controller/flow-manager.js';
+import type { SwitchTables } from '../controller/flow-tables.js';
+import { planFabric } from '../routing/fabric-planner.js';
+import { planDiscovery } from '../topology/discovery-planner.js';
+import type { TopologyService } from '../topology/topology-service.js';
+
+/** Several planners' tables for one switch, as one table set (each planner's flows carry its own cookie). */
+export function mergeTables(...parts: SwitchTables[]): SwitchTables {
+  return { flows: parts.flatMap((p) => p.flows), groups: parts.flatMap((p) => p.groups) };
+}
+
+/**
+ * The desired tables of every declared switch, recomputed (at most every `coalesceMs`) when
+ * hosts or links change. Planners are pure; this is the only place that combines them.
+ */
+export function desiredState$(topology: TopologyService, coalesceMs = 20): Observable<DesiredState> {
+  const declared = topology.declared;
+  const changes$ = merge(topology.events$, topology.graph$);
+  return changes$.pipe(
+    startWith(undefined),
+    auditTime(coalesceMs),
+    map(() => {
+      const state = new Map<string, SwitchTables>();
+      if (!declared) return state;
+      const fabric = planFabric({ topology: declared, hosts: topology.hostList(), graph: topology.graph() });
+      for (const sw of declared.switches) state.set(sw.dpid, mergeTables(planDiscovery(false), fabric.get(sw.name) ?? { flows: [], groups: [] }));
+      return state;
+    }),
+  );
+}
+
+/** What a switch the topology file does not declare gets: discovery, and with no file at all, learning by table-miss. */
+export const undeclaredSwitchTables = (topology: TopologyService): SwitchTables => planDiscovery(topology.declared === undefined);

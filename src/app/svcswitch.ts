@@ -1,0 +1,48 @@
+import type { AddressInfo } from 'node:net';
+import type { ApiServer } from '../api/api-server.js';
+import type { FlowManager } from '../controller/flow-manager.js';
+import type { OpenFlowServer } from '../controller/openflow-server.js';
+import type { ArpProxy } from '../routing/arp-proxy.js';
+import type { TopologyService } from '../topology/topology-service.js';
+import type { Logger } from './logger.js';
+
+/**
+ * The controller application: the OpenFlow server, the topology, the flow manager that
+ * keeps every switch's tables as the planners want them, the ARP proxy and the REST API.
+ * Built by the container (container.ts); started and stopped as one.
+ */
+export class Svcswitch {
+  constructor(
+    readonly openflow: OpenFlowServer,
+    readonly topology: TopologyService,
+    readonly flows: FlowManager,
+    readonly arp: ArpProxy,
+    readonly api: ApiServer,
+    private readonly log: Logger,
+  ) {}
+
+  /** Starts everything; resolves with the OpenFlow (and API) addresses. */
+  async start(of: { host: string; port: number }, api?: { host: string; port: number }): Promise<{ openflow: AddressInfo; api: AddressInfo | undefined }> {
+    this.topology.start();
+    this.flows.start();
+    this.arp.start();
+    try {
+      const ofAddr = await this.openflow.listen(of.host, of.port);
+      const apiAddr = api ? await this.api.listen(api.host, api.port) : undefined;
+      const declared = this.topology.declared;
+      if (declared) this.log.info('topology loaded', { file: declared.source, switches: declared.switches.length, links: declared.links.length, hosts: declared.hosts.length });
+      return { openflow: ofAddr, api: apiAddr };
+    } catch (e) {
+      await this.stop();
+      throw e;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.arp.stop();
+    this.flows.stop();
+    this.topology.stop();
+    await this.api.close();
+    await this.openflow.close();
+  }
+}

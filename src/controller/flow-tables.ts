@@ -1,0 +1,95 @@
+import {
+  FlowModCommand, GroupModCommand, MessageType, Writer, flowMod, writeInstructions, writeMatch,
+  type Bucket, type FlowMod, type GroupMod, type GroupType, type Instruction, type Match, type OfpMessage,
+} from '../openflow/index.js';
+import { writeBuckets } from '../openflow/messages/group.js';
+
+/**
+ * The flow and group tables a switch should hold, as planners compute them, and the pure
+ * diff between two such tables. The reconciler (imperative shell) sends the difference.
+ */
+
+/** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
+export const COOKIE_PREFIX = 0x5356n << 48n;
+export const COOKIE_PREFIX_MASK = 0xffffn << 48n;
+export const plannerCookie = (owner: number): bigint => COOKIE_PREFIX | (BigInt(owner & 0xffff) << 32n);
+/** Groups have no cookie: svcswitch owns the group ids from here up. */
+export const GROUP_ID_BASE = 0x53560000;
+export const GROUP_ID_LIMIT = 0x5356ffff;
+
+export interface FlowEntry {
+  tableId: number;
+  priority: number;
+  cookie: bigint;
+  match: Match;
+  instructions: Instruction[];
+}
+
+export interface GroupEntry {
+  groupId: number;
+  groupType: GroupType;
+  buckets: Bucket[];
+}
+
+export interface SwitchTables {
+  flows: FlowEntry[];
+  groups: GroupEntry[];
+}
+
+export const emptyTables = (): SwitchTables => ({ flows: [], groups: [] });
+
+const hex = (write: (w: Writer) => void): string => {
+  const w = new Writer(128);
+  write(w);
+  return w.finish().toString('hex');
+};
+
+/** A flow's identity in OpenFlow: table, priority and match (in canonical wire form). */
+export const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${hex((w) => writeMatch(w, f.match))}`;
+/** What a flow does: cookie and instructions, in canonical wire form. */
+const flowBody = (f: FlowEntry): string => `${f.cookie.toString(16)}/${hex((w) => writeInstructions(w, f.instructions))}`;
+const groupBody = (g: GroupEntry): string => `${g.groupType}/${hex((w) => writeBuckets(w, g.buckets))}`;
+
+export interface TablesDiff {
+  /** Groups to add or modify: sent before the flows that may point at them. */
+  groupsToWrite: Array<{ group: GroupEntry; exists: boolean }>;
+  flowsToWrite: FlowEntry[];
+  flowsToDelete: FlowEntry[];
+  /** Removed after the flows that pointed at them. */
+  groupsToDelete: GroupEntry[];
+}
+
+export function diffTables(desired: SwitchTables, actual: SwitchTables): TablesDiff {
+  const actualFlows = new Map(actual.flows.map((f) => [flowKey(f), f]));
+  const desiredKeys = new Set<string>();
+  const flowsToWrite: FlowEntry[] = [];
+  for (const f of desired.flows) {
+    const key = flowKey(f);
+    desiredKeys.add(key);
+    const now = actualFlows.get(key);
+    if (!now || flowBody(now) !== flowBody(f)) flowsToWrite.push(f);
+  }
+  const flowsToDelete = actual.flows.filter((f) => !desiredKeys.has(flowKey(f)));
+  const actualGroups = new Map(actual.groups.map((g) => [g.groupId, g]));
+  const desiredGroups = new Set(desired.groups.map((g) => g.groupId));
+  const groupsToWrite = desired.groups
+    .filter((g) => !actualGroups.has(g.groupId) || groupBody(actualGroups.get(g.groupId)!) !== groupBody(g))
+    .map((group) => ({ group, exists: actualGroups.has(group.groupId) }));
+  const groupsToDelete = actual.groups.filter((g) => !desiredGroups.has(g.groupId));
+  return { groupsToWrite, flowsToWrite, flowsToDelete, groupsToDelete };
+}
+
+export const diffSize = (d: TablesDiff): number => d.groupsToWrite.length + d.flowsToWrite.length + d.flowsToDelete.length + d.groupsToDelete.length;
+
+/** The two barrier-confirmed phases that apply a diff without a moment where a flow points at a missing group. */
+export function diffMessages(d: TablesDiff): { write: OfpMessage[]; remove: OfpMessage[] } {
+  const groupMod = (g: GroupEntry, command: GroupModCommand): GroupMod => ({
+    type: MessageType.GROUP_MOD, xid: 0, command, groupType: g.groupType, groupId: g.groupId, buckets: command === GroupModCommand.DELETE ? [] : g.buckets,
+  });
+  const add = (f: FlowEntry): FlowMod => flowMod({ cookie: f.cookie, tableId: f.tableId, priority: f.priority, match: f.match, instructions: f.instructions });
+  const del = (f: FlowEntry): FlowMod => flowMod({ command: FlowModCommand.DELETE_STRICT, tableId: f.tableId, priority: f.priority, match: f.match });
+  return {
+    write: [...d.groupsToWrite.map(({ group, exists }) => groupMod(group, exists ? GroupModCommand.MODIFY : GroupModCommand.ADD)), ...d.flowsToWrite.map(add)],
+    remove: [...d.flowsToDelete.map(del), ...d.groupsToDelete.map((g) => groupMod(g, GroupModCommand.DELETE))],
+  };
+}
