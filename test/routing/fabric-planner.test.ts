@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { GroupType, InstructionType, type Action } from '../../src/openflow/index.js';
+import { fabricGraph, linkKey } from '../../src/routing/fabric-graph.js';
+import { GATEWAY_MAC, PRIORITY, nextHopGroupId, planFabric } from '../../src/routing/fabric-planner.js';
+import type { HostInfo } from '../../src/topology/events.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import type { FlowEntry, SwitchTables } from '../../src/controller/flow-tables.js';
+
+const topo = loadTopology('topologies/dc-small.yaml');
+const hosts: HostInfo[] = topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: true, seen: false }));
+const plan = (down: string[] = [], hs = hosts): Map<string, SwitchTables> =>
+  planFabric({ topology: topo, hosts: hs, graph: fabricGraph(topo, new Set(down)) });
+
+const actionsOf = (f: FlowEntry): Action[] => (f.instructions[0]?.type === InstructionType.APPLY_ACTIONS ? f.instructions[0].actions : []);
+const routeTo = (t: SwitchTables, prefix: string): FlowEntry | undefined =>
+  t.flows.find((f) => f.priority === PRIORITY.subnetRoute && typeof f.match.ipv4_dst === 'object' && `${f.match.ipv4_dst.value}/${f.match.ipv4_dst.mask}` === prefix);
+const bucketPorts = (t: SwitchTables, groupId: number): number[] =>
+  (t.groups.find((g) => g.groupId === groupId)?.buckets ?? []).map((b) => (b.actions[0] as { port: number }).port);
+
+test('an access switch answers ARP for its hosts\' gateway in the switch, with the anycast MAC', () => {
+  const acc1 = plan().get('acc1')!;
+  const arp = acc1.flows.filter((f) => f.priority === PRIORITY.gatewayArp);
+  assert.deepEqual(arp.map((f) => [f.match.in_port, f.match.arp_tpa, f.match.arp_sha]), [[3, '10.0.1.1', '02:00:0a:00:01:0a'], [4, '10.0.1.1', '02:00:0a:00:01:0b']]);
+  const acts = actionsOf(arp[0]!);
+  assert.deepEqual(acts.at(-1), { type: 0, port: 0xfffffff8, maxLen: 0xffff });
+  assert.ok(acts.some((a) => a.type === 25 && a.field === 'arp_sha' && a.value === GATEWAY_MAC));
+  assert.ok(acts.some((a) => a.type === 25 && a.field === 'arp_op' && a.value === 2));
+});
+
+test('routes: other subnets over ECMP groups, own hosts by host route, no route for the own subnet', () => {
+  const acc1 = plan().get('acc1')!;
+  for (const p of ['10.0.2.0/255.255.255.0', '10.0.3.0/255.255.255.0', '10.0.4.0/255.255.255.0', '198.51.100.0/255.255.255.0']) {
+    const r = routeTo(acc1, p);
+    assert.ok(r, `acc1 routes ${p}`);
+    assert.deepEqual(actionsOf(r).map((a) => a.type), [24, 22], 'dec_ttl then group');
+  }
+  assert.equal(routeTo(acc1, '10.0.1.0/255.255.255.0'), undefined);
+  assert.deepEqual(bucketPorts(acc1, nextHopGroupId(topo, 'acc3')), [1, 2]);
+  assert.ok(acc1.groups.every((g) => g.groupType === GroupType.SELECT && g.buckets.every((b) => b.watchPort === (b.actions[0] as { port: number }).port)));
+  const hostRoute = acc1.flows.find((f) => f.priority === PRIORITY.hostRoute && f.match.ipv4_dst === '10.0.1.10')!;
+  assert.deepEqual(actionsOf(hostRoute).map((a) => ('field' in a ? a.field : a.type)), ['eth_src', 'eth_dst', 24, 0]);
+  // The core reaches every subnet over both aggregation switches, the external network over edge1.
+  const core = plan().get('core1')!;
+  assert.deepEqual(bucketPorts(core, nextHopGroupId(topo, 'acc2')), [1, 2]);
+  assert.deepEqual(bucketPorts(core, nextHopGroupId(topo, 'edge1')), [3]);
+});
+
+test('a failed link leaves the groups that used it; valley-free detours go up to the core', () => {
+  const l = topo.links.find((x) => x.a.switch === 'acc1' && x.b.switch === 'agg1')!;
+  const p = plan([linkKey(l.a, l.b)]);
+  assert.deepEqual(bucketPorts(p.get('acc1')!, nextHopGroupId(topo, 'acc3')), [2]);
+  // agg1 can no longer go down to acc1: it goes up to core1, which goes down through agg2.
+  assert.deepEqual(bucketPorts(p.get('agg1')!, nextHopGroupId(topo, 'acc1')), [1]);
+  assert.deepEqual(bucketPorts(p.get('core1')!, nextHopGroupId(topo, 'acc1')), [2]);
+});
+
+test('a moved host is served where it is, with its home gateway (the foreign switch proxies it)', () => {
+  const moved = hosts.map((h) => (h.name === 'h11' ? { ...h, switch: 'acc2', port: 5 } : h));
+  const p = plan([], moved);
+  assert.equal(p.get('acc1')!.flows.some((f) => f.match.ipv4_dst === '10.0.1.10'), false);
+  const arp = p.get('acc2')!.flows.find((f) => f.priority === PRIORITY.gatewayArp && f.match.in_port === 5)!;
+  assert.equal(arp.match.arp_tpa, '10.0.1.1');
+});
+
+test('planning is pure: the same input gives the same tables, and every flow encodes', () => {
+  assert.deepEqual(plan(), plan());
+  let n = 0;
+  for (const t of plan().values()) n += t.flows.length;
+  assert.ok(n > 50);
+});

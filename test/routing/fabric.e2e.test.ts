@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Svcswitch } from '../../src/app/svcswitch.js';
+import { MultipartType, PortNo, TableId, type FlowStats } from '../../src/openflow/index.js';
+import { ETH_TYPE } from '../../src/packet/ethernet.js';
+import { FABRIC_COOKIE, PRIORITY } from '../../src/routing/fabric-planner.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { MininetDc } from '../../lab/mininet.js';
+import { requireOvs } from '../../lab/ovs.js';
+import { startSvcswitch } from '../../lab/svcswitch.js';
+import { until } from '../../lab/wait.js';
+import { memoryLogger } from '../support/logger.js';
+
+/** The L3 fabric in Mininet: reachability, hop counts, TCP, silence of the control plane, failover. */
+
+interface Fabric {
+  app: Svcswitch;
+  dc: MininetDc;
+  /** Packet-ins that are not LLDP probes. */
+  packetIns: () => number;
+}
+
+async function startFabric(file: string): Promise<Fabric> {
+  const topology = loadTopology(file);
+  const { logger } = memoryLogger();
+  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500 });
+  let count = 0;
+  app.openflow.packetIn$.subscribe(({ message }) => {
+    if (message.data.length >= 14 && message.data.readUInt16BE(12) !== ETH_TYPE.LLDP) count++;
+  });
+  const dc = await MininetDc.start(file, port).catch(async (e: Error) => {
+    await app.stop();
+    throw e;
+  });
+  await until(() => app.topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
+  await until(() => app.topology.linkList().every((l) => l.up), 'all links up', 30_000);
+  await app.flows.settled();
+  return { app, dc, packetIns: () => count };
+}
+
+async function stopFabric(f: Fabric | undefined): Promise<void> {
+  if (!f) return;
+  await f.dc.stop();
+  await f.app.stop();
+}
+
+/** Packets the switches sent to the controller through the fabric's "ARP to controller" flows. */
+async function punted(app: Svcswitch): Promise<bigint> {
+  let total = 0n;
+  for (const conn of app.openflow.connected.values()) {
+    const parts = await conn.multipart({ mpType: MultipartType.FLOW, tableId: TableId.ALL, outPort: PortNo.ANY, outGroup: 0xffffffff, cookie: FABRIC_COOKIE, cookieMask: ~0n, match: {} });
+    const flows = parts.flatMap((p) => (p.mpType === MultipartType.FLOW ? p.flows : [])) as FlowStats[];
+    for (const f of flows) if (f.priority === PRIORITY.arpToController) total += f.packetCount;
+  }
+  return total;
+}
+
+const ttlOf = (output: string): number => Number(/ttl=(\d+)/.exec(output)?.[1] ?? NaN);
+
+before(requireOvs);
+
+describe('L3 fabric on dc-small', () => {
+  let f: Fabric | undefined;
+  before(async () => {
+    f = await startFabric('topologies/dc-small.yaml');
+  });
+  after(() => stopFabric(f));
+
+  test('every host pings every other host and the external client', async () => {
+    const r = (await f!.dc.do({ op: 'pingall' })) as { pairs: number; failed: string[][] };
+    assert.equal(r.pairs, 72);
+    assert.deepEqual(r.failed, []);
+  });
+
+  test('TTL shows one hop per switch: same subnet 0, other pod-mates 3, external client 4', async () => {
+    assert.equal(ttlOf((await f!.dc.ping('h11', '10.0.1.11', 1)).output), 64);
+    assert.equal(ttlOf((await f!.dc.ping('h11', '10.0.3.10', 1)).output), 61);
+    assert.equal(ttlOf((await f!.dc.ping('h11', '198.51.100.10', 1)).output), 60);
+    assert.equal(ttlOf((await f!.dc.ping('client', '10.0.4.11', 1)).output), 60);
+  });
+
+  test('TCP across subnets and from the external client (iperf3)', async () => {
+    await f!.dc.do({ op: 'cmd', host: 'h31', cmd: 'iperf3 -s -D -1 -p 5201' });
+    await f!.dc.do({ op: 'cmd', host: 'h21', cmd: 'iperf3 -s -D -1 -p 5202' });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const [client, server, port] of [['h11', '10.0.3.10', 5201], ['client', '10.0.2.10', 5202]] as const) {
+      const out = String((await f!.dc.do({ op: 'cmd', host: client, cmd: `iperf3 -c ${server} -p ${port} -t 1 -J` })).output);
+      const bits = (JSON.parse(out.slice(out.indexOf('{'))) as { end: { sum_received: { bits_per_second: number; bytes: number } } }).end.sum_received;
+      assert.ok(bits.bytes > 100_000, `${client} -> ${server}: ${bits.bytes} bytes`);
+    }
+  });
+
+  test('steady traffic never reaches the controller: packet-in counters stay flat', async () => {
+    await f!.dc.do({ op: 'pingall' });
+    const before = { controller: f!.packetIns(), switches: await punted(f!.app) };
+    const r = (await f!.dc.do({ op: 'pingall' })) as { failed: string[][] };
+    assert.deepEqual(r.failed, []);
+    const afterCounts = { controller: f!.packetIns(), switches: await punted(f!.app) };
+    assert.deepEqual(afterCounts, before);
+  });
+
+  test('a failed link reroutes with bounded loss; the restored link is used again', async (t) => {
+    const app = f!.app;
+    const acc1 = app.openflow.connection('0000000000030001')!;
+    const txOn = async (port: number): Promise<bigint> => {
+      const [p] = await acc1.multipart({ mpType: MultipartType.PORT_STATS, portNo: port });
+      return p?.mpType === MultipartType.PORT_STATS ? (p.ports[0]?.txPackets ?? 0n) : 0n;
+    };
+    // Which uplink does h11 -> h31 hash onto? Fail that one.
+    const [u1, u2] = [await txOn(1), await txOn(2)];
+    await f!.dc.ping('h11', '10.0.3.10', 20);
+    const used = (await txOn(1)) - u1 >= (await txOn(2)) - u2 ? { port: 1, agg: 'agg1' } : { port: 2, agg: 'agg2' };
+    const file = `/tmp/svcswitch-failover-${process.pid}.txt`;
+    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `ping -i 0.01 -c 300 -W 1 10.0.3.10 > ${file} 2>&1 &` });
+    await new Promise((r) => setTimeout(r, 800));
+    await f!.dc.do({ op: 'link', a: 'acc1', b: used.agg, state: 'down' });
+    await new Promise((r) => setTimeout(r, 3500));
+    const out = String((await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `cat ${file}; rm -f ${file}` })).output);
+    const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
+    assert.ok(m, out);
+    const lost = Number(m[1]) - Number(m[2]);
+    t.diagnostic(`failover: uplink ${used.agg} failed under a 10 ms ping: ${lost} of ${m[1]} lost`);
+    assert.ok(lost < 100, `lost ${lost} of ${m[1]}: rerouting took more than a second`);
+    assert.equal((await f!.dc.ping('h11', '10.0.3.10', 3)).received, 3);
+    // Restore: the link is up again and carries traffic again.
+    await f!.dc.do({ op: 'link', a: 'acc1', b: used.agg, state: 'up' });
+    await until(() => app.topology.paths('acc1', 'acc3').length === 2, 'two paths again', 10_000);
+    await app.flows.settled();
+    const before = await txOn(used.port);
+    for (let i = 0; i < 40; i++) await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `ping -c 1 -W 1 10.0.${2 + (i % 3)}.1${i % 2} >/dev/null` });
+    assert.ok((await txOn(used.port)) > before, `no traffic on restored port ${used.port}`);
+  });
+});
+
+describe('L3 fabric on the k=4 fat-tree', () => {
+  let f: Fabric | undefined;
+  before(async () => {
+    f = await startFabric('topologies/fat-tree-k4.yaml');
+  });
+  after(() => stopFabric(f));
+
+  test('every host pings every other host and the external client; hop counts follow the tree', async () => {
+    const r = (await f!.dc.do({ op: 'pingall' })) as { pairs: number; failed: string[][] };
+    assert.equal(r.pairs, 17 * 16);
+    assert.deepEqual(r.failed, []);
+    assert.equal(ttlOf((await f!.dc.ping('h1_1', '10.0.1.10', 1)).output), 61); // same pod: acc, agg, acc
+    assert.equal(ttlOf((await f!.dc.ping('h1_1', '10.0.7.10', 1)).output), 59); // other pod: acc, agg, core, agg, acc
+  });
+
+  test('TCP across pods', async () => {
+    await f!.dc.do({ op: 'cmd', host: 'h8_2', cmd: 'iperf3 -s -D -1 -p 5203' });
+    await new Promise((r) => setTimeout(r, 300));
+    const out = String((await f!.dc.do({ op: 'cmd', host: 'h1_1', cmd: 'iperf3 -c 10.0.7.11 -p 5203 -t 1 -J' })).output);
+    const bytes = (JSON.parse(out.slice(out.indexOf('{'))) as { end: { sum_received: { bytes: number } } }).end.sum_received.bytes;
+    assert.ok(bytes > 100_000, `${bytes} bytes`);
+  });
+});
