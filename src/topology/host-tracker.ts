@@ -35,6 +35,8 @@ export class HostTracker {
   /** Traffic from `mac` (with `ip` when the packet tells it) arrived at `at`. */
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | undefined {
     this.cancelDetach(mac);
+    // An address now used by another MAC (a VM re-created, a NIC replaced) leaves its old holder.
+    if (ip !== undefined) for (const other of this.hosts.values()) if (other.ip === ip && other.mac !== mac) other.ip = undefined;
     const known = this.hosts.get(mac);
     if (!known) {
       const host: HostInfo = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true };

@@ -132,6 +132,39 @@ describe('L3 fabric on dc-small', () => {
   });
 });
 
+describe('a host the controller does not know', () => {
+  let f: Fabric | undefined;
+  before(async () => {
+    f = await startFabric('topologies/dc-small.yaml');
+  });
+  after(() => stopFabric(f));
+
+  test('its ARP for the gateway is answered by PACKET_OUT, it is learned, and then it is routed', async () => {
+    const app = f!.app;
+    const added = new Promise<string>((resolve) => {
+      const sub = app.topology.events$.subscribe((e) => {
+        if (e.kind === 'host-added' && e.host.mac === '02:00:0a:00:01:99') {
+          resolve(`${e.host.switch}:${e.host.port} ${e.host.ip}`);
+          queueMicrotask(() => sub.unsubscribe());
+        }
+      });
+    });
+    const answered = app.arp.answered;
+    // h12 becomes a new VM: a MAC no flow knows, an empty ARP cache.
+    await f!.dc.do({ op: 'cmd', host: 'h12', cmd: 'ip link set h12-eth0 address 02:00:0a:00:01:99 && ip neigh flush dev h12-eth0' });
+    const r = await f!.dc.ping('h12', '10.0.2.10', 3);
+    assert.ok(r.received >= 2, r.output);
+    assert.equal(await added, 'acc1:4 10.0.1.11');
+    assert.ok(app.arp.answered > answered, 'the gateway ARP was answered by the controller');
+    // Once learned, the switch answers it: no more ARP reaches the controller.
+    await app.flows.settled();
+    const before = app.arp.answered;
+    await f!.dc.do({ op: 'cmd', host: 'h12', cmd: 'ip neigh flush dev h12-eth0' });
+    assert.equal((await f!.dc.ping('h12', '10.0.3.10', 2)).received, 2);
+    assert.equal(app.arp.answered, before);
+  });
+});
+
 describe('L3 fabric on the k=4 fat-tree', () => {
   let f: Fabric | undefined;
   before(async () => {

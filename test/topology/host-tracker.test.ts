@@ -34,3 +34,11 @@ test('a host whose port went away is removed after the grace period, unless it r
   assert.deepEqual(t.all().map((h) => h.mac), ['02:00:00:00:00:02']);
   t.stop();
 });
+
+test('an IP taken over by another MAC leaves its previous holder', () => {
+  const t = new HostTracker(50, () => {});
+  t.declare({ name: 'h12', mac: '02:00:00:00:00:0b', ip: '10.0.1.11', switch: 'acc1', port: 4 });
+  assert.equal(t.learn('02:00:00:00:00:99', '10.0.1.11', { switch: 'acc1', port: 4 })?.kind, 'added');
+  assert.deepEqual(t.all().map((h) => [h.mac, h.ip]), [['02:00:00:00:00:0b', undefined], ['02:00:00:00:00:99', '10.0.1.11']]);
+  t.stop();
+});
