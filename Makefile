@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
-.PHONY: setup build test test-unit demo demo-openflow mininet bench-openflow clean
+.PHONY: setup build test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-throughput setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -29,6 +29,16 @@ mininet: build
 
 bench-openflow: build
 	@node dist/bench/openflow.js
+
+bench-fabric: build
+	@node dist/bench/fabric.js
+
+# os-ken (Debian's python3-os-ken, the maintained Ryu) is the peer; only this benchmark needs it.
+setup-bench: setup
+	@command -v osken-manager >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q python3-os-ken >/dev/null
+
+bench-throughput: build setup-bench
+	@node dist/bench/throughput.js
 
 clean:
 	rm -rf dist

@@ -4,13 +4,13 @@ import type { Logger } from '../src/app/logger.js';
 import type { Svcswitch } from '../src/app/svcswitch.js';
 import type { Topology } from '../src/topology/model.js';
 
-/** The whole controller, built by the same container as `svcswitch run`, on ephemeral loopback ports. */
+/** The whole controller, built by the same container as `svcswitch run`, on loopback (ephemeral ports unless `config.ofPort` is given). */
 export async function startSvcswitch(
   topology: Topology | undefined,
   logger: Logger,
   config: Partial<ControllerConfig> = {},
 ): Promise<{ app: Svcswitch; port: number; apiPort: number }> {
   const app = buildSvcswitch({ ...DEFAULT_CONFIG, ...config }, topology, logger);
-  const { openflow, api } = await app.start({ host: '127.0.0.1', port: 0 }, { host: '127.0.0.1', port: 0 });
+  const { openflow, api } = await app.start({ host: '127.0.0.1', port: config.ofPort ?? 0 }, { host: '127.0.0.1', port: 0 });
   return { app, port: openflow.port, apiPort: api!.port };
 }

@@ -49,6 +49,11 @@ export class FlowManager {
     while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
+  /** Every connected switch holds its latest desired tables (confirmed by barrier). */
+  get inSync(): boolean {
+    return [...this.reconcilers.values()].every((r) => r.inSync);
+  }
+
   /** Flow-mod and group-mod messages sent so far, over all switches. */
   get sentMessages(): number {
     return [...this.reconcilers.values()].reduce((n, r) => n + r.sentMessages, 0);

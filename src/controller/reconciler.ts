@@ -33,6 +33,11 @@ export class SwitchReconciler {
     private readonly log: Logger,
   ) {}
 
+  /** True when the switch holds the latest desired state, confirmed by barrier, and nothing is pending. */
+  get inSync(): boolean {
+    return !this.running && this.waiters.length === 0 && this.installed === this.desired;
+  }
+
   /** Resolves once the switch holds `tables` (or a later desired state); rejects if that run failed. */
   setDesired(tables: SwitchTables): Promise<void> {
     this.desired = tables;

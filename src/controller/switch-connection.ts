@@ -76,6 +76,7 @@ export class SwitchConnection {
   private helloWaiter: ((m: MessageOf<MessageType.HELLO>) => void) | undefined;
   private helloAbort: ((e: Error) => void) | undefined;
   private closedReason: string | undefined;
+  private corked = false;
   private log: Logger;
 
   dpid: Dpid = 'unknown';
@@ -234,6 +235,15 @@ export class SwitchConnection {
 
   private write(buf: Buffer): Promise<void> {
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+    // Messages written in one tick (replies to a burst of packet-ins, say) leave in one syscall.
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(buf);
     if (this.socket.writableLength > this.options.maxWriteBufferBytes) {
       this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);

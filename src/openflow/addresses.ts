@@ -2,14 +2,27 @@ import { OfpEncodeError } from './errors.js';
 
 /** Text forms used by the codec's API: "aa:bb:cc:dd:ee:ff", "10.0.0.1", "2001:db8::1". */
 
-const HEX_PAIR = /^[0-9a-f]{2}$/i;
+/** Value of a hex digit's char code, or -1. */
+function hexDigit(c: number): number {
+  if (c >= 48 && c <= 57) return c - 48;
+  if (c >= 97 && c <= 102) return c - 87;
+  if (c >= 65 && c <= 70) return c - 55;
+  return -1;
+}
 
+// Hand-written parsers: these run for every packet the controller answers.
 export function macToBytes(mac: string, out: Buffer, at: number): void {
-  const parts = mac.split(':');
-  if (parts.length !== 6 || !parts.every((p) => HEX_PAIR.test(p))) {
-    throw new OfpEncodeError(`invalid MAC address "${mac}"`);
+  if (mac.length === 17) {
+    let ok = true;
+    for (let i = 0; i < 6 && ok; i++) {
+      const hi = hexDigit(mac.charCodeAt(3 * i));
+      const lo = hexDigit(mac.charCodeAt(3 * i + 1));
+      ok = hi >= 0 && lo >= 0 && (i === 5 || mac.charCodeAt(3 * i + 2) === 58);
+      out[at + i] = (hi << 4) | lo;
+    }
+    if (ok) return;
   }
-  for (let i = 0; i < 6; i++) out[at + i] = parseInt(parts[i]!, 16);
+  throw new OfpEncodeError(`invalid MAC address "${mac}"`);
 }
 
 export function macFromBytes(buf: Buffer, at: number): string {
@@ -22,11 +35,25 @@ export function macFromBytes(buf: Buffer, at: number): string {
 }
 
 export function ipv4ToBytes(ip: string, out: Buffer, at: number): void {
-  const parts = ip.split('.');
-  if (parts.length !== 4 || !parts.every((p) => /^\d{1,3}$/.test(p) && Number(p) < 256)) {
-    throw new OfpEncodeError(`invalid IPv4 address "${ip}"`);
+  let part = 0;
+  let value = 0;
+  let digits = 0;
+  for (let i = 0; i <= ip.length; i++) {
+    const c = i < ip.length ? ip.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || part > 3) break;
+      out[at + part++] = value;
+      value = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57 && digits < 3) {
+      value = value * 10 + c - 48;
+      digits++;
+    } else {
+      break;
+    }
+    if (i === ip.length && part === 4) return;
   }
-  for (let i = 0; i < 4; i++) out[at + i] = Number(parts[i]);
+  throw new OfpEncodeError(`invalid IPv4 address "${ip}"`);
 }
 
 export function ipv4FromBytes(buf: Buffer, at: number): string {

@@ -19,6 +19,7 @@ import { networkOf, networksOf, type Network } from './networks.js';
 export class ArpProxy {
   private subscription: Subscription | undefined;
   private readonly networks: Network[];
+  private readonly gateways: Map<string, Network>;
   /** Replies sent, for tests and benchmarks. */
   answered = 0;
 
@@ -28,6 +29,7 @@ export class ArpProxy {
     private readonly log: Logger,
   ) {
     this.networks = topology.declared ? networksOf(topology.declared) : [];
+    this.gateways = new Map(this.networks.map((n) => [n.gateway, n]));
   }
 
   start(): void {
@@ -49,12 +51,14 @@ export class ArpProxy {
       const conn = this.openflow.connection(dpid);
       if (!conn) return;
       const here = this.topology.nameOf(dpid);
-      const net = networkOf(this.networks, arp.targetIp);
-      if (net && arp.targetIp === net.gateway && networkOf(this.networks, arp.senderIp) === net) {
-        const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: net.gateway, targetMac: arp.senderMac, targetIp: arp.senderIp });
-        void conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply }).then(() => this.answered++, () => {});
+      const gatewayNet = this.gateways.get(arp.targetIp);
+      if (gatewayNet && networkOf([gatewayNet], arp.senderIp)) {
+        const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: gatewayNet.gateway, targetMac: arp.senderMac, targetIp: arp.senderIp });
+        this.answered++;
+        void conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply }).catch(() => {});
         return;
       }
+      const net = networkOf(this.networks, arp.targetIp);
       const host = this.topology.hostList().find((h) => h.ip === arp.targetIp && h.switch === here);
       const ports = host ? [host.port] : net?.switch === here ? this.hostPorts(dpid, inPort) : [];
       if (ports.length === 0) return;

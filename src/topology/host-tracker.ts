@@ -11,6 +11,8 @@ export type HostChange =
  */
 export class HostTracker {
   private readonly hosts = new Map<string, HostInfo>();
+  /** Which MAC holds each IP. */
+  private readonly macByIp = new Map<string, string>();
   private readonly detached = new Map<string, NodeJS.Timeout>();
 
   constructor(
@@ -21,6 +23,7 @@ export class HostTracker {
   /** Seeds a host from the topology file: known before it sends anything. */
   declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
     this.hosts.set(host.mac, { ...host, declared: true, seen: false });
+    if (host.ip !== undefined) this.macByIp.set(host.ip, host.mac);
   }
 
   all(): HostInfo[] {
@@ -35,15 +38,17 @@ export class HostTracker {
   /** Traffic from `mac` (with `ip` when the packet tells it) arrived at `at`. */
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | undefined {
     this.cancelDetach(mac);
-    // An address now used by another MAC (a VM re-created, a NIC replaced) leaves its old holder.
-    if (ip !== undefined) for (const other of this.hosts.values()) if (other.ip === ip && other.mac !== mac) other.ip = undefined;
+    if (ip !== undefined) this.claimIp(ip, mac);
     const known = this.hosts.get(mac);
     if (!known) {
       const host: HostInfo = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true };
       this.hosts.set(mac, host);
       return { kind: 'added', host: { ...host } };
     }
-    if (ip !== undefined) known.ip = ip;
+    if (ip !== undefined && known.ip !== ip) {
+      if (known.ip !== undefined && this.macByIp.get(known.ip) === mac) this.macByIp.delete(known.ip);
+      known.ip = ip;
+    }
     if (known.switch === at.switch && known.port === at.port) {
       known.seen = true;
       return undefined;
@@ -64,12 +69,22 @@ export class HostTracker {
         this.detached.delete(h.mac);
         if (this.hosts.get(h.mac) === h && h.switch === at.switch && h.port === at.port) {
           this.hosts.delete(h.mac);
+          if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
           this.onRemoved({ kind: 'removed', host: { ...h }, reason });
         }
       }, this.graceMs);
       timer.unref();
       this.detached.set(h.mac, timer);
     }
+  }
+
+  /** An address now used by another MAC (a VM re-created, a NIC replaced) leaves its old holder. */
+  private claimIp(ip: string, mac: string): void {
+    const holder = this.macByIp.get(ip);
+    if (holder === mac) return;
+    const old = holder === undefined ? undefined : this.hosts.get(holder);
+    if (old) old.ip = undefined;
+    this.macByIp.set(ip, mac);
   }
 
   stop(): void {

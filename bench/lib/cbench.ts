@@ -1,0 +1,166 @@
+import { connect, type Socket } from 'node:net';
+import { parseArgs } from 'node:util';
+import { Framer, MessageType, MultipartType, encodeMessage, type OfpMessage } from '../../src/openflow/index.js';
+import { decodeMessage } from '../../src/openflow/message.js';
+
+/**
+ * A cbench-like load generator: N emulated switches over TCP, each keeping a window of
+ * PACKET_INs in flight, each an ARP request for the gateway 10.0.1.1. Counts only valid
+ * replies (a PACKET_OUT carrying an ARP reply from the gateway to the requester); in echo
+ * mode the PACKET_IN itself coming back counts. Prints one JSON line.
+ *
+ *   node dist/bench/lib/cbench.js --port P --switches 16 --window 32 --seconds 4 [--echo]
+ */
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string' }, switches: { type: 'string', default: '1' }, window: { type: 'string', default: '32' },
+    seconds: { type: 'string', default: '4' }, warmup: { type: 'string', default: '1' }, echo: { type: 'boolean', default: false },
+  },
+});
+const PORT = Number(values.port);
+const SWITCHES = Number(values.switches);
+const WINDOW = Number(values.window);
+const ECHO = values.echo;
+const GATEWAY = [10, 0, 1, 1];
+const FIRST_IP = 100;
+const IPS = 100; // requesters 10.0.1.100-10.0.1.199
+
+/** PACKET_IN with in_port=1 and a 42-byte ARP request; the requester's last IP byte is patched per request. */
+function template(sw: number): { buf: Buffer; ipAt: number } {
+  const mac = [0x02, 0xaa, 0x00, 0x00, (sw >> 8) & 255, sw & 255];
+  const arp = Buffer.from([
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...mac, 0x08, 0x06,
+    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, ...mac, 10, 0, 1, 0, 0, 0, 0, 0, 0, 0, ...GATEWAY,
+  ]);
+  const buf = encodeMessage({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: arp.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 1 }, data: arp });
+  return { buf, ipAt: buf.length - arp.length + 31 };
+}
+
+interface Emulated {
+  socket: Socket;
+  framer: Framer;
+  tpl: { buf: Buffer; ipAt: number };
+  sentAt: Float64Array;
+  next: number;
+  ready: boolean;
+  corked: boolean;
+}
+
+let measuring = false;
+let replies = 0;
+let invalid = 0;
+const latencies: number[] = [];
+
+function send(sw: Emulated): void {
+  if (!sw.corked) {
+    sw.corked = true;
+    sw.socket.cork();
+    process.nextTick(() => {
+      sw.corked = false;
+      sw.socket.uncork();
+    });
+  }
+  const k = sw.next++ % IPS;
+  const buf = Buffer.from(sw.tpl.buf);
+  buf[sw.tpl.ipAt] = FIRST_IP + k;
+  sw.sentAt[k] = performance.now();
+  sw.socket.write(buf);
+}
+
+function answerControl(sw: Emulated, m: OfpMessage, id: number): void {
+  switch (m.type) {
+    case MessageType.FEATURES_REQUEST:
+      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(0xcb0000 + id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
+      return;
+    case MessageType.MULTIPART_REQUEST: {
+      const mp = m.body.mpType;
+      const body = mp === MultipartType.FLOW ? { mpType: mp, flows: [] } : mp === MultipartType.GROUP_DESC ? { mpType: mp, groups: [] } : { mpType: MultipartType.PORT_DESC, ports: [] };
+      sw.socket.write(encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body } as OfpMessage));
+      if (mp === MultipartType.PORT_DESC) markReady(sw);
+      return;
+    }
+    case MessageType.BARRIER_REQUEST:
+      sw.socket.write(encodeMessage({ type: MessageType.BARRIER_REPLY, xid: m.xid }));
+      return;
+    case MessageType.ECHO_REQUEST:
+      sw.socket.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data }));
+      return;
+    case MessageType.GET_CONFIG_REQUEST:
+      sw.socket.write(encodeMessage({ type: MessageType.GET_CONFIG_REPLY, xid: m.xid, flags: 0, missSendLen: 0xffff }));
+      return;
+    default:
+  }
+}
+
+function markReady(sw: Emulated): void {
+  if (sw.ready) return;
+  sw.ready = true;
+  // Let the controller finish its own set-up (flows, barrier) before the load starts.
+  setTimeout(() => {
+    for (let i = 0; i < WINDOW; i++) send(sw);
+  }, 300);
+}
+
+function onFrame(sw: Emulated, id: number, frame: Buffer): void {
+  const type = frame[1];
+  let ip = -1;
+  if (ECHO && type === MessageType.PACKET_IN) {
+    ip = frame[frame.length - 42 + 31]!;
+  } else if (type === MessageType.PACKET_OUT) {
+    const data = 24 + frame.readUInt16BE(16);
+    const arp = data + 14;
+    const ok = frame.length >= arp + 28 && frame.readUInt16BE(data + 12) === 0x0806 && frame.readUInt16BE(arp + 6) === 2 &&
+      frame[arp + 14] === 10 && frame[arp + 15] === 0 && frame[arp + 16] === 1 && frame[arp + 17] === 1;
+    if (!ok) {
+      invalid++;
+      return;
+    }
+    ip = frame[arp + 27]!;
+  } else {
+    answerControl(sw, decodeMessage(frame), id);
+    return;
+  }
+  const k = ip - FIRST_IP;
+  if (k < 0 || k >= IPS) {
+    invalid++;
+    return;
+  }
+  if (measuring) {
+    replies++;
+    latencies.push(performance.now() - sw.sentAt[k]!);
+  }
+  send(sw);
+}
+
+async function main(): Promise<void> {
+  const switches: Emulated[] = [];
+  for (let i = 0; i < SWITCHES; i++) {
+    const socket = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(PORT, '127.0.0.1', () => resolve(s));
+      s.once('error', reject);
+    });
+    socket.setNoDelay(true);
+    const sw: Emulated = { socket, framer: new Framer(), tpl: template(i), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
+    socket.on('data', (chunk: Buffer) => {
+      for (const f of sw.framer.push(chunk)) onFrame(sw, i, f);
+    });
+    socket.on('error', () => {});
+    if (ECHO) markReady(sw);
+    else socket.write(encodeMessage({ type: MessageType.HELLO, xid: 1, versions: [4] }));
+    switches.push(sw);
+  }
+  await new Promise((r) => setTimeout(r, Number(values.warmup) * 1000 + 500));
+  const notReady = switches.filter((s) => !s.ready).length;
+  measuring = true;
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, Number(values.seconds) * 1000));
+  measuring = false;
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  process.stdout.write(JSON.stringify({ switches: SWITCHES, window: WINDOW, repliesPerSecond: replies / elapsed, p50Ms: q(0.5), p99Ms: q(0.99), invalid, notReady }) + '\n');
+  for (const s of switches) s.socket.destroy();
+}
+
+void main();

@@ -1,0 +1,111 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { connect, createServer } from 'node:net';
+import { existsSync } from 'node:fs';
+import { printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+
+/**
+ * make bench-throughput: ARP requests for a gateway in PACKET_INs, answered by PACKET_OUTs,
+ * from 1, 16 and 64 emulated switches (bench/lib/cbench.ts), side by side in one run:
+ * svcswitch, os-ken running the equivalent app (bench/peers/osken_arp.py), and a raw TCP
+ * echo server (the ceiling of this I/O path here). Each peer runs in its own process.
+ */
+
+const SWITCH_COUNTS = (process.env.BENCH_SWITCHES ?? '1,16,64').split(',').map(Number);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
+
+interface Peer {
+  name: string;
+  command: (port: number) => [string, string[]];
+  echo: boolean;
+}
+
+const PEERS: Peer[] = [
+  { name: 'svcswitch', echo: false, command: (p) => ['node', ['dist/src/cli.js', 'run', '--topology', 'topologies/dc-small.yaml', '--of-listen', `127.0.0.1:${p}`, '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']] },
+  { name: 'os-ken', echo: false, command: (p) => ['osken-manager', ['--ofp-listen-host', '127.0.0.1', '--ofp-tcp-listen-port', String(p), 'bench/peers/osken_arp.py']] },
+  { name: 'raw TCP echo', echo: true, command: (p) => ['node', ['dist/bench/peers/echo-server.js', String(p)]] },
+];
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+async function listening(port: number, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const s = connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.once('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on ${port} after ${ms} ms`);
+}
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}`))));
+  });
+}
+
+interface Result {
+  peer: string;
+  switches: number;
+  repliesPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  invalid: number;
+  notReady: number;
+}
+
+async function main(): Promise<void> {
+  if (!existsSync('/usr/bin/osken-manager')) throw new Error('os-ken is missing: make bench-throughput installs python3-os-ken (make setup-bench)');
+  const results: Result[] = [];
+  for (const peer of PEERS) {
+    const port = await freePort();
+    const [cmd, args] = peer.command(port);
+    progress(`${peer.name}: starting on 127.0.0.1:${port}`);
+    const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    try {
+      await listening(port);
+      for (const n of SWITCH_COUNTS) {
+        progress(`${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
+        const out = await run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : [])]);
+        results.push({ peer: peer.name, ...(JSON.parse(out) as Omit<Result, 'peer'>) });
+      }
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => setTimeout(r, 300));
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }
+  const of = (peer: string, n: number): Result | undefined => results.find((r) => r.peer === peer && r.switches === n);
+  printTable(`Gateway ARP answered by PACKET_OUT (window ${WINDOW} per switch, ${SECONDS} s each; replies/s, latency ms)`,
+    ['peer', 'switches', 'replies/s', 'p50 ms', 'p99 ms', 'invalid', 'switches not ready'],
+    results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.p50Ms, r.p99Ms, r.invalid, r.notReady]));
+  const ratios = SWITCH_COUNTS.map((n) => {
+    const s = of('svcswitch', n)?.repliesPerSecond ?? NaN;
+    return { switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN) };
+  });
+  printTable('svcswitch relative to the others (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho]));
+  writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, results, ratios });
+  writeBarChart('bench/results/throughput.svg', 'Gateway ARP replies per second (higher is better)', 'replies/s',
+    results.map((r) => ({ label: `${r.peer}, ${r.switches} sw`, value: r.repliesPerSecond, group: r.peer })));
+  process.stdout.write('\nWrote bench/results/throughput.json and bench/results/throughput.svg\n\n');
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`bench failed: ${e.stack}\n`);
+  process.exit(1);
+});
