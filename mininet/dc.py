@@ -66,6 +66,24 @@ def switch_intf(host):
     return link.intf2 if link.intf1.node is host else link.intf1
 
 
+def forget_intf(switch, intf):
+    del switch.intfs[switch.ports[intf]]
+    del switch.ports[intf]
+    del switch.nameToIntf[intf.name]
+
+
+def stop_network(net, topo):
+    """net.stop(), and if that fails, at least remove our bridges, so no run leaves switches behind."""
+    try:
+        net.stop()
+    except Exception as e:  # pylint: disable=broad-except
+        sys.stderr.write('dc.py: net.stop() failed (%s); removing the bridges directly\n' % e)
+    finally:
+        for s in topo['switches']:
+            subprocess.run(['ovs-vsctl', '--if-exists', 'del-br', s['name']], check=False)
+            subprocess.run(['ip', 'link', 'del', s['name']], check=False, stderr=subprocess.DEVNULL)
+
+
 def move_host(net, host_name, switch_name, port):
     """Moves a host's link to another switch port in one ovsdb transaction, as a live
     migration moves a VM's tap: the host keeps its namespace, addresses, ARP cache and sockets."""
@@ -75,10 +93,10 @@ def move_host(net, host_name, switch_name, port):
     subprocess.run(['ovs-vsctl', 'del-port', old.name, intf.name, '--', 'add-port', new.name, intf.name,
                     '--', 'set', 'Interface', intf.name, 'ofport_request=%d' % port], check=True)
     # Mininet's own bookkeeping, so that the CLI and net.stop() see the new attachment.
-    del old.intfs[old.ports[intf]]
-    del old.ports[intf]
+    forget_intf(old, intf)
     new.intfs[port] = intf
     new.ports[intf] = port
+    new.nameToIntf[intf.name] = intf
     intf.node = new
     return {'host': host_name, 'from': {'switch': old.name}, 'to': {'switch': new.name, 'port': port}}
 
@@ -88,8 +106,7 @@ def detach_host(net, host_name):
     intf = switch_intf(net.get(host_name))
     old = intf.node
     subprocess.run(['ovs-vsctl', 'del-port', old.name, intf.name], check=True)
-    del old.intfs[old.ports[intf]]
-    del old.ports[intf]
+    forget_intf(old, intf)
     return {'host': host_name, 'from': {'switch': old.name}}
 
 
@@ -189,7 +206,7 @@ def main():
         else:
             CLI(net)
     finally:
-        net.stop()
+        stop_network(net, topo)
 
 
 if __name__ == '__main__':
