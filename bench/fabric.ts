@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { createLogger } from '../src/app/logger.js';
 import { MultipartType, PortNo, TableId } from '../src/openflow/index.js';
@@ -7,6 +6,7 @@ import { MininetDc } from '../lab/mininet.js';
 import { requireOvs, sh } from '../lab/ovs.js';
 import { startSvcswitch } from '../lab/svcswitch.js';
 import { until } from '../lab/wait.js';
+import { freePort } from './lib/net.js';
 import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 /**
@@ -16,14 +16,6 @@ import { median, printTable, progress, writeBarChart, writeJson } from './lib/re
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const FILES = ['topologies/dc-small.yaml', 'topologies/fat-tree-k4.yaml'];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Round {
   connectedMs: number;

@@ -1,27 +1,17 @@
+import { ipv4ToBytes } from '../openflow/addresses.js';
+
 /** IPv4 arithmetic for prefixes and ranges (addresses as unsigned 32-bit numbers). */
 
-/** Dotted quad to number; undefined for anything else. Hand-written: it runs per packet-in. */
+const scratch = Buffer.alloc(4);
+
+/** Dotted quad to number; undefined for anything else. */
 export function ipToInt(ip: string): number | undefined {
-  let n = 0;
-  let part = 0;
-  let digits = 0;
-  let parts = 0;
-  for (let i = 0; i <= ip.length; i++) {
-    const c = i < ip.length ? ip.charCodeAt(i) : 46;
-    if (c === 46) {
-      if (digits === 0 || part > 255 || parts === 4) return undefined;
-      n = n * 256 + part;
-      parts++;
-      part = 0;
-      digits = 0;
-    } else if (c >= 48 && c <= 57 && digits < 3) {
-      part = part * 10 + c - 48;
-      digits++;
-    } else {
-      return undefined;
-    }
+  try {
+    ipv4ToBytes(ip, scratch, 0);
+  } catch {
+    return undefined;
   }
-  return parts === 4 ? n : undefined;
+  return scratch.readUInt32BE(0);
 }
 
 export function intToIp(n: number): string {
