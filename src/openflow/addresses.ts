@@ -25,11 +25,20 @@ export function macToBytes(mac: string, out: Buffer, at: number): void {
   throw new OfpEncodeError(`invalid MAC address "${mac}"`);
 }
 
+/** MAC strings by their 48-bit value: a controller sees the same few thousand again and again. */
+const macText = new Map<number, string>();
+
 export function macFromBytes(buf: Buffer, at: number): string {
-  let s = '';
-  for (let i = 0; i < 6; i++) {
-    const b = buf[at + i]!;
-    s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
+  const key = buf.readUIntBE(at, 6);
+  let s = macText.get(key);
+  if (s === undefined) {
+    s = '';
+    for (let i = 0; i < 6; i++) {
+      const b = buf[at + i]!;
+      s += (i ? ':' : '') + (b < 16 ? '0' : '') + b.toString(16);
+    }
+    if (macText.size >= 65_536) macText.clear();
+    macText.set(key, s);
   }
   return s;
 }

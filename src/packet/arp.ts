@@ -1,5 +1,5 @@
 import { ipv4FromBytes, ipv4ToBytes, macFromBytes, macToBytes } from '../openflow/addresses.js';
-import { BROADCAST_MAC, ETH_TYPE, buildEthernet } from './ethernet.js';
+import { BROADCAST_MAC, ETH_HEADER_LEN, ETH_TYPE, writeEthernetHeader } from './ethernet.js';
 import { PacketParseError } from './errors.js';
 
 /** ARP and RARP for IPv4 over Ethernet (RFC 826, RFC 903). */
@@ -11,6 +11,18 @@ export interface ArpPacket {
   senderIp: string;
   targetMac: string;
   targetIp: string;
+}
+
+const parsed = new WeakMap<Buffer, ArpPacket>();
+
+/** parseArp, once per payload buffer (see ethernetOf). */
+export function arpOf(payload: Buffer): ArpPacket {
+  let arp = parsed.get(payload);
+  if (arp === undefined) {
+    arp = parseArp(payload);
+    parsed.set(payload, arp);
+  }
+  return arp;
 }
 
 export function parseArp(payload: Buffer): ArpPacket {
@@ -27,22 +39,29 @@ export function parseArp(payload: Buffer): ArpPacket {
   };
 }
 
+/** Writes the 28-byte ARP packet at `at`. */
+function writeArp(a: ArpPacket, p: Buffer, at: number): void {
+  p.writeUInt16BE(1, at);
+  p.writeUInt16BE(ETH_TYPE.IPV4, at + 2);
+  p[at + 4] = 6;
+  p[at + 5] = 4;
+  p.writeUInt16BE(a.op, at + 6);
+  macToBytes(a.senderMac, p, at + 8);
+  ipv4ToBytes(a.senderIp, p, at + 14);
+  macToBytes(a.targetMac, p, at + 18);
+  ipv4ToBytes(a.targetIp, p, at + 24);
+}
+
 export function buildArp(a: ArpPacket): Buffer {
   const p = Buffer.alloc(28);
-  p.writeUInt16BE(1, 0);
-  p.writeUInt16BE(ETH_TYPE.IPV4, 2);
-  p[4] = 6;
-  p[5] = 4;
-  p.writeUInt16BE(a.op, 6);
-  macToBytes(a.senderMac, p, 8);
-  ipv4ToBytes(a.senderIp, p, 14);
-  macToBytes(a.targetMac, p, 18);
-  ipv4ToBytes(a.targetIp, p, 24);
+  writeArp(a, p, 0);
   return p;
 }
 
-/** A whole Ethernet frame carrying an ARP (or RARP, by op) packet. */
+/** A whole Ethernet frame carrying an ARP (or RARP, by op) packet, built in one buffer: it answers every gateway ARP that reaches the controller. */
 export function arpFrame(a: ArpPacket, ethDst = a.op === ARP_OP.REQUEST ? BROADCAST_MAC : a.targetMac): Buffer {
-  const ethType = a.op >= ARP_OP.RARP_REQUEST ? ETH_TYPE.RARP : ETH_TYPE.ARP;
-  return buildEthernet(ethDst, a.senderMac, ethType, buildArp(a));
+  const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + 28);
+  writeEthernetHeader(frame, ethDst, a.senderMac, a.op >= ARP_OP.RARP_REQUEST ? ETH_TYPE.RARP : ETH_TYPE.ARP);
+  writeArp(a, frame, ETH_HEADER_LEN);
+  return frame;
 }

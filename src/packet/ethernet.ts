@@ -14,6 +14,21 @@ export interface EthernetFrame {
   payload: Buffer;
 }
 
+const parsed = new WeakMap<Buffer, EthernetFrame>();
+
+/**
+ * parseEthernet, once per buffer: every subscriber of a packet-in (topology, ARP proxy)
+ * reads the same frame, so it is parsed once for all of them.
+ */
+export function ethernetOf(buf: Buffer): EthernetFrame {
+  let frame = parsed.get(buf);
+  if (frame === undefined) {
+    frame = parseEthernet(buf);
+    parsed.set(buf, frame);
+  }
+  return frame;
+}
+
 export function parseEthernet(buf: Buffer): EthernetFrame {
   if (buf.length < ETH_HEADER_LEN) throw new PacketParseError(`ethernet frame of ${buf.length} bytes`);
   let ethType = buf.readUInt16BE(12);
@@ -30,11 +45,15 @@ export function parseEthernet(buf: Buffer): EthernetFrame {
   return frame;
 }
 
-export function buildEthernet(dst: string, src: string, ethType: number, payload: Buffer): Buffer {
-  const out = Buffer.alloc(ETH_HEADER_LEN + payload.length);
+export function writeEthernetHeader(out: Buffer, dst: string, src: string, ethType: number): void {
   macToBytes(dst, out, 0);
   macToBytes(src, out, 6);
   out.writeUInt16BE(ethType, 12);
+}
+
+export function buildEthernet(dst: string, src: string, ethType: number, payload: Buffer): Buffer {
+  const out = Buffer.alloc(ETH_HEADER_LEN + payload.length);
+  writeEthernetHeader(out, dst, src, ethType);
   payload.copy(out, ETH_HEADER_LEN);
   return out;
 }

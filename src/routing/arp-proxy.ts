@@ -2,8 +2,8 @@ import type { Subscription } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
-import { ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
-import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
+import { ARP_OP, arpFrame, arpOf } from '../packet/arp.js';
+import { ETH_TYPE, ethernetOf } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { GATEWAY_MAC } from './fabric-planner.js';
@@ -44,9 +44,9 @@ export class ArpProxy {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number') return;
     try {
-      const frame = parseEthernet(m.data);
+      const frame = ethernetOf(m.data);
       if (frame.ethType !== ETH_TYPE.ARP) return;
-      const arp = parseArp(frame.payload);
+      const arp = arpOf(frame.payload);
       if (arp.op !== ARP_OP.REQUEST || arp.senderIp === arp.targetIp) return; // replies and gratuitous ARPs: learning only
       const conn = this.openflow.connection(dpid);
       if (!conn) return;
