@@ -13,18 +13,6 @@ export interface ArpPacket {
   targetIp: string;
 }
 
-const parsed = new WeakMap<Buffer, ArpPacket>();
-
-/** parseArp, once per payload buffer (see ethernetOf). */
-export function arpOf(payload: Buffer): ArpPacket {
-  let arp = parsed.get(payload);
-  if (arp === undefined) {
-    arp = parseArp(payload);
-    parsed.set(payload, arp);
-  }
-  return arp;
-}
-
 export function parseArp(payload: Buffer): ArpPacket {
   if (payload.length < 28) throw new PacketParseError(`ARP payload of ${payload.length} bytes`);
   if (payload.readUInt16BE(0) !== 1 || payload.readUInt16BE(2) !== ETH_TYPE.IPV4 || payload[4] !== 6 || payload[5] !== 4) {
@@ -37,6 +25,23 @@ export function parseArp(payload: Buffer): ArpPacket {
     targetMac: macFromBytes(payload, 18),
     targetIp: ipv4FromBytes(payload, 24),
   };
+}
+
+/**
+ * The reply to an ARP request frame (untagged), answered by `mac` for the address asked
+ * about: built by moving bytes of the request, no text in between. This is what the
+ * controller sends for every gateway ARP that reaches it.
+ */
+export function arpReplyFrame(request: Buffer, mac: Buffer): Buffer {
+  const reply = Buffer.allocUnsafe(ETH_HEADER_LEN + 28);
+  request.copy(reply, 0, 6, 12); // to the requester
+  mac.copy(reply, 6);
+  request.copy(reply, 12, 12, 20); // ethertype, htype, ptype, hlen, plen
+  reply.writeUInt16BE(ARP_OP.REPLY, 20);
+  mac.copy(reply, 22); // sender: the answering MAC
+  request.copy(reply, 28, 38, 42); // sender IP: the one that was asked for
+  request.copy(reply, 32, 22, 32); // target: the requester's MAC and IP
+  return reply;
 }
 
 /** Writes the 28-byte ARP packet at `at`. */

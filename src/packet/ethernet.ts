@@ -14,21 +14,6 @@ export interface EthernetFrame {
   payload: Buffer;
 }
 
-const parsed = new WeakMap<Buffer, EthernetFrame>();
-
-/**
- * parseEthernet, once per buffer: every subscriber of a packet-in (topology, ARP proxy)
- * reads the same frame, so it is parsed once for all of them.
- */
-export function ethernetOf(buf: Buffer): EthernetFrame {
-  let frame = parsed.get(buf);
-  if (frame === undefined) {
-    frame = parseEthernet(buf);
-    parsed.set(buf, frame);
-  }
-  return frame;
-}
-
 export function parseEthernet(buf: Buffer): EthernetFrame {
   if (buf.length < ETH_HEADER_LEN) throw new PacketParseError(`ethernet frame of ${buf.length} bytes`);
   let ethType = buf.readUInt16BE(12);

@@ -2,8 +2,8 @@ import type { Subscription } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
-import { ARP_OP, arpFrame, arpOf } from '../packet/arp.js';
-import { ETH_TYPE, ethernetOf } from '../packet/ethernet.js';
+import { ARP_OP, arpReplyFrame, parseArp } from '../packet/arp.js';
+import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { GATEWAY_MAC } from './fabric-planner.js';
@@ -16,11 +16,13 @@ import { networkOf, networksOf, type Network } from './networks.js';
  * unknown address goes only to the host ports of the switch that serves its subnet.
  * The topology service learns the requester from the same packet-in.
  */
+const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');
+
 export class ArpProxy {
   private subscription: Subscription | undefined;
   private readonly networks: Network[];
   private readonly gateways: Map<string, Network>;
-  /** Replies sent, for tests and benchmarks. */
+  /** Gateway ARP requests answered, for tests and benchmarks. */
   answered = 0;
 
   constructor(
@@ -44,16 +46,16 @@ export class ArpProxy {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number') return;
     try {
-      const frame = ethernetOf(m.data);
+      const frame = parseEthernet(m.data);
       if (frame.ethType !== ETH_TYPE.ARP) return;
-      const arp = arpOf(frame.payload);
+      const arp = parseArp(frame.payload);
       if (arp.op !== ARP_OP.REQUEST || arp.senderIp === arp.targetIp) return; // replies and gratuitous ARPs: learning only
       const conn = this.openflow.connection(dpid);
       if (!conn) return;
       const here = this.topology.nameOf(dpid);
       const gatewayNet = this.gateways.get(arp.targetIp);
-      if (gatewayNet && networkOf([gatewayNet], arp.senderIp)) {
-        const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: gatewayNet.gateway, targetMac: arp.senderMac, targetIp: arp.senderIp });
+      if (gatewayNet && networkOf([gatewayNet], arp.senderIp) && frame.vlan === undefined) {
+        const reply = arpReplyFrame(m.data, GATEWAY_MAC_BYTES);
         this.answered++;
         void conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply }).catch(() => {});
         return;

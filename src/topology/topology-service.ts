@@ -2,8 +2,8 @@ import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Su
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
 import { PortConfig, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
-import { ARP_OP, arpOf } from '../packet/arp.js';
-import { ETH_TYPE, ethernetOf, type EthernetFrame } from '../packet/ethernet.js';
+import { ARP_OP, parseArp } from '../packet/arp.js';
+import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from '../routing/fabric-graph.js';
@@ -196,7 +196,7 @@ export class TopologyService {
     if (typeof inPort !== 'number') return;
     let frame: EthernetFrame;
     try {
-      frame = ethernetOf(m.data);
+      frame = parseEthernet(m.data);
       if (frame.ethType === ETH_TYPE.LLDP) {
         this.discovery.receive(dpid, inPort, frame);
         return;
@@ -206,7 +206,7 @@ export class TopologyService {
       let ip: string | undefined;
       let mac = frame.src;
       if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
-        const arp = arpOf(frame.payload);
+        const arp = parseArp(frame.payload);
         mac = arp.senderMac;
         // RARP (QEMU's announcement) carries no IP; a gratuitous ARP (Xen's) does.
         if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { ARP_OP, ETH_TYPE, PacketParseError, arpFrame, buildLldp, parseArp, parseEthernet, parseIpv4, parseLldp } from '../../src/packet/index.js';
+import { ARP_OP, ETH_TYPE, PacketParseError, arpFrame, arpReplyFrame, buildLldp, parseArp, parseEthernet, parseIpv4, parseLldp } from '../../src/packet/index.js';
 
 const run = promisify(execFile);
 
@@ -31,7 +31,10 @@ async function tshark(frames: Buffer[]): Promise<string[]> {
 
 test('ARP, RARP and LLDP frames we build are read back by us and by tshark', async () => {
   const request = arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '10.0.1.10', targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.1' });
-  const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: '02:00:00:00:00:fe', senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:0a', targetIp: '10.0.1.10' });
+  // The controller's reply is made from the request's own bytes.
+  const reply = arpReplyFrame(request, Buffer.from('020000000000', 'hex'));
+  assert.deepEqual(parseArp(parseEthernet(reply).payload), { op: ARP_OP.REPLY, senderMac: '02:00:00:00:00:00', senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:0a', targetIp: '10.0.1.10' });
+  assert.equal(parseEthernet(reply).dst, '02:00:0a:00:01:0a');
   const rarp = arpFrame({ op: ARP_OP.RARP_REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '0.0.0.0', targetMac: '02:00:0a:00:01:0a', targetIp: '0.0.0.0' }, 'ff:ff:ff:ff:ff:ff');
   const lldp = buildLldp({ dpid: '0000000000030001', port: 2, ttlSeconds: 3 }, '02:00:00:00:03:02');
 
@@ -43,7 +46,7 @@ test('ARP, RARP and LLDP frames we build are read back by us and by tshark', asy
 
   const lines = await tshark([request, reply, rarp, lldp]);
   assert.match(lines[0]!, /^ARP\tWho has 10\.0\.1\.1\? Tell 10\.0\.1\.10/);
-  assert.match(lines[1]!, /^ARP\t10\.0\.1\.1 is at 02:00:00:00:00:fe/);
+  assert.match(lines[1]!, /^ARP\t10\.0\.1\.1 is at 02:00:00:00:00:00/);
   assert.match(lines[2]!, /^RARP\tWho is 02:00:0a:00:01:0a\?/);
   // tshark: chassis "LA/" (locally assigned) dpid, port "LA/2", TTL 3.
   assert.match(lines[3]!, /^LLDP\tLA\/dpid:0000000000030001 LA\/2 3/);
