@@ -1,5 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Subject, defer, filter, from, map, merge, type Observable } from 'rxjs';
+import { Subject, defer, from, merge, type Observable } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import { MessageType, type MessageOf, type Port } from '../openflow/index.js';
 import type { Dpid } from './dpid.js';
@@ -41,6 +41,8 @@ export class OpenFlowServer {
   private readonly upSubject = new Subject<SwitchUp>();
   private readonly downSubject = new Subject<SwitchDown>();
   private readonly messageSubject = new Subject<FromSwitch<AsyncMessage>>();
+  /** One subject per kind, so that dispatching a packet-in costs one call, not a filter per kind. */
+  private readonly byType = new Map<AsyncMessage['type'], Subject<FromSwitch<AsyncMessage>>>();
 
   constructor(
     private readonly log: Logger,
@@ -90,13 +92,13 @@ export class OpenFlowServer {
     this.upSubject.complete();
     this.downSubject.complete();
     this.messageSubject.complete();
+    for (const s of this.byType.values()) s.complete();
   }
 
   private ofType<T extends AsyncMessage['type']>(type: T): Observable<FromSwitch<MessageOf<T>>> {
-    return this.messages$.pipe(
-      filter((e) => e.message.type === type),
-      map((e) => e as FromSwitch<MessageOf<T>>),
-    );
+    const subject = new Subject<FromSwitch<AsyncMessage>>();
+    this.byType.set(type, subject);
+    return subject.asObservable() as Observable<FromSwitch<MessageOf<T>>>;
   }
 
   private accept(socket: Socket): void {
@@ -120,7 +122,11 @@ export class OpenFlowServer {
     const previous = this.switches.get(dpid);
     if (previous !== undefined) previous.close('replaced by a new connection with the same datapath id');
     this.switches.set(dpid, conn);
-    conn.async$.subscribe((message) => this.messageSubject.next({ dpid, message }));
+    conn.async$.subscribe((message) => {
+      const event = { dpid, message };
+      this.messageSubject.next(event);
+      this.byType.get(message.type)?.next(event);
+    });
     conn.closed$.subscribe((reason) => {
       if (this.switches.get(dpid) !== conn) return;
       this.switches.delete(dpid);

@@ -153,8 +153,9 @@ export class SwitchConnection {
 
   /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
   send(m: Outgoing): Promise<void> {
-    const msg = m.xid === 0 ? { ...m, xid: this.allocateXid() } : m;
-    return this.write(encodeMessage(msg));
+    const bytes = encodeMessage(m);
+    if (m.xid === 0) bytes.writeUInt32BE(this.allocateXid(), 4);
+    return this.write(bytes);
   }
 
   /** Sends a request and resolves with its reply, or rejects with OpenFlowErrorReply / RequestTimeoutError. */
