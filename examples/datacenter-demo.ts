@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   try {
     await until(() => topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
     await until(() => topology.linkList().filter((l) => l.confirmed).length >= declared.links.length, 'every link confirmed by LLDP', 30_000);
-    await app.flows.settled();
+    await app.settled();
     say(`${declared.switches.length} switches up, ${declared.links.length} links confirmed by LLDP, flows confirmed by barrier, ${Date.now() - started} ms after Mininet started`);
     mkdirSync(OUT, { recursive: true });
     writeFileSync(`${OUT}/dc-small.svg`, topologySvg(declared, topology.linkList()));
@@ -77,7 +77,7 @@ async function main(): Promise<void> {
     await dc.do({ op: 'move', host: 'h11', switch: 'acc3', port: 5 });
     await dc.do({ op: 'announce', host: 'h11', kind: 'rarp' });
     await until(() => topology.hostList().find((h) => h.name === 'h11')?.switch === 'acc3', 'h11 seen on acc3', 10_000);
-    await app.flows.settled();
+    await app.settled();
     const after = await dc.ping('h21', '10.0.1.10', 2);
     say(`h21 -> h11 after the move: ${after.received}/${after.sent} replies. The fabric routes 10.0.1.0/24 to acc1; keeping the VM's address across subnets (HoA/CoA NAT, proxy ARP) is the migration feature, next on the roadmap`);
     say(`pictures: ${OUT}/dc-small.svg, ${OUT}/dc-small-link-down.svg`);

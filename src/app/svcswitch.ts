@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { merge } from 'rxjs';
 import type { ApiServer } from '../api/api-server.js';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
@@ -12,6 +13,8 @@ import type { Logger } from './logger.js';
  * Built by the container (container.ts); started and stopped as one.
  */
 export class Svcswitch {
+  private lastChange = Date.now();
+
   constructor(
     readonly openflow: OpenFlowServer,
     readonly topology: TopologyService,
@@ -23,6 +26,7 @@ export class Svcswitch {
 
   /** Starts everything; resolves with the OpenFlow (and API) addresses. */
   async start(of: { host: string; port: number }, api?: { host: string; port: number }): Promise<{ openflow: AddressInfo; api: AddressInfo | undefined }> {
+    merge(this.topology.events$, this.topology.graph$).subscribe(() => (this.lastChange = Date.now()));
     this.topology.start();
     this.flows.start();
     this.arp.start();
@@ -35,6 +39,21 @@ export class Svcswitch {
     } catch (e) {
       await this.stop();
       throw e;
+    }
+  }
+
+  /**
+   * Resolves once the topology has been quiet for a while (longer than the planners'
+   * coalescing) and every switch holds the tables planned from it, confirmed by barrier.
+   */
+  async settled(quietMs = 100, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const quietFor = Date.now() - this.lastChange;
+      if (quietFor >= quietMs && this.flows.inSync) return;
+      if (Date.now() > deadline) throw new Error(`not settled after ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, Math.max(10, quietMs - quietFor)));
+      await this.flows.settled();
     }
   }
 

@@ -78,7 +78,10 @@ export class SwitchReconciler {
   private async apply(target: SwitchTables): Promise<void> {
     this.installed ??= await this.readSwitch();
     const diff = diffTables(target, this.installed);
-    if (diffSize(diff) === 0) return;
+    if (diffSize(diff) === 0) {
+      this.installed = target; // equal in content; remember the latest for inSync
+      return;
+    }
     const { write, remove } = diffMessages(diff);
     if (write.length > 0) await this.conn.batch(write);
     if (remove.length > 0) await this.conn.batch(remove);

@@ -34,7 +34,7 @@ async function startFabric(file: string): Promise<Fabric> {
   });
   await until(() => app.topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
   await until(() => app.topology.linkList().every((l) => l.up), 'all links up', 30_000);
-  await app.flows.settled();
+  await app.settled();
   return { app, dc, packetIns: () => count };
 }
 
@@ -90,6 +90,19 @@ describe('L3 fabric on dc-small', () => {
     }
   });
 
+  test('an ARP request for an unknown address goes only where it can be: the host ports of its subnet\'s switch', async () => {
+    const cap = (host: string): string => `/tmp/svcswitch-arp-${host}-${process.pid}.txt`;
+    for (const host of ['h12', 'h21']) {
+      await f!.dc.do({ op: 'cmd', host, cmd: `timeout 4 tcpdump -l -n -c 1 -i ${host}-eth0 arp and host 10.0.1.77 > ${cap(host)} 2>/dev/null &` });
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: 'arping -c 1 -w 1 10.0.1.77 >/dev/null 2>&1; true' });
+    await new Promise((r) => setTimeout(r, 3500));
+    const seen = async (host: string): Promise<string> => String((await f!.dc.do({ op: 'cmd', host, cmd: `cat ${cap(host)}; rm -f ${cap(host)}` })).output);
+    assert.match(await seen('h12'), /Request who-has 10\.0\.1\.77/, 'h12 shares the subnet and the switch: it gets the request');
+    assert.doesNotMatch(await seen('h21'), /10\.0\.1\.77/, 'h21 is on another switch: it must not');
+  });
+
   test('steady traffic never reaches the controller: packet-in counters stay flat', async () => {
     await f!.dc.do({ op: 'pingall' });
     const before = { controller: f!.packetIns(), switches: await punted(f!.app) };
@@ -125,7 +138,7 @@ describe('L3 fabric on dc-small', () => {
     // Restore: the link is up again and carries traffic again.
     await f!.dc.do({ op: 'link', a: 'acc1', b: used.agg, state: 'up' });
     await until(() => app.topology.paths('acc1', 'acc3').length === 2, 'two paths again', 10_000);
-    await app.flows.settled();
+    await app.settled();
     const before = await txOn(used.port);
     for (let i = 0; i < 40; i++) await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `ping -c 1 -W 1 10.0.${2 + (i % 3)}.1${i % 2} >/dev/null` });
     assert.ok((await txOn(used.port)) > before, `no traffic on restored port ${used.port}`);
@@ -157,7 +170,7 @@ describe('a host the controller does not know', () => {
     assert.equal(await added, 'acc1:4 10.0.1.11');
     assert.ok(app.arp.answered > answered, 'the gateway ARP was answered by the controller');
     // Once learned, the switch answers it: no more ARP reaches the controller.
-    await app.flows.settled();
+    await app.settled();
     const before = app.arp.answered;
     await f!.dc.do({ op: 'cmd', host: 'h12', cmd: 'ip neigh flush dev h12-eth0' });
     assert.equal((await f!.dc.ping('h12', '10.0.3.10', 2)).received, 2);
