@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { firstValueFrom, take, toArray } from "rxjs";
+import { firstValueFrom, take, toArray } from 'rxjs';
 import { BatchRejectedError, OpenFlowErrorReply } from '../../src/controller/errors.js';
 import {
   FlowModCommand, GroupModCommand, GroupType, MessageType, MultipartType, PacketInReason, PortNo, PortReason,
   TableId, act, bucket, flowMod, inst, type FlowMod, type MultipartReplyBody,
 } from '../../src/openflow/index.js';
+import type { OpenFlowServer, ServerOptions } from '../../src/controller/openflow-server.js';
+import type { SwitchConnection } from '../../src/controller/switch-connection.js';
 import { startController } from '../support/controller.js';
 import { addBridge, bridgeName, delBridge, ofctl, requireOvs, vsctl } from '../../lab/ovs.js';
 import { next, until } from '../../lab/wait.js';
@@ -20,29 +22,42 @@ async function bridge(port: number, dpid: bigint, protocols?: string): Promise<s
   return name;
 }
 
+interface Connected {
+  server: OpenFlowServer;
+  br: string;
+  dpid: string;
+  connection: SwitchConnection;
+}
+
+/** A controller, one bridge connected to it, the body; then the bridge and the controller go away. */
+async function withSwitch(dpid: bigint, body: (c: Connected) => Promise<void>, options: Partial<ServerOptions> = {}): Promise<void> {
+  const { server, port } = await startController(options);
+  try {
+    const up = next(server.switchUp$, 'switch up');
+    const br = await bridge(port, dpid);
+    const sw = await up;
+    await body({ server, br, dpid: sw.dpid, connection: sw.connection });
+    await delBridge(br);
+  } finally {
+    await server.close();
+  }
+}
+
 before(requireOvs);
 after(async () => {
   for (const b of bridges) await delBridge(b);
 });
 
 describe('a switch connects', () => {
-  test('handshake gives the datapath id and ports, and the switch is listed', async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xa1n);
-      const sw = await up;
-      assert.equal(sw.dpid, '00000000000000a1');
-      assert.ok(sw.ports.some((p) => p.portNo === PortNo.LOCAL && p.name === br), 'LOCAL port named after the bridge');
-      assert.equal(server.connected.get(sw.dpid), sw.connection);
+  test('handshake gives the datapath id and ports, and the switch is listed', () =>
+    withSwitch(0xa1n, async ({ server, br, dpid, connection }) => {
+      assert.equal(dpid, '00000000000000a1');
+      assert.ok(connection.ports.some((p) => p.portNo === PortNo.LOCAL && p.name === br), 'LOCAL port named after the bridge');
+      assert.equal(server.connected.get(dpid), connection);
       // A late subscriber is told about the switch that is already connected.
       const late = await next(server.switchUp$, 'replayed switch up', 1000);
-      assert.equal(late.dpid, sw.dpid);
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+      assert.equal(late.dpid, dpid);
+    }));
 
   test('many switches at once', async () => {
     const { server, port } = await startController();
@@ -71,12 +86,8 @@ describe('a switch connects', () => {
 });
 
 describe('flows', () => {
-  test('a barrier-confirmed batch is visible in dump-flows; delete by cookie removes it', async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xd1n);
-      const { connection } = await up;
+  test('a barrier-confirmed batch is visible in dump-flows; delete by cookie removes it', () =>
+    withSwitch(0xd1n, async ({ br, connection }) => {
       await connection.batch([
         flowMod({ cookie: 0x51n, priority: 100, match: { in_port: 1, eth_type: 0x0800, ipv4_dst: '10.0.2.7' }, instructions: [inst.apply([act.setField('ipv4_dst', '10.0.4.100'), act.decNwTtl(), act.output(2)])] }),
         flowMod({ cookie: 0x51n, priority: 200, match: { eth_type: 0x0806, arp_op: 1, arp_tpa: '10.0.2.1' }, instructions: [inst.apply([act.output(PortNo.CONTROLLER)])] }),
@@ -86,18 +97,10 @@ describe('flows', () => {
       assert.match(flows, /cookie=0x51.*priority=200,arp,arp_tpa=10\.0\.2\.1,arp_op=1 actions=CONTROLLER:65535/);
       await connection.batch([flowMod({ command: FlowModCommand.DELETE, tableId: TableId.ALL, cookie: 0x51n, cookieMask: ~0n, match: {} })]);
       assert.doesNotMatch(await ofctl('dump-flows', br), /cookie=0x51/);
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test("an invalid flow mod is answered by OVS's own error, surfaced typed and by name", async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xd2n);
-      const { connection } = await up;
+  test("an invalid flow mod is answered by OVS's own error, surfaced typed and by name", () =>
+    withSwitch(0xd2n, async ({ br, connection }) => {
       const good = flowMod({ priority: 1, match: { in_port: 1 }, instructions: [inst.apply([act.output(2)])] });
       const badGroup = flowMod({ priority: 2, match: { in_port: 2 }, instructions: [inst.apply([act.group(77)])] });
       const badTable = flowMod({ tableId: 255, match: {} });
@@ -109,18 +112,10 @@ describe('flows', () => {
       });
       // The good one of the batch was installed: errors are per message.
       assert.match(await ofctl('dump-flows', br), /priority=1,in_port=1 actions=output:2/);
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test('flow stats of 5,000 flows arrive in several multipart parts and are reassembled', async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xd3n);
-      const { connection } = await up;
+  test('flow stats of 5,000 flows arrive in several multipart parts and are reassembled', () =>
+    withSwitch(0xd3n, async ({ connection }) => {
       const mods: FlowMod[] = [];
       for (let i = 0; i < 5000; i++) {
         mods.push(flowMod({ cookie: BigInt(i), priority: 10, match: { eth_type: 0x0800, ipv4_dst: `10.${(i >> 8) & 255}.${i & 255}.1` }, instructions: [inst.apply([act.output(1 + (i % 4))])] }));
@@ -133,20 +128,12 @@ describe('flows', () => {
       assert.deepEqual(new Set(flows.map((f) => f.cookie)), new Set(mods.map((m) => m.cookie)));
       const f42 = flows.find((f) => f.cookie === 42n);
       assert.deepEqual(f42?.match, { eth_type: 0x0800, ipv4_dst: '10.0.42.1' });
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 });
 
 describe('messages captured from a live bridge decode', () => {
-  test('PACKET_IN, PORT_STATUS and the multipart replies', async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xe1n);
-      const { connection, dpid } = await up;
+  test('PACKET_IN, PORT_STATUS and the multipart replies', () =>
+    withSwitch(0xe1n, async ({ br, connection, dpid, server }) => {
 
       // PACKET_IN: a packet-out whose action sends the frame back to the controller.
       const frame = Buffer.from('ffffffffffff020000000001080600010800060400010200000000010a0000010000000000000a000002', 'hex');
@@ -192,11 +179,7 @@ describe('messages captured from a live bridge decode', () => {
       assert.equal(gstats.groups[0]?.refCount, 1);
       const meters = await one(MultipartType.METER, { meterId: 0xffffffff });
       assert.deepEqual(meters.meters, []);
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 });
 
 describe('connection lifecycle', () => {
@@ -215,38 +198,22 @@ describe('connection lifecycle', () => {
     }
   });
 
-  test('del-controller is detected as a disconnect', async () => {
-    const { server, port } = await startController();
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xf2n);
-      const { dpid } = await up;
+  test('del-controller is detected as a disconnect', () =>
+    withSwitch(0xf2n, async ({ br, dpid, server }) => {
       const down = next(server.switchDown$, 'switch down');
       await vsctl('del-controller', br);
       const d = await down;
       assert.equal(d.dpid, dpid);
       assert.equal(server.connected.size, 0);
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }));
 
-  test('echo keepalive: a live switch answers and stays connected over several intervals', async () => {
-    const { server, port } = await startController({ echoIntervalMs: 200 });
-    try {
-      const up = next(server.switchUp$, 'switch up');
-      const br = await bridge(port, 0xf3n);
-      const { connection } = await up;
+  test('echo keepalive: a live switch answers and stays connected over several intervals', () =>
+    withSwitch(0xf3n, async ({ connection }) => {
       await new Promise((r) => setTimeout(r, 1500));
       assert.equal(connection.isClosed, false);
       const reply = await connection.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.from('svcswitch') });
       assert.equal(reply.type, MessageType.ECHO_REPLY);
       assert.deepEqual(reply.type === MessageType.ECHO_REPLY && reply.data, Buffer.from('svcswitch'));
-      await delBridge(br);
-    } finally {
-      await server.close();
-    }
-  });
+    }, { echoIntervalMs: 200 }));
 });
 
