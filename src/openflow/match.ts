@@ -86,10 +86,6 @@ for (const [name, def] of Object.entries(OXM_FIELDS) as Array<[OxmFieldName, Fie
   FIELD_BY_CODE[def.code] = [name, def];
 }
 
-export function oxmFieldDef(name: OxmFieldName): FieldDef {
-  return OXM_FIELDS[name];
-}
-
 // ---------------------------------------------------------------------------------------
 // Prerequisites (§7.2.3.8). Checked before encoding, so OVS never has to answer BAD_PREREQ.
 

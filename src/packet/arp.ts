@@ -57,12 +57,6 @@ function writeArp(a: ArpPacket, p: Buffer, at: number): void {
   ipv4ToBytes(a.targetIp, p, at + 24);
 }
 
-export function buildArp(a: ArpPacket): Buffer {
-  const p = Buffer.alloc(28);
-  writeArp(a, p, 0);
-  return p;
-}
-
 /** A whole Ethernet frame carrying an ARP (or RARP, by op) packet, built in one buffer: it answers every gateway ARP that reaches the controller. */
 export function arpFrame(a: ArpPacket, ethDst = a.op === ARP_OP.REQUEST ? BROADCAST_MAC : a.targetMac): Buffer {
   const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + 28);

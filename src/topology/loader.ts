@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
-import { TIERS, portKey, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+import { TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
@@ -342,22 +342,3 @@ class Validator {
     }
   }
 }
-
-/** Hosts by name, switches by name and by dpid: the look-ups every consumer needs. */
-export function indexTopology(t: Topology): {
-  switchByName: Map<string, Topology['switches'][number]>;
-  switchByDpid: Map<string, Topology['switches'][number]>;
-  linkByPort: Map<string, LinkSpec>;
-} {
-  const linkByPort = new Map<string, LinkSpec>();
-  for (const l of t.links) {
-    linkByPort.set(portKey(l.a), l);
-    linkByPort.set(portKey(l.b), l);
-  }
-  return {
-    switchByName: new Map(t.switches.map((s) => [s.name, s])),
-    switchByDpid: new Map(t.switches.map((s) => [s.dpid, s])),
-    linkByPort,
-  };
-}
-
