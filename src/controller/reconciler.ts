@@ -57,7 +57,8 @@ export class SwitchReconciler {
         this.settle(version);
       } catch (e) {
         this.installed = undefined; // unknown now: read it back next time
-        this.log.error('reconcile failed', { dpid: this.conn.dpid, error: (e as Error).message });
+        // A switch that went away is routine (its next connection is reconciled afresh).
+        this.log.log(this.conn.isClosed ? 'info' : 'error', 'reconcile failed', { dpid: this.conn.dpid, error: (e as Error).message });
         this.settle(version, e as Error);
         if (this.conn.isClosed) break;
       }
