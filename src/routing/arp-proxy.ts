@@ -9,6 +9,8 @@ import type { TopologyService } from '../topology/topology-service.js';
 import { GATEWAY_MAC } from './fabric-planner.js';
 import { networkOf, networksOf, type Network } from './networks.js';
 
+const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');
+
 /**
  * ARP requests that reach the controller: those no flow answered yet (a host the controller
  * did not know, or before the switch's flows are in). A request for a gateway is answered at
@@ -16,8 +18,6 @@ import { networkOf, networksOf, type Network } from './networks.js';
  * unknown address goes only to the host ports of the switch that serves its subnet.
  * The topology service learns the requester from the same packet-in.
  */
-const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');
-
 export class ArpProxy {
   private subscription: Subscription | undefined;
   private readonly networks: Network[];
