@@ -153,9 +153,21 @@ export class SwitchConnection {
 
   /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
   send(m: Outgoing): Promise<void> {
+    return this.write(this.encodeOutgoing(m));
+  }
+
+  /**
+   * Sends and forgets, for replies on the packet-in path: no promise to allocate. A closed
+   * channel drops the message; a switch that stops reading is still cut at the write limit.
+   */
+  post(m: Outgoing): void {
+    if (this.closedReason === undefined) this.writeNow(this.encodeOutgoing(m));
+  }
+
+  private encodeOutgoing(m: Outgoing): Buffer {
     const bytes = encodeMessage(m);
     if (m.xid === 0) bytes.writeUInt32BE(this.allocateXid(), 4);
-    return this.write(bytes);
+    return bytes;
   }
 
   /** Sends a request and resolves with its reply, or rejects with OpenFlowErrorReply / RequestTimeoutError. */
@@ -234,8 +246,8 @@ export class SwitchConnection {
     });
   }
 
-  private write(buf: Buffer): Promise<void> {
-    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+  /** Writes now; false when the write closed the channel (the switch is not reading). */
+  private writeNow(buf: Buffer): boolean {
     // Messages written in one tick (replies to a burst of packet-ins, say) leave in one syscall.
     if (!this.corked) {
       this.corked = true;
@@ -246,10 +258,14 @@ export class SwitchConnection {
       });
     }
     this.socket.write(buf);
-    if (this.socket.writableLength > this.options.maxWriteBufferBytes) {
-      this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
-      return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
-    }
+    if (this.socket.writableLength <= this.options.maxWriteBufferBytes) return true;
+    this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
+    return false;
+  }
+
+  private write(buf: Buffer): Promise<void> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+    if (!this.writeNow(buf)) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
     if (!this.socket.writableNeedDrain) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onDrain = (): void => {

@@ -57,14 +57,14 @@ export class ArpProxy {
       if (gatewayNet && networkOf([gatewayNet], arp.senderIp) && frame.vlan === undefined) {
         const reply = arpReplyFrame(m.data, GATEWAY_MAC_BYTES);
         this.answered++;
-        void conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply }).catch(() => {});
+        conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply });
         return;
       }
       const net = networkOf(this.networks, arp.targetIp);
       const host = this.topology.hostList().find((h) => h.ip === arp.targetIp && h.switch === here);
       const ports = host ? [host.port] : net?.switch === here ? this.hostPorts(dpid, inPort) : [];
       if (ports.length === 0) return;
-      void conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort, actions: ports.map((p) => act.output(p)), data: m.data }).catch(() => {});
+      conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort, actions: ports.map((p) => act.output(p)), data: m.data });
     } catch (e) {
       if (!(e instanceof PacketParseError)) throw e;
       this.log.debug('unparsable ARP packet-in', { dpid, error: e.message });
