@@ -65,8 +65,12 @@ async function main(): Promise<void> {
     await dc.do({ op: 'cmd', host: 'h11', cmd: `ping -i 0.01 -c 200 -W 1 10.0.3.10 > ${file} 2>&1 &` });
     await new Promise((r) => setTimeout(r, 500));
     await dc.do({ op: 'link', a: 'acc1', b: 'agg1', state: 'down' });
-    await new Promise((r) => setTimeout(r, 3000));
-    const result = String((await dc.do({ op: 'cmd', host: 'h11', cmd: `cat ${file}; rm -f ${file}` })).output);
+    let result = '';
+    await until(async () => {
+      result = String((await dc.do({ op: 'cmd', host: 'h11', cmd: `cat ${file}` })).output);
+      return /packets transmitted/.test(result);
+    }, 'the 10 ms ping to finish', 30_000, 500);
+    await dc.do({ op: 'cmd', host: 'h11', cmd: `rm -f ${file}` });
     process.stdout.write(`   ${/\d+ packets transmitted, \d+ received, [\d.]+% packet loss/.exec(result)?.[0] ?? 'the ping did not finish'}\n`);
     say(`paths acc1 -> acc3 now: ${topology.paths('acc1', 'acc3').map((p) => p.join(' > ')).join(' | ')}`);
     writeFileSync(`${OUT}/dc-small-link-down.svg`, topologySvg(declared, topology.linkList()));

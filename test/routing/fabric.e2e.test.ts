@@ -57,6 +57,22 @@ async function punted(app: Svcswitch): Promise<bigint> {
 
 const ttlOf = (output: string): number => Number(/ttl=(\d+)/.exec(output)?.[1] ?? NaN);
 
+/**
+ * Bytes received by an iperf3 server (started with -D -1 on `server`'s host) from a 1 s
+ * TCP test run on `client`; retried while the daemon is not listening yet.
+ */
+async function iperf(dc: MininetDc, client: string, server: string, port: number): Promise<number> {
+  let report = '';
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const out = String((await dc.do({ op: 'cmd', host: client, cmd: `iperf3 -c ${server} -p ${port} -t 1 -J` })).output);
+    report = out.slice(out.indexOf('{'));
+    const parsed = JSON.parse(report) as { error?: string; end?: { sum_received?: { bytes: number } } };
+    if (parsed.error === undefined) return parsed.end?.sum_received?.bytes ?? 0;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`iperf3 ${client} -> ${server}:${port} kept failing: ${report}`);
+}
+
 before(requireOvs);
 
 describe('L3 fabric on dc-small', () => {
@@ -84,23 +100,22 @@ describe('L3 fabric on dc-small', () => {
     await f!.dc.do({ op: 'cmd', host: 'h21', cmd: 'iperf3 -s -D -1 -p 5202' });
     await new Promise((r) => setTimeout(r, 300));
     for (const [client, server, port] of [['h11', '10.0.3.10', 5201], ['client', '10.0.2.10', 5202]] as const) {
-      const out = String((await f!.dc.do({ op: 'cmd', host: client, cmd: `iperf3 -c ${server} -p ${port} -t 1 -J` })).output);
-      const bits = (JSON.parse(out.slice(out.indexOf('{'))) as { end: { sum_received: { bits_per_second: number; bytes: number } } }).end.sum_received;
-      assert.ok(bits.bytes > 100_000, `${client} -> ${server}: ${bits.bytes} bytes`);
+      const bytes = await iperf(f!.dc, client, server, port);
+      assert.ok(bytes > 100_000, `${client} -> ${server}: ${bytes} bytes`);
     }
   });
 
   test('an ARP request for an unknown address goes only where it can be: the host ports of its subnet\'s switch', async () => {
     const cap = (host: string): string => `/tmp/svcswitch-arp-${host}-${process.pid}.txt`;
     for (const host of ['h12', 'h21']) {
-      await f!.dc.do({ op: 'cmd', host, cmd: `timeout 4 tcpdump -l -n -c 1 -i ${host}-eth0 arp and host 10.0.1.77 > ${cap(host)} 2>/dev/null &` });
+      await f!.dc.do({ op: 'cmd', host, cmd: `timeout 10 tcpdump -l -n -c 1 -i ${host}-eth0 arp and host 10.0.1.77 > ${cap(host)} 2>/dev/null &` });
     }
-    await new Promise((r) => setTimeout(r, 1000));
-    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: 'arping -c 1 -w 1 10.0.1.77 >/dev/null 2>&1; true' });
-    await new Promise((r) => setTimeout(r, 3500));
-    const seen = async (host: string): Promise<string> => String((await f!.dc.do({ op: 'cmd', host, cmd: `cat ${cap(host)}; rm -f ${cap(host)}` })).output);
-    assert.match(await seen('h12'), /Request who-has 10\.0\.1\.77/, 'h12 shares the subnet and the switch: it gets the request');
-    assert.doesNotMatch(await seen('h21'), /10\.0\.1\.77/, 'h21 is on another switch: it must not');
+    await new Promise((r) => setTimeout(r, 1500)); // tcpdump is listening
+    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: 'arping -c 2 -w 2 10.0.1.77 >/dev/null 2>&1; true' });
+    const seen = async (host: string): Promise<string> => String((await f!.dc.do({ op: 'cmd', host, cmd: `cat ${cap(host)}` })).output);
+    await until(async () => /Request who-has 10\.0\.1\.77/.test(await seen('h12')), 'h12 (same subnet, same switch) to get the request', 10_000, 250);
+    assert.doesNotMatch(await seen('h21'), /10\.0\.1\.77/, 'h21 is on another switch: it must not get it');
+    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `rm -f ${cap('h12')} ${cap('h21')}` });
   });
 
   test('steady traffic never reaches the controller: packet-in counters stay flat', async () => {
@@ -127,8 +142,13 @@ describe('L3 fabric on dc-small', () => {
     await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `ping -i 0.01 -c 300 -W 1 10.0.3.10 > ${file} 2>&1 &` });
     await new Promise((r) => setTimeout(r, 800));
     await f!.dc.do({ op: 'link', a: 'acc1', b: used.agg, state: 'down' });
-    await new Promise((r) => setTimeout(r, 3500));
-    const out = String((await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `cat ${file}; rm -f ${file}` })).output);
+    // The ping ends by itself (300 packets); wait for its summary, however slow the machine is.
+    let out = '';
+    await until(async () => {
+      out = String((await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `cat ${file}` })).output);
+      return /packets transmitted/.test(out);
+    }, 'the 10 ms ping to finish', 30_000, 500);
+    await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `rm -f ${file}` });
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
     assert.ok(m, out);
     const lost = Number(m[1]) - Number(m[2]);
@@ -195,9 +215,7 @@ describe('L3 fabric on the k=4 fat-tree', () => {
 
   test('TCP across pods', async () => {
     await f!.dc.do({ op: 'cmd', host: 'h8_2', cmd: 'iperf3 -s -D -1 -p 5203' });
-    await new Promise((r) => setTimeout(r, 300));
-    const out = String((await f!.dc.do({ op: 'cmd', host: 'h1_1', cmd: 'iperf3 -c 10.0.7.11 -p 5203 -t 1 -J' })).output);
-    const bytes = (JSON.parse(out.slice(out.indexOf('{'))) as { end: { sum_received: { bytes: number } } }).end.sum_received.bytes;
+    const bytes = await iperf(f!.dc, 'h1_1', '10.0.7.11', 5203);
     assert.ok(bytes > 100_000, `${bytes} bytes`);
   });
 });
