@@ -54,7 +54,6 @@ interface Pending {
 /** Messages that the switch sends on its own: what applications subscribe to. */
 export type AsyncMessage = MessageOf<MessageType.PACKET_IN | MessageType.PORT_STATUS | MessageType.FLOW_REMOVED | MessageType.ERROR | MessageType.EXPERIMENTER>;
 
-type Outgoing = OfpMessage;
 /** Flush the batch writer to the socket at about this size. */
 const BATCH_CHUNK_BYTES = 64 * 1024;
 
@@ -152,7 +151,7 @@ export class SwitchConnection {
   }
 
   /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
-  send(m: Outgoing): Promise<void> {
+  send(m: OfpMessage): Promise<void> {
     return this.write(this.encodeOutgoing(m));
   }
 
@@ -160,11 +159,11 @@ export class SwitchConnection {
    * Sends and forgets, for replies on the packet-in path: no promise to allocate. A closed
    * channel drops the message; a switch that stops reading is still cut at the write limit.
    */
-  post(m: Outgoing): void {
+  post(m: OfpMessage): void {
     if (this.closedReason === undefined) this.writeNow(this.encodeOutgoing(m));
   }
 
-  private encodeOutgoing(m: Outgoing): Buffer {
+  private encodeOutgoing(m: OfpMessage): Buffer {
     const bytes = encodeMessage(m);
     if (m.xid === 0) bytes.writeUInt32BE(this.allocateXid(), 4);
     return bytes;
@@ -186,7 +185,7 @@ export class SwitchConnection {
    * Sends the messages, then a barrier; resolves once the switch has processed all of them.
    * Every ERROR the switch returns for one of them rejects the batch (BatchRejectedError).
    */
-  async batch(messages: readonly Outgoing[]): Promise<void> {
+  async batch(messages: readonly OfpMessage[]): Promise<void> {
     const xids: number[] = [];
     const errors: OpenFlowErrorReply[] = [];
     const w = new Writer(Math.min(BATCH_CHUNK_BYTES * 2, 128 + messages.length * 128));

@@ -197,15 +197,7 @@ class Validator {
     const prefixes = new Map<string, Network>();
     this.list(root, 'subnets', true).forEach((s, i) => {
       const path = ['subnets', i];
-      const name = this.str(s, path, 'name', NAME, 'a name');
-      const prefix = this.prefixOf(s, path, prefixes);
-      const gateway = this.gatewayOf(s, path, prefix);
-      const sw = this.str(s, path, 'switch');
-      if (sw !== undefined) {
-        const spec = switches.get(sw);
-        if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
-        else if (spec.tier !== 'access') this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; a subnet is served by an access switch`);
-      }
+      const { name, prefix, gateway, sw } = this.networkFields(s, path, switches, prefixes, 'access', 'a subnet is served by an access switch');
       const pool = this.str(s, path, 'coa_pool', /^\S+\s*-\s*\S+$/, 'an address range such as 10.0.1.200-10.0.1.250');
       let coaPool: SubnetSpec['coaPool'] | undefined;
       if (pool !== undefined && prefix) {
@@ -226,6 +218,27 @@ class Validator {
     });
     this.unique(out.map((s, i) => ({ value: s.name, path: ['subnets', i, 'name'] })), 'subnet name');
     return { subnets: out, prefixes };
+  }
+
+  /** The fields subnets and external networks share: name, prefix, gateway, and the switch (of `tier`) that serves it. */
+  private networkFields(
+    n: Record<string, unknown>,
+    path: Path,
+    switches: Map<string, SwitchSpec>,
+    prefixes: Map<string, Network>,
+    tier: Tier,
+    rule: string,
+  ): { name: string | undefined; prefix: Prefix | undefined; gateway: string | undefined; sw: string | undefined } {
+    const name = this.str(n, path, 'name', NAME, 'a name');
+    const prefix = this.prefixOf(n, path, prefixes);
+    const gateway = this.gatewayOf(n, path, prefix);
+    const sw = this.str(n, path, 'switch');
+    if (sw !== undefined) {
+      const spec = switches.get(sw);
+      if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+      else if (spec.tier !== tier) this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; ${rule}`);
+    }
+    return { name, prefix, gateway, sw };
   }
 
   private prefixOf(s: Record<string, unknown>, path: Path, others: Map<string, Network>): Prefix | undefined {
@@ -254,15 +267,7 @@ class Validator {
     const out: ExternalSpec[] = [];
     this.list(root, 'external', false).forEach((e, i) => {
       const path = ['external', i];
-      const name = this.str(e, path, 'name', NAME, 'a name');
-      const prefix = this.prefixOf(e, path, prefixes);
-      const gateway = this.gatewayOf(e, path, prefix);
-      const sw = this.str(e, path, 'switch');
-      if (sw !== undefined) {
-        const spec = switches.get(sw);
-        if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
-        else if (spec.tier !== 'edge') this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; external networks are reached through an edge switch`);
-      }
+      const { name, prefix, gateway, sw } = this.networkFields(e, path, switches, prefixes, 'edge', 'external networks are reached through an edge switch');
       if (name && prefixes.has(name)) return this.fail([...path, 'name'], `name "${name}" is already a subnet`);
       if (name && prefix) prefixes.set(name, { prefix, path, switch: sw, gateway, external: true });
       if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'edge') out.push({ name, prefix: e.prefix as string, gateway, switch: sw });
