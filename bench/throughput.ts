@@ -22,7 +22,7 @@ interface Peer {
 }
 
 const PEERS: Peer[] = [
-  { name: 'svcswitch', echo: false, command: (p) => ['node', ['dist/src/cli.js', 'run', '--topology', 'topologies/dc-small.yaml', '--of-listen', `127.0.0.1:${p}`, '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']] },
+  { name: 'svcswitch', echo: false, command: (p) => ['node', ['dist/src/cli.js', 'run', '--topology', 'bench/topologies/access-64.yaml', '--of-listen', `127.0.0.1:${p}`, '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']] },
   { name: 'os-ken', echo: false, command: (p) => ['osken-manager', ['--ofp-listen-host', '127.0.0.1', '--ofp-tcp-listen-port', String(p), 'bench/peers/osken_arp.py']] },
   { name: 'raw TCP echo', echo: true, command: (p) => ['node', ['dist/bench/peers/echo-server.js', String(p)]] },
 ];

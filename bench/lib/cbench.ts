@@ -5,9 +5,11 @@ import { decodeMessage } from '../../src/openflow/message.js';
 
 /**
  * A cbench-like load generator: N emulated switches over TCP, each keeping a window of
- * PACKET_INs in flight, each an ARP request for the gateway 10.0.1.1. Counts only valid
- * replies (a PACKET_OUT carrying an ARP reply from the gateway to the requester); in echo
- * mode the PACKET_IN itself coming back counts. Prints one JSON line.
+ * PACKET_INs in flight. Switch i (datapath id 0xcb0000 + i) is the access switch of
+ * 10.1.i.0/24 (bench/topologies/access-64.yaml); its 100 hosts, 10.1.i.100-199 each with a MAC
+ * of its own, take turns asking for the gateway 10.1.i.1. Counts only valid replies (a
+ * PACKET_OUT carrying an ARP reply from that gateway to the requester); in echo mode the
+ * PACKET_IN itself coming back counts. Prints one JSON line.
  *
  *   node dist/bench/lib/cbench.js --port P --switches 16 --window 32 --seconds 4 [--echo]
  */
@@ -22,25 +24,35 @@ const PORT = Number(values.port);
 const SWITCHES = Number(values.switches);
 const WINDOW = Number(values.window);
 const ECHO = values.echo;
-const GATEWAY = [10, 0, 1, 1];
 const FIRST_IP = 100;
-const IPS = 100; // requesters 10.0.1.100-10.0.1.199
+const IPS = 100; // requesters 10.1.i.100-10.1.i.199
+if (SWITCHES > 256) throw new Error('at most 256 switches: switch i serves 10.1.i.0/24');
 
-/** PACKET_IN with in_port=1 and a 42-byte ARP request; the requester's last IP byte is patched per request. */
-function template(sw: number): { buf: Buffer; ipAt: number } {
-  const mac = [0x02, 0xaa, 0x00, 0x00, (sw >> 8) & 255, sw & 255];
+interface Template {
+  buf: Buffer;
+  /** Where the requester's last MAC byte (Ethernet source, ARP sender) and last IP byte sit. */
+  ethMacAt: number;
+  arpMacAt: number;
+  ipAt: number;
+}
+
+/** PACKET_IN with in_port=1 and a 42-byte ARP request of switch `sw`'s subnet; the requester is patched per request. */
+function template(sw: number): Template {
+  const mac = [0x02, 0xaa, 0x00, sw, 0x00, 0x00];
   const arp = Buffer.from([
     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, ...mac, 0x08, 0x06,
-    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, ...mac, 10, 0, 1, 0, 0, 0, 0, 0, 0, 0, ...GATEWAY,
+    0x00, 0x01, 0x08, 0x00, 6, 4, 0x00, 0x01, ...mac, 10, 1, sw, 0, 0, 0, 0, 0, 0, 0, 10, 1, sw, 1,
   ]);
   const buf = encodeMessage({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: arp.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 1 }, data: arp });
-  return { buf, ipAt: buf.length - arp.length + 31 };
+  const at = buf.length - arp.length;
+  return { buf, ethMacAt: at + 11, arpMacAt: at + 27, ipAt: at + 31 };
 }
 
 interface Emulated {
+  id: number;
   socket: Socket;
   framer: Framer;
-  tpl: { buf: Buffer; ipAt: number };
+  tpl: Template;
   sentAt: Float64Array;
   next: number;
   ready: boolean;
@@ -63,15 +75,17 @@ function send(sw: Emulated): void {
   }
   const k = sw.next++ % IPS;
   const buf = Buffer.from(sw.tpl.buf);
+  buf[sw.tpl.ethMacAt] = k;
+  buf[sw.tpl.arpMacAt] = k;
   buf[sw.tpl.ipAt] = FIRST_IP + k;
   sw.sentAt[k] = performance.now();
   sw.socket.write(buf);
 }
 
-function answerControl(sw: Emulated, m: OfpMessage, id: number): void {
+function answerControl(sw: Emulated, m: OfpMessage): void {
   switch (m.type) {
     case MessageType.FEATURES_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(0xcb0000 + id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
+      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(0xcb0000 + sw.id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
       return;
     case MessageType.MULTIPART_REQUEST: {
       const mp = m.body.mpType;
@@ -102,7 +116,7 @@ function markReady(sw: Emulated): void {
   }, 300);
 }
 
-function onFrame(sw: Emulated, id: number, frame: Buffer): void {
+function onFrame(sw: Emulated, frame: Buffer): void {
   const type = frame[1];
   let ip = -1;
   if (ECHO && type === MessageType.PACKET_IN) {
@@ -111,14 +125,15 @@ function onFrame(sw: Emulated, id: number, frame: Buffer): void {
     const data = 24 + frame.readUInt16BE(16);
     const arp = data + 14;
     const ok = frame.length >= arp + 28 && frame.readUInt16BE(data + 12) === 0x0806 && frame.readUInt16BE(arp + 6) === 2 &&
-      frame[arp + 14] === 10 && frame[arp + 15] === 0 && frame[arp + 16] === 1 && frame[arp + 17] === 1;
+      frame[arp + 14] === 10 && frame[arp + 15] === 1 && frame[arp + 16] === sw.id && frame[arp + 17] === 1 &&
+      frame[arp + 18 + 5] === frame[arp + 27]! - FIRST_IP;
     if (!ok) {
       invalid++;
       return;
     }
     ip = frame[arp + 27]!;
   } else {
-    answerControl(sw, decodeMessage(frame), id);
+    answerControl(sw, decodeMessage(frame));
     return;
   }
   const k = ip - FIRST_IP;
@@ -141,9 +156,9 @@ async function main(): Promise<void> {
       s.once('error', reject);
     });
     socket.setNoDelay(true);
-    const sw: Emulated = { socket, framer: new Framer(), tpl: template(i), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
+    const sw: Emulated = { id: i, socket, framer: new Framer(), tpl: template(i), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
     socket.on('data', (chunk: Buffer) => {
-      for (const f of sw.framer.push(chunk)) onFrame(sw, i, f);
+      for (const f of sw.framer.push(chunk)) onFrame(sw, f);
     });
     socket.on('error', () => {});
     if (ECHO) markReady(sw);

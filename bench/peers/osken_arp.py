@@ -7,8 +7,8 @@ from os_ken.controller.handler import MAIN_DISPATCHER, set_ev_cls
 from os_ken.lib.packet import arp, ether_types, ethernet, packet
 from os_ken.ofproto import ofproto_v1_3
 
-# dc-small's gateways, as svcswitch reads them from topologies/dc-small.yaml.
-GATEWAYS = {'10.0.1.1', '10.0.2.1', '10.0.3.1', '10.0.4.1', '198.51.100.1'}
+# The gateways of bench/topologies/access-64.yaml, which svcswitch reads: 10.1.i.1 for switch i.
+GATEWAYS = {'10.1.%d.1' % i for i in range(64)}
 GATEWAY_MAC = '02:53:56:00:00:01'
 
 

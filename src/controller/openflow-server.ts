@@ -40,7 +40,6 @@ export class OpenFlowServer {
   private readonly switches = new Map<Dpid, SwitchConnection>();
   private readonly upSubject = new Subject<SwitchUp>();
   private readonly downSubject = new Subject<SwitchDown>();
-  private readonly messageSubject = new Subject<FromSwitch<AsyncMessage>>();
   /** One subject per kind, so that dispatching a packet-in costs one call, not a filter per kind. */
   private readonly byType = new Map<AsyncMessage['type'], Subject<FromSwitch<AsyncMessage>>>();
 
@@ -54,7 +53,6 @@ export class OpenFlowServer {
     merge(from([...this.switches.values()].map((c) => ({ dpid: c.dpid, ports: c.ports, connection: c }))), this.upSubject),
   );
   readonly switchDown$: Observable<SwitchDown> = this.downSubject.asObservable();
-  readonly messages$: Observable<FromSwitch<AsyncMessage>> = this.messageSubject.asObservable();
   readonly packetIn$ = this.ofType(MessageType.PACKET_IN);
   readonly portStatus$ = this.ofType(MessageType.PORT_STATUS);
   readonly flowRemoved$ = this.ofType(MessageType.FLOW_REMOVED);
@@ -91,7 +89,6 @@ export class OpenFlowServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
     this.upSubject.complete();
     this.downSubject.complete();
-    this.messageSubject.complete();
     for (const s of this.byType.values()) s.complete();
   }
 
@@ -122,11 +119,7 @@ export class OpenFlowServer {
     const previous = this.switches.get(dpid);
     if (previous !== undefined) previous.close('replaced by a new connection with the same datapath id');
     this.switches.set(dpid, conn);
-    conn.async$.subscribe((message) => {
-      const event = { dpid, message };
-      this.messageSubject.next(event);
-      this.byType.get(message.type)?.next(event);
-    });
+    conn.onAsync = (message) => this.byType.get(message.type)?.next({ dpid, message });
     conn.closed$.subscribe((reason) => {
       if (this.switches.get(dpid) !== conn) return;
       this.switches.delete(dpid);

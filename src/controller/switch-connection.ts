@@ -1,13 +1,14 @@
 import type { Socket } from 'node:net';
-import { ReplaySubject, Subject, type Observable } from 'rxjs';
+import { ReplaySubject, type Observable } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import {
   ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError,
-  OFPCML_NO_BUFFER, OFP_VERSION, PortReason, Writer, decodeMessage, encodeMessage, messageTypeName, writeMessage,
+  OFPCML_NO_BUFFER, OFP_VERSION, PortReason, decodeMessage, messageTypeName,
   type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
 } from '../openflow/index.js';
 import { formatDpid, type Dpid } from './dpid.js';
 import { BatchRejectedError, ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from './errors.js';
+import { Outbox } from './outbox.js';
 
 export interface ConnectionOptions {
   /** Idle time after which we send ECHO_REQUEST; three of them without a word means dead. */
@@ -54,9 +55,6 @@ interface Pending {
 /** Messages that the switch sends on its own: what applications subscribe to. */
 export type AsyncMessage = MessageOf<MessageType.PACKET_IN | MessageType.PORT_STATUS | MessageType.FLOW_REMOVED | MessageType.ERROR | MessageType.EXPERIMENTER>;
 
-/** Flush the batch writer to the socket at about this size. */
-const BATCH_CHUNK_BYTES = 64 * 1024;
-
 /**
  * One switch's OpenFlow channel: handshake, keepalive, xid-matched requests, barrier-confirmed
  * batches and write backpressure. A malformed message closes the channel with a logged
@@ -67,7 +65,6 @@ export class SwitchConnection {
   private readonly pending = new Map<number, Pending>();
   /** xids of batched messages whose errors are collected until the batch's barrier. */
   private readonly batchErrors = new Map<number, OpenFlowErrorReply[]>();
-  private readonly asyncSubject = new Subject<AsyncMessage>();
   private readonly closedSubject = new ReplaySubject<string>(1);
   private nextXid = (Math.random() * 0x7fffffff) >>> 0;
   private lastReceived = Date.now();
@@ -75,7 +72,8 @@ export class SwitchConnection {
   private helloWaiter: ((m: MessageOf<MessageType.HELLO>) => void) | undefined;
   private helloAbort: ((e: Error) => void) | undefined;
   private closedReason: string | undefined;
-  private corked = false;
+  private readonly outbox = new Outbox((bytes) => this.socketWrite(bytes));
+  private drained: Promise<void> | undefined;
   private log: Logger;
 
   dpid: Dpid = 'unknown';
@@ -83,8 +81,12 @@ export class SwitchConnection {
   /** From PORT_DESC at connect, kept current by PORT_STATUS. */
   ports: Port[] = [];
 
-  /** PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages. */
-  readonly async$: Observable<AsyncMessage> = this.asyncSubject.asObservable();
+  /**
+   * Receives PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages;
+   * the server sets it when it registers the channel and publishes them as Observables. A
+   * callback rather than a Subject of its own: on the packet-in path one hop fewer counts.
+   */
+  onAsync: ((m: AsyncMessage) => void) | undefined;
   /** Emits the reason once, when the channel closes. */
   readonly closed$: Observable<string> = this.closedSubject.asObservable();
 
@@ -124,15 +126,13 @@ export class SwitchConnection {
         reject(e);
       };
     });
-    await this.write(encodeMessage({ type: MessageType.HELLO, xid: this.allocateXid(), versions: [OFP_VERSION] }));
+    await this.send({ type: MessageType.HELLO, xid: 0, versions: [OFP_VERSION] });
     const theirs = await hello;
     const speaks13 = theirs.versions.length > 0 ? theirs.versions.includes(OFP_VERSION) : (theirs.version ?? 0) >= OFP_VERSION;
     if (!speaks13) {
       const offered = theirs.versions.length > 0 ? theirs.versions.join(',') : String(theirs.version);
       const text = `svcswitch speaks OpenFlow 1.3 (0x04) only; switch offered ${offered}`;
-      await this.write(
-        encodeMessage({ type: MessageType.ERROR, xid: theirs.xid, errType: ErrorType.HELLO_FAILED, code: HelloFailedCode.INCOMPATIBLE, data: Buffer.from(text) }),
-      ).catch(() => {});
+      this.outbox.add({ type: MessageType.ERROR, xid: theirs.xid, errType: ErrorType.HELLO_FAILED, code: HelloFailedCode.INCOMPATIBLE, data: Buffer.from(text) }, theirs.xid);
       this.close(`HELLO_FAILED/INCOMPATIBLE: ${text}`);
       throw new ConnectionClosedError(text);
     }
@@ -152,21 +152,18 @@ export class SwitchConnection {
 
   /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
   send(m: OfpMessage): Promise<void> {
-    return this.write(this.encodeOutgoing(m));
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
+    this.outbox.add(m, m.xid === 0 ? this.allocateXid() : m.xid);
+    return this.writable();
   }
 
   /**
-   * Sends and forgets, for replies on the packet-in path: no promise to allocate. A closed
-   * channel drops the message; a switch that stops reading is still cut at the write limit.
+   * Sends and forgets, for replies on the packet-in path: no promise to allocate. The message
+   * is encoded before this returns, so its buffers may be reused at once. A closed channel
+   * drops the message; a switch that stops reading is still cut at the write limit.
    */
   post(m: OfpMessage): void {
-    if (this.closedReason === undefined) this.writeNow(this.encodeOutgoing(m));
-  }
-
-  private encodeOutgoing(m: OfpMessage): Buffer {
-    const bytes = encodeMessage(m);
-    if (m.xid === 0) bytes.writeUInt32BE(this.allocateXid(), 4);
-    return bytes;
+    if (this.closedReason === undefined) this.outbox.add(m, m.xid === 0 ? this.allocateXid() : m.xid);
   }
 
   /** Sends a request and resolves with its reply, or rejects with OpenFlowErrorReply / RequestTimeoutError. */
@@ -188,20 +185,15 @@ export class SwitchConnection {
   async batch(messages: readonly OfpMessage[]): Promise<void> {
     const xids: number[] = [];
     const errors: OpenFlowErrorReply[] = [];
-    const w = new Writer(Math.min(BATCH_CHUNK_BYTES * 2, 128 + messages.length * 128));
-    let chunkStart = 0;
     try {
       for (const m of messages) {
+        if (this.closedReason !== undefined) throw new ConnectionClosedError(`switch ${this.dpid} disconnected during a batch`);
         const xid = this.allocateXid();
         xids.push(xid);
         this.batchErrors.set(xid, errors);
-        writeMessage(w, { ...m, xid });
-        if (w.offset - chunkStart >= BATCH_CHUNK_BYTES) {
-          await this.write(Buffer.from(w.finish().subarray(chunkStart)));
-          chunkStart = w.offset;
-        }
+        this.outbox.add(m, xid);
+        if (this.socket.writableNeedDrain) await this.writable();
       }
-      if (w.offset > chunkStart) await this.write(Buffer.from(w.finish().subarray(chunkStart)));
       await this.request({ type: MessageType.BARRIER_REQUEST, xid: 0 });
     } finally {
       for (const xid of xids) this.batchErrors.delete(xid);
@@ -219,9 +211,11 @@ export class SwitchConnection {
       p.reject(new ConnectionClosedError(`switch ${this.dpid} disconnected before answering xid ${xid}: ${reason}`));
     }
     this.pending.clear();
+    // What was queued before the close (a HELLO_FAILED, say) still goes out if the kernel takes it now.
+    const unsent = this.outbox.take();
+    if (unsent !== undefined && this.socket.writable) this.socket.write(unsent);
     this.socket.destroy();
     this.log.info('switch channel closed', { reason });
-    this.asyncSubject.complete();
     this.closedSubject.next(reason);
     this.closedSubject.complete();
   }
@@ -237,47 +231,43 @@ export class SwitchConnection {
         reject(new RequestTimeoutError(`switch ${this.dpid} did not answer ${messageTypeName(m.type)} xid ${xid} within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
       this.pending.set(xid, { expect, resolve, reject, timer, parts: [] });
-      this.write(encodeMessage({ ...m, xid })).catch((e: Error) => {
+      try {
+        this.outbox.add(m, xid);
+      } catch (e) {
         clearTimeout(timer);
         this.pending.delete(xid);
-        reject(e);
-      });
+        reject(e as Error);
+      }
     });
   }
 
-  /** Writes now; false when the write closed the channel (the switch is not reading). */
-  private writeNow(buf: Buffer): boolean {
-    // Messages written in one tick (replies to a burst of packet-ins, say) leave in one syscall.
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      process.nextTick(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(buf);
-    if (this.socket.writableLength <= this.options.maxWriteBufferBytes) return true;
-    this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
-    return false;
+  /** Where the outbox flushes to; a switch that leaves too much unread is cut. */
+  private socketWrite(bytes: Buffer): void {
+    if (this.closedReason !== undefined) return;
+    this.socket.write(bytes);
+    if (this.socket.writableLength > this.options.maxWriteBufferBytes) this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
   }
 
-  private write(buf: Buffer): Promise<void> {
-    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
-    if (!this.writeNow(buf)) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
+  /** Resolves when the socket can take more (at once, unless the switch reads slower than we write). */
+  private writable(): Promise<void> {
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
     if (!this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    // One wait shared by every sender, however many are blocked on this switch.
+    this.drained ??= new Promise<void>((resolve, reject) => {
       const onDrain = (): void => {
         this.socket.off('close', onClose);
+        this.drained = undefined;
         resolve();
       };
       const onClose = (): void => {
         this.socket.off('drain', onDrain);
+        this.drained = undefined;
         reject(new ConnectionClosedError(`switch ${this.dpid} disconnected`));
       };
       this.socket.once('drain', onDrain);
       this.socket.once('close', onClose);
     });
+    return this.drained;
   }
 
   private onData(chunk: Buffer): void {
@@ -312,7 +302,7 @@ export class SwitchConnection {
         this.helloAbort = undefined;
         return;
       case MessageType.ECHO_REQUEST:
-        void this.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data })).catch(() => {});
+        if (this.closedReason === undefined) this.outbox.add({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data }, m.xid);
         return;
       case MessageType.ERROR:
         return this.onError(m);
@@ -325,12 +315,12 @@ export class SwitchConnection {
       }
       case MessageType.PORT_STATUS:
         this.ports = [...this.ports.filter((p) => p.portNo !== m.port.portNo), ...(m.reason === PortReason.DELETE ? [] : [m.port])];
-        this.asyncSubject.next(m);
+        this.onAsync?.(m);
         return;
       case MessageType.PACKET_IN:
       case MessageType.FLOW_REMOVED:
       case MessageType.EXPERIMENTER:
-        this.asyncSubject.next(m);
+        this.onAsync?.(m);
         return;
       default: {
         const p = this.pending.get(m.xid);
@@ -355,7 +345,7 @@ export class SwitchConnection {
       return;
     }
     this.log.warn('switch reported an error', { xid: m.xid, reason: err.reason });
-    this.asyncSubject.next(m);
+    this.onAsync?.(m);
   }
 
   private settle(xid: number, p: Pending, value: OfpMessage | MultipartReplyBody[]): void {

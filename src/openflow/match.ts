@@ -253,15 +253,16 @@ export function readOxm(r: Reader): { name: OxmFieldName; value: unknown } | Raw
   const len = r.u8('oxm length');
   const field = fieldAndMask >> 1;
   const hasMask = (fieldAndMask & 1) === 1;
-  const body = r.sub(len, 'oxm value');
+  r.expect(len, 'oxm value');
   const known = oxmClass === OxmClass.OPENFLOW_BASIC ? FIELD_BY_CODE[field] : undefined;
-  if (known === undefined) return { oxmClass, field, hasMask, payload: body.rest() };
+  if (known === undefined) return { oxmClass, field, hasMask, payload: Buffer.from(r.bytes(len)) };
   const [name, def] = known;
   if (len !== def.len * (hasMask ? 2 : 1)) {
     throw new OfpDecodeError('bad_length', `oxm ${name}: length ${len}, expected ${def.len * (hasMask ? 2 : 1)}`, at);
   }
-  const value = readValue(body, def);
-  return { name, value: hasMask ? { value, mask: readValue(body, def) } : value };
+  // The length matches the field's, so the value is read in place: no sub-reader per field.
+  const value = readValue(r, def);
+  return { name, value: hasMask ? { value, mask: readValue(r, def) } : value };
 }
 
 /** Reads an ofp_match including its trailing padding. */

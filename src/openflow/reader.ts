@@ -24,12 +24,15 @@ export class Reader {
   }
 
   private need(n: number, what: string): number {
+    this.expect(n, what);
     const at = this.pos;
-    if (at + n > this.end) {
-      throw new OfpDecodeError('truncated', `${what}: need ${n} bytes, ${this.end - at} left`, at);
-    }
     this.pos = at + n;
     return at;
+  }
+
+  /** Throws unless at least n bytes are left; consumes nothing. */
+  expect(n: number, what: string): void {
+    if (this.pos + n > this.end) throw new OfpDecodeError('truncated', `${what}: need ${n} bytes, ${this.end - this.pos} left`, this.pos);
   }
 
   u8(what = 'u8'): number {
@@ -37,11 +40,14 @@ export class Reader {
   }
 
   u16(what = 'u16'): number {
-    return this.buf.readUInt16BE(this.need(2, what));
+    const at = this.need(2, what);
+    return (this.buf[at]! << 8) | this.buf[at + 1]!;
   }
 
   u32(what = 'u32'): number {
-    return this.buf.readUInt32BE(this.need(4, what));
+    const at = this.need(4, what);
+    const b = this.buf;
+    return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   u64(what = 'u64'): bigint {

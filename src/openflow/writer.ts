@@ -29,17 +29,25 @@ export class Writer {
     return this;
   }
 
+  // Bytes are stored one by one: Buffer.writeUInt16BE and friends check their arguments on
+  // every call, which costs more than the store on the packet-out path.
   u16(v: number): this {
     this.ensure(2);
-    this.buf.writeUInt16BE(v & 0xffff, this.pos);
+    this.buf[this.pos] = v >>> 8;
+    this.buf[this.pos + 1] = v;
     this.pos += 2;
     return this;
   }
 
   u32(v: number): this {
     this.ensure(4);
-    this.buf.writeUInt32BE(v >>> 0, this.pos);
-    this.pos += 4;
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = v >>> 24;
+    b[p + 1] = v >>> 16;
+    b[p + 2] = v >>> 8;
+    b[p + 3] = v;
+    this.pos = p + 4;
     return this;
   }
 
@@ -52,7 +60,9 @@ export class Writer {
 
   zeros(n: number): this {
     this.ensure(n);
-    this.buf.fill(0, this.pos, this.pos + n);
+    // Padding is a few bytes; Buffer.fill costs more than the loop at that size.
+    if (n <= 16) for (let i = 0; i < n; i++) this.buf[this.pos + i] = 0;
+    else this.buf.fill(0, this.pos, this.pos + n);
     this.pos += n;
     return this;
   }
@@ -79,7 +89,26 @@ export class Writer {
   }
 
   patchU16(at: number, v: number): void {
-    this.buf.writeUInt16BE(v, at);
+    this.buf[at] = v >>> 8;
+    this.buf[at + 1] = v;
+  }
+
+  patchU32(at: number, v: number): void {
+    this.buf.writeUInt32BE(v >>> 0, at);
+  }
+
+  /** Drops everything written after `offset` (a message that failed half-way, say). */
+  rewind(offset: number): void {
+    if (offset < 0 || offset > this.pos) throw new RangeError(`cannot rewind to ${offset}: ${this.pos} bytes written`);
+    this.pos = offset;
+  }
+
+  /** A copy of the written bytes; the writer then starts over in the buffer it has, for reuse. */
+  take(): Buffer {
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.pos = 0;
+    return out;
   }
 
   /** The written bytes (a view: the writer must not be reused afterwards). */

@@ -14,6 +14,7 @@ export class HostTracker {
   /** Which MAC holds each IP. */
   private readonly macByIp = new Map<string, string>();
   private readonly detached = new Map<string, NodeJS.Timeout>();
+  private changes = 0;
 
   constructor(
     private readonly graceMs: number,
@@ -22,8 +23,14 @@ export class HostTracker {
 
   /** Seeds a host from the topology file: known before it sends anything. */
   declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
+    this.changes++;
     this.hosts.set(host.mac, { ...host, declared: true, seen: false });
     if (host.ip !== undefined) this.macByIp.set(host.ip, host.mac);
+  }
+
+  /** Grows with every change to what is known: a cache of sightings is stale once it moved. */
+  get version(): number {
+    return this.changes;
   }
 
   all(): HostInfo[] {
@@ -40,6 +47,8 @@ export class HostTracker {
     this.cancelDetach(mac);
     if (ip !== undefined) this.claimIp(ip, mac);
     const known = this.hosts.get(mac);
+    if (known?.switch === at.switch && known.port === at.port && known.seen && (ip === undefined || known.ip === ip)) return undefined;
+    this.changes++;
     if (!known) {
       const host: HostInfo = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true };
       this.hosts.set(mac, host);
@@ -67,6 +76,7 @@ export class HostTracker {
       if (h.switch !== at.switch || h.port !== at.port || this.detached.has(h.mac)) continue;
       const timer = setTimeout(() => {
         this.detached.delete(h.mac);
+        this.changes++;
         if (this.hosts.get(h.mac) === h && h.switch === at.switch && h.port === at.port) {
           this.hosts.delete(h.mac);
           if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
@@ -75,6 +85,7 @@ export class HostTracker {
       }, this.graceMs);
       timer.unref();
       this.detached.set(h.mac, timer);
+      this.changes++;
     }
   }
 
@@ -82,6 +93,7 @@ export class HostTracker {
   private claimIp(ip: string, mac: string): void {
     const holder = this.macByIp.get(ip);
     if (holder === mac) return;
+    this.changes++;
     const old = holder === undefined ? undefined : this.hosts.get(holder);
     if (old) old.ip = undefined;
     this.macByIp.set(ip, mac);
@@ -94,7 +106,9 @@ export class HostTracker {
 
   private cancelDetach(mac: string): void {
     const t = this.detached.get(mac);
-    if (t) clearTimeout(t);
+    if (t === undefined) return;
+    clearTimeout(t);
     this.detached.delete(mac);
+    this.changes++;
   }
 }

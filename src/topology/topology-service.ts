@@ -12,6 +12,7 @@ import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, Topolo
 import { HostTracker, type HostChange } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
 import { portKey, type Topology } from './model.js';
+import { SightingCache } from './sighting-cache.js';
 
 export interface TopologyOptions {
   /** LLDP probe period; an adjacency not seen for three periods expires. */
@@ -54,6 +55,7 @@ export class TopologyService {
   /** When each switch port ("acc1:3") last came up: LLDP gets three periods from then before a link is missing. */
   private readonly portLiveSince = new Map<string, number>();
   private readonly hosts: HostTracker;
+  private readonly sightings = new SightingCache();
   private readonly discovery: LldpDiscovery;
   private readonly subscriptions: Subscription[] = [];
   private checker: NodeJS.Timeout | undefined;
@@ -194,6 +196,7 @@ export class TopologyService {
   private packetIn(dpid: string, m: PacketIn): void {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number') return;
+    if (this.sightings.unchanged(dpid, inPort, m.data, this.hosts.version)) return;
     let frame: EthernetFrame;
     try {
       frame = parseEthernet(m.data);
@@ -215,6 +218,7 @@ export class TopologyService {
         if (src !== '0.0.0.0') ip = src;
       }
       const change = this.hosts.learn(mac, ip, at);
+      this.sightings.remember(dpid, inPort, m.data, this.hosts.version);
       if (change) this.hostChanged(change);
     } catch (e) {
       if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });

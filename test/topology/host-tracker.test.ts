@@ -42,3 +42,22 @@ test('an IP taken over by another MAC leaves its previous holder', () => {
   assert.deepEqual(t.all().map((h) => [h.mac, h.ip]), [['02:00:00:00:00:0b', undefined], ['02:00:00:00:00:99', '10.0.1.11']]);
   t.stop();
 });
+
+test('the version moves with every change, and stays put when a sighting changes nothing', () => {
+  const t = new HostTracker(50, () => {});
+  const at = { switch: 'acc1', port: 3 };
+  t.learn('02:00:00:00:00:01', '10.0.1.10', at);
+  const v = t.version;
+  t.learn('02:00:00:00:00:01', '10.0.1.10', at);
+  t.learn('02:00:00:00:00:01', undefined, at);
+  assert.equal(t.version, v, 'the same sighting again');
+  t.learn('02:00:00:00:00:01', '10.0.1.12', at);
+  assert.equal(t.version > v, true, 'a new address');
+  const w = t.version;
+  t.learn('02:00:00:00:00:02', '10.0.1.12', { switch: 'acc1', port: 4 });
+  assert.equal(t.version > w, true, 'the address taken over by another MAC');
+  const x = t.version;
+  t.portGone(at, 'port down');
+  assert.equal(t.version > x, true, 'a port gone (its host waits to be removed)');
+  t.stop();
+});
