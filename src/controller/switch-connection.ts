@@ -74,6 +74,8 @@ export class SwitchConnection {
   private closedReason: string | undefined;
   private readonly outbox = new Outbox((bytes) => this.socketWrite(bytes));
   private drained: Promise<void> | undefined;
+  private lastBuf: Buffer | undefined;
+  private lastStart = 0;
   private log: Logger;
 
   dpid: Dpid = 'unknown';
@@ -273,18 +275,14 @@ export class SwitchConnection {
   private onData(chunk: Buffer): void {
     if (this.closedReason !== undefined) return;
     this.lastReceived = Date.now();
-    let frame: Buffer | undefined;
     try {
-      for (frame of this.framer.push(chunk)) {
-        this.dispatch(decodeMessage(frame));
-        if (this.closedReason !== undefined) return;
-      }
+      this.framer.each(chunk, this.onMessage);
     } catch (e) {
       if (e instanceof OfpDecodeError) {
         this.log.warn('malformed OpenFlow message; closing the channel', {
           code: e.code,
           error: e.message,
-          head: frame?.subarray(0, 32).toString('hex'),
+          head: this.lastMessage?.toString('hex'),
         });
         this.close(`malformed message: ${e.message}`);
       } else {
@@ -292,6 +290,20 @@ export class SwitchConnection {
         this.close(`internal error: ${(e as Error).message}`);
       }
     }
+  }
+
+  /** Decodes where the message sits in the chunk; what follows a close is dropped. */
+  private readonly onMessage = (buf: Buffer, start: number, end: number): void => {
+    if (this.closedReason !== undefined) return;
+    this.lastStart = start;
+    this.lastBuf = buf;
+    this.dispatch(decodeMessage(buf, start, end));
+    this.lastBuf = undefined;
+  };
+
+  /** The first bytes of the message being decoded, for the log line of a malformed one (none for a framing error). */
+  private get lastMessage(): Buffer | undefined {
+    return this.lastBuf?.subarray(this.lastStart, this.lastStart + 32);
   }
 
   private dispatch(m: OfpMessage): void {

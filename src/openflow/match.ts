@@ -272,12 +272,15 @@ export function readMatch(r: Reader): Match {
   const length = r.u16('match length');
   if (type !== MatchType.OXM) throw new OfpDecodeError('bad_type', `match type ${type} is not OXM`, at);
   if (length < 4) throw new OfpDecodeError('bad_length', `match length ${length} < 4`, at);
-  const body = r.sub(length - 4, 'match fields');
-  r.skip((8 - (length % 8)) % 8, 'match padding');
+  r.expect(length - 4, 'match fields');
+  // Fields are read in place (no sub-reader: this runs for every packet-in); one that runs
+  // past the match's end is caught right after it is read.
+  const end = r.offset + length - 4;
   const match: Match = {};
   const sink = match as Record<string, unknown>;
-  while (body.remaining > 0) {
-    const oxm = readOxm(body);
+  while (r.offset < end) {
+    const oxm = readOxm(r);
+    if (r.offset > end) throw new OfpDecodeError('bad_length', `match field overruns the ${length}-byte match`, at);
     if ('payload' in oxm) {
       (match.other ??= []).push(oxm);
     } else {
@@ -285,5 +288,6 @@ export function readMatch(r: Reader): Match {
       sink[oxm.name] = oxm.value;
     }
   }
+  r.skip((8 - (length % 8)) % 8, 'match padding');
   return match;
 }

@@ -117,23 +117,25 @@ export function encodeMessage(m: OfpMessage): Buffer {
 }
 
 /**
- * Decodes exactly one message, `buf` holding it whole (as the framer delivers). Any defect
- * raises OfpDecodeError; nothing else is thrown for any input.
+ * Decodes exactly one message: `buf` from `start` to `end` holds it whole (as the framer
+ * delivers). Any defect raises OfpDecodeError, its offset counted from `start`; nothing
+ * else is thrown for any input.
  */
-export function decodeMessage(buf: Buffer): OfpMessage {
-  if (buf.length < OFP_HEADER_LEN) throw new OfpDecodeError('truncated', `message of ${buf.length} bytes is shorter than the header`, 0);
-  const version = buf[0]!;
-  const type = buf[1]!;
-  const length = buf.readUInt16BE(2);
-  const xid = buf.readUInt32BE(4);
-  if (length !== buf.length) throw new OfpDecodeError('bad_length', `header length ${length} but ${buf.length} bytes given`, 2);
+export function decodeMessage(buf: Buffer, start = 0, end = buf.length): OfpMessage {
+  const size = end - start;
+  if (size < OFP_HEADER_LEN) throw new OfpDecodeError('truncated', `message of ${size} bytes is shorter than the header`, 0);
+  const version = buf[start]!;
+  const type = buf[start + 1]!;
+  const length = buf.readUInt16BE(start + 2);
+  const xid = buf.readUInt32BE(start + 4);
+  if (length !== size) throw new OfpDecodeError('bad_length', `header length ${length} but ${size} bytes given`, 2);
   // HELLO is read whatever its version: it is how a switch of another version tells us so.
   if (version !== OFP_VERSION && type !== MessageType.HELLO) {
     throw new OfpDecodeError('bad_version', `version 0x${version.toString(16)} is not OpenFlow 1.3`, 0);
   }
   const codec = CODECS[type as MessageType] as BodyCodec<MessageType> | undefined;
   if (codec === undefined) throw new OfpDecodeError('bad_type', `unknown message type ${type}`, 1);
-  const r = new Reader(buf, OFP_HEADER_LEN, length);
+  const r = new Reader(buf, start + OFP_HEADER_LEN, end, start);
   try {
     return codec.read(r, xid, version);
   } catch (e) {

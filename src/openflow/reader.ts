@@ -3,20 +3,29 @@ import { OfpDecodeError } from './errors.js';
 /**
  * Bounds-checked cursor over a Buffer. Every read that would cross `end` throws a typed
  * `OfpDecodeError('truncated')`, so decoders never index past the message they were given.
+ * Offsets count from `base`, the message's first byte, wherever it sits in `buf`.
  */
 export class Reader {
   private pos: number;
 
   constructor(
-    readonly buf: Buffer,
+    private readonly buf: Buffer,
     start = 0,
-    readonly end = buf.length,
+    private readonly end = buf.length,
+    private readonly base = 0,
   ) {
     this.pos = start;
   }
 
+  /** Where the next read starts, from the message's first byte. */
   get offset(): number {
-    return this.pos;
+    return this.pos - this.base;
+  }
+
+  /** The u16 `ahead` bytes on, without consuming anything; undefined past the end. */
+  peekU16(ahead: number): number | undefined {
+    const at = this.pos + ahead;
+    return at + 2 <= this.end ? (this.buf[at]! << 8) | this.buf[at + 1]! : undefined;
   }
 
   get remaining(): number {
@@ -32,7 +41,7 @@ export class Reader {
 
   /** Throws unless at least n bytes are left; consumes nothing. */
   expect(n: number, what: string): void {
-    if (this.pos + n > this.end) throw new OfpDecodeError('truncated', `${what}: need ${n} bytes, ${this.end - this.pos} left`, this.pos);
+    if (this.pos + n > this.end) throw new OfpDecodeError('truncated', `${what}: need ${n} bytes, ${this.end - this.pos} left`, this.offset);
   }
 
   u8(what = 'u8'): number {
@@ -79,6 +88,6 @@ export class Reader {
   /** A sub-reader over the next n bytes, which it consumes here. */
   sub(n: number, what: string): Reader {
     const at = this.need(n, what);
-    return new Reader(this.buf, at, at + n);
+    return new Reader(this.buf, at, at + n, this.base);
   }
 }

@@ -41,13 +41,8 @@ export class Writer {
 
   u32(v: number): this {
     this.ensure(4);
-    const b = this.buf;
-    const p = this.pos;
-    b[p] = v >>> 24;
-    b[p + 1] = v >>> 16;
-    b[p + 2] = v >>> 8;
-    b[p + 3] = v;
-    this.pos = p + 4;
+    this.patchU32(this.pos, v);
+    this.pos += 4;
     return this;
   }
 
@@ -94,7 +89,10 @@ export class Writer {
   }
 
   patchU32(at: number, v: number): void {
-    this.buf.writeUInt32BE(v >>> 0, at);
+    this.buf[at] = v >>> 24;
+    this.buf[at + 1] = v >>> 16;
+    this.buf[at + 2] = v >>> 8;
+    this.buf[at + 3] = v;
   }
 
   /** Drops everything written after `offset` (a message that failed half-way, say). */

@@ -3,6 +3,7 @@ import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
 import { ARP_AT, ARP_OP, arpOpAt, arpReplyFrame, isUntaggedArp, parseArp } from '../packet/arp.js';
+import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { contains, ipToInt } from '../topology/cidr.js';
@@ -75,8 +76,8 @@ export class ArpProxy {
    */
   private answerGateway(dpid: string, inPort: number, data: Buffer): boolean {
     if (!isUntaggedArp(data) || arpOpAt(data) !== ARP_OP.REQUEST) return false;
-    const target = data.readUInt32BE(ARP_AT.TARGET_IP);
-    const sender = data.readUInt32BE(ARP_AT.SENDER_IP);
+    const target = u32At(data, ARP_AT.TARGET_IP);
+    const sender = u32At(data, ARP_AT.SENDER_IP);
     const network = this.gateways.get(target);
     // A gratuitous ARP for a gateway address (sender = target) is an address conflict, not a question.
     if (network === undefined || sender === target || !contains(network.range, sender)) return false;

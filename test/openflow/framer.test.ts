@@ -48,3 +48,32 @@ test('decode rejects wrong versions, unknown types and lengths that disagree', (
   // A HELLO of another version is decoded: it is how a 1.0 switch introduces itself.
   assert.equal(decodeMessage(Buffer.from('0100000800000001', 'hex')).type, MessageType.HELLO);
 });
+
+test('each() visits the messages where they sit in the chunk; decoding there equals decoding a copy', () => {
+  const seen: Array<[number, number]> = [];
+  const f = new Framer();
+  f.each(stream.subarray(0, 30), (_buf, start, end) => seen.push([start, end]));
+  f.each(stream.subarray(30), (buf, start, end) => {
+    seen.push([start, end]);
+    assert.deepEqual(decodeMessage(buf, start, end), decodeMessage(Buffer.from(buf.subarray(start, end))));
+  });
+  // The first message lies in the first chunk; the second straddles both (copied whole); the third is in place.
+  assert.deepEqual(seen, [[0, messages[0]!.length], [0, messages[1]!.length], [messages[1]!.length - (30 - messages[0]!.length), messages[1]!.length - (30 - messages[0]!.length) + messages[2]!.length]]);
+});
+
+test('a decode error inside a chunk gives its offset from the message start, not the chunk start', () => {
+  const bad = Buffer.from(messages[1]!);
+  bad.writeUInt16BE(3, 50); // a FLOW_MOD's match length (at byte 50) below its 4-byte header
+  const chunk = Buffer.concat([messages[0]!, bad]);
+  const direct = (() => { try { decodeMessage(bad); } catch (e) { return e as OfpDecodeError; } })();
+  const inPlace = (() => { try { decodeMessage(chunk, messages[0]!.length, chunk.length); } catch (e) { return e as OfpDecodeError; } })();
+  assert.ok(direct instanceof OfpDecodeError && inPlace instanceof OfpDecodeError);
+  assert.equal(inPlace.offset, direct.offset);
+  assert.equal(inPlace.message, direct.message);
+});
+
+test('a visitor that throws leaves the framer failed, as a framing error does', () => {
+  const f = new Framer();
+  assert.throws(() => f.each(stream, () => { throw new OfpDecodeError('bad_value', 'handler says no'); }), OfpDecodeError);
+  assert.throws(() => f.push(messages[0]!), /framer used after a framing error/);
+});

@@ -269,7 +269,7 @@ function readLengthPrefixed<T>(r: Reader, min: number, what: string, read: (rec:
   const out: T[] = [];
   while (r.remaining > 0) {
     const at = r.offset;
-    const len = r.remaining >= 2 ? r.buf.readUInt16BE(at) : 0;
+    const len = r.peekU16(0) ?? 0;
     if (len < min) throw new OfpDecodeError('bad_length', `${what} length ${len} < ${min}`, at);
     out.push(read(r.sub(len, what)));
   }
@@ -429,7 +429,7 @@ function readMeterStatsList(r: Reader): MeterStats[] {
   const out: MeterStats[] = [];
   while (r.remaining > 0) {
     const at = r.offset;
-    const len = r.remaining >= 6 ? r.buf.readUInt16BE(at + 4) : 0;
+    const len = r.peekU16(4) ?? 0;
     if (len < 40) throw new OfpDecodeError('bad_length', `meter stats length ${len} < 40`, at);
     out.push(readMeterStats(r.sub(len, 'meter stats')));
   }
