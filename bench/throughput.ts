@@ -2,18 +2,20 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { existsSync } from 'node:fs';
 import { freePort } from './lib/net.js';
-import { printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 /**
  * make bench-throughput: ARP requests for a gateway in PACKET_INs, answered by PACKET_OUTs,
  * from 1, 16 and 64 emulated switches (bench/lib/cbench.ts), side by side in one run:
  * svcswitch, os-ken running the equivalent app (bench/peers/osken_arp.py), and a raw TCP
- * echo server (the ceiling of this I/O path here). Each peer runs in its own process.
+ * echo server (the ceiling of this I/O path here). Each peer runs in its own process; rounds
+ * (BENCH_ROUNDS, 3) interleave the peers and the tables report medians.
  */
 
 const SWITCH_COUNTS = (process.env.BENCH_SWITCHES ?? '1,16,64').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 
 interface Peer {
   name: string;
@@ -52,8 +54,8 @@ function run(cmd: string, args: string[]): Promise<string> {
   });
 }
 
-interface Result {
-  peer: string;
+/** One cbench run against one peer. */
+interface Run {
   switches: number;
   repliesPerSecond: number;
   p50Ms: number;
@@ -62,38 +64,64 @@ interface Result {
   notReady: number;
 }
 
+/** The median run of a peer at one switch count, with every round's rate beside it. */
+interface Result extends Run {
+  peer: string;
+  rounds: number[];
+}
+
+/** Starts the peer in its own process, runs the generator at every switch count against it, and stops it. */
+async function measure(peer: Peer, round: number): Promise<Run[]> {
+  const port = await freePort();
+  const [cmd, args] = peer.command(port);
+  progress(`round ${round}/${ROUNDS}, ${peer.name}: starting on 127.0.0.1:${port}`);
+  const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+  const runs: Run[] = [];
+  try {
+    await listening(port);
+    for (const n of SWITCH_COUNTS) {
+      progress(`round ${round}/${ROUNDS}, ${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
+      const out = await run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : [])]);
+      runs.push(JSON.parse(out) as Run);
+    }
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+  return runs;
+}
+
+function medianRun(peer: string, runs: Run[]): Result {
+  const sorted = [...runs].sort((a, b) => a.repliesPerSecond - b.repliesPerSecond);
+  const mid = sorted[(sorted.length - 1) >> 1]!;
+  return { peer, ...mid, repliesPerSecond: median(runs.map((r) => r.repliesPerSecond)), rounds: runs.map((r) => Math.round(r.repliesPerSecond)) };
+}
+
 async function main(): Promise<void> {
   if (!existsSync('/usr/bin/osken-manager')) throw new Error('os-ken is missing: make bench-throughput installs python3-os-ken (make setup-bench)');
-  const results: Result[] = [];
-  for (const peer of PEERS) {
-    const port = await freePort();
-    const [cmd, args] = peer.command(port);
-    progress(`${peer.name}: starting on 127.0.0.1:${port}`);
-    const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    try {
-      await listening(port);
-      for (const n of SWITCH_COUNTS) {
-        progress(`${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
-        const out = await run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : [])]);
-        results.push({ peer: peer.name, ...(JSON.parse(out) as Omit<Result, 'peer'>) });
+  // Rounds interleave the peers, so that a noisy minute on this shared machine hits them all alike.
+  const runs = new Map<string, Run[]>();
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const peer of PEERS) {
+      for (const r of await measure(peer, round)) {
+        const key = `${peer.name}/${r.switches}`;
+        runs.set(key, [...(runs.get(key) ?? []), r]);
       }
-    } finally {
-      child.kill('SIGTERM');
-      await new Promise((r) => setTimeout(r, 300));
-      if (child.exitCode === null) child.kill('SIGKILL');
     }
   }
+  const results = PEERS.flatMap((p) => SWITCH_COUNTS.map((n) => medianRun(p.name, runs.get(`${p.name}/${n}`) ?? [])));
   const of = (peer: string, n: number): Result | undefined => results.find((r) => r.peer === peer && r.switches === n);
-  printTable(`Gateway ARP answered by PACKET_OUT (window ${WINDOW} per switch, ${SECONDS} s each; replies/s, latency ms)`,
-    ['peer', 'switches', 'replies/s', 'p50 ms', 'p99 ms', 'invalid', 'switches not ready'],
-    results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.p50Ms, r.p99Ms, r.invalid, r.notReady]));
+  printTable(`Gateway ARP answered by PACKET_OUT (window ${WINDOW} per switch, ${SECONDS} s a run, median of ${ROUNDS} rounds; replies/s, latency ms of the median run)`,
+    ['peer', 'switches', 'replies/s', 'rounds', 'p50 ms', 'p99 ms', 'invalid', 'switches not ready'],
+    results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.rounds.map((x) => `${Math.round(x / 1000)}k`).join(' '), r.p50Ms, r.p99Ms, r.invalid, r.notReady]));
   const ratios = SWITCH_COUNTS.map((n) => {
     const s = of('svcswitch', n)?.repliesPerSecond ?? NaN;
     return { switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN) };
   });
-  printTable('svcswitch relative to the others (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho]));
-  writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, results, ratios });
-  writeBarChart('bench/results/throughput.svg', 'Gateway ARP replies per second (higher is better)', 'replies/s',
+  printTable('svcswitch relative to the others, medians (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho]));
+  writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, rounds: ROUNDS, results, ratios });
+  writeBarChart('bench/results/throughput.svg', `Gateway ARP replies per second, median of ${ROUNDS} rounds (higher is better)`, 'replies/s',
     results.map((r) => ({ label: `${r.peer}, ${r.switches} sw`, value: r.repliesPerSecond, group: r.peer })));
   process.stdout.write('\nWrote bench/results/throughput.json and bench/results/throughput.svg\n\n');
 }

@@ -1,5 +1,8 @@
 import { OfpDecodeError } from './errors.js';
 
+/** The last u64 read, shared by every reader: BigInts are values, so handing out the same one is safe. */
+const lastU64 = { high: 0, low: 0, value: 0n };
+
 /**
  * Bounds-checked cursor over a Buffer. Every read that would cross `end` throws a typed
  * `OfpDecodeError('truncated')`, so decoders never index past the message they were given.
@@ -54,13 +57,26 @@ export class Reader {
   }
 
   u32(what = 'u32'): number {
-    const at = this.need(4, what);
+    return this.u32At(this.need(4, what));
+  }
+
+  private u32At(at: number): number {
     const b = this.buf;
     return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
   }
 
   u64(what = 'u64'): bigint {
-    return this.buf.readBigUInt64BE(this.need(8, what));
+    const at = this.need(8, what);
+    const high = this.u32At(at);
+    const low = this.u32At(at + 4);
+    // The same few values come again and again (the cookie of every packet-in a flow sends):
+    // one remembered value spares the three BigInts each conversion makes.
+    if (high !== lastU64.high || low !== lastU64.low) {
+      lastU64.value = (BigInt(high) << 32n) | BigInt(low);
+      lastU64.high = high;
+      lastU64.low = low;
+    }
+    return lastU64.value;
   }
 
   skip(n: number, what = 'padding'): void {

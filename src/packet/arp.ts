@@ -49,7 +49,7 @@ export const arpOpAt = (frame: Buffer): number => (frame[ARP_AT.OP]! << 8) | fra
  * controller sends for every gateway ARP that reaches it, built in `reply` when given (42
  * bytes).
  */
-export function arpReplyFrame(request: Buffer, mac: Uint8Array, reply = Buffer.allocUnsafe(ARP_AT.END)): Buffer {
+export function arpReplyFrame(request: Buffer, mac: Uint8Array, reply: Buffer = Buffer.allocUnsafe(ARP_AT.END)): Buffer {
   copyBytes(request, 6, reply, 0, 6); // to the requester
   copyBytes(mac, 0, reply, 6, 6);
   copyBytes(request, 12, reply, 12, 8); // ethertype, htype, ptype, hlen, plen

@@ -1,7 +1,7 @@
 import type { Subscription } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
-import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
+import { MessageType, PortNo, act, type Action, type PacketIn, type PacketOut } from '../openflow/index.js';
 import { ARP_AT, ARP_OP, arpOpAt, arpReplyFrame, isUntaggedArp, parseArp } from '../packet/arp.js';
 import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
@@ -25,8 +25,13 @@ export class ArpProxy {
   private readonly networks: Network[];
   /** Networks by their gateway address, as a 32-bit number: the key the fast path reads off the wire. */
   private readonly gateways: Map<number, Network>;
-  /** Where each gateway reply is built: post() encodes it at once, so one buffer serves them all. */
-  private readonly reply = Buffer.alloc(ARP_AT.END);
+  /**
+   * The PACKET_OUT of every gateway reply, its frame rebuilt in place each time: post()
+   * encodes at once, so one message and one buffer serve them all.
+   */
+  private readonly gatewayReply: PacketOut = { type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [], data: Buffer.alloc(ARP_AT.END) };
+  /** [output:port] for each port a request came in on. */
+  private readonly backTo = new Map<number, Action[]>();
   /** Gateway ARP requests answered, for tests and benchmarks. */
   answered = 0;
 
@@ -84,8 +89,17 @@ export class ArpProxy {
     const conn = this.openflow.connection(dpid);
     if (conn === undefined) return false;
     this.answered++;
-    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: arpReplyFrame(data, GATEWAY_MAC_BYTES, this.reply) });
+    const reply = this.gatewayReply;
+    arpReplyFrame(data, GATEWAY_MAC_BYTES, reply.data);
+    reply.actions = this.backTo.get(inPort) ?? this.outputTo(inPort);
+    conn.post(reply);
     return true;
+  }
+
+  private outputTo(port: number): Action[] {
+    const actions = [act.output(port)];
+    if (this.backTo.size < 4096) this.backTo.set(port, actions);
+    return actions;
   }
 
   /** Ports of the switch that are not switch-to-switch links, but `inPort`. */
