@@ -1,9 +1,10 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import { Subject, defer, from, merge, type Observable } from 'rxjs';
+import { Observable, Subject, defer, from, merge } from 'rxjs';
 import type { Logger } from '../app/logger.js';
-import { MessageType, type MessageOf, type Port } from '../openflow/index.js';
+import { MessageType, type MessageOf, type PacketIn, type Port } from '../openflow/index.js';
 import type { Dpid } from './dpid.js';
 import { ConnectionClosedError } from './errors.js';
+import { PacketProcessors } from './packet-processors.js';
 import { DEFAULT_CONNECTION_OPTIONS, SwitchConnection, type AsyncMessage, type ConnectionOptions } from './switch-connection.js';
 
 export interface SwitchUp {
@@ -40,20 +41,35 @@ export class OpenFlowServer {
   private readonly switches = new Map<Dpid, SwitchConnection>();
   private readonly upSubject = new Subject<SwitchUp>();
   private readonly downSubject = new Subject<SwitchDown>();
-  /** One subject per kind, so that dispatching a packet-in costs one call, not a filter per kind. */
+  /** One subject per kind of asynchronous message but packet-ins, which go to the processors. */
   private readonly byType = new Map<AsyncMessage['type'], Subject<FromSwitch<AsyncMessage>>>();
+  /** Where applications take packet-ins: a chain of synchronous processors, by priority. */
+  readonly packetProcessors: PacketProcessors;
 
   constructor(
     private readonly log: Logger,
     private readonly options: ServerOptions = DEFAULT_SERVER_OPTIONS,
-  ) {}
+  ) {
+    this.packetProcessors = new PacketProcessors(log);
+  }
 
   /** Switches that completed the handshake. A late subscriber first gets those connected now. */
   readonly switchUp$: Observable<SwitchUp> = defer(() =>
     merge(from([...this.switches.values()].map((c) => ({ dpid: c.dpid, ports: c.ports, connection: c }))), this.upSubject),
   );
   readonly switchDown$: Observable<SwitchDown> = this.downSubject.asObservable();
-  readonly packetIn$ = this.ofType(MessageType.PACKET_IN);
+  /**
+   * Packet-ins as an Observable, for code off the hot path: each subscriber is a processor of
+   * priority 1000, after the applications. Completes when the server closes, as the others do.
+   */
+  readonly packetIn$: Observable<FromSwitch<PacketIn>> = new Observable((subscriber) => {
+    const remove = this.packetProcessors.add('packetIn$ subscriber', 1000, (dpid, message) => subscriber.next({ dpid, message }));
+    const end = this.downSubject.subscribe({ complete: () => subscriber.complete() });
+    return () => {
+      remove();
+      end.unsubscribe();
+    };
+  });
   readonly portStatus$ = this.ofType(MessageType.PORT_STATUS);
   readonly flowRemoved$ = this.ofType(MessageType.FLOW_REMOVED);
   readonly errors$ = this.ofType(MessageType.ERROR);
@@ -119,7 +135,10 @@ export class OpenFlowServer {
     const previous = this.switches.get(dpid);
     if (previous !== undefined) previous.close('replaced by a new connection with the same datapath id');
     this.switches.set(dpid, conn);
-    conn.onAsync = (message) => this.byType.get(message.type)?.next({ dpid, message });
+    conn.onAsync = (message) => {
+      if (message.type === MessageType.PACKET_IN) this.packetProcessors.dispatch(dpid, message);
+      else this.byType.get(message.type)?.next({ dpid, message });
+    };
     conn.closed$.subscribe((reason) => {
       if (this.switches.get(dpid) !== conn) return;
       this.switches.delete(dpid);

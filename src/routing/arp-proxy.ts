@@ -1,4 +1,3 @@
-import type { Subscription } from 'rxjs';
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type Action, type PacketIn, type PacketOut } from '../openflow/index.js';
@@ -21,7 +20,7 @@ const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');
  * The topology service learns the requester from the same packet-in.
  */
 export class ArpProxy {
-  private subscription: Subscription | undefined;
+  private removeProcessor: (() => void) | undefined;
   private readonly networks: Network[];
   /** Networks by their gateway address, as a 32-bit number: the key the fast path reads off the wire. */
   private readonly gateways: Map<number, Network>;
@@ -45,11 +44,12 @@ export class ArpProxy {
   }
 
   start(): void {
-    this.subscription = this.openflow.packetIn$.subscribe(({ dpid, message }) => this.onPacketIn(dpid, message));
+    // After the topology service (100) has learned the requester.
+    this.removeProcessor = this.openflow.packetProcessors.add('arp-proxy', 200, (dpid, message) => this.onPacketIn(dpid, message));
   }
 
   stop(): void {
-    this.subscription?.unsubscribe();
+    this.removeProcessor?.();
   }
 
   private onPacketIn(dpid: string, m: PacketIn): void {

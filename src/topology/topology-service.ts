@@ -59,6 +59,7 @@ export class TopologyService {
   private readonly discovery: LldpDiscovery;
   private readonly subscriptions: Subscription[] = [];
   private checker: NodeJS.Timeout | undefined;
+  private removeProcessor: (() => void) | undefined;
 
   /** Topology changes; subscribers first get switch-up, link-up and host-added for what exists now. */
   readonly events$: Observable<TopologyEvent> = defer(() => concat(from(this.snapshotEvents()), this.eventsSubject));
@@ -93,8 +94,9 @@ export class TopologyService {
       this.openflow.switchUp$.subscribe((e) => this.switchUp(e)),
       this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
       this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
-      this.openflow.packetIn$.subscribe((e) => this.packetIn(e.dpid, e.message)),
     );
+    // Priority 100: hosts are learned (and LLDP read) before any application answers the packet.
+    this.removeProcessor = this.openflow.packetProcessors.add('topology', 100, (dpid, message) => this.packetIn(dpid, message));
     this.discovery.start();
     this.checker = setInterval(() => this.reportMissing(), this.options.lldpIntervalMs);
     this.checker.unref();
@@ -102,6 +104,7 @@ export class TopologyService {
 
   stop(): void {
     for (const s of this.subscriptions) s.unsubscribe();
+    this.removeProcessor?.();
     this.discovery.stop();
     this.hosts.stop();
     clearInterval(this.checker);
