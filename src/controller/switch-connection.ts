@@ -252,7 +252,7 @@ export class SwitchConnection {
 
   /** Resolves when the socket can take more (at once, unless the switch reads slower than we write). */
   private writable(): Promise<void> {
-    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is not reading`));
+    if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected: ${this.closedReason}`));
     if (!this.socket.writableNeedDrain) return Promise.resolve();
     // One wait shared by every sender, however many are blocked on this switch.
     this.drained ??= new Promise<void>((resolve, reject) => {
