@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { MessageType, type OfpMessage, type PacketOut } from '../../src/openflow/index.js';
+import { ARP_OP, arpFrame, parseArp, parseEthernet } from '../../src/packet/index.js';
+import { ArpProxy } from '../../src/routing/arp-proxy.js';
+import { GATEWAY_MAC } from '../../src/routing/fabric-planner.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { TopologyService } from '../../src/topology/topology-service.js';
+import { until, next } from '../../lab/wait.js';
+import { startController } from '../support/controller.js';
+import { FakeSwitch } from '../support/fake-switch.js';
+import { memoryLogger } from '../support/logger.js';
+
+/** The ARP proxy's fast path, driven byte by byte by a scripted acc1 (10.0.1.0/24, gateway 10.0.1.1) over real TCP. */
+
+const request = (senderIp: string, targetIp: string, mac = '02:00:0a:00:01:32'): Buffer =>
+  arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp, targetMac: '00:00:00:00:00:00', targetIp });
+
+/** The same request with an 802.1Q tag (VLAN 7) after the MAC addresses. */
+function tagged(frame: Buffer): Buffer {
+  return Buffer.concat([frame.subarray(0, 12), Buffer.from([0x81, 0x00, 0x00, 0x07]), frame.subarray(12)]);
+}
+
+const packetOuts = (received: OfpMessage[]): PacketOut[] => received.filter((m): m is PacketOut => m.type === MessageType.PACKET_OUT);
+
+test('only an untagged request from inside the subnet for its own gateway is answered, with the anycast MAC, back where it came from', async () => {
+  const { server, port } = await startController();
+  const { logger } = memoryLogger();
+  const topology = new TopologyService(server, loadTopology('topologies/dc-small.yaml'), logger);
+  const arp = new ArpProxy(server, topology, logger);
+  topology.start();
+  arp.start();
+  try {
+    const up = next(server.switchUp$, 'acc1 up');
+    const acc1 = await FakeSwitch.connect(port, 0x30001n);
+    await up;
+    const send = (data: Buffer, inPort = 3): void =>
+      acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
+    send(request('10.0.2.50', '10.0.1.1')); // from another subnet
+    send(request('10.0.1.1', '10.0.1.1')); // a gratuitous ARP claiming the gateway's address
+    send(tagged(request('10.0.1.50', '10.0.1.1'))); // tagged
+    send(request('10.0.1.50', '10.0.2.1')); // another subnet's gateway
+    send(request('10.0.1.50', '10.0.1.1').subarray(0, 30)); // cut short: not even ARP to parse
+    send(request('10.0.1.51', '10.0.1.1', '02:00:0a:00:01:33'), 4); // the one to answer
+    await until(() => arp.answered === 1 && packetOuts(acc1.received).length >= 1, 'the gateway reply');
+    await new Promise((r) => setTimeout(r, 100)); // nothing else comes after it
+    const outs = packetOuts(acc1.received);
+    assert.equal(outs.length, 1, 'exactly one PACKET_OUT');
+    const reply = outs[0]!;
+    assert.deepEqual(reply.actions, [{ type: 0, port: 4, maxLen: 0xffff }]);
+    const eth = parseEthernet(reply.data);
+    assert.deepEqual([eth.dst, eth.src], ['02:00:0a:00:01:33', GATEWAY_MAC]);
+    assert.deepEqual(parseArp(eth.payload), { op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:33', targetIp: '10.0.1.51' });
+    assert.equal(server.connected.size, 1, 'the switch is still connected');
+    acc1.destroy();
+  } finally {
+    arp.stop();
+    topology.stop();
+    await server.close();
+  }
+});
