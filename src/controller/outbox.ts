@@ -20,11 +20,6 @@ export class Outbox {
     private readonly flushBytes = 64 * 1024,
   ) {}
 
-  /** Bytes waiting for the next flush. */
-  get pending(): number {
-    return this.writer.offset;
-  }
-
   /**
    * Appends `m` with the given xid. An encoding error throws here and leaves nothing of the
    * message behind, so what was queued before it still goes out intact.

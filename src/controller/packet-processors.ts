@@ -34,11 +34,6 @@ export class PacketProcessors {
     };
   }
 
-  /** Names in the order they run, for logs and tests. */
-  get names(): string[] {
-    return this.entries.map((e) => e.name);
-  }
-
   dispatch(dpid: Dpid, message: PacketIn): void {
     const entries = this.entries;
     for (let i = 0; i < entries.length; i++) {

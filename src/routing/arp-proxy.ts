@@ -1,6 +1,6 @@
 import type { Logger } from '../app/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
-import { MessageType, PortNo, act, type Action, type PacketIn, type PacketOut } from '../openflow/index.js';
+import { MessageType, PortNo, act, type PacketIn, type PacketOut } from '../openflow/index.js';
 import { ARP_AT, ARP_OP, arpOpAt, arpReplyFrame, isUntaggedArp, parseArp } from '../packet/arp.js';
 import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
@@ -29,8 +29,6 @@ export class ArpProxy {
    * encodes at once, so one message and one buffer serve them all.
    */
   private readonly gatewayReply: PacketOut = { type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [], data: Buffer.alloc(ARP_AT.END) };
-  /** [output:port] for each port a request came in on. */
-  private readonly backTo = new Map<number, Action[]>();
   /** Gateway ARP requests answered, for tests and benchmarks. */
   answered = 0;
 
@@ -91,15 +89,9 @@ export class ArpProxy {
     this.answered++;
     const reply = this.gatewayReply;
     arpReplyFrame(data, GATEWAY_MAC_BYTES, reply.data);
-    reply.actions = this.backTo.get(inPort) ?? this.outputTo(inPort);
+    reply.actions = [act.output(inPort)];
     conn.post(reply);
     return true;
-  }
-
-  private outputTo(port: number): Action[] {
-    const actions = [act.output(port)];
-    if (this.backTo.size < 4096) this.backTo.set(port, actions);
-    return actions;
   }
 
   /** Ports of the switch that are not switch-to-switch links, but `inPort`. */
