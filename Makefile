@@ -1,18 +1,36 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
-.PHONY: setup build test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-throughput setup-bench clean
+.PHONY: setup deps lint build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-throughput setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
 
-build: setup
+build: setup build-only
+
+# node modules only (what test-unit and lint need: no root, no Open vSwitch).
+deps:
+	@[ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
+
+# The layer rule (dependency-cruiser, .dependency-cruiser.cjs), Biome's linter, knip (unused
+# files, exports, dependencies) and the type checker.
+lint: deps
+	@npx depcruise src lab bench examples test --config .dependency-cruiser.cjs
+	@npx biome lint --error-on-warnings
+	@npx knip
+	@npx tsc -p tsconfig.json --noEmit
+	@echo "lint: layers, biome, knip and tsc are clean"
+
+build-only:
 	@rm -rf dist && npx tsc -p tsconfig.json
 
 # Every test: unit, property, fuzz, the ovs-ofctl oracle corpus, and real Open vSwitch.
 test: build
 	@node --test --test-concurrency=1 --test-reporter=spec $$(find dist/test -name '*.test.js' | sort)
 
-test-unit: build
-	@node --test --test-reporter=spec $$(find dist/test/openflow -name '*.test.js' | sort)
+# Tests that need neither root nor Open vSwitch nor tshark: codec, planners, loader, API and
+# controller against the scripted switch. The rest are named *.oracle, *.integration, *.e2e.
+UNIT_TESTS = $$(find dist/test -name '*.test.js' ! -name '*.oracle.test.js' ! -name '*.integration.test.js' ! -name '*.e2e.test.js' | sort)
+test-unit: deps build-only
+	@node --test --test-reporter=spec $(UNIT_TESTS)
 
 # The main job: dc-small in Mininet under svcswitch (discovery, link failure, a VM moving).
 demo: build

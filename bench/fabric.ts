@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/log/logger.js';
 import { MultipartType, PortNo, TableId } from '../src/openflow/index.js';
 import { loadTopology } from '../src/topology/loader.js';
 import { MininetDc } from '../lab/mininet.js';

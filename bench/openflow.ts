@@ -6,7 +6,7 @@ import {
   FlowModCommand, MessageType, PacketInReason, TableId, act, decodeMessage, encodeMessage, flowMod, inst,
   type FlowMod, type OfpMessage,
 } from '../src/openflow/index.js';
-import { startController } from '../test/support/controller.js';
+import { startController } from '../lab/controller.js';
 import { addBridge, bridgeName, delBridge, ofctl, requireOvs, sh } from '../lab/ovs.js';
 import { next } from '../lab/wait.js';
 import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';

@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/log/logger.js';
 import type { TopologyEvent } from '../src/topology/events.js';
 import { loadTopology } from '../src/topology/loader.js';
 import { topologySvg } from '../src/topology/svg.js';

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { OpenFlowServer } from '../src/controller/openflow-server.js';
-import { createLogger } from '../src/app/logger.js';
+import { createLogger } from '../src/log/logger.js';
 import { filter, firstValueFrom, take, toArray } from 'rxjs';
 import { MessageType, PortNo, PortReason, act, flowMod, inst, type OfpMessage } from '../src/openflow/index.js';
 import { addBridge, delBridge, ofctl, requireOvs, sh } from '../lab/ovs.js';

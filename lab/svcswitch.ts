@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG, type ControllerConfig } from '../src/app/config.js';
 import { buildSvcswitch } from '../src/app/container.js';
-import type { Logger } from '../src/app/logger.js';
+import type { Logger } from '../src/log/logger.js';
 import type { Svcswitch } from '../src/app/svcswitch.js';
 import type { Topology } from '../src/topology/model.js';
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Framer, MessageType, MultipartType, encodeMessage, type OfpMessage } from '../../src/openflow/index.js';
-import { decodeMessage } from '../../src/openflow/message.js';
+import { decodeMessage } from '../../src/openflow/index.js';
 
 /**
  * A cbench-like load generator: N emulated switches over TCP, each keeping a window of

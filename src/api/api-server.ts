@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { TopologyService } from '../topology/topology-service.js';
 

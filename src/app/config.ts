@@ -1,4 +1,4 @@
-import type { LogFormat } from './logger.js';
+import type { LogFormat } from '../log/logger.js';
 
 /** Everything the controller is started with; parsed from the command line in cli.ts. */
 export interface ControllerConfig {

@@ -2,11 +2,11 @@ import { Container } from 'inversify';
 import { ApiServer } from '../api/api-server.js';
 import { FlowManager } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
-import { ArpProxy } from '../routing/arp-proxy.js';
+import { ArpProxy } from '../fabric/arp-proxy.js';
 import type { Topology } from '../topology/model.js';
 import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../topology/topology-service.js';
 import type { ControllerConfig } from './config.js';
-import { createLogger, type Logger } from './logger.js';
+import { createLogger, type Logger } from '../log/logger.js';
 import { desiredState$, undeclaredSwitchTables } from './planning.js';
 import { Svcswitch } from './svcswitch.js';
 import { TOKENS } from './tokens.js';
@@ -17,7 +17,7 @@ import { TOKENS } from './tokens.js';
  * directly. The topology file is loaded (and validated) before, by the caller; a logger may
  * be given (tests keep the lines).
  */
-export function buildContainer(config: ControllerConfig, topology: Topology | undefined, logger?: Logger): Container {
+function buildContainer(config: ControllerConfig, topology: Topology | undefined, logger?: Logger): Container {
   const c = new Container({ defaultScope: 'Singleton' });
   c.bind(TOKENS.config).toConstantValue(config);
   c.bind(TOKENS.topologyFile).toConstantValue(topology);

@@ -1,12 +1,12 @@
 import { auditTime, map, merge, startWith, type Observable } from 'rxjs';
 import type { DesiredState } from '../controller/flow-manager.js';
 import type { SwitchTables } from '../controller/flow-tables.js';
-import { planFabric } from '../routing/fabric-planner.js';
+import { planFabric } from '../fabric/fabric-planner.js';
 import { planDiscovery } from '../topology/discovery-planner.js';
 import type { TopologyService } from '../topology/topology-service.js';
 
 /** Several planners' tables for one switch, as one table set (each planner's flows carry its own cookie). */
-export function mergeTables(...parts: SwitchTables[]): SwitchTables {
+function mergeTables(...parts: SwitchTables[]): SwitchTables {
   return { flows: parts.flatMap((p) => p.flows), groups: parts.flatMap((p) => p.groups) };
 }
 

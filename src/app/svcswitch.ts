@@ -3,9 +3,9 @@ import { merge } from 'rxjs';
 import type { ApiServer } from '../api/api-server.js';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
-import type { ArpProxy } from '../routing/arp-proxy.js';
+import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { TopologyService } from '../topology/topology-service.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that

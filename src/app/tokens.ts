@@ -1,12 +1,12 @@
 import type { ServiceIdentifier } from 'inversify';
 import type { ControllerConfig } from './config.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ApiServer } from '../api/api-server.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Topology } from '../topology/model.js';
 import type { FlowManager } from '../controller/flow-manager.js';
-import type { ArpProxy } from '../routing/arp-proxy.js';
+import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { Svcswitch } from './svcswitch.js';
 
 /** Service identifiers of the one container (see container.ts). */

@@ -1,5 +1,5 @@
-import { type Observable, type Subscription } from 'rxjs';
-import type { Logger } from '../app/logger.js';
+import type { Observable, Subscription } from 'rxjs';
+import type { Logger } from '../log/logger.js';
 import type { Dpid } from './dpid.js';
 import { emptyTables, type SwitchTables } from './flow-tables.js';
 import type { OpenFlowServer } from './openflow-server.js';

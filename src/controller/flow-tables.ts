@@ -1,21 +1,12 @@
 import {
-  FlowModCommand, GroupModCommand, MessageType, Writer, flowMod, writeInstructions, writeMatch,
+  FlowModCommand, GroupModCommand, MessageType, Writer, flowMod, writeBuckets, writeInstructions, writeMatch,
   type Bucket, type FlowMod, type GroupMod, type GroupType, type Instruction, type Match, type OfpMessage,
 } from '../openflow/index.js';
-import { writeBuckets } from '../openflow/messages/group.js';
 
 /**
  * The flow and group tables a switch should hold, as planners compute them, and the pure
  * diff between two such tables. The reconciler (imperative shell) sends the difference.
  */
-
-/** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
-export const COOKIE_PREFIX = 0x5356n << 48n;
-export const COOKIE_PREFIX_MASK = 0xffffn << 48n;
-export const plannerCookie = (owner: number): bigint => COOKIE_PREFIX | (BigInt(owner & 0xffff) << 32n);
-/** Groups have no cookie: svcswitch owns the group ids from here up. */
-export const GROUP_ID_BASE = 0x53560000;
-export const GROUP_ID_LIMIT = 0x5356ffff;
 
 export interface FlowEntry {
   tableId: number;
@@ -45,7 +36,7 @@ const hex = (write: (w: Writer) => void): string => {
 };
 
 /** A flow's identity in OpenFlow: table, priority and match (in canonical wire form). */
-export const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${hex((w) => writeMatch(w, f.match))}`;
+const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${hex((w) => writeMatch(w, f.match))}`;
 /** What a flow does: cookie and instructions, in canonical wire form. */
 const flowBody = (f: FlowEntry): string => `${f.cookie.toString(16)}/${hex((w) => writeInstructions(w, f.instructions))}`;
 const groupBody = (g: GroupEntry): string => `${g.groupType}/${hex((w) => writeBuckets(w, g.buckets))}`;

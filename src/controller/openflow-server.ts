@@ -1,10 +1,11 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { Observable, Subject, defer, from, merge } from 'rxjs';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import { MessageType, type MessageOf, type PacketIn, type Port } from '../openflow/index.js';
 import type { Dpid } from './dpid.js';
 import { ConnectionClosedError } from './errors.js';
 import { PacketProcessors } from './packet-processors.js';
+import { PROCESSOR_PRIORITY } from './pipeline.js';
 import { DEFAULT_CONNECTION_OPTIONS, SwitchConnection, type AsyncMessage, type ConnectionOptions } from './switch-connection.js';
 
 export interface SwitchUp {
@@ -63,7 +64,7 @@ export class OpenFlowServer {
    * priority 1000, after the applications. Completes when the server closes, as the others do.
    */
   readonly packetIn$: Observable<FromSwitch<PacketIn>> = new Observable((subscriber) => {
-    const remove = this.packetProcessors.add('packetIn$ subscriber', 1000, (dpid, message) => subscriber.next({ dpid, message }));
+    const remove = this.packetProcessors.add('packetIn$ subscriber', PROCESSOR_PRIORITY.observers, (dpid, message) => subscriber.next({ dpid, message }));
     const end = this.downSubject.subscribe({ complete: () => subscriber.complete() });
     return () => {
       remove();

@@ -1,4 +1,4 @@
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { PacketIn } from '../openflow/index.js';
 import type { Dpid } from './dpid.js';
 

@@ -1,9 +1,7 @@
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import { MultipartType, PortNo, TableId, type MultipartReplyBody } from '../openflow/index.js';
-import {
-  COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT, diffMessages, diffSize, diffTables, emptyTables,
-  type SwitchTables,
-} from './flow-tables.js';
+import { diffMessages, diffSize, diffTables, emptyTables, type SwitchTables } from './flow-tables.js';
+import { COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT } from './pipeline.js';
 import type { SwitchConnection } from './switch-connection.js';
 
 interface Waiter {

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { ReplaySubject, type Observable } from 'rxjs';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import {
   ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError,
   OFPCML_NO_BUFFER, OFP_VERSION, PortReason, decodeMessage, messageTypeName,

@@ -226,6 +226,7 @@ export enum MultipartType {
 
 export enum MultipartFlags {
   REQ_MORE = 1,
+  // biome-ignore lint/suspicious/noDuplicateEnumValues: the spec gives the request's and the reply's flag the same bit.
   REPLY_MORE = 1,
 }
 

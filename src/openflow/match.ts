@@ -282,7 +282,8 @@ export function readMatch(r: Reader): Match {
     const oxm = readOxm(r);
     if (r.offset > end) throw new OfpDecodeError('bad_length', `match field overruns the ${length}-byte match`, at);
     if ('payload' in oxm) {
-      (match.other ??= []).push(oxm);
+      match.other ??= [];
+      match.other.push(oxm);
     } else {
       if (sink[oxm.name] !== undefined) throw new OfpDecodeError('bad_value', `match field ${oxm.name} appears twice`, at);
       sink[oxm.name] = oxm.value;

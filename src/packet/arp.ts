@@ -1,4 +1,4 @@
-import { ipv4FromBytes, ipv4ToBytes, macFromBytes, macToBytes } from '../openflow/addresses.js';
+import { ipv4FromBytes, ipv4ToBytes, macFromBytes, macToBytes } from '../openflow/index.js';
 import { copyBytes } from './bytes.js';
 import { BROADCAST_MAC, ETH_HEADER_LEN, ETH_TYPE, writeEthernetHeader } from './ethernet.js';
 import { PacketParseError } from './errors.js';

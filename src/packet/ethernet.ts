@@ -1,4 +1,4 @@
-import { macFromBytes, macToBytes } from '../openflow/addresses.js';
+import { macFromBytes, macToBytes } from '../openflow/index.js';
 import { PacketParseError } from './errors.js';
 
 export const ETH_TYPE = { IPV4: 0x0800, ARP: 0x0806, RARP: 0x8035, VLAN: 0x8100, IPV6: 0x86dd, LLDP: 0x88cc } as const;

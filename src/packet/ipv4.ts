@@ -1,4 +1,4 @@
-import { ipv4FromBytes } from '../openflow/addresses.js';
+import { ipv4FromBytes } from '../openflow/index.js';
 import { PacketParseError } from './errors.js';
 
 export const IP_PROTO = { ICMP: 1, TCP: 6, UDP: 17 } as const;

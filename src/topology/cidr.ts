@@ -1,4 +1,4 @@
-import { ipv4ToBytes } from '../openflow/addresses.js';
+import { ipv4ToBytes } from '../openflow/index.js';
 
 /** IPv4 arithmetic for prefixes and ranges (addresses as unsigned 32-bit numbers). */
 

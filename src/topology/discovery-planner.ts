@@ -1,9 +1,10 @@
-import { plannerCookie, type SwitchTables } from '../controller/flow-tables.js';
+import type { SwitchTables } from '../controller/flow-tables.js';
+import { PIPELINE } from '../controller/pipeline.js';
 import { PortNo, act, inst } from '../openflow/index.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 
-/** Cookie of the discovery planner's flows (owner 1). */
-export const DISCOVERY_COOKIE = plannerCookie(1);
+export const DISCOVERY_COOKIE = PIPELINE.discovery.cookie;
+const PRIORITY = PIPELINE.discovery.priority;
 
 /**
  * The flows topology discovery needs on every switch: LLDP probes back to the controller,
@@ -14,8 +15,8 @@ export function planDiscovery(tableMissToController: boolean): SwitchTables {
   const toController = [inst.apply([act.output(PortNo.CONTROLLER)])];
   return {
     flows: [
-      { tableId: 0, priority: 0xffff, cookie: DISCOVERY_COOKIE, match: { eth_type: ETH_TYPE.LLDP }, instructions: toController },
-      ...(tableMissToController ? [{ tableId: 0, priority: 0, cookie: DISCOVERY_COOKIE, match: {}, instructions: toController }] : []),
+      { tableId: 0, priority: PRIORITY.lldp, cookie: DISCOVERY_COOKIE, match: { eth_type: ETH_TYPE.LLDP }, instructions: toController },
+      ...(tableMissToController ? [{ tableId: 0, priority: PRIORITY.tableMiss, cookie: DISCOVERY_COOKIE, match: {}, instructions: toController }] : []),
     ],
     groups: [],
   };

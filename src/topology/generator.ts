@@ -62,7 +62,7 @@ export function threeTier(o: ThreeTierOptions): string {
   const d: Draft = { name: `three-tier-c${o.cores}-a${o.aggregations}-x${o.accessPerAggregation}-h${o.hostsPerAccess}`, description: 'generated three-tier datacenter', switches: [], links: [], subnets: [], hosts: [], external: [] };
   const ports = new Ports();
   const cores = Array.from({ length: o.cores }, (_, i) => `core${i + 1}`);
-  cores.forEach((name, i) => d.switches.push({ name, tier: 'core', dpid: dpid(1, i + 1) }));
+  for (const [i, name] of cores.entries()) d.switches.push({ name, tier: 'core', dpid: dpid(1, i + 1) });
   let subnet = 0;
   for (let a = 0; a < o.aggregations; a++) {
     const agg = `agg${a + 1}`;

@@ -1,4 +1,4 @@
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type Port } from '../openflow/index.js';
 import { buildLldp, parseLldp } from '../packet/lldp.js';

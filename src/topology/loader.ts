@@ -173,7 +173,10 @@ class Validator {
     const out: LinkSpec[] = [];
     this.list(root, 'links', true).forEach((raw, i) => {
       const item = raw as unknown;
-      if (!Array.isArray(item) || item.length !== 2) return this.fail(['links', i], 'a link is a pair [switch:port, switch:port]');
+      if (!Array.isArray(item) || item.length !== 2) {
+        this.fail(['links', i], 'a link is a pair [switch:port, switch:port]');
+        return;
+      }
       const ends = item.map((end: unknown, j) => {
         const path = ['links', i, j];
         const m = typeof end === 'string' ? /^([^:\s]+):(\d+)$/.exec(end) : null;
@@ -186,7 +189,10 @@ class Validator {
       });
       const [a, b] = ends;
       if (!a || !b) return;
-      if (a.switch === b.switch) return this.fail(['links', i], `a link cannot join switch ${a.switch} to itself`);
+      if (a.switch === b.switch) {
+        this.fail(['links', i], `a link cannot join switch ${a.switch} to itself`);
+        return;
+      }
       out.push({ a, b });
     });
     return out;
@@ -268,7 +274,10 @@ class Validator {
     this.list(root, 'external', false).forEach((e, i) => {
       const path = ['external', i];
       const { name, prefix, gateway, sw } = this.networkFields(e, path, switches, prefixes, 'edge', 'external networks are reached through an edge switch');
-      if (name && prefixes.has(name)) return this.fail([...path, 'name'], `name "${name}" is already a subnet`);
+      if (name && prefixes.has(name)) {
+        this.fail([...path, 'name'], `name "${name}" is already a subnet`);
+        return;
+      }
       if (name && prefix) prefixes.set(name, { prefix, path, switch: sw, gateway, external: true });
       if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'edge') out.push({ name, prefix: e.prefix as string, gateway, switch: sw });
     });
@@ -290,9 +299,15 @@ class Validator {
       const ext = externals.find((x) => x.name === e?.name);
       const hs = e?.hosts;
       if (hs === undefined) return;
-      if (!Array.isArray(hs)) return this.fail(['external', i, 'hosts'], 'must be a list');
+      if (!Array.isArray(hs)) {
+        this.fail(['external', i, 'hosts'], 'must be a list');
+        return;
+      }
       hs.forEach((h: unknown, j) => {
-        if (typeof h !== 'object' || h === null) return this.fail(['external', i, 'hosts', j], 'must be a mapping of fields');
+        if (typeof h !== 'object' || h === null) {
+          this.fail(['external', i, 'hosts', j], 'must be a mapping of fields');
+          return;
+        }
         raw.push({ h: h as Record<string, unknown>, path: ['external', i, 'hosts', j], ...(ext ? { external: ext } : {}) });
       });
     });

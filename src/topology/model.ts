@@ -22,7 +22,7 @@ export interface LinkSpec {
   b: PortRef;
 }
 
-export interface AddressRange {
+interface AddressRange {
   first: string;
   last: string;
 }

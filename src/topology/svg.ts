@@ -18,7 +18,7 @@ export function topologySvg(t: Topology, links?: readonly LinkInfo[]): string {
   const width = Math.max(640, Math.max(...rows.map((r) => r.length)) * 70 + 40);
   const rowGap = 90;
   const pos = new Map<string, { x: number; y: number }>();
-  rows.forEach((row, i) => row.forEach((name, j) => pos.set(name, { x: ((j + 0.5) * width) / row.length, y: 60 + i * rowGap })));
+  for (const [i, row] of rows.entries()) for (const [j, name] of row.entries()) pos.set(name, { x: ((j + 0.5) * width) / row.length, y: 60 + i * rowGap });
   const state = new Map((links ?? []).map((l) => [[portKey(l.a), portKey(l.b)].sort().join('-'), l]));
   const line = (a: string, b: string, style: string): string => {
     const p = pos.get(a)!;

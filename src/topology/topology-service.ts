@@ -1,13 +1,14 @@
 import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Subscription } from 'rxjs';
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
+import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { PortConfig, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
 import { ARP_OP, parseArp } from '../packet/arp.js';
 import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { parseIpv4 } from '../packet/ipv4.js';
-import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from '../routing/fabric-graph.js';
-import { nextHops, shortestPaths } from '../routing/valley-free.js';
+import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
+import { nextHops, shortestPaths } from './valley-free.js';
 import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
 import { HostTracker, type HostChange } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
@@ -95,8 +96,8 @@ export class TopologyService {
       this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
       this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
     );
-    // Priority 100: hosts are learned (and LLDP read) before any application answers the packet.
-    this.removeProcessor = this.openflow.packetProcessors.add('topology', 100, (dpid, message) => this.packetIn(dpid, message));
+    // Hosts are learned (and LLDP read) before any application answers the packet.
+    this.removeProcessor = this.openflow.packetProcessors.add('topology', PROCESSOR_PRIORITY.topology, (dpid, message) => this.packetIn(dpid, message));
     this.discovery.start();
     this.checker = setInterval(() => this.reportMissing(), this.options.lldpIntervalMs);
     this.checker.unref();

@@ -4,7 +4,7 @@ import { ApiServer } from '../../src/api/api-server.js';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
-import { memoryLogger } from '../support/logger.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 let base = '';
 const { logger } = memoryLogger();

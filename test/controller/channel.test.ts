@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConnectionClosedError, RequestTimeoutError } from '../../src/controller/errors.js';
 import { MessageType, flowMod, inst, act } from '../../src/openflow/index.js';
-import { startController } from '../support/controller.js';
-import { FakeSwitch } from '../support/fake-switch.js';
+import { startController } from '../../lab/controller.js';
+import { FakeSwitch } from '../../lab/scripted-switch.js';
 import { next, until } from '../../lab/wait.js';
 
 /** Channel behaviour driven by a scripted switch over real TCP. */

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffMessages, diffTables, plannerCookie, type FlowEntry, type GroupEntry } from '../../src/controller/flow-tables.js';
+import { diffMessages, diffTables, type FlowEntry, type GroupEntry } from '../../src/controller/flow-tables.js';
+import { plannerCookie } from '../../src/controller/pipeline.js';
 import { FlowModCommand, GroupModCommand, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
 
 const cookie = plannerCookie(2);

@@ -8,7 +8,7 @@ import {
 } from '../../src/openflow/index.js';
 import type { OpenFlowServer, ServerOptions } from '../../src/controller/openflow-server.js';
 import type { SwitchConnection } from '../../src/controller/switch-connection.js';
-import { startController } from '../support/controller.js';
+import { startController } from '../../lab/controller.js';
 import { addBridge, bridgeName, delBridge, ofctl, requireOvs, vsctl } from '../../lab/ovs.js';
 import { next, until } from '../../lab/wait.js';
 

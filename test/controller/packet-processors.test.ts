@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PacketProcessors } from '../../src/controller/packet-processors.js';
 import { MessageType, type PacketIn } from '../../src/openflow/index.js';
-import { memoryLogger } from '../support/logger.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 const packetIn: PacketIn = { type: MessageType.PACKET_IN, xid: 1, bufferId: 0xffffffff, totalLen: 0, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 3 }, data: Buffer.alloc(0) };
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import {
-  ActionType, ErrorType, FlowModCommand, GroupModCommand, GroupType, InstructionType, MessageType, MeterBandType,
-  MeterModCommand, MultipartType, OXM_FIELDS, ipv6FromBytes,
+  ActionType, ErrorType, type FlowModCommand, type GroupModCommand, type GroupType, InstructionType, MessageType, MeterBandType,
+  type MeterModCommand, MultipartType, OXM_FIELDS, ipv6FromBytes,
   type Action, type Instruction, type Match, type MeterBand, type OfpMessage, type OxmFieldName, type Port,
 } from '../../src/openflow/index.js';
 
@@ -19,7 +19,7 @@ const bytes = (max = 64): fc.Arbitrary<Buffer> => fc.uint8Array({ maxLength: max
 /** Payloads that are padded to 8 by the encoder must already be a multiple of 8 to round-trip. */
 const bytes8 = fc.integer({ min: 0, max: 4 }).chain((n) => fc.uint8Array({ minLength: 8 * n, maxLength: 8 * n })).map((b) => Buffer.from(b));
 
-function valueOf(name: OxmFieldName): fc.Arbitrary<unknown> {
+function arbitraryValue(name: OxmFieldName): fc.Arbitrary<unknown> {
   const def = OXM_FIELDS[name];
   switch (def.kind) {
     case 'uint':
@@ -46,14 +46,14 @@ const IPV6_ND: OxmFieldName[] = ['ipv6_src', 'ipv6_dst', 'ipv6_flabel', 'ipv6_ex
 
 function fieldsArb(names: OxmFieldName[]): fc.Arbitrary<Record<string, unknown>> {
   const entries = names.map((n) => {
-    const v = valueOf(n);
+    const v = arbitraryValue(n);
     const arb = OXM_FIELDS[n].maskable ? fc.oneof(v, fc.record({ value: v, mask: v })) : v;
     return [n, arb] as const;
   });
   return fc.record(Object.fromEntries(entries), { requiredKeys: [] });
 }
 
-export const match: fc.Arbitrary<Match> = fc.oneof(
+const match: fc.Arbitrary<Match> = fc.oneof(
   fieldsArb(FREE_FIELDS),
   fieldsArb(IPV4_TCP).map((m) => ({ ...m, eth_type: 0x0800, ip_proto: 6 })),
   fieldsArb(ARP).map((m) => ({ ...m, eth_type: 0x0806 })),
@@ -61,10 +61,10 @@ export const match: fc.Arbitrary<Match> = fc.oneof(
 ) as fc.Arbitrary<Match>;
 
 const setField = fc.constantFrom(...(Object.keys(OXM_FIELDS) as OxmFieldName[])).chain((field) =>
-  valueOf(field).map((value) => ({ type: ActionType.SET_FIELD, field, value }) as Action),
+  arbitraryValue(field).map((value) => ({ type: ActionType.SET_FIELD, field, value }) as Action),
 );
 
-export const action: fc.Arbitrary<Action> = fc.oneof(
+const action: fc.Arbitrary<Action> = fc.oneof(
   fc.record({ type: fc.constant(ActionType.OUTPUT as const), port: u32, maxLen: u16 }),
   fc.constantFrom(ActionType.COPY_TTL_OUT, ActionType.COPY_TTL_IN, ActionType.DEC_MPLS_TTL, ActionType.POP_VLAN, ActionType.DEC_NW_TTL, ActionType.POP_PBB).map((type) => ({ type }) as Action),
   fc.record({ type: fc.constantFrom(ActionType.SET_MPLS_TTL as const, ActionType.SET_NW_TTL as const), ttl: u8 }),
@@ -77,7 +77,7 @@ export const action: fc.Arbitrary<Action> = fc.oneof(
 
 const actions = fc.array(action, { maxLength: 5 });
 
-export const instruction: fc.Arbitrary<Instruction> = fc.oneof(
+const instruction: fc.Arbitrary<Instruction> = fc.oneof(
   fc.record({ type: fc.constant(InstructionType.GOTO_TABLE as const), tableId: u8 }),
   fc.record({ type: fc.constant(InstructionType.WRITE_METADATA as const), metadata: u64, metadataMask: u64 }),
   fc.record({ type: fc.constantFrom(InstructionType.WRITE_ACTIONS as const, InstructionType.APPLY_ACTIONS as const), actions }),

@@ -1,3 +1,4 @@
+import { UsageError } from './usage-error.js';
 import { parseArgs } from 'node:util';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
@@ -16,7 +17,6 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --lldp-interval MS        LLDP probe period; 3 missed probes expire a link (default 1000)
 `;
 
-class UsageError extends Error {}
 
 function parseConfig(argv: string[]): ControllerConfig {
   const { values } = parseArgs({

@@ -1,3 +1,4 @@
+import { UsageError } from './usage-error.js';
 import { parseArgs } from 'node:util';
 import { TopologyError } from '../../topology/errors.js';
 import { fatTree, threeTier } from '../../topology/generator.js';
@@ -54,4 +55,3 @@ export function topologyCommand(argv: string[], out: (s: string) => void, err: (
   }
 }
 
-class UsageError extends Error {}

@@ -1,5 +1,5 @@
 import { readActions, writeActions, type Action } from '../actions.js';
-import { GroupId, GroupModCommand, GroupType, MessageType, PortNo } from '../enums.js';
+import { GroupId, type GroupModCommand, type GroupType, MessageType, PortNo } from '../enums.js';
 import { OfpDecodeError } from '../errors.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';

@@ -1,4 +1,4 @@
-import { MessageType, MeterBandType, MeterModCommand } from '../enums.js';
+import { MessageType, MeterBandType, type MeterModCommand } from '../enums.js';
 import { OfpDecodeError } from '../errors.js';
 import type { Reader } from '../reader.js';
 import type { Writer } from '../writer.js';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { GroupType, InstructionType, type Action } from '../../src/openflow/index.js';
-import { fabricGraph, linkKey } from '../../src/routing/fabric-graph.js';
-import { GATEWAY_MAC, PRIORITY, nextHopGroupId, planFabric } from '../../src/routing/fabric-planner.js';
+import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
+import { GATEWAY_MAC, PRIORITY, nextHopGroupId, planFabric } from '../../src/fabric/fabric-planner.js';
 import type { HostInfo } from '../../src/topology/events.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import type { FlowEntry, SwitchTables } from '../../src/controller/flow-tables.js';

@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
-import { OpenFlowServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../../src/controller/openflow-server.js';
-import { memoryLogger } from './logger.js';
+import { OpenFlowServer, DEFAULT_SERVER_OPTIONS, type ServerOptions } from '../src/controller/openflow-server.js';
+import { memoryLogger } from './memory-logger.js';
 
 /** An OpenFlowServer on an ephemeral loopback port, with a logger the test can read. */
 export async function startController(options: Partial<ServerOptions> = {}, port = 0): Promise<{

@@ -1,15 +1,15 @@
-import { plannerCookie, GROUP_ID_BASE, type FlowEntry, type GroupEntry, type SwitchTables } from '../controller/flow-tables.js';
+import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
+import { PIPELINE } from '../controller/pipeline.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo } from '../topology/events.js';
 import type { Topology } from '../topology/model.js';
-import type { FabricGraph } from './fabric-graph.js';
+import type { FabricGraph } from '../topology/fabric-graph.js';
 import { networkOf, networksOf, prefixMatch, type Network } from './networks.js';
-import { nextHops } from './valley-free.js';
+import { nextHops } from '../topology/valley-free.js';
 
-/** Cookie of the fabric planner's flows (owner 2). */
-export const FABRIC_COOKIE = plannerCookie(2);
+export const FABRIC_COOKIE = PIPELINE.fabric.cookie;
 
 /**
  * One anycast gateway MAC for every subnet, as EVPN fabrics do: a VM that moves keeps a
@@ -17,15 +17,8 @@ export const FABRIC_COOKIE = plannerCookie(2);
  */
 export const GATEWAY_MAC = '02:53:56:00:00:01';
 
-/** Priorities in table 0, highest first; LLDP (discovery) sits above them all at 65535. */
-export const PRIORITY = {
-  gatewayArp: 1000,
-  arpToHost: 900,
-  l2: 800,
-  hostRoute: 700,
-  subnetRoute: 500,
-  arpToController: 10,
-} as const;
+/** Its priorities in table 0 (src/controller/pipeline.ts has every planner's). */
+export const PRIORITY = PIPELINE.fabric.priority;
 
 export interface FabricInput {
   topology: Topology;
@@ -36,7 +29,11 @@ export interface FabricInput {
 }
 
 /** The select group on switch X that spreads traffic for switch T over X's next hops to T. */
-export const nextHopGroupId = (topology: Topology, target: string): number => GROUP_ID_BASE + 1 + topology.switches.findIndex((s) => s.name === target);
+export const nextHopGroupId = (topology: Topology, target: string): number => {
+  const id = PIPELINE.fabric.groups.min + topology.switches.findIndex((s) => s.name === target);
+  if (id > PIPELINE.fabric.groups.max) throw new RangeError(`switch ${target}: more switches than the fabric's group range holds`);
+  return id;
+};
 
 /**
  * The L3 fabric: every access (and edge) switch is the default gateway of its subnets

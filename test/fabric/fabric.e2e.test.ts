@@ -3,13 +3,13 @@ import { after, before, describe, test } from 'node:test';
 import type { Svcswitch } from '../../src/app/svcswitch.js';
 import { MultipartType, PortNo, TableId, type FlowStats } from '../../src/openflow/index.js';
 import { ETH_TYPE } from '../../src/packet/ethernet.js';
-import { FABRIC_COOKIE, PRIORITY } from '../../src/routing/fabric-planner.js';
+import { FABRIC_COOKIE, PRIORITY } from '../../src/fabric/fabric-planner.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs } from '../../lab/ovs.js';
 import { startSvcswitch } from '../../lab/svcswitch.js';
 import { until } from '../../lab/wait.js';
-import { memoryLogger } from '../support/logger.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The L3 fabric in Mininet: reachability, hop counts, TCP, silence of the control plane, failover. */
 

@@ -1,5 +1,6 @@
-import type { Logger } from '../app/logger.js';
+import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
+import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { MessageType, PortNo, act, type PacketIn, type PacketOut } from '../openflow/index.js';
 import { ARP_AT, ARP_OP, arpOpAt, arpReplyFrame, isUntaggedArp, parseArp } from '../packet/arp.js';
 import { u32At } from '../packet/bytes.js';
@@ -42,8 +43,8 @@ export class ArpProxy {
   }
 
   start(): void {
-    // After the topology service (100) has learned the requester.
-    this.removeProcessor = this.openflow.packetProcessors.add('arp-proxy', 200, (dpid, message) => this.onPacketIn(dpid, message));
+    // After the topology service has learned the requester.
+    this.removeProcessor = this.openflow.packetProcessors.add('arp-proxy', PROCESSOR_PRIORITY.arpProxy, (dpid, message) => this.onPacketIn(dpid, message));
   }
 
   stop(): void {

@@ -1,4 +1,4 @@
-import type { Tier, Topology } from '../topology/model.js';
+import type { Tier, Topology } from './model.js';
 
 /** The switch-to-switch links that can carry traffic now, with each end's port. */
 export interface Adjacency {

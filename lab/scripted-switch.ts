@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import {
   Framer, MessageType, MultipartType, decodeMessage, encodeMessage, type OfpMessage,
-} from '../../src/openflow/index.js';
+} from '../src/openflow/index.js';
 
 /**
  * A scripted switch over real TCP, for behaviours a healthy OVS will not show on demand:

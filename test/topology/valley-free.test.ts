@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { fabricGraph, linkKey } from '../../src/routing/fabric-graph.js';
-import { distance, nextHops, shortestPaths } from '../../src/routing/valley-free.js';
+import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
+import { distance, nextHops, shortestPaths } from '../../src/topology/valley-free.js';
 import { loadTopology } from '../../src/topology/loader.js';
 
 const ft = loadTopology('topologies/fat-tree-k4.yaml');

@@ -1,4 +1,4 @@
-import type { Tier } from '../topology/model.js';
+import type { Tier } from './model.js';
 import type { Adjacency, FabricGraph } from './fabric-graph.js';
 
 /**

@@ -1,6 +1,6 @@
 import Transport from 'winston-transport';
 import winston from 'winston';
-import type { Logger } from '../../src/app/logger.js';
+import type { Logger } from '../src/log/logger.js';
 
 class MemoryTransport extends Transport {
   readonly lines: Array<Record<string, unknown>> = [];

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { MessageType, type OfpMessage, type PacketOut } from '../../src/openflow/index.js';
 import { ARP_OP, arpFrame, parseArp, parseEthernet } from '../../src/packet/index.js';
-import { ArpProxy } from '../../src/routing/arp-proxy.js';
-import { GATEWAY_MAC } from '../../src/routing/fabric-planner.js';
+import { ArpProxy } from '../../src/fabric/arp-proxy.js';
+import { GATEWAY_MAC } from '../../src/fabric/fabric-planner.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
 import { until, next } from '../../lab/wait.js';
-import { startController } from '../support/controller.js';
-import { FakeSwitch } from '../support/fake-switch.js';
-import { memoryLogger } from '../support/logger.js';
+import { startController } from '../../lab/controller.js';
+import { FakeSwitch } from '../../lab/scripted-switch.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The ARP proxy's fast path, driven byte by byte by a scripted acc1 (10.0.1.0/24, gateway 10.0.1.1) over real TCP. */
 

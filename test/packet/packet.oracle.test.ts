@@ -1,0 +1,54 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { promisify } from 'node:util';
+import { ARP_OP, ETH_TYPE, arpFrame, arpReplyFrame, buildLldp, parseArp, parseEthernet, parseLldp } from '../../src/packet/index.js';
+
+const run = promisify(execFile);
+
+/** Writes frames to a pcap file and returns tshark's one-line summaries (an independent decoder). */
+async function tshark(frames: Buffer[]): Promise<string[]> {
+  const header = Buffer.alloc(24);
+  header.writeUInt32LE(0xa1b2c3d4, 0);
+  header.writeUInt16LE(2, 4);
+  header.writeUInt16LE(4, 6);
+  header.writeUInt32LE(65535, 16);
+  header.writeUInt32LE(1, 20); // Ethernet
+  const records = frames.map((f) => {
+    const r = Buffer.alloc(16);
+    r.writeUInt32LE(f.length, 8);
+    r.writeUInt32LE(f.length, 12);
+    return Buffer.concat([r, f]);
+  });
+  const file = join(mkdtempSync(join(tmpdir(), 'svcswitch-pcap-')), 'frames.pcap');
+  writeFileSync(file, Buffer.concat([header, ...records]));
+  const { stdout } = await run('tshark', ['-r', file, '-T', 'fields', '-e', '_ws.col.Protocol', '-e', '_ws.col.Info', '-e', '_ws.expert.message']);
+  return stdout.trim().split('\n');
+}
+
+test('ARP, RARP and LLDP frames we build are read back by us and by tshark', async () => {
+  const request = arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '10.0.1.10', targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.1' });
+  // The controller's reply is made from the request's own bytes.
+  const reply = arpReplyFrame(request, Buffer.from('020000000000', 'hex'));
+  assert.deepEqual(parseArp(parseEthernet(reply).payload), { op: ARP_OP.REPLY, senderMac: '02:00:00:00:00:00', senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:0a', targetIp: '10.0.1.10' });
+  assert.equal(parseEthernet(reply).dst, '02:00:0a:00:01:0a');
+  const rarp = arpFrame({ op: ARP_OP.RARP_REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '0.0.0.0', targetMac: '02:00:0a:00:01:0a', targetIp: '0.0.0.0' }, 'ff:ff:ff:ff:ff:ff');
+  const lldp = buildLldp({ dpid: '0000000000030001', port: 2, ttlSeconds: 3 }, '02:00:00:00:03:02');
+
+  const eth = parseEthernet(request);
+  assert.deepEqual([eth.dst, eth.src, eth.ethType], ['ff:ff:ff:ff:ff:ff', '02:00:0a:00:01:0a', ETH_TYPE.ARP]);
+  assert.equal(parseArp(eth.payload).targetIp, '10.0.1.1');
+  assert.equal(parseEthernet(rarp).ethType, ETH_TYPE.RARP);
+  assert.deepEqual(parseLldp(parseEthernet(lldp).payload), { dpid: '0000000000030001', port: 2, ttlSeconds: 3 });
+
+  const lines = await tshark([request, reply, rarp, lldp]);
+  assert.match(lines[0]!, /^ARP\tWho has 10\.0\.1\.1\? Tell 10\.0\.1\.10/);
+  assert.match(lines[1]!, /^ARP\t10\.0\.1\.1 is at 02:00:00:00:00:00/);
+  assert.match(lines[2]!, /^RARP\tWho is 02:00:0a:00:01:0a\?/);
+  // tshark: chassis "LA/" (locally assigned) dpid, port "LA/2", TTL 3.
+  assert.match(lines[3]!, /^LLDP\tLA\/dpid:0000000000030001 LA\/2 3/);
+  for (const l of lines) assert.doesNotMatch(l, /[Mm]alformed/);
+});
