@@ -21,6 +21,7 @@ const describe = (e: TopologyEvent): string => {
     case 'host-added': return `host ${e.host.name ?? e.host.mac} at ${e.host.switch}:${e.host.port}`;
     case 'host-moved': return `host ${e.host.name ?? e.host.mac} moved from ${e.from.switch}:${e.from.port} to ${e.host.switch}:${e.host.port}`;
     case 'host-removed': return `host ${e.host.name ?? e.host.mac} removed: ${e.reason}`;
+    case 'host-refused': return `refused ${e.mac} at ${e.at.switch}:${e.at.port}: ${e.reason}`;
     case 'discrepancy': return `${e.discrepancy}: ${e.detail}`;
   }
 };

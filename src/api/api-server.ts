@@ -7,14 +7,27 @@ import type { TopologyService } from '../topology/topology-service.js';
 interface Reply {
   status: number;
   body: unknown;
+  headers?: Record<string, string>;
 }
 type Handler = (query: URLSearchParams) => Reply;
 
 const bad = (error: string): Reply => ({ status: 400, body: { error } });
 
+/** /api/hosts answers a page at a time: a full host table would be megabytes a call. */
+const DEFAULT_PAGE = 1000;
+const MAX_PAGE = 10_000;
+
+/** An integer query parameter within bounds, its default when absent, or why it is refused. */
+function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number | string {
+  const v = q.get(name);
+  if (v === null) return dflt;
+  const n = Number(v);
+  return /^\d{1,16}$/.test(v) && n >= min && n <= max ? n : `${name}: "${v.slice(0, 20)}" is not a whole number from ${min} to ${max}`;
+}
+
 /**
- * Read-only REST API (JSON). Routes are a plain table: the API is small and a framework
- * would add more than it saves.
+ * Read-only REST API (JSON). Hostile requests are expected (docs/security.md): no request
+ * target, Host header or parameter can reach an uncaught exception.
  */
 export class ApiServer {
   private server: Server | undefined;
@@ -34,7 +47,14 @@ export class ApiServer {
       status: 200,
       body: { name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() },
     }),
-    '/api/hosts': () => ({ status: 200, body: this.topology.hostList() }),
+    '/api/hosts': (q) => {
+      const limit = intParam(q, 'limit', DEFAULT_PAGE, 1, MAX_PAGE);
+      const offset = intParam(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
+      if (typeof limit === 'string') return bad(limit);
+      if (typeof offset === 'string') return bad(offset);
+      const page = this.topology.hostPage(offset, limit);
+      return { status: 200, body: page.hosts, headers: { 'x-total-count': String(page.total) } };
+    },
     '/api/paths': (q) => {
       const src = q.get('from');
       const dst = q.get('to');
@@ -62,7 +82,8 @@ export class ApiServer {
   ) {}
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer((req, res) => this.handle(req, res));
+    const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => this.handle(req, res));
+    server.maxConnections = 256;
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -80,14 +101,46 @@ export class ApiServer {
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
+  /** Never throws: a request that breaks a handler gets a 500, and the process goes on. */
   private handle(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
-    const route = this.routes[url.pathname];
     let reply: Reply;
-    if (route === undefined) reply = { status: 404, body: { error: `no resource ${url.pathname}`, resources: Object.keys(this.routes) } };
-    else if (req.method !== 'GET') reply = { status: 405, body: { error: `${req.method} not allowed on ${url.pathname}: the API is read-only` } };
-    else reply = route(url.searchParams);
-    res.writeHead(reply.status, { 'content-type': 'application/json' });
+    try {
+      reply = this.route(req);
+    } catch (e) {
+      this.log.error('REST API handler failed', { url: req.url, error: (e as Error).stack });
+      reply = { status: 500, body: { error: 'internal error; see the controller log' } };
+    }
+    // No CORS header, ever: a web page the operator has open cannot read what the API says.
+    res.writeHead(reply.status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...reply.headers });
     res.end(JSON.stringify(reply.body) + '\n');
   }
+
+  private route(req: IncomingMessage): Reply {
+    const host = hostCheck(req.headers.host);
+    if (host !== undefined) return { status: 403, body: { error: host } };
+    // The request target is split by hand: `new URL()` throws on targets such as `//[` or `//a:b`.
+    const target = req.url ?? '/';
+    const q = target.indexOf('?');
+    const pathname = q === -1 ? target : target.slice(0, q);
+    if (!SAFE_PATH.test(pathname)) return bad('the request target must be a path such as /api/topology');
+    const route = this.routes[pathname];
+    if (route === undefined) return { status: 404, body: { error: `no resource ${pathname}`, resources: Object.keys(this.routes) } };
+    if (req.method !== 'GET') return { status: 405, body: { error: `${req.method} not allowed on ${pathname}: the API is read-only` }, headers: { allow: 'GET' } };
+    return route(new URLSearchParams(q === -1 ? '' : target.slice(q + 1)));
+  }
+}
+
+const SAFE_PATH = /^\/[A-Za-z0-9/_.-]{0,200}$/;
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+
+/**
+ * DNS rebinding: a page of evil.example whose name later resolves to 127.0.0.1 sends
+ * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
+ * Returns why a Host header is refused, or undefined when it is fine.
+ */
+function hostCheck(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return 'a Host header is required';
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  if (name === 'localhost' || IPV4.test(name) || /^\[[0-9a-fA-F:.]+\]$/.test(name)) return undefined;
+  return `Host "${header.slice(0, 100)}" refused: address the API by IP or localhost (DNS rebinding protection)`;
 }

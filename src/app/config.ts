@@ -14,6 +14,8 @@ export interface ControllerConfig {
   /** Topology timings (see TopologyOptions); tests shorten them. */
   missingAfterMs?: number;
   hostGraceMs?: number;
+  /** With a topology file: let switches it does not declare connect (default: refused with a warn line). */
+  acceptUndeclaredSwitches: boolean;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -25,6 +27,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   echoIntervalMs: 5_000,
   topologyFile: undefined,
   lldpIntervalMs: 1_000,
+  acceptUndeclaredSwitches: false,
 };
 
 /** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */

@@ -23,14 +23,14 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.topologyFile).toConstantValue(topology);
   c.bind(TOKENS.logger).toDynamicValue(() => logger ?? createLogger(config.logLevel, config.logFormat));
   c.bind(TOKENS.openflow).toDynamicValue(
-    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs }),
+    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, admit: admission(config, topology) }),
   );
   c.bind(TOKENS.topology).toDynamicValue(
     (ctx) => new TopologyService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topologyFile), ctx.get(TOKENS.logger), {
       ...DEFAULT_TOPOLOGY_OPTIONS,
       lldpIntervalMs: config.lldpIntervalMs,
       ...(config.missingAfterMs !== undefined ? { missingAfterMs: config.missingAfterMs } : {}),
-      ...(config.hostGraceMs !== undefined ? { hostGraceMs: config.hostGraceMs } : {}),
+      hosts: { ...DEFAULT_TOPOLOGY_OPTIONS.hosts, ...(config.hostGraceMs !== undefined ? { graceMs: config.hostGraceMs } : {}) },
     }),
   );
   c.bind(TOKENS.flows).toDynamicValue((ctx) => {
@@ -43,6 +43,13 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
   );
   return c;
+}
+
+/** With a topology file, a switch it does not declare is refused unless the configuration accepts them. */
+function admission(config: ControllerConfig, topology: Topology | undefined): ((dpid: string) => string | undefined) | undefined {
+  if (topology === undefined || config.acceptUndeclaredSwitches) return undefined;
+  const declared = new Set(topology.switches.map((s) => s.dpid));
+  return (dpid) => (declared.has(dpid) ? undefined : `${topology.source} does not declare datapath ${dpid} (--accept-undeclared-switches lets it in)`);
 }
 
 /** Builds the whole controller application from its configuration. */

@@ -6,7 +6,8 @@ import type { Dpid } from './dpid.js';
 import { ConnectionClosedError } from './errors.js';
 import { PacketProcessors } from './packet-processors.js';
 import { PROCESSOR_PRIORITY } from './pipeline.js';
-import { DEFAULT_CONNECTION_OPTIONS, SwitchConnection, type AsyncMessage, type ConnectionOptions } from './switch-connection.js';
+import { RateLimitedLog } from '../log/rate-limited.js';
+import { DEFAULT_CONNECTION_OPTIONS, SwitchConnection, WriteBudget, type AsyncMessage, type ConnectionOptions } from './switch-connection.js';
 
 export interface SwitchUp {
   dpid: Dpid;
@@ -27,14 +28,29 @@ export interface FromSwitch<M> {
 
 export interface ServerOptions extends ConnectionOptions {
   handshakeTimeoutMs: number;
+  /** Unsent bytes over all channels together; past it, the channels that hold the most are cut. */
+  maxTotalWriteBufferBytes: number;
+  /** TCP connections at once (handshaking or not). */
+  maxConnections: number;
+  /** How long the channel that holds a dpid has to answer an echo before a newcomer with the same dpid replaces it. */
+  duplicateEchoMs: number;
+  /** Why a switch may not connect, or undefined when it may (the topology decides; none: all may). */
+  admit?: ((dpid: Dpid) => string | undefined) | undefined;
 }
 
-export const DEFAULT_SERVER_OPTIONS: ServerOptions = { ...DEFAULT_CONNECTION_OPTIONS, handshakeTimeoutMs: 10_000 };
+export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
+  ...DEFAULT_CONNECTION_OPTIONS,
+  handshakeTimeoutMs: 10_000,
+  maxTotalWriteBufferBytes: 256 * 1024 * 1024,
+  maxConnections: 4096,
+  duplicateEchoMs: 1000,
+};
 
 /**
  * Accepts switch connections (OpenFlow 1.3 over TCP) and publishes what happens on them as
- * rxjs streams. Many switches are served at once; a switch that reconnects with the same
- * datapath id replaces its previous channel.
+ * rxjs streams. Many switches are served at once. A second channel for a datapath id whose
+ * channel still answers an echo is refused (two connections claiming one dpid would take it
+ * from each other); one whose channel is dead replaces it (a switch that reconnects).
  */
 export class OpenFlowServer {
   private server: Server | undefined;
@@ -44,6 +60,8 @@ export class OpenFlowServer {
   private readonly downSubject = new Subject<SwitchDown>();
   /** One subject per kind of asynchronous message but packet-ins, which go to the processors. */
   private readonly byType = new Map<AsyncMessage['type'], Subject<FromSwitch<AsyncMessage>>>();
+  private readonly budget: WriteBudget;
+  private readonly limited: RateLimitedLog;
   /** Where applications take packet-ins: a chain of synchronous processors, by priority. */
   readonly packetProcessors: PacketProcessors;
 
@@ -52,6 +70,8 @@ export class OpenFlowServer {
     private readonly options: ServerOptions = DEFAULT_SERVER_OPTIONS,
   ) {
     this.packetProcessors = new PacketProcessors(log);
+    this.budget = new WriteBudget(options.maxTotalWriteBufferBytes);
+    this.limited = new RateLimitedLog(log);
   }
 
   /** Switches that completed the handshake. A late subscriber first gets those connected now. */
@@ -85,6 +105,7 @@ export class OpenFlowServer {
 
   listen(host: string, port: number): Promise<AddressInfo> {
     const server = createServer((socket) => this.accept(socket));
+    server.maxConnections = this.options.maxConnections;
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', reject);
@@ -107,6 +128,7 @@ export class OpenFlowServer {
     this.upSubject.complete();
     this.downSubject.complete();
     for (const s of this.byType.values()) s.complete();
+    this.limited.flushAll();
   }
 
   private ofType<T extends AsyncMessage['type']>(type: T): Observable<FromSwitch<MessageOf<T>>> {
@@ -118,23 +140,44 @@ export class OpenFlowServer {
   private accept(socket: Socket): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
-    const conn = new SwitchConnection(socket, this.log, this.options);
+    const conn = new SwitchConnection(socket, this.log, this.options, this.budget);
     conn
       .handshake(this.options.handshakeTimeoutMs)
       .then(() => this.register(conn))
       .catch((e: Error) => {
         // A switch that hangs up mid-handshake (OVS does when its bridge is reconfigured) is routine.
         const level = e instanceof ConnectionClosedError && !/HELLO_FAILED|speaks OpenFlow/.test(e.message) ? 'info' : 'warn';
-        this.log.log(level, 'switch handshake failed', { peer: conn.peer, error: e.message });
+        this.limited.write(level, 'handshake-failed', 'switch handshake failed', { peer: conn.peer, error: e.message });
         conn.close(`handshake failed: ${e.message}`);
       });
   }
 
-  private register(conn: SwitchConnection): void {
+  private async register(conn: SwitchConnection): Promise<void> {
     if (conn.isClosed) return;
     const dpid = conn.dpid;
+    const refused = this.options.admit?.(dpid);
+    if (refused !== undefined) {
+      this.limited.write('warn', 'switch-refused', 'switch refused', { dpid, peer: conn.peer, reason: refused });
+      conn.close(`refused: ${refused}`);
+      return;
+    }
     const previous = this.switches.get(dpid);
-    if (previous !== undefined) previous.close('replaced by a new connection with the same datapath id');
+    if (previous !== undefined) {
+      // The holder answers an echo: the newcomer is an impostor (or a misconfigured twin), not a reconnect.
+      const alive = await Promise.race([
+        previous.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) }).then(() => true, () => false),
+        new Promise<boolean>((r) => setTimeout(() => r(false), this.options.duplicateEchoMs).unref()),
+      ]);
+      if (conn.isClosed) return;
+      if (alive && !previous.isClosed) {
+        this.limited.write('warn', 'duplicate-dpid', 'second connection for a datapath id whose channel is alive; refused', { dpid, peer: conn.peer, holder: previous.peer });
+        conn.close(`datapath ${dpid} is already connected from ${previous.peer}`);
+        return;
+      }
+      this.log.warn('switch channel replaced: the previous one did not answer an echo', { dpid, peer: conn.peer, previous: previous.peer });
+      previous.close('replaced by a new connection with the same datapath id');
+    }
+    if (this.switches.has(dpid)) return void conn.close(`datapath ${dpid} connected twice at once`);
     this.switches.set(dpid, conn);
     conn.onAsync = (message) => {
       if (message.type === MessageType.PACKET_IN) this.packetProcessors.dispatch(dpid, message);

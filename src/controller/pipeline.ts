@@ -43,8 +43,12 @@ const slot = <P extends Record<string, number>, G extends Range | undefined>(own
 });
 
 export const PIPELINE = {
-  /** LLDP to the controller above everything; without a topology file, a table-miss to learn hosts. */
-  discovery: slot(1, [{ min: 0xffff, max: 0xffff }, { min: 0, max: 0 }], { lldp: 0xffff, tableMiss: 0 }, undefined),
+  /**
+   * LLDP to the controller above everything (with a topology file, from declared
+   * switch-to-switch ports only, and dropped from every other port just below); without a
+   * file, a table-miss to learn hosts.
+   */
+  discovery: slot(1, [{ min: 0xfffe, max: 0xffff }, { min: 0, max: 0 }], { lldp: 0xffff, lldpDrop: 0xfffe, tableMiss: 0 }, undefined),
   /** The L3 fabric: gateway ARP, delivery to hosts, host and subnet routes, ECMP groups. */
   fabric: slot(
     2,

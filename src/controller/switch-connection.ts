@@ -8,6 +8,7 @@ import {
 } from '../openflow/index.js';
 import { formatDpid, type Dpid } from './dpid.js';
 import { BatchRejectedError, ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from './errors.js';
+import { RateLimitedLog } from '../log/rate-limited.js';
 import { Outbox } from './outbox.js';
 
 export interface ConnectionOptions {
@@ -16,13 +17,30 @@ export interface ConnectionOptions {
   requestTimeoutMs: number;
   /** A switch whose unsent bytes exceed this is not reading: it is disconnected. */
   maxWriteBufferBytes: number;
+  /** A multipart reply longer than this many parts or bytes is a switch gone wrong: the channel closes. */
+  maxReplyParts: number;
+  maxReplyBytes: number;
+  /** Ports one switch may have; PORT_STATUS adds beyond this are ignored (and logged, rate-limited). */
+  maxPorts: number;
 }
 
 export const DEFAULT_CONNECTION_OPTIONS: ConnectionOptions = {
   echoIntervalMs: 5_000,
   requestTimeoutMs: 10_000,
   maxWriteBufferBytes: 64 * 1024 * 1024,
+  maxReplyParts: 4096,
+  maxReplyBytes: 64 * 1024 * 1024,
+  maxPorts: 4096,
 };
+
+/**
+ * Unsent bytes over every channel together: one switch within its own limit is fine, a
+ * thousand of them are not. Shared by the server's connections.
+ */
+export class WriteBudget {
+  used = 0;
+  constructor(readonly limit: number) {}
+}
 
 type ReplyType =
   | MessageType.ECHO_REPLY
@@ -50,6 +68,7 @@ interface Pending {
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
   parts: MultipartReplyBody[];
+  bytes: number;
 }
 
 /** Messages that the switch sends on its own: what applications subscribe to. */
@@ -76,12 +95,17 @@ export class SwitchConnection {
   private drained: Promise<void> | undefined;
   private lastBuf: Buffer | undefined;
   private lastStart = 0;
+  /** Length of the message being dispatched (multipart reassembly counts bytes with it). */
+  private currentLength = 0;
+  /** This channel's share of the write budget: its socket's unsent bytes when last looked at. */
+  private accounted = 0;
+  private readonly portMap = new Map<number, Port>();
+  private portList: Port[] | undefined = [];
+  private readonly limited: RateLimitedLog;
   private log: Logger;
 
   dpid: Dpid = 'unknown';
   features: FeaturesReply | undefined;
-  /** From PORT_DESC at connect, kept current by PORT_STATUS. */
-  ports: Port[] = [];
 
   /**
    * Receives PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages;
@@ -96,12 +120,21 @@ export class SwitchConnection {
     private readonly socket: Socket,
     logger: Logger,
     private readonly options: ConnectionOptions = DEFAULT_CONNECTION_OPTIONS,
+    private readonly budget: WriteBudget = new WriteBudget(Number.POSITIVE_INFINITY),
   ) {
     this.log = logger.child({ peer: `${socket.remoteAddress}:${socket.remotePort}` });
+    this.limited = new RateLimitedLog(this.log);
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => this.close(`socket error: ${e.message}`));
     socket.on('close', () => this.close('connection closed by the switch'));
+    socket.on('drain', () => this.account());
+  }
+
+  /** From PORT_DESC at connect, kept current by PORT_STATUS (at most `maxPorts`). */
+  get ports(): Port[] {
+    this.portList ??= [...this.portMap.values()];
+    return this.portList;
   }
 
   get isClosed(): boolean {
@@ -142,8 +175,8 @@ export class SwitchConnection {
     this.dpid = formatDpid(this.features.datapathId);
     this.log = this.log.child({ dpid: this.dpid });
     await this.send({ type: MessageType.SET_CONFIG, xid: 0, flags: ConfigFlags.FRAG_NORMAL, missSendLen: OFPCML_NO_BUFFER });
-    const [desc] = await this.multipart({ mpType: MultipartType.PORT_DESC });
-    this.ports = desc?.mpType === MultipartType.PORT_DESC ? desc.ports : [];
+    const parts = await this.multipart({ mpType: MultipartType.PORT_DESC });
+    for (const desc of parts) if (desc.mpType === MultipartType.PORT_DESC) for (const p of desc.ports) this.setPort(p);
     this.startKeepalive();
   }
 
@@ -213,6 +246,9 @@ export class SwitchConnection {
       p.reject(new ConnectionClosedError(`switch ${this.dpid} disconnected before answering xid ${xid}: ${reason}`));
     }
     this.pending.clear();
+    this.budget.used -= this.accounted;
+    this.accounted = 0;
+    this.limited.flushAll();
     // What was queued before the close (a HELLO_FAILED, say) still goes out if the kernel takes it now.
     const unsent = this.outbox.take();
     if (unsent !== undefined && this.socket.writable) this.socket.write(unsent);
@@ -232,7 +268,7 @@ export class SwitchConnection {
         this.pending.delete(xid);
         reject(new RequestTimeoutError(`switch ${this.dpid} did not answer ${messageTypeName(m.type)} xid ${xid} within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
-      this.pending.set(xid, { expect, resolve, reject, timer, parts: [] });
+      this.pending.set(xid, { expect, resolve, reject, timer, parts: [], bytes: 0 });
       try {
         this.outbox.add(m, xid);
       } catch (e) {
@@ -243,11 +279,32 @@ export class SwitchConnection {
     });
   }
 
-  /** Where the outbox flushes to; a switch that leaves too much unread is cut. */
+  /** Where the outbox flushes to; a switch that leaves too much unread is cut, and so is one over the shared budget. */
   private socketWrite(bytes: Buffer): void {
     if (this.closedReason !== undefined) return;
     this.socket.write(bytes);
+    this.account();
     if (this.socket.writableLength > this.options.maxWriteBufferBytes) this.close(`switch is not reading: ${this.socket.writableLength} bytes unsent`);
+    else if (this.budget.used > this.budget.limit && this.accounted >= 1024 * 1024) {
+      this.close(`switches are not reading: ${this.budget.used} bytes unsent over all channels (limit ${this.budget.limit}), ${this.accounted} of them here`);
+    }
+  }
+
+  /** Brings this channel's share of the shared write budget up to date. */
+  private account(): void {
+    if (this.closedReason !== undefined) return;
+    const now = this.socket.writableLength;
+    this.budget.used += now - this.accounted;
+    this.accounted = now;
+  }
+
+  private setPort(p: Port): void {
+    if (!this.portMap.has(p.portNo) && this.portMap.size >= this.options.maxPorts) {
+      this.limited.write('warn', 'too-many-ports', 'switch reports more ports than allowed; port ignored', { dpid: this.dpid, port: p.portNo, maxPorts: this.options.maxPorts });
+      return;
+    }
+    this.portMap.set(p.portNo, p);
+    this.portList = undefined;
   }
 
   /** Resolves when the socket can take more (at once, unless the switch reads slower than we write). */
@@ -297,6 +354,7 @@ export class SwitchConnection {
     if (this.closedReason !== undefined) return;
     this.lastStart = start;
     this.lastBuf = buf;
+    this.currentLength = end - start;
     this.dispatch(decodeMessage(buf, start, end));
     this.lastBuf = undefined;
   };
@@ -322,11 +380,21 @@ export class SwitchConnection {
         const p = this.pending.get(m.xid);
         if (p?.expect !== MessageType.MULTIPART_REPLY) return this.unexpected(m);
         p.parts.push(m.body);
+        p.bytes += this.currentLength;
         if ((m.flags & MultipartFlags.REPLY_MORE) === 0) this.settle(m.xid, p, p.parts);
+        else if (p.parts.length > this.options.maxReplyParts || p.bytes > this.options.maxReplyBytes) {
+          this.close(`multipart reply xid ${m.xid} exceeds ${this.options.maxReplyParts} parts or ${this.options.maxReplyBytes} bytes (${p.parts.length} parts, ${p.bytes} bytes so far)`);
+        }
         return;
       }
       case MessageType.PORT_STATUS:
-        this.ports = [...this.ports.filter((p) => p.portNo !== m.port.portNo), ...(m.reason === PortReason.DELETE ? [] : [m.port])];
+        if (m.reason === PortReason.DELETE) {
+          if (!this.portMap.delete(m.port.portNo)) return;
+          this.portList = undefined;
+        } else {
+          this.setPort(m.port);
+          if (this.portMap.get(m.port.portNo) !== m.port) return; // refused: over the port limit
+        }
         this.onAsync?.(m);
         return;
       case MessageType.PACKET_IN:
@@ -356,7 +424,7 @@ export class SwitchConnection {
       batch.push(err);
       return;
     }
-    this.log.warn('switch reported an error', { xid: m.xid, reason: err.reason });
+    this.limited.write('warn', `error ${err.reason}`, 'switch reported an error', { xid: m.xid, reason: err.reason });
     this.onAsync?.(m);
   }
 

@@ -9,7 +9,7 @@ import { PacketParseError } from '../packet/errors.js';
 import { contains, ipToInt } from '../topology/cidr.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { GATEWAY_MAC } from './fabric-planner.js';
-import { networkOf, networksOf, type Network } from './networks.js';
+import { networkOf, networksOf, type Network } from '../topology/networks.js';
 
 const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');
 
@@ -64,7 +64,8 @@ export class ArpProxy {
       if (!conn) return;
       const here = this.topology.nameOf(dpid);
       const net = networkOf(this.networks, arp.targetIp);
-      const host = this.topology.hostList().find((h) => h.ip === arp.targetIp && h.switch === here);
+      const known = this.topology.hostByIp(arp.targetIp);
+      const host = known?.switch === here ? known : undefined;
       const ports = host ? [host.port] : net?.switch === here ? this.hostPorts(dpid, inPort) : [];
       if (ports.length === 0) return;
       conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort, actions: ports.map((p) => act.output(p)), data: m.data });

@@ -6,7 +6,7 @@ import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo } from '../topology/events.js';
 import type { Topology } from '../topology/model.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
-import { networkOf, networksOf, prefixMatch, type Network } from './networks.js';
+import { networkOf, networksOf, prefixMatch, type Network } from '../topology/networks.js';
 import { nextHops } from '../topology/valley-free.js';
 
 export const FABRIC_COOKIE = PIPELINE.fabric.cookie;

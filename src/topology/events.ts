@@ -48,4 +48,6 @@ export type TopologyEvent =
   | { kind: 'host-added'; host: HostInfo }
   | { kind: 'host-moved'; host: HostInfo; from: SwitchRef }
   | { kind: 'host-removed'; host: HostInfo; reason: string }
+  /** A sighting that was not learned: a spoofed address, an address outside the port's subnets, a full table. */
+  | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string }
   | { kind: 'discrepancy'; discrepancy: DiscrepancyKind; detail: string; a?: SwitchRef; b?: SwitchRef };

@@ -1,30 +1,69 @@
 import type { HostInfo, SwitchRef } from './events.js';
+import type { HostPolicy } from './host-policy.js';
+import { portKey } from './model.js';
 
 export type HostChange =
   | { kind: 'added'; host: HostInfo }
   | { kind: 'moved'; host: HostInfo; from: SwitchRef }
   | { kind: 'removed'; host: HostInfo; reason: string };
 
+/** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
+export interface HostRefusal {
+  kind: 'refused';
+  mac: string;
+  ip: string | undefined;
+  at: SwitchRef;
+  reason: string;
+}
+
+export interface HostLimits {
+  /** Hosts learned at one port; more is a VM inventing MACs (a hypervisor port holds a handful). */
+  perPort: number;
+  /** Hosts known in all. */
+  total: number;
+  /** A learned (undeclared) host not seen this long is forgotten; it is learned again from its next ARP. */
+  idleMs: number;
+  /** How long a host whose port went away is kept, waiting to reappear elsewhere. */
+  graceMs: number;
+}
+
+export const DEFAULT_HOST_LIMITS: HostLimits = { perPort: 64, total: 16_384, idleMs: 30 * 60_000, graceMs: 5000 };
+
+/** A host as the tracker keeps it: the public fields and when traffic from it last reached the controller. */
+export interface HostRecord extends HostInfo {
+  lastSeen: number;
+}
+
+const publicHost = ({ lastSeen: _l, ...h }: HostRecord): HostInfo => h;
+
 /**
- * Where each host (by MAC) is attached. Pure state plus a detach timer: learning returns
- * what changed, and the service turns changes into events.
+ * Where each host (by MAC) is attached. Pure state plus timers (detach grace, idle ageing):
+ * learning returns what changed, or why it refused, and the service turns that into events.
+ * Every table here is bounded: hosts per port, hosts in all, and learned hosts age out.
  */
 export class HostTracker {
-  private readonly hosts = new Map<string, HostInfo>();
+  private readonly hosts = new Map<string, HostRecord>();
   /** Which MAC holds each IP. */
   private readonly macByIp = new Map<string, string>();
+  private readonly perPort = new Map<string, number>();
   private readonly detached = new Map<string, NodeJS.Timeout>();
+  private readonly sweeper: NodeJS.Timeout;
   private changes = 0;
 
   constructor(
-    private readonly graceMs: number,
+    private readonly policy: HostPolicy,
+    private readonly limits: HostLimits,
     private readonly onRemoved: (change: HostChange) => void,
-  ) {}
+    private readonly now: () => number = Date.now,
+  ) {
+    this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, limits.idleMs / 4)));
+    this.sweeper.unref();
+  }
 
-  /** Seeds a host from the topology file: known before it sends anything. */
+  /** Seeds a host from the topology file: known before it sends anything, and never aged out. */
   declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
     this.changes++;
-    this.hosts.set(host.mac, { ...host, declared: true, seen: false });
+    this.put({ ...host, declared: true, seen: false, lastSeen: this.now() });
     if (host.ip !== undefined) this.macByIp.set(host.ip, host.mac);
   }
 
@@ -33,26 +72,51 @@ export class HostTracker {
     return this.changes;
   }
 
-  all(): HostInfo[] {
-    return [...this.hosts.values()].map((h) => ({ ...h }));
+  get size(): number {
+    return this.hosts.size;
   }
 
-  byMac(mac: string): HostInfo | undefined {
-    const h = this.hosts.get(mac);
-    return h && { ...h };
+  all(): HostInfo[] {
+    return [...this.hosts.values()].map(publicHost);
+  }
+
+  /** `limit` hosts from the `offset`-th, in the order they became known. */
+  page(offset: number, limit: number): HostInfo[] {
+    const out: HostInfo[] = [];
+    let i = 0;
+    for (const h of this.hosts.values()) {
+      if (i++ < offset) continue;
+      if (out.length >= limit) break;
+      out.push(publicHost(h));
+    }
+    return out;
+  }
+
+  byIp(ip: string): HostInfo | undefined {
+    const mac = this.macByIp.get(ip);
+    const h = mac === undefined ? undefined : this.hosts.get(mac);
+    return h && publicHost(h);
+  }
+
+  /** The live record of a host, for the sighting cache to refresh `lastSeen` without a lookup. */
+  record(mac: string): HostRecord | undefined {
+    return this.hosts.get(mac);
   }
 
   /** Traffic from `mac` (with `ip` when the packet tells it) arrived at `at`. */
-  learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | undefined {
+  learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined {
+    const known = this.hosts.get(mac);
+    const refused = this.refusal(mac, ip, at, known);
+    if (refused !== undefined) return { kind: 'refused', mac, ip, at, reason: refused };
     this.cancelDetach(mac);
     if (ip !== undefined) this.claimIp(ip, mac);
-    const known = this.hosts.get(mac);
+    if (known) known.lastSeen = this.now();
     if (known?.switch === at.switch && known.port === at.port && known.seen && (ip === undefined || known.ip === ip)) return undefined;
     this.changes++;
     if (!known) {
-      const host: HostInfo = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true };
-      this.hosts.set(mac, host);
-      return { kind: 'added', host: { ...host } };
+      const host: HostRecord = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true, lastSeen: this.now() };
+      this.put(host);
+      return { kind: 'added', host: publicHost(host) };
     }
     if (ip !== undefined && known.ip !== ip) {
       if (known.ip !== undefined && this.macByIp.get(known.ip) === mac) this.macByIp.delete(known.ip);
@@ -63,8 +127,10 @@ export class HostTracker {
       return undefined;
     }
     const from = { switch: known.switch, port: known.port };
+    this.count(known, -1);
     Object.assign(known, { switch: at.switch, port: at.port, seen: true });
-    return { kind: 'moved', host: { ...known }, from };
+    this.count(known, +1);
+    return { kind: 'moved', host: publicHost(known), from };
   }
 
   /**
@@ -77,19 +143,77 @@ export class HostTracker {
       const timer = setTimeout(() => {
         this.detached.delete(h.mac);
         this.changes++;
-        if (this.hosts.get(h.mac) === h && h.switch === at.switch && h.port === at.port) {
-          this.hosts.delete(h.mac);
-          if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
-          this.onRemoved({ kind: 'removed', host: { ...h }, reason });
-        }
-      }, this.graceMs);
+        if (this.hosts.get(h.mac) === h && h.switch === at.switch && h.port === at.port) this.remove(h, reason);
+      }, this.limits.graceMs);
       timer.unref();
       this.detached.set(h.mac, timer);
       this.changes++;
     }
   }
 
-  /** An address now used by another MAC (a VM re-created, a NIC replaced) leaves its old holder. */
+  /** Forgets learned hosts idle for longer than the limit (declared hosts stay). */
+  sweep(): void {
+    const oldest = this.now() - this.limits.idleMs;
+    for (const h of this.hosts.values()) {
+      if (!h.declared && h.lastSeen < oldest) {
+        this.changes++;
+        this.remove(h, `idle for more than ${this.limits.idleMs} ms`);
+      }
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.sweeper);
+    for (const t of this.detached.values()) clearTimeout(t);
+    this.detached.clear();
+  }
+
+  private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): string | undefined {
+    if (ip !== undefined) {
+      const why = this.policy.refuseAddress(ip, at);
+      if (why !== undefined) return why;
+      const holder = this.macByIp.get(ip);
+      const holderHost = holder === undefined || holder === mac ? undefined : this.hosts.get(holder);
+      if (holderHost?.declared) return `${ip} is declared for ${holderHost.name ?? holderHost.mac} (${holderHost.mac})`;
+      if (known?.declared && known.ip !== undefined && known.ip !== ip) return `${known.name ?? mac} is declared with ${known.ip}, not ${ip}`;
+    }
+    if (known !== undefined) {
+      // A move without an address in the frame (a RARP) keeps the host's address: it must fit the new place too.
+      if (ip === undefined && known.ip !== undefined && known.switch !== at.switch) {
+        const why = this.policy.refuseAddress(known.ip, at);
+        if (why !== undefined) return `${mac} holds ${known.ip}: ${why}; a move to another subnet is a migration`;
+      }
+      if (known.switch === at.switch && known.port === at.port) return undefined;
+    } else if (this.hosts.size >= this.limits.total) {
+      return `host table full (${this.limits.total} hosts)`;
+    }
+    if ((this.perPort.get(portKey(at)) ?? 0) >= this.limits.perPort) return `port ${portKey(at)} already has ${this.limits.perPort} hosts`;
+    return undefined;
+  }
+
+  private put(h: HostRecord): void {
+    const old = this.hosts.get(h.mac);
+    if (old) this.count(old, -1);
+    this.hosts.set(h.mac, h);
+    this.count(h, +1);
+  }
+
+  private remove(h: HostRecord, reason: string): void {
+    this.hosts.delete(h.mac);
+    this.count(h, -1);
+    this.cancelDetach(h.mac);
+    if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
+    this.onRemoved({ kind: 'removed', host: publicHost(h), reason });
+  }
+
+  private count(h: SwitchRef, delta: number): void {
+    const key = portKey(h);
+    const n = (this.perPort.get(key) ?? 0) + delta;
+    if (n <= 0) this.perPort.delete(key);
+    else this.perPort.set(key, n);
+  }
+
+  /** An address now used by another learned MAC (a VM re-created, a NIC replaced) leaves its old holder. */
   private claimIp(ip: string, mac: string): void {
     const holder = this.macByIp.get(ip);
     if (holder === mac) return;
@@ -97,11 +221,6 @@ export class HostTracker {
     const old = holder === undefined ? undefined : this.hosts.get(holder);
     if (old) old.ip = undefined;
     this.macByIp.set(ip, mac);
-  }
-
-  stop(): void {
-    for (const t of this.detached.values()) clearTimeout(t);
-    this.detached.clear();
   }
 
   private cancelDetach(mac: string): void {

@@ -1,7 +1,8 @@
 import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import { MessageType, PortNo, act, type Port } from '../openflow/index.js';
-import { buildLldp, parseLldp } from '../packet/lldp.js';
+import { randomBytes } from 'node:crypto';
+import { buildLldp, parseLldp, verifyLldp } from '../packet/lldp.js';
 import type { EthernetFrame } from '../packet/ethernet.js';
 
 /** One direction of an adjacency seen by LLDP: a probe sent from `from` arrived at `to`. */
@@ -12,14 +13,21 @@ export interface Observation {
 
 const obsKey = (o: Observation): string => `${o.from.dpid}:${o.from.port}>${o.to.dpid}:${o.to.port}`;
 
+/** Why a received LLDP frame was not taken as evidence of a link. */
+export type LldpVerdict = 'accepted' | 'foreign' | 'forged' | 'table-full';
+
 /**
- * Sends an LLDP probe out of every port of every connected switch each interval, and
- * reports adjacencies as they are first seen and when they expire (no probe for three
- * intervals). Knows nothing of the declared topology: the service compares.
+ * Sends a signed LLDP probe out of each port the service allows (every port, or with a
+ * topology file only the declared switch-to-switch ones) of every connected switch each
+ * interval, and reports adjacencies as they are first seen and when they expire (no probe
+ * for three intervals). Only probes signed by this controller within those three intervals
+ * count. Knows nothing of the declared topology: the service compares.
  */
 export class LldpDiscovery {
   private timer: NodeJS.Timeout | undefined;
   private readonly lastSeen = new Map<string, { obs: Observation; at: number }>();
+  /** The secret probes are signed with: new at every start, so a probe outlives no controller. */
+  private readonly key: Buffer = randomBytes(32);
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -27,6 +35,10 @@ export class LldpDiscovery {
     private readonly intervalMs: number,
     private readonly onSeen: (o: Observation) => void,
     private readonly onExpired: (o: Observation) => void,
+    /** Ports a probe goes out of. */
+    private readonly probes: (dpid: string, port: number) => boolean = () => true,
+    /** Adjacencies remembered at most: beyond that, new ones are refused. */
+    private readonly maxObservations = 16_384,
   ) {}
 
   start(): void {
@@ -44,22 +56,29 @@ export class LldpDiscovery {
     if (!conn) return;
     const ttlSeconds = Math.max(1, Math.ceil((3 * this.intervalMs) / 1000));
     for (const p of ports) {
-      if (p.portNo > PortNo.MAX || (p.state & 1) === 1) continue; // reserved ports, or link down
-      const frame = buildLldp({ dpid, port: p.portNo, ttlSeconds }, p.hwAddr);
+      if (p.portNo > PortNo.MAX || (p.state & 1) === 1 || !this.probes(dpid, p.portNo)) continue; // reserved ports, link down, or a host port
+      const frame = buildLldp({ dpid, port: p.portNo, ttlSeconds }, p.hwAddr, { key: this.key, sentAtMs: Date.now() });
       conn.send({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(p.portNo)], data: frame }).catch(() => {});
     }
   }
 
-  /** Called with every LLDP packet-in; returns false for frames that are not our probes. */
-  receive(dpid: string, inPort: number, frame: EthernetFrame): boolean {
+  /** Called with every LLDP packet-in the service lets through; says what became of it. */
+  receive(dpid: string, inPort: number, frame: EthernetFrame): LldpVerdict {
     const probe = parseLldp(frame.payload);
-    if (!probe) return false;
+    if (!probe) return 'foreign';
+    const now = Date.now();
+    if (!verifyLldp(probe, this.key, now, 3 * this.intervalMs)) return 'forged';
     const obs: Observation = { from: { dpid: probe.dpid, port: probe.port }, to: { dpid, port: inPort } };
     const key = obsKey(obs);
-    const isNew = !this.lastSeen.has(key);
-    this.lastSeen.set(key, { obs, at: Date.now() });
-    if (isNew) this.onSeen(obs);
-    return true;
+    const seen = this.lastSeen.get(key);
+    if (seen !== undefined) {
+      seen.at = now;
+      return 'accepted';
+    }
+    if (this.lastSeen.size >= this.maxObservations) return 'table-full';
+    this.lastSeen.set(key, { obs, at: now });
+    this.onSeen(obs);
+    return 'accepted';
   }
 
   /** Forgets every observation touching a port (port down) or a switch (port undefined). */

@@ -11,6 +11,8 @@ interface Sighting {
   ip: number;
   /** The host table's version when this sighting was learned. */
   version: number;
+  /** The host's record, whose last sighting a hit refreshes (idle hosts age out). */
+  record: { lastSeen: number } | undefined;
 }
 
 /** Where a frame names its sender: the MAC learned and the IPv4 address claimed. */
@@ -45,18 +47,20 @@ export class SightingCache {
     if (at === undefined) return false;
     const low = u32At(frame, at.mac + 2);
     const s = this.byMac.get(low & 0x3fffffff);
-    return s !== undefined && s.version === version && s.macLow === low && s.macHigh === ((frame[at.mac]! << 8) | frame[at.mac + 1]!) &&
+    const hit = s !== undefined && s.version === version && s.macLow === low && s.macHigh === ((frame[at.mac]! << 8) | frame[at.mac + 1]!) &&
       s.port === port && s.dpid === dpid && s.ip === u32At(frame, at.ip);
+    if (hit && s.record !== undefined) s.record.lastSeen = Date.now();
+    return hit;
   }
 
   /** Records that learning took `frame` in; `version` is the host table's after it did. */
-  remember(dpid: string, port: number, frame: Buffer, version: number): void {
+  remember(dpid: string, port: number, frame: Buffer, version: number, record?: { lastSeen: number }): void {
     const at = senderAt(frame);
     if (at === undefined) return;
     if (this.byMac.size >= this.capacity) this.byMac.clear();
     const macLow = u32At(frame, at.mac + 2);
     const macHigh = (frame[at.mac]! << 8) | frame[at.mac + 1]!;
-    this.byMac.set(macLow & 0x3fffffff, { macHigh, macLow, dpid, port, ip: u32At(frame, at.ip), version });
+    this.byMac.set(macLow & 0x3fffffff, { macHigh, macLow, dpid, port, ip: u32At(frame, at.ip), version, record });
   }
 }
 

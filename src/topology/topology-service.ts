@@ -10,7 +10,9 @@ import { parseIpv4 } from '../packet/ipv4.js';
 import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
 import { nextHops, shortestPaths } from './valley-free.js';
 import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
-import { HostTracker, type HostChange } from './host-tracker.js';
+import { RateLimitedLog } from '../log/rate-limited.js';
+import { HostPolicy } from './host-policy.js';
+import { DEFAULT_HOST_LIMITS, HostTracker, type HostChange, type HostLimits, type HostRefusal } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
 import { portKey, type Topology } from './model.js';
 import { SightingCache } from './sighting-cache.js';
@@ -24,11 +26,11 @@ export interface TopologyOptions {
    * booting many switches at once is slow to deliver the first probes.
    */
   missingAfterMs: number;
-  /** How long a host whose port went away is kept, waiting to reappear elsewhere. */
-  hostGraceMs: number;
+  /** Bounds of the host table (per port, in all, idle ageing, detach grace). */
+  hosts: HostLimits;
 }
 
-export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, missingAfterMs: 10_000, hostGraceMs: 5000 };
+export const DEFAULT_TOPOLOGY_OPTIONS: TopologyOptions = { lldpIntervalMs: 1000, missingAfterMs: 10_000, hosts: DEFAULT_HOST_LIMITS };
 
 
 interface LinkState extends LinkInfo {
@@ -57,6 +59,8 @@ export class TopologyService {
   private readonly portLiveSince = new Map<string, number>();
   private readonly hosts: HostTracker;
   private readonly sightings = new SightingCache();
+  /** Lines a tenant can trigger (refused claims, stray LLDP) are rate-limited. */
+  private readonly limitedLog: RateLimitedLog;
   private readonly discovery: LldpDiscovery;
   private readonly subscriptions: Subscription[] = [];
   private checker: NodeJS.Timeout | undefined;
@@ -83,9 +87,12 @@ export class TopologyService {
       this.declaredPort.set(portKey(l.a), key);
       this.declaredPort.set(portKey(l.b), key);
     }
-    this.hosts = new HostTracker(options.hostGraceMs, (c) => this.hostChanged(c));
+    this.limitedLog = new RateLimitedLog(log);
+    this.hosts = new HostTracker(new HostPolicy(topology), options.hosts, (c) => this.hostChanged(c));
     for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port });
-    this.discovery = new LldpDiscovery(openflow, log, options.lldpIntervalMs, (o) => this.lldpSeen(o), (o) => this.lldpExpired(o));
+    // With a topology file, probes go out of (and are read on) declared switch-to-switch ports only.
+    const probes = topology ? (dpid: string, port: number) => this.declaredPort.has(`${this.nameOf(dpid)}:${port}`) : undefined;
+    this.discovery = new LldpDiscovery(openflow, log, options.lldpIntervalMs, (o) => this.lldpSeen(o), (o) => this.lldpExpired(o), probes);
     this.graphSubject = new BehaviorSubject(this.buildGraph());
     this.graph$ = this.graphSubject.asObservable();
   }
@@ -108,6 +115,7 @@ export class TopologyService {
     this.removeProcessor?.();
     this.discovery.stop();
     this.hosts.stop();
+    this.limitedLog.flushAll();
     clearInterval(this.checker);
     this.eventsSubject.complete();
     this.graphSubject.complete();
@@ -127,6 +135,16 @@ export class TopologyService {
 
   hostList(): HostInfo[] {
     return this.hosts.all();
+  }
+
+  /** One page of the host table, and how many hosts there are in all. */
+  hostPage(offset: number, limit: number): { hosts: HostInfo[]; total: number } {
+    return { hosts: this.hosts.page(offset, limit), total: this.hosts.size };
+  }
+
+  /** The host that holds `ip`, if any. */
+  hostByIp(ip: string): HostInfo | undefined {
+    return this.hosts.byIp(ip);
   }
 
   graph(): FabricGraph {
@@ -181,6 +199,9 @@ export class TopologyService {
     info.connected = false;
     this.discovery.forget(dpid);
     this.emit({ kind: 'switch-down', switch: publicSwitch(info), reason });
+    // A switch the file does not declare is forgotten when it leaves: made-up dpids must not pile up.
+    if (!this.nameByDpid.has(dpid)) this.switches.delete(dpid);
+    for (const key of [...this.portLiveSince.keys()]) if (key.startsWith(`${info.name}:`) && !this.nameByDpid.has(dpid)) this.portLiveSince.delete(key);
     this.refreshLinks();
   }
 
@@ -204,30 +225,50 @@ export class TopologyService {
     let frame: EthernetFrame;
     try {
       frame = parseEthernet(m.data);
-      if (frame.ethType === ETH_TYPE.LLDP) {
-        this.discovery.receive(dpid, inPort, frame);
-        return;
-      }
       const at = { switch: this.nameOf(dpid), port: inPort };
+      if (frame.ethType === ETH_TYPE.LLDP) return this.lldpIn(dpid, at, frame);
       if (this.isFabricPort(at) || (parseInt(frame.src.slice(0, 2), 16) & 1) === 1) return;
       let ip: string | undefined;
-      let mac = frame.src;
+      const mac = frame.src;
       if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
         const arp = parseArp(frame.payload);
-        mac = arp.senderMac;
-        // RARP (QEMU's announcement) carries no IP; a gratuitous ARP (Xen's) does.
+        // RARP (QEMU's announcement) names the VM as target; ARP names the sender. Either must be the frame's source.
+        const named = arp.op >= ARP_OP.RARP_REQUEST ? arp.targetMac : arp.senderMac;
+        if (named !== mac) return this.refused({ kind: 'refused', mac, ip: undefined, at, reason: `ARP names ${named}, but the frame comes from ${mac}` });
         if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;
       } else if (frame.ethType === ETH_TYPE.IPV4) {
         const src = parseIpv4(frame.payload).src;
         if (src !== '0.0.0.0') ip = src;
       }
       const change = this.hosts.learn(mac, ip, at);
-      this.sightings.remember(dpid, inPort, m.data, this.hosts.version);
+      if (change?.kind === 'refused') return this.refused(change);
+      this.sightings.remember(dpid, inPort, m.data, this.hosts.version, this.hosts.record(mac));
       if (change) this.hostChanged(change);
     } catch (e) {
       if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
       else throw e;
     }
+  }
+
+  /**
+   * LLDP is evidence of a link only on a port where a link may be: with a topology file, a
+   * declared switch-to-switch port (the switch drops it elsewhere, see the discovery
+   * planner); and only when this controller signed it, recently.
+   */
+  private lldpIn(dpid: string, at: SwitchRef, frame: EthernetFrame): void {
+    if (this.topology && !this.declaredPort.has(portKey(at))) {
+      this.limitedLog.write('warn', 'lldp-host-port', 'LLDP on a port the topology does not declare as a link; ignored', { port: portKey(at) });
+      return;
+    }
+    const verdict = this.discovery.receive(dpid, at.port, frame);
+    if (verdict === 'forged' || verdict === 'table-full') {
+      this.limitedLog.write('warn', `lldp-${verdict}`, `LLDP probe ${verdict === 'forged' ? 'not signed by this controller (or stale)' : 'refused: adjacency table full'}; ignored`, { port: portKey(at) });
+    }
+  }
+
+  private refused(r: HostRefusal): void {
+    this.limitedLog.write('warn', `host-refused ${portKey(r.at)}`, 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
+    this.eventsSubject.next({ kind: 'host-refused', mac: r.mac, ip: r.ip, at: r.at, reason: r.reason });
   }
 
   private hostChanged(c: HostChange): void {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
-import { ARP_OP, ETH_TYPE, arpFrame, arpReplyFrame, buildLldp, parseArp, parseEthernet, parseLldp } from '../../src/packet/index.js';
+import { ARP_OP, ETH_TYPE, arpFrame, arpReplyFrame, buildLldp, parseArp, parseEthernet, parseLldp, verifyLldp } from '../../src/packet/index.js';
 
 const run = promisify(execFile);
 
@@ -36,13 +36,16 @@ test('ARP, RARP and LLDP frames we build are read back by us and by tshark', asy
   assert.deepEqual(parseArp(parseEthernet(reply).payload), { op: ARP_OP.REPLY, senderMac: '02:00:00:00:00:00', senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:0a', targetIp: '10.0.1.10' });
   assert.equal(parseEthernet(reply).dst, '02:00:0a:00:01:0a');
   const rarp = arpFrame({ op: ARP_OP.RARP_REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '0.0.0.0', targetMac: '02:00:0a:00:01:0a', targetIp: '0.0.0.0' }, 'ff:ff:ff:ff:ff:ff');
-  const lldp = buildLldp({ dpid: '0000000000030001', port: 2, ttlSeconds: 3 }, '02:00:00:00:03:02');
+  const key = Buffer.alloc(32, 7);
+  const lldp = buildLldp({ dpid: '0000000000030001', port: 2, ttlSeconds: 3 }, '02:00:00:00:03:02', { key, sentAtMs: 1_700_000_000_000 });
 
   const eth = parseEthernet(request);
   assert.deepEqual([eth.dst, eth.src, eth.ethType], ['ff:ff:ff:ff:ff:ff', '02:00:0a:00:01:0a', ETH_TYPE.ARP]);
   assert.equal(parseArp(eth.payload).targetIp, '10.0.1.1');
   assert.equal(parseEthernet(rarp).ethType, ETH_TYPE.RARP);
-  assert.deepEqual(parseLldp(parseEthernet(lldp).payload), { dpid: '0000000000030001', port: 2, ttlSeconds: 3 });
+  const probe = parseLldp(parseEthernet(lldp).payload)!;
+  assert.deepEqual([probe.dpid, probe.port, probe.ttlSeconds, probe.signature?.sentAtMs], ['0000000000030001', 2, 3, 1_700_000_000_000]);
+  assert.ok(verifyLldp(probe, key, 1_700_000_001_000, 3000));
 
   const lines = await tshark([request, reply, rarp, lldp]);
   assert.match(lines[0]!, /^ARP\tWho has 10\.0\.1\.1\? Tell 10\.0\.1\.10/);

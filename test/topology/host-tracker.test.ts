@@ -1,28 +1,47 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HostTracker, type HostChange } from '../../src/topology/host-tracker.js';
+import { HostPolicy } from '../../src/topology/host-policy.js';
+import { DEFAULT_HOST_LIMITS, HostTracker, type HostChange, type HostLimits } from '../../src/topology/host-tracker.js';
+import { loadTopology } from '../../src/topology/loader.js';
 
-test('a declared host seen where the file says is not an event; seen elsewhere it has moved', () => {
-  const t = new HostTracker(50, () => {});
-  t.declare({ name: 'h11', mac: '02:00:00:00:00:01', ip: '10.0.1.10', switch: 'acc1', port: 3 });
-  assert.equal(t.learn('02:00:00:00:00:01', '10.0.1.10', { switch: 'acc1', port: 3 }), undefined);
-  assert.equal(t.byMac('02:00:00:00:00:01')?.seen, true);
-  const c = t.learn('02:00:00:00:00:01', undefined, { switch: 'acc2', port: 5 });
-  assert.deepEqual(c && c.kind === 'moved' && [c.from, c.host.switch, c.host.port, c.host.ip], [{ switch: 'acc1', port: 3 }, 'acc2', 5, '10.0.1.10']);
+const dcSmall = loadTopology('topologies/dc-small.yaml');
+const open = new HostPolicy(undefined);
+const tracker = (limits: Partial<HostLimits> = {}, policy = open, onRemoved: (c: HostChange) => void = () => {}, now?: () => number): HostTracker =>
+  new HostTracker(policy, { ...DEFAULT_HOST_LIMITS, graceMs: 50, ...limits }, onRemoved, now);
+const H11 = { name: 'h11', mac: '02:00:00:00:00:01', ip: '10.0.1.10', switch: 'acc1', port: 3 };
+
+test('a declared host seen where the file says is not an event; seen at another port of its switch it has moved', () => {
+  const t = tracker();
+  t.declare(H11);
+  assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 }), undefined);
+  assert.equal(t.byIp(H11.ip)?.seen, true);
+  const c = t.learn(H11.mac, undefined, { switch: 'acc1', port: 5 });
+  assert.deepEqual(c, { kind: 'moved', from: { switch: 'acc1', port: 3 }, host: { ...H11, port: 5, declared: true, seen: true } });
+  assert.equal(t.learn(H11.mac, undefined, { switch: 'acc1', port: 5 }), undefined, 'seen again where it now is');
   t.stop();
 });
 
 test('an unknown MAC is added, with its IP when the packet tells it', () => {
-  const t = new HostTracker(50, () => {});
+  const t = tracker();
   const c = t.learn('02:00:00:00:00:09', '10.0.1.99', { switch: 'acc1', port: 7 });
-  assert.equal(c?.kind, 'added');
+  assert.deepEqual(c, { kind: 'added', host: { name: undefined, mac: '02:00:00:00:00:09', ip: '10.0.1.99', switch: 'acc1', port: 7, declared: false, seen: true } });
   assert.deepEqual(t.all().map((h) => [h.mac, h.ip, h.declared]), [['02:00:00:00:00:09', '10.0.1.99', false]]);
+  t.stop();
+});
+
+test('a new IP at the same place changes the host, not its place: no event, the IP index follows', () => {
+  const t = tracker();
+  const at = { switch: 'acc1', port: 7 };
+  t.learn('02:00:00:00:00:09', '10.0.1.99', at);
+  assert.equal(t.learn('02:00:00:00:00:09', '10.0.1.98', at), undefined);
+  assert.equal(t.byIp('10.0.1.99'), undefined);
+  assert.equal(t.byIp('10.0.1.98')?.mac, '02:00:00:00:00:09');
   t.stop();
 });
 
 test('a host whose port went away is removed after the grace period, unless it reappears first', async () => {
   const removed: HostChange[] = [];
-  const t = new HostTracker(50, (c) => removed.push(c));
+  const t = tracker({}, open, (c) => removed.push(c));
   t.learn('02:00:00:00:00:01', '10.0.1.10', { switch: 'acc1', port: 3 });
   t.learn('02:00:00:00:00:02', '10.0.1.11', { switch: 'acc1', port: 4 });
   t.portGone({ switch: 'acc1', port: 3 }, 'port deleted');
@@ -32,19 +51,20 @@ test('a host whose port went away is removed after the grace period, unless it r
   await new Promise((r) => setTimeout(r, 120));
   assert.deepEqual(removed.map((c) => c.kind === 'removed' && [c.host.mac, c.reason]), [['02:00:00:00:00:01', 'port deleted']]);
   assert.deepEqual(t.all().map((h) => h.mac), ['02:00:00:00:00:02']);
+  assert.equal(t.byIp('10.0.1.10'), undefined, 'the removed host frees its address');
   t.stop();
 });
 
-test('an IP taken over by another MAC leaves its previous holder', () => {
-  const t = new HostTracker(50, () => {});
-  t.declare({ name: 'h12', mac: '02:00:00:00:00:0b', ip: '10.0.1.11', switch: 'acc1', port: 4 });
+test('an IP taken over by another MAC leaves its previous (learned) holder', () => {
+  const t = tracker();
+  t.learn('02:00:00:00:00:0b', '10.0.1.11', { switch: 'acc1', port: 4 });
   assert.equal(t.learn('02:00:00:00:00:99', '10.0.1.11', { switch: 'acc1', port: 4 })?.kind, 'added');
   assert.deepEqual(t.all().map((h) => [h.mac, h.ip]), [['02:00:00:00:00:0b', undefined], ['02:00:00:00:00:99', '10.0.1.11']]);
   t.stop();
 });
 
 test('the version moves with every change, and stays put when a sighting changes nothing', () => {
-  const t = new HostTracker(50, () => {});
+  const t = tracker();
   const at = { switch: 'acc1', port: 3 };
   t.learn('02:00:00:00:00:01', '10.0.1.10', at);
   const v = t.version;
@@ -59,5 +79,121 @@ test('the version moves with every change, and stays put when a sighting changes
   const x = t.version;
   t.portGone(at, 'port down');
   assert.equal(t.version > x, true, 'a port gone (its host waits to be removed)');
+  t.stop();
+});
+
+// ---- what a tenant may not do (issue: hostile input, items 6 and 7) -------------------
+
+const policy = new HostPolicy(dcSmall);
+const h31 = dcSmall.hosts.find((h) => h.name === 'h31')!;
+
+test('a declared host\'s address belongs to its declared MAC: a gratuitous ARP from elsewhere is refused', () => {
+  const t = tracker({}, policy);
+  for (const h of dcSmall.hosts) t.declare(h);
+  const before = t.all();
+  // h31 (10.0.3.10) lives on acc3; an attacker on acc3 claims its address with another MAC.
+  const c = t.learn('02:66:66:66:66:66', h31.ip, { switch: h31.switch, port: 9 });
+  assert.deepEqual(c, { kind: 'refused', mac: '02:66:66:66:66:66', ip: h31.ip, at: { switch: h31.switch, port: 9 }, reason: `${h31.ip} is declared for h31 (${h31.mac})` });
+  assert.deepEqual(t.all(), before, 'nothing changed');
+  assert.equal(t.byIp(h31.ip)?.mac, h31.mac);
+  t.stop();
+});
+
+test('an address outside the port\'s subnets is not learned (crossing subnets is the migration\'s job)', () => {
+  const t = tracker({}, policy);
+  for (const h of dcSmall.hosts) t.declare(h);
+  const v = t.version;
+  // From acc1 (10.0.1.0/24), claiming an acc3 address that nobody declared.
+  const c = t.learn('02:66:66:66:66:66', '10.0.3.77', { switch: 'acc1', port: 4 });
+  assert.equal(c?.kind === 'refused' && c.reason, '10.0.3.77 is outside the subnets of acc1');
+  assert.equal(t.version, v);
+  assert.equal(t.byIp('10.0.3.77'), undefined);
+  t.stop();
+});
+
+test('a gateway address is never learned', () => {
+  const t = tracker({}, policy);
+  for (const gw of ['10.0.1.1', '10.0.4.1']) {
+    const sw = gw === '10.0.1.1' ? 'acc1' : 'acc4';
+    const c = t.learn('02:66:66:66:66:66', gw, { switch: sw, port: 4 });
+    assert.equal(c?.kind === 'refused' && c.reason, `${gw} is a gateway address`);
+  }
+  assert.equal(t.size, 0);
+  t.stop();
+});
+
+test('a declared host claiming another address of its subnet is refused; its own still works', () => {
+  const t = tracker({}, policy);
+  const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
+  t.declare(h11);
+  const c = t.learn(h11.mac, '10.0.1.200', { switch: 'acc1', port: h11.port });
+  assert.equal(c?.kind === 'refused' && c.reason, `h11 is declared with ${h11.ip}, not 10.0.1.200`);
+  assert.equal(t.learn(h11.mac, h11.ip, { switch: 'acc1', port: h11.port }), undefined);
+  t.stop();
+});
+
+test('a RARP from a known MAC at a switch of another subnet does not move it (migration), one at its own switch does', () => {
+  const t = tracker({}, policy);
+  const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
+  t.declare(h11);
+  const c = t.learn(h11.mac, undefined, { switch: 'acc3', port: 9 });
+  assert.equal(c?.kind, 'refused');
+  assert.match(c?.kind === 'refused' ? c.reason : '', /holds 10\.0\.1\.10: 10\.0\.1\.10 is outside the subnets of acc3; a move to another subnet is a migration/);
+  assert.equal(t.byIp(h11.ip)?.switch, 'acc1');
+  assert.equal(t.learn(h11.mac, undefined, { switch: 'acc1', port: 9 })?.kind, 'moved');
+  t.stop();
+});
+
+test('hosts per port are bounded: the 4th new MAC at a port of limit 3 is refused, other ports still learn', () => {
+  const t = tracker({ perPort: 3 });
+  const at = { switch: 'acc1', port: 4 };
+  for (let i = 0; i < 3; i++) assert.equal(t.learn(`02:00:00:00:01:0${i}`, undefined, at)?.kind, 'added');
+  const c = t.learn('02:00:00:00:01:09', undefined, at);
+  assert.equal(c?.kind === 'refused' && c.reason, 'port acc1:4 already has 3 hosts');
+  assert.equal(t.learn('02:00:00:00:01:09', undefined, { switch: 'acc1', port: 5 })?.kind, 'added');
+  // A known host moving onto the full port is refused too; one leaving frees a place.
+  assert.equal(t.learn('02:00:00:00:01:09', undefined, at)?.kind, 'refused');
+  assert.equal(t.learn('02:00:00:00:01:00', undefined, { switch: 'acc1', port: 6 })?.kind, 'moved');
+  assert.equal(t.learn('02:00:00:00:01:09', undefined, at)?.kind, 'moved');
+  t.stop();
+});
+
+test('the host table is bounded in all', () => {
+  const t = tracker({ total: 5 });
+  for (let i = 0; i < 5; i++) t.learn(`02:00:00:00:02:0${i}`, undefined, { switch: 'acc1', port: 10 + i });
+  const c = t.learn('02:00:00:00:02:09', undefined, { switch: 'acc1', port: 20 });
+  assert.equal(c?.kind === 'refused' && c.reason, 'host table full (5 hosts)');
+  assert.equal(t.size, 5);
+  // A known host still moves when the table is full.
+  assert.equal(t.learn('02:00:00:00:02:00', undefined, { switch: 'acc1', port: 21 })?.kind, 'moved');
+  t.stop();
+});
+
+test('learned hosts idle for longer than the limit age out; declared hosts and recently seen ones stay', () => {
+  let now = 1_000_000;
+  const removed: HostChange[] = [];
+  const t = tracker({ idleMs: 1000 }, open, (c) => removed.push(c), () => now);
+  t.declare(H11);
+  t.learn('02:00:00:00:03:01', undefined, { switch: 'acc1', port: 4 });
+  t.learn('02:00:00:00:03:02', undefined, { switch: 'acc1', port: 5 });
+  now += 600;
+  t.learn('02:00:00:00:03:02', undefined, { switch: 'acc1', port: 5 });
+  now += 600;
+  t.sweep();
+  assert.deepEqual(removed.map((c) => c.kind === 'removed' && [c.host.mac, c.reason]), [['02:00:00:00:03:01', 'idle for more than 1000 ms']]);
+  assert.deepEqual(t.all().map((h) => h.mac).sort(), [H11.mac, '02:00:00:00:03:02']);
+  // Its place at the port is free again.
+  now += 2000;
+  t.sweep();
+  assert.deepEqual(t.all().map((h) => h.mac), [H11.mac]);
+  t.stop();
+});
+
+test('pages of the host table', () => {
+  const t = tracker();
+  for (let i = 0; i < 7; i++) t.learn(`02:00:00:00:04:0${i}`, undefined, { switch: 'acc1', port: 10 + i });
+  assert.deepEqual(t.page(0, 3).map((h) => h.port), [10, 11, 12]);
+  assert.deepEqual(t.page(5, 3).map((h) => h.port), [15, 16]);
+  assert.deepEqual(t.page(9, 3), []);
   t.stop();
 });

@@ -15,6 +15,8 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --log-format FORMAT       json | pretty (default: pretty on a terminal, json otherwise)
   --echo-interval MS        idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)
   --lldp-interval MS        LLDP probe period; 3 missed probes expire a link (default 1000)
+  --accept-undeclared-switches
+                            with --topology: let switches the file does not declare connect (default: refused)
 `;
 
 
@@ -29,6 +31,7 @@ function parseConfig(argv: string[]): ControllerConfig {
       'log-format': { type: 'string' },
       'echo-interval': { type: 'string' },
       'lldp-interval': { type: 'string' },
+      'accept-undeclared-switches': { type: 'boolean' },
     },
     strict: true,
   });
@@ -51,6 +54,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     logFormat: format,
     echoIntervalMs: ms('echo-interval', DEFAULT_CONFIG.echoIntervalMs),
     lldpIntervalMs: ms('lldp-interval', DEFAULT_CONFIG.lldpIntervalMs),
+    acceptUndeclaredSwitches: values['accept-undeclared-switches'] ?? false,
   };
 }
 

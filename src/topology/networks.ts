@@ -1,5 +1,5 @@
-import { contains, ipToInt, netmask, parsePrefix, type Prefix } from '../topology/cidr.js';
-import type { Topology } from '../topology/model.js';
+import { contains, ipToInt, netmask, parsePrefix, type Prefix } from './cidr.js';
+import type { Topology } from './model.js';
 
 /** A subnet or an external network, as routing sees it: a prefix, its gateway and the switch that serves it. */
 export interface Network {

@@ -1,0 +1,32 @@
+import { contains, ipToInt, type Prefix } from './cidr.js';
+import type { SwitchRef } from './events.js';
+import type { Topology } from './model.js';
+import { networksOf } from './networks.js';
+
+/**
+ * Which addresses a host may claim where it stands. Every frame that reaches the controller
+ * was written by a tenant's VM, so an address is learned only if it could be the sender's:
+ * never a gateway, and only inside a subnet that the host's switch serves. (Without a
+ * topology file nothing is declared, and any address is taken as it comes.)
+ */
+export class HostPolicy {
+  private readonly gateways: Set<number>;
+  private readonly served = new Map<string, Prefix[]>();
+
+  constructor(private readonly topology: Topology | undefined) {
+    const networks = topology ? networksOf(topology) : [];
+    this.gateways = new Set(networks.map((n) => ipToInt(n.gateway)!));
+    for (const n of networks) this.served.set(n.switch, [...(this.served.get(n.switch) ?? []), n.range]);
+  }
+
+  /** Why `ip` may not be learned at `at`, or undefined when it may. */
+  refuseAddress(ip: string, at: SwitchRef): string | undefined {
+    const n = ipToInt(ip);
+    if (n === undefined) return `"${ip}" is not an IPv4 address`;
+    if (this.topology === undefined) return undefined;
+    if (this.gateways.has(n)) return `${ip} is a gateway address`;
+    const ranges = this.served.get(at.switch) ?? [];
+    if (!ranges.some((r) => contains(r, n))) return `${ip} is outside the subnets of ${at.switch}`;
+    return undefined;
+  }
+}
