@@ -8,7 +8,7 @@ import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { contains, ipToInt } from '../topology/cidr.js';
 import type { TopologyService } from '../topology/topology-service.js';
-import { GATEWAY_MAC } from './fabric-planner.js';
+import { GATEWAY_MAC } from '../topology/model.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
 
 const GATEWAY_MAC_BYTES = Buffer.from(GATEWAY_MAC.replace(/:/g, ''), 'hex');

@@ -4,18 +4,13 @@ import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo } from '../topology/events.js';
-import type { Topology } from '../topology/model.js';
+import { GATEWAY_MAC, type Topology } from '../topology/model.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { networkOf, networksOf, prefixMatch, type Network } from '../topology/networks.js';
 import { nextHops } from '../topology/valley-free.js';
 
 export const FABRIC_COOKIE = PIPELINE.fabric.cookie;
 
-/**
- * One anycast gateway MAC for every subnet, as EVPN fabrics do: a VM that moves keeps a
- * valid ARP entry for its default gateway wherever it lands.
- */
-export const GATEWAY_MAC = '02:53:56:00:00:01';
 
 /** Its priorities in table 0 (src/controller/pipeline.ts has every planner's). */
 export const PRIORITY = PIPELINE.fabric.priority;

@@ -4,8 +4,12 @@ import { ipv4ToBytes } from '../openflow/index.js';
 
 const scratch = Buffer.alloc(4);
 
-/** Dotted quad to number; undefined for anything else. */
+/** Dotted quads as people write them: no leading zeros (010.0.1.0 reads as octal to some tools). */
+const DOTTED_QUAD = /^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}$/;
+
+/** Dotted quad to number; undefined for anything else (leading zeros included). */
 export function ipToInt(ip: string): number | undefined {
+  if (!DOTTED_QUAD.test(ip)) return undefined;
   try {
     ipv4ToBytes(ip, scratch, 0);
   } catch {

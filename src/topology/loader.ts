@@ -1,10 +1,18 @@
-import { readFileSync } from 'node:fs';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
-import { TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+import { GATEWAY_MAC, TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
+/** Larger files are refused before parsing: YAML costs about 150 bytes of memory per byte read. */
+export const MAX_TOPOLOGY_BYTES = 4 * 1024 * 1024;
+/** Deeper nesting is refused before parsing (a topology file needs 4 levels). */
+const MAX_NESTING = 32;
+/** A file with more problems than this lists the first ones and counts the rest. */
+const MAX_ISSUES = 100;
+/** Prefixes shorter than this are refused: a subnet of /0 or /1 would swallow the datacenter. */
+const MIN_PREFIX_LENGTH = 8;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const MAX_PORT = 0xffffff00;
 
@@ -21,24 +29,102 @@ interface Network {
 
 /** Reads and validates a topology file; throws TopologyError listing every problem found. */
 export function loadTopology(file: string): Topology {
+  const fail = (why: string): TopologyError => new TopologyError([{ file, line: 0, column: 0, field: '(file)', why }]);
   let text: string;
+  let fd: number | undefined;
   try {
-    text = readFileSync(file, 'utf8');
+    // Read at most one byte past the limit: a FIFO or /dev/zero has no size to check first.
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(MAX_TOPOLOGY_BYTES + 1);
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_TOPOLOGY_BYTES) throw fail(`larger than ${MAX_TOPOLOGY_BYTES} bytes (${statSize(fd)}); a topology file declares switches, links, subnets and at most some ten thousand hosts`);
+    text = buf.subarray(0, n).toString('utf8');
   } catch (e) {
-    throw new TopologyError([{ file, line: 0, column: 0, field: '(file)', why: `cannot read: ${(e as Error).message}` }]);
+    if (e instanceof TopologyError) throw e;
+    throw fail(`cannot read: ${(e as Error).message}`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   return parseTopology(text, file);
 }
 
+const statSize = (fd: number): string => {
+  const size = fstatSync(fd).size;
+  return size > 0 ? `${size} bytes` : 'not a regular file';
+};
+
 export function parseTopology(text: string, file: string): Topology {
+  if (Buffer.byteLength(text) > MAX_TOPOLOGY_BYTES) throw new TopologyError([{ file, line: 0, column: 0, field: '(file)', why: `larger than ${MAX_TOPOLOGY_BYTES} bytes` }]);
+  const deep = tooDeep(text);
+  if (deep) throw new TopologyError([{ file, ...deep, field: '(yaml)', why: `nested deeper than ${MAX_NESTING} levels` }]);
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true });
   const v = new Validator(file, doc, lines);
   for (const e of doc.errors) v.issueAt(e.pos[0], '(yaml)', e.message.split('\n')[0]!);
-  if (doc.errors.length > 0) throw new TopologyError(v.issues);
-  const topo = v.run(doc.toJS() as unknown);
-  if (v.issues.length > 0) throw new TopologyError(v.issues);
+  if (doc.errors.length > 0) throw new TopologyError(v.report());
+  // Anchors and aliases have no use in a topology file, and aliases are how a small file becomes a huge one.
+  visit(doc, {
+    Alias(_key, node) {
+      v.issueAt(node.range?.[0] ?? 0, '(yaml)', `alias *${node.source} refused: topology files use no anchors or aliases`);
+      return visit.BREAK;
+    },
+  });
+  if (v.issues.length > 0) throw new TopologyError(v.report());
+  let js: unknown;
+  try {
+    js = doc.toJS();
+  } catch (e) {
+    throw new TopologyError([{ file, line: 1, column: 1, field: '(yaml)', why: `cannot be read: ${(e as Error).message}` }]);
+  }
+  const topo = v.run(js);
+  if (v.issues.length > 0) throw new TopologyError(v.report());
   return topo;
+}
+
+/**
+ * Where the YAML nests deeper than MAX_NESTING (flow brackets, or block indentation), found
+ * by a scan of the text: the parser itself recurses, and would overflow the stack first.
+ */
+function tooDeep(text: string): { line: number; column: number } | undefined {
+  let line = 1;
+  let depth = 0;
+  let quote: string | undefined;
+  const indents: number[] = [];
+  let lineStart = true;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '\n') {
+      line++;
+      lineStart = true;
+      continue;
+    }
+    if (lineStart) {
+      lineStart = false;
+      let j = i;
+      while (text[j] === ' ' || text[j] === '-' || text[j] === '\t') j++;
+      if (text[j] !== '\n' && text[j] !== '#' && j < text.length) {
+        // Each "- " on a line opens a level of its own, as does each deeper indentation.
+        const indent = j - i;
+        while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
+        indents.push(indent);
+        const dashes = text.slice(i, j).split('-').length - 1;
+        if (indents.length + dashes > MAX_NESTING) return { line, column: j - i + 1 };
+      }
+    }
+    if (quote !== undefined) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#') {
+      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth + indents.length > MAX_NESTING) return { line, column: i - text.lastIndexOf('\n', i) };
+    } else if (c === ']' || c === '}') {
+      depth = Math.max(0, depth - 1);
+    }
+  }
+  return undefined;
 }
 
 const fieldName = (path: Path): string =>
@@ -52,6 +138,13 @@ class Validator {
     private readonly doc: Document,
     private readonly lines: LineCounter,
   ) {}
+
+  /** The issues, at most MAX_ISSUES of them, and a line that counts the rest. */
+  report(): TopologyIssue[] {
+    if (this.issues.length <= MAX_ISSUES) return this.issues;
+    const rest = this.issues.length - MAX_ISSUES;
+    return [...this.issues.slice(0, MAX_ISSUES), { file: this.file, line: 0, column: 0, field: '(file)', why: `and ${rest} more problems` }];
+  }
 
   issueAt(offset: number, field: string, why: string): void {
     const { line, col } = this.lines.linePos(offset);
@@ -83,6 +176,16 @@ class Validator {
     const s = String(v);
     if (pattern && !pattern.test(s)) return void this.fail([...path, key], `"${s}" is not ${hint}`);
     return s;
+  }
+
+  /** A unicast MAC that is not the anycast gateway's: a host with any other could pose as a gateway or a broadcast. */
+  private hostMac(h: Record<string, unknown>, path: Path): string | undefined {
+    const mac = this.str(h, path, 'mac', MAC, 'a MAC address in lower case such as 02:00:00:00:01:0a');
+    if (mac === undefined) return undefined;
+    if (mac === '00:00:00:00:00:00') return void this.fail([...path, 'mac'], 'the all-zero MAC is no host\'s');
+    if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return void this.fail([...path, 'mac'], `${mac} is a ${mac === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast'} address`);
+    if (mac === GATEWAY_MAC) return void this.fail([...path, 'mac'], `${mac} is the anycast gateway MAC of the fabric`);
+    return mac;
   }
 
   private port(v: unknown, path: Path): number | undefined {
@@ -139,6 +242,12 @@ class Validator {
     const { subnets, prefixes } = this.subnets(root, byName);
     const externals = this.externals(root, byName, prefixes);
     const hosts = this.hosts(root, byName, externals, prefixes, claimPort);
+    const linked = new Set(links.flatMap((l) => [l.a.switch, l.b.switch]));
+    for (const s of switches) {
+      if (s.tier !== 'access' || linked.has(s.name)) continue;
+      const i = (root.switches as Array<Record<string, unknown>>).findIndex((raw) => raw?.name === s.name);
+      this.fail(['switches', i, 'name'], `access switch ${s.name} has no link: its subnets could reach nothing`);
+    }
     this.checkCoaPools(subnets, hosts, prefixes);
     return { name: typeof root.name === 'string' ? root.name : this.file, source: this.file, switches, links, subnets, externals, hosts };
   }
@@ -253,6 +362,7 @@ class Validator {
     const p = parsePrefix(text);
     if (typeof p === 'string') return void this.fail([...path, 'prefix'], p);
     if (p.length > 30) return void this.fail([...path, 'prefix'], `/${p.length} leaves no room for hosts and a gateway`);
+    if (p.length < MIN_PREFIX_LENGTH) return void this.fail([...path, 'prefix'], `/${p.length} is shorter than /${MIN_PREFIX_LENGTH}: it would swallow the datacenter's other networks`);
     for (const [name, other] of others) {
       if (overlaps(p, other.prefix)) return void this.fail([...path, 'prefix'], `${text} overlaps ${name} (${fieldName(other.path)})`);
     }
@@ -313,7 +423,7 @@ class Validator {
     });
     for (const { h, path, external } of raw) {
       const name = this.str(h, path, 'name', NAME, 'a name');
-      const mac = this.str(h, path, 'mac', MAC, 'a MAC address in lower case such as 02:00:00:00:01:0a');
+      const mac = this.hostMac(h, path);
       const ip = this.str(h, path, 'ip');
       const sw = external ? external.switch : this.str(h, path, 'switch');
       if (external && h.switch !== undefined && h.switch !== external.switch) this.fail([...path, 'switch'], `a host of ${external.name} sits on its edge switch ${external.switch}`);

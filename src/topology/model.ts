@@ -69,3 +69,9 @@ export interface Topology {
 }
 
 export const portKey = (p: PortRef): string => `${p.switch}:${p.port}`;
+
+/**
+ * One anycast gateway MAC for every subnet, as EVPN fabrics do: a VM that moves keeps a
+ * valid ARP entry for its default gateway wherever it lands. No host may hold it.
+ */
+export const GATEWAY_MAC = '02:53:56:00:00:01';

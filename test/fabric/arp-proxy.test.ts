@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { MessageType, type OfpMessage, type PacketOut } from '../../src/openflow/index.js';
 import { ARP_OP, arpFrame, parseArp, parseEthernet } from '../../src/packet/index.js';
 import { ArpProxy } from '../../src/fabric/arp-proxy.js';
-import { GATEWAY_MAC } from '../../src/fabric/fabric-planner.js';
+import { GATEWAY_MAC } from '../../src/topology/model.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
 import { until, next } from '../../lab/wait.js';

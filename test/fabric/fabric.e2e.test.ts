@@ -6,7 +6,7 @@ import { ETH_TYPE } from '../../src/packet/ethernet.js';
 import { FABRIC_COOKIE, PRIORITY } from '../../src/fabric/fabric-planner.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { MininetDc } from '../../lab/mininet.js';
-import { requireOvs } from '../../lab/ovs.js';
+import { ofctl, requireOvs } from '../../lab/ovs.js';
 import { startSvcswitch } from '../../lab/svcswitch.js';
 import { until } from '../../lab/wait.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
@@ -165,6 +165,38 @@ describe('L3 fabric on dc-small', () => {
   });
 });
 
+describe('a tenant VM that claims what is not its own', () => {
+  let f: Fabric | undefined;
+  before(async () => {
+    f = await startFabric('topologies/dc-small.yaml');
+  });
+  after(() => stopFabric(f));
+
+  test('gratuitous ARPs for another subnet\'s host, a gateway, or a neighbour\'s address move nothing in the switches', async () => {
+    const app = f!.app;
+    const refused: string[] = [];
+    const sub = app.topology.events$.subscribe((e) => {
+      if (e.kind === 'host-refused') refused.push(`${e.ip} ${e.at.switch}:${e.at.port}`);
+    });
+    const tables = async (): Promise<string> => (await Promise.all(['acc1', 'acc3'].map((sw) => ofctl('--no-stats', 'dump-flows', sw)))).join('\n');
+    const before = await tables();
+    // h12 (acc1:4) claims its own gateway and its neighbour h11's address (both answered or
+    // delivered by the switch's own flows: they never reach the controller), then h31's
+    // address (acc3) and acc4's gateway (these reach the controller, which refuses them).
+    for (const ip of ['10.0.1.1', '10.0.1.10', '10.0.3.10', '10.0.4.1']) await f!.dc.do({ op: 'announce', host: 'h12', kind: 'garp', ip });
+    await until(() => refused.length >= 2, 'two refusals', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    sub.unsubscribe();
+    assert.deepEqual(refused.sort(), ['10.0.3.10 acc1:4', '10.0.4.1 acc1:4']);
+    await app.settled();
+    assert.equal(await tables(), before, 'acc1 and acc3 hold the same entries');
+    assert.equal(app.topology.hostByIp('10.0.3.10')?.name, 'h31');
+    assert.equal(app.topology.hostByIp('10.0.1.10')?.name, 'h11');
+    assert.equal((await f!.dc.ping('h11', '10.0.3.10', 2)).received, 2, 'h31 is still reached');
+    assert.equal((await f!.dc.ping('h21', '10.0.1.10', 2)).received, 2, 'h11 is still reached');
+  });
+});
+
 describe('a host the controller does not know', () => {
   let f: Fabric | undefined;
   before(async () => {
@@ -183,11 +215,14 @@ describe('a host the controller does not know', () => {
       });
     });
     const answered = app.arp.answered;
-    // h12 becomes a new VM: a MAC no flow knows, an empty ARP cache.
-    await f!.dc.do({ op: 'cmd', host: 'h12', cmd: 'ip link set h12-eth0 address 02:00:0a:00:01:99 && ip neigh flush dev h12-eth0' });
+    // h12 becomes a new VM: a MAC no flow knows, an address nobody declared, an empty ARP cache.
+    await f!.dc.do({
+      op: 'cmd', host: 'h12',
+      cmd: 'ip link set h12-eth0 address 02:00:0a:00:01:99 && ip addr flush dev h12-eth0 && ip addr add 10.0.1.99/24 dev h12-eth0 && ip route add default via 10.0.1.1 && ip neigh flush dev h12-eth0',
+    });
     const r = await f!.dc.ping('h12', '10.0.2.10', 3);
     assert.ok(r.received >= 2, r.output);
-    assert.equal(await added, 'acc1:4 10.0.1.11');
+    assert.equal(await added, 'acc1:4 10.0.1.99');
     assert.ok(app.arp.answered > answered, 'the gateway ARP was answered by the controller');
     // Once learned, the switch answers it: no more ARP reaches the controller.
     await app.settled();

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { TopologyError } from '../../src/topology/errors.js';
 import { fatTree, threeTier } from '../../src/topology/generator.js';
-import { loadTopology, parseTopology } from '../../src/topology/loader.js';
+import { MAX_TOPOLOGY_BYTES, loadTopology, parseTopology } from '../../src/topology/loader.js';
 
 const SMALL = readFileSync('topologies/dc-small.yaml', 'utf8');
 
@@ -24,9 +26,11 @@ function expectIssue(find: string, replace: string, field: string, why: RegExp):
   const hit = issues.find((i) => i.field === field && why.test(i.why));
   assert.ok(hit, `no issue on ${field} matching ${why}; got:\n${issues.map((i) => `${i.field}: ${i.why}`).join('\n')}`);
   assert.equal(hit.file, 'dc-small-edited.yaml');
-  // The line points at the edited text.
-  const line = SMALL.replace(find, replace).split('\n')[hit.line - 1] ?? '';
-  assert.ok(line.includes(replace.trim().split(/[\s,{}[\]]+/).find((w) => w.length > 2) ?? ''), `line ${hit.line} is "${line}"`);
+  // The line is the one where the edit starts, and the column lies within that line.
+  const editLine = SMALL.slice(0, SMALL.indexOf(find)).split('\n').length;
+  const text = SMALL.replace(find, replace).split('\n')[hit.line - 1] ?? '';
+  assert.equal(hit.line, editLine, `issue at line ${hit.line} ("${text}"), the edit is on line ${editLine}`);
+  assert.ok(hit.column >= 1 && hit.column <= text.length, `column ${hit.column} of "${text}"`);
 }
 
 test('the shipped topologies load', () => {
@@ -90,6 +94,65 @@ test('every problem is reported at once, each as file:line:column: field: why', 
     assert.equal(e.issues.length, 2);
     assert.match(e.message, /^x\.yaml:\d+:\d+: links\[10\]\[1\]: unknown switch "agg9"$/m);
     assert.match(e.message, /^x\.yaml:\d+:\d+: subnets\[2\]\.gateway: 10\.0\.9\.1 is outside/m);
+    return true;
+  });
+});
+
+// ---- what the checker used to accept (hostile input, item 15; test strength) ----------
+test('a /0 subnet prefix', () => expectIssue('prefix: 10.0.4.0/24, gateway: 10.0.4.1', 'prefix: 0.0.0.0/0, gateway: 10.0.4.1', 'subnets[3].prefix', /\/0 is shorter than \/8/));
+test('a /1 external prefix', () => expectIssue('prefix: 198.51.100.0/24', 'prefix: 128.0.0.0/1', 'external[0].prefix', /\/1 is shorter than \/8/));
+test('a /31 subnet leaves no room', () => expectIssue('prefix: 10.0.4.0/24, gateway: 10.0.4.1', 'prefix: 10.0.4.0/31, gateway: 10.0.4.1', 'subnets[3].prefix', /\/31 leaves no room/));
+test('a gateway on the broadcast address', () => expectIssue('gateway: 10.0.3.1', 'gateway: 10.0.3.255', 'subnets[2].gateway', /network or broadcast address/));
+test('a host on the broadcast address', () => expectIssue('ip: 10.0.4.11', 'ip: 10.0.4.255', 'hosts[7].ip', /network or broadcast address of net4/));
+test('a host on the network address', () => expectIssue('ip: 10.0.4.11', 'ip: 10.0.4.0', 'hosts[7].ip', /network or broadcast address of net4/));
+test('a broadcast host MAC', () => expectIssue('mac: "02:00:0a:00:04:0b"', 'mac: "ff:ff:ff:ff:ff:ff"', 'hosts[7].mac', /is a broadcast address/));
+test('a multicast host MAC', () => expectIssue('mac: "02:00:0a:00:04:0b"', 'mac: "01:00:5e:00:00:01"', 'hosts[7].mac', /is a multicast address/));
+test('an all-zero host MAC', () => expectIssue('mac: "02:00:0a:00:04:0b"', 'mac: "00:00:00:00:00:00"', 'hosts[7].mac', /all-zero MAC/));
+test('the anycast gateway MAC on a host', () => expectIssue('mac: "02:00:0a:00:04:0b"', 'mac: "02:53:56:00:00:01"', 'hosts[7].mac', /anycast gateway MAC/));
+test('leading zeros in a prefix', () => expectIssue('prefix: 10.0.4.0/24, gateway: 10.0.4.1', 'prefix: 010.000.004.000/24, gateway: 10.0.4.1', 'subnets[3].prefix', /is not an IPv4 prefix/));
+test('leading zeros in a host address', () => expectIssue('ip: 10.0.4.11', 'ip: 10.0.4.011', 'hosts[7].ip', /is not an IPv4 address/));
+test('an access switch with no link', () => {
+  const text = SMALL.replace('  - [acc4:1, agg1:5]\n', '').replace('  - [acc4:2, agg2:5]\n', '');
+  assert.throws(() => parseTopology(text, 'x.yaml'), (e: unknown) => {
+    assert.ok(e instanceof TopologyError);
+    assert.deepEqual(e.issues.map((i) => [i.field, i.why, i.line]), [['switches[6].name', 'access switch acc4 has no link: its subnets could reach nothing', text.split('\n').findIndex((l) => l.includes('name: acc4')) + 1]]);
+    return true;
+  });
+});
+
+test('a file over the size limit is refused before it is parsed, naming the file', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'svcswitch-big-'));
+  const file = join(dir, 'big.yaml');
+  writeFileSync(file, SMALL + '#'.repeat(MAX_TOPOLOGY_BYTES));
+  const before = process.memoryUsage().rss;
+  assert.throws(() => loadTopology(file), (e: unknown) => e instanceof TopologyError && e.message === `${file}:0:0: (file): larger than ${MAX_TOPOLOGY_BYTES} bytes (${MAX_TOPOLOGY_BYTES + SMALL.length} bytes); a topology file declares switches, links, subnets and at most some ten thousand hosts`);
+  assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'no parse happened');
+  // Exactly at the limit is still read (and here fails only as YAML would).
+  writeFileSync(file, SMALL + '#'.repeat(MAX_TOPOLOGY_BYTES - SMALL.length - 1) + '\n');
+  assert.equal(loadTopology(file).switches.length, 8);
+});
+
+test('a YAML alias bomb is refused at the alias, with its position', () => {
+  const bomb = 'a: &a ["x","x","x","x","x","x","x","x","x"]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: [*c,*c,*c,*c,*c,*c,*c,*c,*c]\n';
+  assert.throws(() => parseTopology(bomb, 'bomb.yaml'), (e: unknown) => e instanceof TopologyError && /^bomb\.yaml:2:8: \(yaml\): alias \*a refused: topology files use no anchors or aliases$/.test(e.message));
+});
+
+test('3,000 levels of nesting are refused with a position, not a stack overflow', () => {
+  const flow = 'switches: ' + '['.repeat(3000) + ']'.repeat(3000) + '\n';
+  assert.throws(() => parseTopology(flow, 'deep.yaml'), (e: unknown) => e instanceof TopologyError && /^deep\.yaml:1:\d+: \(yaml\): nested deeper than 32 levels$/.test(e.message));
+  const block = Array.from({ length: 500 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n') + ' 1\n';
+  assert.throws(() => parseTopology(block, 'deep.yaml'), (e: unknown) => e instanceof TopologyError && /^deep\.yaml:\d+:\d+: \(yaml\): nested deeper than 32 levels$/.test(e.message));
+  const dashes = '- '.repeat(3000) + 'x\n';
+  assert.throws(() => parseTopology(dashes, 'deep.yaml'), (e: unknown) => e instanceof TopologyError && /nested deeper than 32 levels/.test(e.message));
+});
+
+test('a file with very many problems lists the first 100 and counts the rest', () => {
+  const hosts = Array.from({ length: 300 }, (_, i) => `  - { name: z${i}, mac: "02:00:0b:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}", ip: 10.9.0.1, switch: acc1, port: ${100 + i} }`).join('\n');
+  const text = SMALL.replace('hosts:\n', `hosts:\n${hosts}\n`);
+  assert.throws(() => parseTopology(text, 'many.yaml'), (e: unknown) => {
+    assert.ok(e instanceof TopologyError);
+    assert.equal(e.issues.length, 101);
+    assert.match(e.issues[100]!.why, /^and \d+ more problems$/);
     return true;
   });
 });
