@@ -1,17 +1,26 @@
 import { connect, type Socket } from 'node:net';
 import {
-  Framer, MessageType, MultipartType, decodeMessage, encodeMessage, type OfpMessage,
+  Framer, MessageType, MultipartType, decodeMessage, encodeMessage, type OfpMessage, type Port,
 } from '../src/openflow/index.js';
+
+/** A port as the scripted switch reports it: live, with defaults for what tests do not care about. */
+export const port = (portNo: number, name = `p${portNo}`, hwAddr = `02:00:00:00:00:${portNo.toString(16).padStart(2, '0')}`): Port => ({
+  portNo, hwAddr, name, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
+});
 
 /**
  * A scripted switch over real TCP, for behaviours a healthy OVS will not show on demand:
  * going silent, sending garbage, not reading. It completes the handshake like OVS does.
  */
-export class FakeSwitch {
+export class ScriptedSwitch {
   readonly received: OfpMessage[] = [];
   private readonly framer = new Framer();
   /** When false, requests are left unanswered (a hung switch). */
   answering = true;
+  /** Ports reported in PORT_DESC. */
+  ports: Port[] = [];
+  /** Sees each message first; returning true means it answered (or chose not to), and the default is skipped. */
+  script: ((m: OfpMessage, sw: ScriptedSwitch) => boolean) | undefined;
 
   private constructor(readonly socket: Socket, private readonly dpid: bigint) {
     socket.on('data', (chunk) => {
@@ -20,10 +29,11 @@ export class FakeSwitch {
     socket.on('error', () => {});
   }
 
-  static connect(port: number, dpid: bigint, helloVersions = [4]): Promise<FakeSwitch> {
+  static connect(tcpPort: number, dpid: bigint, helloVersions = [4], setup?: (sw: ScriptedSwitch) => void): Promise<ScriptedSwitch> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => {
-        const sw = new FakeSwitch(socket, dpid);
+      const socket = connect(tcpPort, '127.0.0.1', () => {
+        const sw = new ScriptedSwitch(socket, dpid);
+        setup?.(sw);
         sw.send({ type: MessageType.HELLO, xid: 1, versions: helloVersions });
         resolve(sw);
       });
@@ -45,13 +55,13 @@ export class FakeSwitch {
 
   private onMessage(m: OfpMessage): void {
     this.received.push(m);
-    if (!this.answering) return;
+    if (!this.answering || this.script?.(m, this) === true) return;
     switch (m.type) {
       case MessageType.FEATURES_REQUEST:
         return this.send({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: this.dpid, nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 });
       case MessageType.MULTIPART_REQUEST:
         if (m.body.mpType === MultipartType.PORT_DESC) {
-          return this.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body: { mpType: MultipartType.PORT_DESC, ports: [] } });
+          return this.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body: { mpType: MultipartType.PORT_DESC, ports: this.ports } });
         }
         return;
       case MessageType.ECHO_REQUEST:

@@ -1,79 +1,53 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger } from '../log/logger.js';
+import { type TSchema, Type } from '@sinclair/typebox';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
+import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
+import { openApiDocument } from './openapi.js';
+import { ErrorBody, Health, HostInfo, HostsQuery, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody } from './schemas.js';
 
-interface Reply {
-  status: number;
-  body: unknown;
-  headers?: Record<string, string>;
-}
-type Handler = (query: URLSearchParams) => Reply;
+/** Every route, as the server registers it and the OpenAPI document lists it. */
+const ROUTES: readonly RouteDoc[] = [
+  { method: 'GET', url: '/api/health', summary: 'liveness, uptime, switches connected and declared', response: Health },
+  { method: 'GET', url: '/api/topology', summary: 'declared and discovered switches and links, with their state', response: TopologyBody },
+  {
+    method: 'GET', url: '/api/hosts', summary: 'known hosts, a page at a time', querystring: HostsQuery, response: Type.Array(HostInfo),
+    headers: { 'x-total-count': 'how many hosts there are in all' },
+  },
+  {
+    method: 'GET', url: '/api/paths', summary: 'shortest valley-free paths and ECMP next hops between two switches', querystring: PathsQuery, response: PathsBody,
+    example: '/api/paths?from=acc1&to=acc3',
+  },
+  { method: 'GET', url: '/api/switches', summary: 'connected switches and their ports', response: Type.Array(SwitchDetail) },
+  { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
+];
 
-const bad = (error: string): Reply => ({ status: 400, body: { error } });
+const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
+const IPV6 = /^\[[0-9a-fA-F:.]+\]$/;
 
-/** /api/hosts answers a page at a time: a full host table would be megabytes a call. */
-const DEFAULT_PAGE = 1000;
-const MAX_PAGE = 10_000;
-
-/** An integer query parameter within bounds, its default when absent, or why it is refused. */
-function intParam(q: URLSearchParams, name: string, dflt: number, min: number, max: number): number | string {
-  const v = q.get(name);
-  if (v === null) return dflt;
-  const n = Number(v);
-  return /^\d{1,16}$/.test(v) && n >= min && n <= max ? n : `${name}: "${v.slice(0, 20)}" is not a whole number from ${min} to ${max}`;
+/**
+ * DNS rebinding: a page of evil.example whose name later resolves to 127.0.0.1 sends
+ * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
+ * Returns why a Host header is refused, or undefined when it is fine.
+ */
+function hostRefusal(header: string | undefined): string | undefined {
+  if (header === undefined || header === '') return 'a Host header is required';
+  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  if (name === 'localhost' || IPV4.test(name) || IPV6.test(name)) return undefined;
+  return `Host "${header.slice(0, 100)}" refused: address the API by IP or localhost (DNS rebinding protection)`;
 }
 
 /**
- * Read-only REST API (JSON). Hostile requests are expected (docs/security.md): no request
- * target, Host header or parameter can reach an uncaught exception.
+ * The REST API (JSON), on fastify: every route has a JSON schema that fastify validates
+ * queries against, and /api/openapi.json is made from the same schemas. Hostile requests are
+ * expected (docs/security.md): a malformed request target, a foreign Host header or a bad
+ * parameter gets a 4xx `{"error": ...}`, never an uncaught exception; no CORS header is ever
+ * sent. Handlers call services, not switch connections.
  */
 export class ApiServer {
-  private server: Server | undefined;
+  private app: FastifyInstance | undefined;
   private readonly started = Date.now();
-  private readonly routes: Record<string, Handler> = {
-    '/api/health': () => ({
-      status: 200,
-      body: {
-        status: 'ok',
-        uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
-        switchesConnected: this.openflow.connected.size,
-        switchesDeclared: this.topology.declared?.switches.length ?? 0,
-        topology: this.topology.declared?.source ?? null,
-      },
-    }),
-    '/api/topology': () => ({
-      status: 200,
-      body: { name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() },
-    }),
-    '/api/hosts': (q) => {
-      const limit = intParam(q, 'limit', DEFAULT_PAGE, 1, MAX_PAGE);
-      const offset = intParam(q, 'offset', 0, 0, Number.MAX_SAFE_INTEGER);
-      if (typeof limit === 'string') return bad(limit);
-      if (typeof offset === 'string') return bad(offset);
-      const page = this.topology.hostPage(offset, limit);
-      return { status: 200, body: page.hosts, headers: { 'x-total-count': String(page.total) } };
-    },
-    '/api/paths': (q) => {
-      const src = q.get('from');
-      const dst = q.get('to');
-      if (!src || !dst) return bad('give the two switches: /api/paths?from=acc1&to=acc3');
-      const known = new Set(this.topology.switchList().map((s) => s.name));
-      for (const s of [src, dst]) if (!known.has(s)) return { status: 404, body: { error: `no switch named "${s}"` } };
-      return { status: 200, body: { from: src, to: dst, paths: this.topology.paths(src, dst), nextHops: this.topology.nextHops(src, dst) } };
-    },
-    '/api/switches': () => ({
-      status: 200,
-      body: [...this.openflow.connected.values()].map((c) => ({
-        dpid: c.dpid,
-        name: this.topology.nameOf(c.dpid),
-        peer: c.peer,
-        tables: c.features?.nTables,
-        ports: c.ports.map((p) => ({ portNo: p.portNo, name: p.name, hwAddr: p.hwAddr, linkDown: (p.state & 1) === 1 })),
-      })),
-    }),
-  };
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -81,66 +55,90 @@ export class ApiServer {
     private readonly log: Logger,
   ) {}
 
-  listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 5_000 }, (req, res) => this.handle(req, res));
-    server.maxConnections = 256;
-    this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        const addr = server.address() as AddressInfo;
-        this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
-        resolve(addr);
-      });
+  /** The fastify instance with every route, not listening (tests may `inject` into it). */
+  build(): FastifyInstance {
+    const app = Fastify({
+      logger: false,
+      bodyLimit: 64 * 1024,
+      routerOptions: { maxParamLength: 200 },
+      requestTimeout: 10_000,
+      connectionTimeout: 10_000,
+      return503OnClosing: true,
+      ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     });
+    app.addSchema(ErrorBody);
+    app.addHook('onRequest', async (req, reply) => {
+      const refused = hostRefusal(req.headers.host);
+      if (refused !== undefined) return reply.code(403).send({ error: refused });
+      reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
+      return undefined;
+    });
+    app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
+      const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      if (status === 500) this.log.error('REST API handler failed', { url: req.url, error: err.message });
+      const example = err.validation ? ROUTES.find((r) => r.url === req.routeOptions.url)?.example : undefined;
+      const error = status === 500 ? 'internal error; see the controller log' : `${err.message}${example ? ` (for example ${example})` : ''}`;
+      void reply.code(status).send({ error });
+    });
+    app.setNotFoundHandler((req, reply) => {
+      const path = req.url.split('?')[0] ?? '';
+      const known = ROUTES.find((r) => r.url === path);
+      if (known) return reply.code(405).header('allow', known.method).send({ error: `${req.method} not allowed on ${path}: the API is read-only` });
+      return reply.code(404).send({ error: `no resource ${path.slice(0, 200)}`, resources: ROUTES.map((r) => r.url) });
+    });
+    const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => unknown> = {
+      '/api/health': () => this.health(),
+      '/api/topology': () => ({ name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() }),
+      '/api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
+      '/api/paths': (req) => this.paths(req.query as PathsQuery),
+      '/api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
+      '/api/openapi.json': () => openApiDocument(ROUTES),
+    };
+    for (const route of ROUTES) {
+      const schema: { querystring?: TSchema; response: Record<number, TSchema> } = { response: { 200: route.response, '4xx': ErrorBody } as Record<number, TSchema> };
+      if (route.querystring) schema.querystring = route.querystring;
+      const handler = handlers[route.url]!;
+      app.route({ method: route.method, url: route.url, schema, handler: async (req: FastifyRequest, reply: FastifyReply) => reply.send(handler(req, reply)) });
+    }
+    this.app = app;
+    return app;
+  }
+
+  async listen(host: string, port: number): Promise<AddressInfo> {
+    const app = this.build();
+    await app.listen({ host, port });
+    const addr = app.server.address() as AddressInfo;
+    app.server.maxConnections = 256;
+    this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
+    return addr;
   }
 
   async close(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    const app = this.app;
+    this.app = undefined;
+    if (app) await app.close();
   }
 
-  /** Never throws: a request that breaks a handler gets a 500, and the process goes on. */
-  private handle(req: IncomingMessage, res: ServerResponse): void {
-    let reply: Reply;
-    try {
-      reply = this.route(req);
-    } catch (e) {
-      this.log.error('REST API handler failed', { url: req.url, error: (e as Error).stack });
-      reply = { status: 500, body: { error: 'internal error; see the controller log' } };
-    }
-    // No CORS header, ever: a web page the operator has open cannot read what the API says.
-    res.writeHead(reply.status, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'cache-control': 'no-store', ...reply.headers });
-    res.end(JSON.stringify(reply.body) + '\n');
+  private health(): unknown {
+    return {
+      status: 'ok',
+      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      switchesConnected: this.openflow.connected.size,
+      switchesDeclared: this.topology.declared?.switches.length ?? 0,
+      topology: this.topology.declared?.source ?? null,
+    };
   }
 
-  private route(req: IncomingMessage): Reply {
-    const host = hostCheck(req.headers.host);
-    if (host !== undefined) return { status: 403, body: { error: host } };
-    // The request target is split by hand: `new URL()` throws on targets such as `//[` or `//a:b`.
-    const target = req.url ?? '/';
-    const q = target.indexOf('?');
-    const pathname = q === -1 ? target : target.slice(0, q);
-    if (!SAFE_PATH.test(pathname)) return bad('the request target must be a path such as /api/topology');
-    const route = this.routes[pathname];
-    if (route === undefined) return { status: 404, body: { error: `no resource ${pathname}`, resources: Object.keys(this.routes) } };
-    if (req.method !== 'GET') return { status: 405, body: { error: `${req.method} not allowed on ${pathname}: the API is read-only` }, headers: { allow: 'GET' } };
-    return route(new URLSearchParams(q === -1 ? '' : target.slice(q + 1)));
+  /** A page of hosts; the total in `x-total-count`, as a full table would be megabytes a call. */
+  private hosts(q: HostsQuery, reply: FastifyReply): unknown {
+    const page = this.topology.hostPage(q.offset ?? 0, q.limit ?? 1000);
+    void reply.header('x-total-count', String(page.total));
+    return page.hosts;
   }
-}
 
-const SAFE_PATH = /^\/[A-Za-z0-9/_.-]{0,200}$/;
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-
-/**
- * DNS rebinding: a page of evil.example whose name later resolves to 127.0.0.1 sends
- * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
- * Returns why a Host header is refused, or undefined when it is fine.
- */
-function hostCheck(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return 'a Host header is required';
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
-  if (name === 'localhost' || IPV4.test(name) || /^\[[0-9a-fA-F:.]+\]$/.test(name)) return undefined;
-  return `Host "${header.slice(0, 100)}" refused: address the API by IP or localhost (DNS rebinding protection)`;
+  private paths(q: PathsQuery): unknown {
+    const known = new Set(this.topology.switchList().map((s) => s.name));
+    for (const s of [q.from, q.to]) if (!known.has(s)) throw Object.assign(new Error(`no switch named "${s}"`), { statusCode: 404 });
+    return { from: q.from, to: q.to, paths: this.topology.paths(q.from, q.to), nextHops: this.topology.nextHops(q.from, q.to) };
+  }
 }

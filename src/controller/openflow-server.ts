@@ -103,6 +103,16 @@ export class OpenFlowServer {
     return this.switches;
   }
 
+  /** What an operator wants to know of each connected switch, as plain data. */
+  switchSummaries(): Array<{ dpid: Dpid; peer: string; tables: number | undefined; ports: Array<{ portNo: number; name: string; hwAddr: string; linkDown: boolean }> }> {
+    return [...this.switches.values()].map((c) => ({
+      dpid: c.dpid,
+      peer: c.peer,
+      tables: c.features?.nTables,
+      ports: c.ports.map((p) => ({ portNo: p.portNo, name: p.name, hwAddr: p.hwAddr, linkDown: (p.state & 1) === 1 })),
+    }));
+  }
+
   listen(host: string, port: number): Promise<AddressInfo> {
     const server = createServer((socket) => this.accept(socket));
     server.maxConnections = this.options.maxConnections;

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
+import { ScriptedSwitch, port } from '../../lab/scripted-switch.js';
+import { until } from '../../lab/wait.js';
 
 let base = '';
 const { logger } = memoryLogger();
@@ -62,4 +65,79 @@ test('GET /api/paths answers from the current link state (no switch up: no path)
   const { status, body } = await get('/api/paths?from=acc1&to=acc3');
   assert.equal(status, 200);
   assert.deepEqual(body.paths, []);
+});
+
+/** Sends raw bytes (what no HTTP client would) and returns the status line and body. */
+async function raw(request: string): Promise<{ status: number; body: string }> {
+  const { port } = new URL(base);
+  const socket = connect(Number(port), '127.0.0.1');
+  socket.end(request);
+  let text = '';
+  for await (const chunk of socket) text += String(chunk);
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+  return { status, body: text.slice(text.indexOf('\r\n\r\n') + 4) };
+}
+
+test('request targets that made new URL() throw get a 4xx, and the server keeps serving', async () => {
+  for (const target of ['//[', '//a:b', '//x:99999/', '/%', '/api/hosts?limit=%zz', `/${'a'.repeat(5000)}`]) {
+    const r = await raw(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+    assert.ok(r.status >= 400 && r.status < 500, `${target.slice(0, 20)}: ${r.status} ${r.body}`);
+  }
+  assert.equal((await get('/api/health')).status, 200);
+});
+
+test('a Host header that is a name (DNS rebinding) is refused; IP literals and localhost are served', async () => {
+  const request = (host: string): string => `GET /api/health HTTP/1.1\r\nHost: ${host}\r\nConnection: close\r\n\r\n`;
+  for (const host of ['evil.example:80', 'evil.example', '127.0.0.1.evil.example', 'localhost.evil.example:8080']) {
+    const r = await raw(request(host));
+    assert.equal(r.status, 403, host);
+    assert.match(r.body, /DNS rebinding/);
+  }
+  for (const host of ['localhost', '127.0.0.1:1234', '[::1]:8080']) assert.equal((await raw(request(host))).status, 200, host);
+  assert.equal((await raw('GET /api/health HTTP/1.0\r\n\r\n')).status, 403, 'no Host header');
+});
+
+test('no CORS allowance is ever sent, not even to a preflight', async () => {
+  const simple = await fetch(base + '/api/topology', { headers: { origin: 'http://evil.example' } });
+  assert.equal(simple.headers.get('access-control-allow-origin'), null);
+  const preflight = await fetch(base + '/api/topology', { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } });
+  assert.equal(preflight.status, 405);
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+  assert.equal(preflight.headers.get('access-control-allow-methods'), null);
+});
+
+test('/api/hosts pages: limit and offset are validated, the total is a header', async () => {
+  const page = await fetch(base + '/api/hosts?limit=3&offset=2');
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get('x-total-count'), '9');
+  assert.deepEqual(((await page.json()) as Array<{ name: string }>).map((h) => h.name), ['h21', 'h22', 'h31']);
+  for (const q of ['limit=0', 'limit=10001', 'limit=abc', 'offset=-1', 'foo=1']) {
+    const r = await get(`/api/hosts?${q}`);
+    assert.equal(r.status, 400, q);
+    assert.equal(typeof r.body.error, 'string');
+  }
+});
+
+test('/api/openapi.json documents every route with its query schema', async () => {
+  const { status, body } = await get('/api/openapi.json');
+  assert.equal(status, 200);
+  const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
+  assert.equal(doc.openapi, '3.0.3');
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/health', '/api/hosts', '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology']);
+  assert.deepEqual(doc.paths['/api/paths']!.get.parameters.map((p) => [p.name, p.required]), [['from', true], ['to', true]]);
+  assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false]]);
+});
+
+test('/api/switches lists connected switches by name, with their ports (scripted switch)', async () => {
+  const addr = await openflow.listen('127.0.0.1', 0);
+  const sw = await ScriptedSwitch.connect(addr.port, 0x30001n, [4], (s) => (s.ports = [port(3, 'acc1-eth3', '02:00:00:00:03:03')]));
+  try {
+    await until(() => openflow.connected.size === 1, 'the switch connected', 5000);
+    const { body } = await get('/api/switches');
+    assert.deepEqual((body as Array<{ dpid: string; name: string; tables: number; ports: unknown[] }>).map((s) => [s.dpid, s.name, s.tables, s.ports]), [
+      ['0000000000030001', 'acc1', 1, [{ portNo: 3, name: 'acc1-eth3', hwAddr: '02:00:00:00:03:03', linkDown: false }]],
+    ]);
+  } finally {
+    sw.destroy();
+  }
 });

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { ConnectionClosedError, RequestTimeoutError } from '../../src/controller/errors.js';
 import { MessageType, flowMod, inst, act } from '../../src/openflow/index.js';
 import { startController } from '../../lab/controller.js';
-import { FakeSwitch } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch } from '../../lab/scripted-switch.js';
 import { next, until } from '../../lab/wait.js';
 
 /** Channel behaviour driven by a scripted switch over real TCP. */
@@ -13,7 +13,7 @@ test('a switch that goes silent is dropped within three echo intervals', async (
   const { server, port } = await startController({ echoIntervalMs: interval });
   try {
     const up = next(server.switchUp$, 'switch up');
-    const sw = await FakeSwitch.connect(port, 0x1n);
+    const sw = await ScriptedSwitch.connect(port, 0x1n);
     await up;
     // Healthy for a while: it answers our echoes.
     await new Promise((r) => setTimeout(r, 4 * interval));
@@ -34,7 +34,7 @@ test('a malformed message closes that channel with a logged reason; the controll
   const { server, port, logs } = await startController();
   try {
     const up = next(server.switchUp$, 'switch up', 5000, (s) => s.dpid === '0000000000000002');
-    const bad = await FakeSwitch.connect(port, 0x2n);
+    const bad = await ScriptedSwitch.connect(port, 0x2n);
     await up;
     const down = next(server.switchDown$, 'bad switch down');
     // An OFPT_PORT_STATUS whose body is 3 bytes long.
@@ -45,13 +45,13 @@ test('a malformed message closes that channel with a logged reason; the controll
     await bad.closed;
     // A framing error (length below the header) is handled the same way.
     const up3 = next(server.switchUp$, 'third switch up', 5000, (s) => s.dpid === '0000000000000003');
-    const worse = await FakeSwitch.connect(port, 0x3n);
+    const worse = await ScriptedSwitch.connect(port, 0x3n);
     await up3;
     worse.socket.write(Buffer.from('0400000200000000', 'hex'));
     await worse.closed;
     // The controller still serves switches.
     const up4 = next(server.switchUp$, 'fourth switch up', 5000, (s) => s.dpid === '0000000000000004');
-    const good = await FakeSwitch.connect(port, 0x4n);
+    const good = await ScriptedSwitch.connect(port, 0x4n);
     await up4;
     assert.equal(server.connected.size, 1);
     good.destroy();
@@ -64,7 +64,7 @@ test('an unanswered request times out typed; pending requests fail when the swit
   const { server, port } = await startController({ requestTimeoutMs: 300 });
   try {
     const up = next(server.switchUp$, 'switch up');
-    const sw = await FakeSwitch.connect(port, 0x5n);
+    const sw = await ScriptedSwitch.connect(port, 0x5n);
     const { connection } = await up;
     sw.answering = false;
     await assert.rejects(connection.request({ type: MessageType.BARRIER_REQUEST, xid: 0 }), RequestTimeoutError);
@@ -80,7 +80,7 @@ test('backpressure: a switch that stops reading makes send() wait, then is dropp
   const { server, port } = await startController({ maxWriteBufferBytes: 4 * 1024 * 1024 });
   try {
     const up = next(server.switchUp$, 'switch up');
-    const sw = await FakeSwitch.connect(port, 0x6n);
+    const sw = await ScriptedSwitch.connect(port, 0x6n);
     const { connection } = await up;
     sw.socket.pause(); // stops reading: the kernel buffers fill, then ours.
     const mod = flowMod({ match: { in_port: 1 }, instructions: [inst.apply([act.output(2)])] });

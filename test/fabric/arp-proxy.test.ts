@@ -8,7 +8,7 @@ import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
 import { until, next } from '../../lab/wait.js';
 import { startController } from '../../lab/controller.js';
-import { FakeSwitch } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch } from '../../lab/scripted-switch.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The ARP proxy's fast path, driven byte by byte by a scripted acc1 (10.0.1.0/24, gateway 10.0.1.1) over real TCP. */
@@ -32,7 +32,7 @@ test('only an untagged request from inside the subnet for its own gateway is ans
   arp.start();
   try {
     const up = next(server.switchUp$, 'acc1 up');
-    const acc1 = await FakeSwitch.connect(port, 0x30001n);
+    const acc1 = await ScriptedSwitch.connect(port, 0x30001n);
     await up;
     const send = (data: Buffer, inPort = 3): void =>
       acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });

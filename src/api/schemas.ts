@@ -1,0 +1,81 @@
+import { type Static, type TSchema, Type } from '@sinclair/typebox';
+
+/**
+ * The JSON schemas of the REST API: fastify validates requests (and serialises replies)
+ * with them, and /api/openapi.json is made from them, so the document cannot drift from
+ * what the server does.
+ */
+
+export const ErrorBody = Type.Object({ error: Type.String() }, { additionalProperties: true, $id: 'Error' });
+
+const SwitchRef = Type.Object({ switch: Type.String(), port: Type.Integer() });
+
+const SwitchInfo = Type.Object({
+  name: Type.String(),
+  dpid: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+  tier: Type.Optional(Type.String()),
+  connected: Type.Boolean(),
+});
+
+const LinkInfo = Type.Object({ a: SwitchRef, b: SwitchRef, declared: Type.Boolean(), confirmed: Type.Boolean(), up: Type.Boolean() });
+
+export const HostInfo = Type.Object({
+  name: Type.Optional(Type.String()),
+  mac: Type.String(),
+  ip: Type.Optional(Type.String()),
+  switch: Type.String(),
+  port: Type.Integer(),
+  declared: Type.Boolean(),
+  seen: Type.Boolean(),
+});
+
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  uptimeSeconds: Type.Integer(),
+  switchesConnected: Type.Integer(),
+  switchesDeclared: Type.Integer(),
+  topology: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const TopologyBody = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), switches: Type.Array(SwitchInfo), links: Type.Array(LinkInfo) });
+
+export const HostsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'hosts in one page' })),
+    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'hosts to skip, in the order they became known' })),
+  },
+  { additionalProperties: false },
+);
+export type HostsQuery = Static<typeof HostsQuery>;
+
+const SwitchName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+export const PathsQuery = Type.Object({ from: SwitchName, to: SwitchName }, { additionalProperties: false });
+export type PathsQuery = Static<typeof PathsQuery>;
+
+export const PathsBody = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  paths: Type.Array(Type.Array(Type.String())),
+  nextHops: Type.Array(Type.Object({ port: Type.Integer(), peer: Type.String(), peerPort: Type.Integer() })),
+});
+
+export const SwitchDetail = Type.Object({
+  dpid: Type.String(),
+  name: Type.String(),
+  peer: Type.String(),
+  tables: Type.Optional(Type.Integer()),
+  ports: Type.Array(Type.Object({ portNo: Type.Integer(), name: Type.String(), hwAddr: Type.String(), linkDown: Type.Boolean() })),
+});
+
+/** One route as the OpenAPI document describes it. */
+export interface RouteDoc {
+  method: 'GET';
+  url: string;
+  summary: string;
+  querystring?: TSchema;
+  response: TSchema;
+  headers?: Record<string, string>;
+  /** A request that works, quoted in the error of one that does not validate. */
+  example?: string;
+}
