@@ -4,7 +4,8 @@ import {
 } from '../src/openflow/index.js';
 
 /** A port as the scripted switch reports it: live, with defaults for what tests do not care about. */
-export const port = (portNo: number, name = `p${portNo}`, hwAddr = `02:00:00:00:00:${portNo.toString(16).padStart(2, '0')}`): Port => ({
+const macOf = (n: number): string => `02:00:00:${[n >>> 16, n >>> 8, n].map((b) => (b & 255).toString(16).padStart(2, '0')).join(':')}`;
+export const port = (portNo: number, name = `p${portNo}`, hwAddr = macOf(portNo)): Port => ({
   portNo, hwAddr, name, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0,
 });
 
