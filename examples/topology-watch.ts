@@ -20,6 +20,7 @@ const describe = (e: TopologyEvent): string => {
     case 'link-down': return `link ${e.link.a.switch}:${e.link.a.port} <-> ${e.link.b.switch}:${e.link.b.port} is down: ${e.reason}`;
     case 'host-added': return `host ${e.host.name ?? e.host.mac} at ${e.host.switch}:${e.host.port}`;
     case 'host-moved': return `host ${e.host.name ?? e.host.mac} moved from ${e.from.switch}:${e.from.port} to ${e.host.switch}:${e.host.port}`;
+    case 'host-updated': return `host ${e.host.name ?? e.host.mac} now has address ${e.host.ip ?? '(none)'}`;
     case 'host-removed': return `host ${e.host.name ?? e.host.mac} removed: ${e.reason}`;
     case 'host-refused': return `refused ${e.mac} at ${e.at.switch}:${e.at.port}: ${e.reason}`;
     case 'discrepancy': return `${e.discrepancy}: ${e.detail}`;

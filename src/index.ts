@@ -13,7 +13,8 @@ export { TopologyService, DEFAULT_TOPOLOGY_OPTIONS, type TopologyOptions } from 
 export { Svcswitch } from './app/svcswitch.js';
 export { buildSvcswitch } from './app/container.js';
 export { DEFAULT_CONFIG, type ControllerConfig } from './app/config.js';
-export { FlowManager, type DesiredState } from './controller/flow-manager.js';
+export { FlowManager, PlanStore } from './controller/flow-manager.js';
+export { SwitchPlan } from './controller/switch-plan.js';
 export { SwitchReconciler } from './controller/reconciler.js';
 export { PIPELINE, PROCESSOR_PRIORITY, plannerCookie } from './controller/pipeline.js';
 export { diffTables, type FlowEntry, type GroupEntry, type SwitchTables } from './controller/flow-tables.js';

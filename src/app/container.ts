@@ -1,13 +1,13 @@
 import { Container } from 'inversify';
 import { ApiServer } from '../api/api-server.js';
-import { FlowManager } from '../controller/flow-manager.js';
+import { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
 import { ArpProxy } from '../fabric/arp-proxy.js';
 import type { Topology } from '../topology/model.js';
 import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../topology/topology-service.js';
 import type { ControllerConfig } from './config.js';
 import { createLogger, type Logger } from '../log/logger.js';
-import { desiredState$, undeclaredSwitchTables } from './planning.js';
+import { Planning, defaultParts } from './planning.js';
 import { Svcswitch } from './svcswitch.js';
 import { TOKENS } from './tokens.js';
 
@@ -33,14 +33,16 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
       hosts: { ...DEFAULT_TOPOLOGY_OPTIONS.hosts, ...(config.hostGraceMs !== undefined ? { graceMs: config.hostGraceMs } : {}) },
     }),
   );
+  c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
+  c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.flows).toDynamicValue((ctx) => {
-    const topo = ctx.get(TOKENS.topology);
-    return new FlowManager(ctx.get(TOKENS.openflow), desiredState$(topo), ctx.get(TOKENS.logger), undeclaredSwitchTables(topo));
+    const declared = new Set(topology?.switches.map((s) => s.dpid));
+    return new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid));
   });
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.api).toDynamicValue((ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
   );
   return c;
 }

@@ -1,41 +1,89 @@
-import { auditTime, map, merge, startWith, type Observable } from 'rxjs';
-import type { DesiredState } from '../controller/flow-manager.js';
+import { auditTime, type Subscription } from 'rxjs';
+import type { PlanStore } from '../controller/flow-manager.js';
 import type { SwitchTables } from '../controller/flow-tables.js';
-import { planFabric } from '../fabric/fabric-planner.js';
+import { fabricContext, planHost, planRoutes, type FabricContext } from '../fabric/fabric-planner.js';
 import { planDiscovery } from '../topology/discovery-planner.js';
+import type { HostInfo } from '../topology/events.js';
 import type { Topology } from '../topology/model.js';
 import type { TopologyService } from '../topology/topology-service.js';
 
-/** Several planners' tables for one switch, as one table set (each planner's flows carry its own cookie). */
-function mergeTables(...parts: SwitchTables[]): SwitchTables {
-  return { flows: parts.flatMap((p) => p.flows), groups: parts.flatMap((p) => p.groups) };
-}
-
-/**
- * The desired tables of every declared switch, recomputed (at most every `coalesceMs`) when
- * hosts or links change. Planners are pure; this is the only place that combines them.
- */
-export function desiredState$(topology: TopologyService, coalesceMs = 20): Observable<DesiredState> {
-  const declared = topology.declared;
-  const changes$ = merge(topology.events$, topology.graph$);
-  return changes$.pipe(
-    startWith(undefined),
-    auditTime(coalesceMs),
-    map(() => {
-      const state = new Map<string, SwitchTables>();
-      if (!declared) return state;
-      const fabric = planFabric({ topology: declared, hosts: topology.hostList(), graph: topology.graph() });
-      for (const sw of declared.switches) state.set(sw.dpid, mergeTables(planDiscovery(fabricPorts(declared, sw.name)), fabric.get(sw.name) ?? { flows: [], groups: [] }));
-      return state;
-    }),
-  );
-}
+/** The parts of a switch's plan, by name (each planner's cookie and band are in src/controller/pipeline.ts). */
+const PART = {
+  discovery: 'discovery',
+  routes: 'fabric/routes',
+  host: (mac: string): string => `fabric/host/${mac}`,
+} as const;
 
 /** The ports of switch `name` that the file declares as links. */
 const fabricPorts = (t: Topology, name: string): number[] => t.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port);
 
 /**
- * What a switch the topology file does not declare gets (when such switches are let in):
- * LLDP from no port; with no file at all, LLDP from every port and learning by table-miss.
+ * The one place that turns topology changes into plan parts, incrementally: a host that
+ * appears, moves or goes re-plans that host's part on its switch (and removes it from the
+ * one it left); a link change re-plans every switch's routes (coalesced over `coalesceMs`);
+ * nothing re-plans everything. The planners themselves are pure functions.
  */
-export const undeclaredSwitchTables = (topology: TopologyService): SwitchTables => planDiscovery(topology.declared === undefined ? undefined : []);
+export class Planning {
+  private readonly subscriptions: Subscription[] = [];
+  private readonly ctx: FabricContext | undefined;
+  /** Where each host's part is now: MAC to datapath id. */
+  private readonly hostAt = new Map<string, string>();
+  private readonly dpidOf: Map<string, string>;
+
+  constructor(
+    private readonly topology: TopologyService,
+    private readonly plans: PlanStore,
+    private readonly coalesceMs = 20,
+  ) {
+    const declared = topology.declared;
+    this.ctx = declared && fabricContext(declared);
+    this.dpidOf = new Map((declared?.switches ?? []).map((s) => [s.name, s.dpid]));
+  }
+
+  start(): void {
+    const declared = this.topology.declared;
+    const ctx = this.ctx;
+    if (!declared || !ctx) return;
+    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.discovery, planDiscovery(fabricPorts(declared, sw.name)));
+    this.subscriptions.push(
+      this.topology.graph$.pipe(auditTime(this.coalesceMs)).subscribe((graph) => {
+        for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(ctx, graph, sw.name));
+      }),
+      // events$ first replays host-added for every host known now.
+      this.topology.events$.subscribe((e) => {
+        if (e.kind === 'host-added' || e.kind === 'host-moved' || e.kind === 'host-updated') this.place(e.host.mac, e.host);
+        else if (e.kind === 'host-removed') this.place(e.host.mac, undefined);
+      }),
+    );
+  }
+
+  stop(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  private place(mac: string, host: HostInfo | undefined): void {
+    const before = this.hostAt.get(mac);
+    const dpid = host && this.dpidOf.get(host.switch);
+    if (before !== undefined && before !== dpid) this.plans.set(before, PART.host(mac), undefined);
+    if (host && dpid && this.ctx) {
+      this.plans.set(dpid, PART.host(mac), planHost(this.ctx, host));
+      this.hostAt.set(mac, dpid);
+    } else {
+      this.hostAt.delete(mac);
+    }
+  }
+}
+
+/**
+ * What a switch gets before (or without) a planner: with a topology file, nothing for a
+ * declared switch (Planning fills it) and LLDP from no port for one the file does not
+ * declare (when such switches are let in); with no file, LLDP from every port and learning
+ * by table-miss.
+ */
+export function defaultParts(topology: Topology | undefined): (dpid: string) => ReadonlyMap<string, SwitchTables> {
+  const declared = new Set(topology?.switches.map((s) => s.dpid));
+  return (dpid) => {
+    if (topology === undefined) return new Map([[PART.discovery, planDiscovery(undefined)]]);
+    return declared.has(dpid) ? new Map() : new Map([[PART.discovery, planDiscovery([])]]);
+  };
+}

@@ -6,6 +6,7 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Logger } from '../log/logger.js';
+import type { Planning } from './planning.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that
@@ -18,6 +19,7 @@ export class Svcswitch {
   constructor(
     readonly openflow: OpenFlowServer,
     readonly topology: TopologyService,
+    readonly planning: Planning,
     readonly flows: FlowManager,
     readonly arp: ArpProxy,
     readonly api: ApiServer,
@@ -28,6 +30,7 @@ export class Svcswitch {
   async start(of: { host: string; port: number }, api?: { host: string; port: number }): Promise<{ openflow: AddressInfo; api: AddressInfo | undefined }> {
     merge(this.topology.events$, this.topology.graph$).subscribe(() => (this.lastChange = Date.now()));
     this.topology.start();
+    this.planning.start();
     this.flows.start();
     this.arp.start();
     try {
@@ -60,6 +63,7 @@ export class Svcswitch {
   async stop(): Promise<void> {
     this.arp.stop();
     this.flows.stop();
+    this.planning.stop();
     this.topology.stop();
     await this.api.close();
     await this.openflow.close();

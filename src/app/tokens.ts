@@ -5,7 +5,8 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ApiServer } from '../api/api-server.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Topology } from '../topology/model.js';
-import type { FlowManager } from '../controller/flow-manager.js';
+import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
+import type { Planning } from './planning.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { Svcswitch } from './svcswitch.js';
 
@@ -17,6 +18,8 @@ export const TOKENS = {
   openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
   topology: Symbol('TopologyService') as ServiceIdentifier<TopologyService>,
   api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
+  plans: Symbol('PlanStore') as ServiceIdentifier<PlanStore>,
+  planning: Symbol('Planning') as ServiceIdentifier<Planning>,
   flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,
   arp: Symbol('ArpProxy') as ServiceIdentifier<ArpProxy>,
   app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,

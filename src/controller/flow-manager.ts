@@ -1,41 +1,91 @@
-import type { Observable, Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { Dpid } from './dpid.js';
-import { emptyTables, type SwitchTables } from './flow-tables.js';
+import { ConnectionClosedError } from './errors.js';
+import type { SwitchTables } from './flow-tables.js';
 import type { OpenFlowServer } from './openflow-server.js';
 import { SwitchReconciler } from './reconciler.js';
-
-/** The desired tables of every switch, by datapath id; a switch that is absent gets the manager's default. */
-export type DesiredState = ReadonlyMap<Dpid, SwitchTables>;
+import { PlanClock, SwitchPlan } from './switch-plan.js';
 
 /**
- * Keeps one reconciler per connected switch and feeds it its part of each desired state the
- * planners produce. A switch that (re)connects is reconciled against what it really holds.
+ * The desired tables of every switch: one plan per datapath id, made of named parts that
+ * planners set. A switch nobody planned for gets the default parts (discovery, say). Every
+ * change is stamped from one clock, and `changed$` says which switch's plan moved.
+ */
+export class PlanStore {
+  private readonly clock = new PlanClock();
+  private readonly plans = new Map<Dpid, SwitchPlan>();
+  private readonly changedSubject = new Subject<Dpid>();
+  readonly changed$: Observable<Dpid> = this.changedSubject.asObservable();
+
+  constructor(private readonly defaults: (dpid: Dpid) => ReadonlyMap<string, SwitchTables> = () => new Map()) {}
+
+  /** The plan of a switch (made from the defaults the first time it is asked for). */
+  plan(dpid: Dpid): SwitchPlan {
+    let p = this.plans.get(dpid);
+    if (p === undefined) {
+      p = new SwitchPlan(this.clock);
+      for (const [part, tables] of this.defaults(dpid)) p.set(part, tables);
+      this.plans.set(dpid, p);
+    }
+    return p;
+  }
+
+  /** Sets one part of a switch's plan (undefined removes it); returns the version that holds it. */
+  set(dpid: Dpid, part: string, tables: SwitchTables | undefined): number {
+    const p = this.plan(dpid);
+    const before = p.version;
+    const v = p.set(part, tables);
+    if (v !== before) this.changedSubject.next(dpid);
+    return v;
+  }
+
+  /** The latest version of any plan. */
+  get version(): number {
+    return this.clock.version;
+  }
+
+  /** Plans of switches nobody asked for again: forgotten (a switch the topology does not declare, gone). */
+  forget(dpid: Dpid): void {
+    this.plans.delete(dpid);
+  }
+}
+
+/**
+ * Keeps one reconciler per connected switch on that switch's plan. A switch that
+ * (re)connects is reconciled against what it really holds; after that, each change of its
+ * plan is sent as the difference of the parts that changed. Callers can wait until a set of
+ * switches holds a version (make-before-break needs "X and Y hold N, confirmed").
  */
 export class FlowManager {
   private readonly reconcilers = new Map<Dpid, SwitchReconciler>();
-  private desired: DesiredState = new Map();
   private readonly subscriptions: Subscription[] = [];
-  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly openflow: OpenFlowServer,
-    private readonly desired$: Observable<DesiredState>,
+    readonly plans: PlanStore,
     private readonly log: Logger,
-    private readonly defaultTables: SwitchTables = emptyTables(),
+    /** Whether a switch that left keeps its plan (declared switches do; made-up dpids must not pile up). */
+    private readonly keepPlan: (dpid: Dpid) => boolean = () => true,
   ) {}
 
   start(): void {
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
-        const r = new SwitchReconciler(connection, this.log);
+        this.reconcilers.get(dpid)?.abort('replaced by a new connection');
+        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log);
         this.reconcilers.set(dpid, r);
-        this.push(dpid, r);
+        r.poke();
       }),
-      this.openflow.switchDown$.subscribe(({ dpid }) => this.reconcilers.delete(dpid)),
-      this.desired$.subscribe((state) => {
-        this.desired = state;
-        for (const [dpid, r] of this.reconcilers) this.push(dpid, r);
+      this.openflow.switchDown$.subscribe(({ dpid, reason }) => {
+        this.reconcilers.get(dpid)?.abort(reason);
+        this.reconcilers.delete(dpid);
+        if (!this.keepPlan(dpid)) this.plans.forget(dpid);
+      }),
+      this.plans.changed$.subscribe((dpid) => {
+        const r = this.reconcilers.get(dpid);
+        if (r) r.poke();
+        else this.plans.plan(dpid).trim(this.plans.plan(dpid).cursor); // nobody reads its journal now
       }),
     );
   }
@@ -44,12 +94,26 @@ export class FlowManager {
     for (const s of this.subscriptions) s.unsubscribe();
   }
 
-  /** Resolves when every reconcile started so far has finished (successfully or not). */
-  async settled(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  /**
+   * Resolves when every one of `dpids` holds plan version `version` (or later), confirmed by
+   * barrier. Rejects with the switch's OFPT_ERROR (BatchRejectedError) if its run fails, or
+   * ConnectionClosedError if one is not connected or leaves first.
+   */
+  async confirmed(dpids: readonly Dpid[], version = this.plans.version): Promise<void> {
+    await Promise.all(
+      dpids.map((dpid) => {
+        const r = this.reconcilers.get(dpid);
+        return r ? r.waitFor(version) : Promise.reject(new ConnectionClosedError(`switch ${dpid} is not connected`));
+      }),
+    );
   }
 
-  /** Every connected switch holds its latest desired tables (confirmed by barrier). */
+  /** Resolves when every connected switch holds its latest plan (successfully or not: a failed run resolves too). */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.reconcilers.keys()].map((dpid) => this.confirmed([dpid])));
+  }
+
+  /** Every connected switch holds its latest plan (confirmed by barrier). */
   get inSync(): boolean {
     return [...this.reconcilers.values()].every((r) => r.inSync);
   }
@@ -57,13 +121,5 @@ export class FlowManager {
   /** Flow-mod and group-mod messages sent so far, over all switches. */
   get sentMessages(): number {
     return [...this.reconcilers.values()].reduce((n, r) => n + r.sentMessages, 0);
-  }
-
-  private push(dpid: Dpid, r: SwitchReconciler): void {
-    const p = r.setDesired(this.desired.get(dpid) ?? this.defaultTables).catch(() => {
-      // Logged by the reconciler; the next desired state retries.
-    });
-    this.inFlight.add(p);
-    void p.finally(() => this.inFlight.delete(p));
   }
 }

@@ -27,7 +27,6 @@ export interface SwitchTables {
   groups: GroupEntry[];
 }
 
-export const emptyTables = (): SwitchTables => ({ flows: [], groups: [] });
 
 const hex = (write: (w: Writer) => void): string => {
   const w = new Writer(128);
@@ -36,7 +35,7 @@ const hex = (write: (w: Writer) => void): string => {
 };
 
 /** A flow's identity in OpenFlow: table, priority and match (in canonical wire form). */
-const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${hex((w) => writeMatch(w, f.match))}`;
+export const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${hex((w) => writeMatch(w, f.match))}`;
 /** What a flow does: cookie and instructions, in canonical wire form. */
 const flowBody = (f: FlowEntry): string => `${f.cookie.toString(16)}/${hex((w) => writeInstructions(w, f.instructions))}`;
 const groupBody = (g: GroupEntry): string => `${g.groupType}/${hex((w) => writeBuckets(w, g.buckets))}`;
@@ -83,4 +82,55 @@ export function diffMessages(d: TablesDiff): { write: OfpMessage[]; remove: OfpM
     write: [...d.groupsToWrite.map(({ group, exists }) => groupMod(group, exists ? GroupModCommand.MODIFY : GroupModCommand.ADD)), ...d.flowsToWrite.map(add)],
     remove: [...d.flowsToDelete.map(del), ...d.groupsToDelete.map((g) => groupMod(g, GroupModCommand.DELETE))],
   };
+}
+
+/** What a switch holds of ours, by identity: flow key to body, group id to body. */
+export interface TablesIndex {
+  flows: Map<string, string>;
+  groups: Map<number, string>;
+}
+
+export function indexTables(t: SwitchTables): TablesIndex {
+  return { flows: new Map(t.flows.map((f) => [flowKey(f), flowBody(f)])), groups: new Map(t.groups.map((g) => [g.groupId, groupBody(g)])) };
+}
+
+/**
+ * The diff for some parts of a plan that changed (each from `before` to `after`), against
+ * what the switch holds (`index`): its cost grows with the changed parts, not the table. A
+ * flow that leaves one part and enters another in the same batch is written, not deleted.
+ */
+export function diffParts(changes: ReadonlyArray<{ before: SwitchTables | undefined; after: SwitchTables | undefined }>, index: TablesIndex): TablesDiff {
+  const flowsToWrite = new Map<string, FlowEntry>();
+  const keptFlows = new Set<string>();
+  const groupsToWrite = new Map<number, { group: GroupEntry; exists: boolean }>();
+  const keptGroups = new Set<number>();
+  for (const { after } of changes) {
+    for (const f of after?.flows ?? []) {
+      const key = flowKey(f);
+      keptFlows.add(key);
+      if (index.flows.get(key) !== flowBody(f)) flowsToWrite.set(key, f);
+    }
+    for (const g of after?.groups ?? []) {
+      keptGroups.add(g.groupId);
+      if (index.groups.get(g.groupId) !== groupBody(g)) groupsToWrite.set(g.groupId, { group: g, exists: index.groups.has(g.groupId) });
+    }
+  }
+  const flowsToDelete = new Map<string, FlowEntry>();
+  const groupsToDelete = new Map<number, GroupEntry>();
+  for (const { before } of changes) {
+    for (const f of before?.flows ?? []) {
+      const key = flowKey(f);
+      if (!keptFlows.has(key) && index.flows.has(key)) flowsToDelete.set(key, f);
+    }
+    for (const g of before?.groups ?? []) if (!keptGroups.has(g.groupId) && index.groups.has(g.groupId)) groupsToDelete.set(g.groupId, g);
+  }
+  return { groupsToWrite: [...groupsToWrite.values()], flowsToWrite: [...flowsToWrite.values()], flowsToDelete: [...flowsToDelete.values()], groupsToDelete: [...groupsToDelete.values()] };
+}
+
+/** The index after a diff was applied. */
+export function applyToIndex(index: TablesIndex, d: TablesDiff): void {
+  for (const f of d.flowsToWrite) index.flows.set(flowKey(f), flowBody(f));
+  for (const f of d.flowsToDelete) index.flows.delete(flowKey(f));
+  for (const { group } of d.groupsToWrite) index.groups.set(group.groupId, groupBody(group));
+  for (const g of d.groupsToDelete) index.groups.delete(g.groupId);
 }

@@ -53,7 +53,7 @@ export const PIPELINE = {
   fabric: slot(
     2,
     [{ min: 10, max: 1000 }],
-    { gatewayArp: 1000, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10 },
+    { gatewayArp: 1000, hostAnnounce: 950, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**

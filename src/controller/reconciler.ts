@@ -1,8 +1,12 @@
 import type { Logger } from '../log/logger.js';
 import { MultipartType, PortNo, TableId, type MultipartReplyBody } from '../openflow/index.js';
-import { diffMessages, diffSize, diffTables, emptyTables, type SwitchTables } from './flow-tables.js';
+import { ConnectionClosedError } from './errors.js';
+import {
+  applyToIndex, diffMessages, diffParts, diffSize, diffTables, indexTables, type SwitchTables, type TablesDiff, type TablesIndex,
+} from './flow-tables.js';
 import { COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT } from './pipeline.js';
 import type { SwitchConnection } from './switch-connection.js';
+import type { SwitchPlan } from './switch-plan.js';
 
 interface Waiter {
   version: number;
@@ -10,81 +14,140 @@ interface Waiter {
   reject: (e: Error) => void;
 }
 
+/** Every part as applied, flattened: what the switch holds when the index is right. */
+function indexedTables(parts: ReadonlyMap<string, SwitchTables>): SwitchTables {
+  return { flows: [...parts.values()].flatMap((t) => t.flows), groups: [...parts.values()].flatMap((t) => t.groups) };
+}
+
 /**
- * Brings one switch's tables to the desired state and keeps them there. On its first run it
- * reads what the switch holds (flows with svcswitch's cookie prefix, groups in its id range),
- * so a controller restart rewrites nothing that is already right. Then each change of the
- * desired state is diffed against the last confirmed state and sent in barrier-confirmed
- * batches. Runs are serialised; changes that arrive during a run are coalesced.
+ * Brings one switch's tables to its plan and keeps them there. On its first run it reads
+ * what the switch holds (flows with svcswitch's cookie prefix, groups in its id range) and
+ * sends only the difference, so a controller restart rewrites nothing that is already right.
+ * After that, each run diffs only the plan's parts that changed since the last confirmed
+ * run. A run sends two barrier-confirmed phases: groups and flows to write, then flows and
+ * groups to remove, so no flow ever points at a missing group and removals come after the
+ * additions that replace them. Runs are serialised; changes during a run are coalesced
+ * into the next one.
  */
 export class SwitchReconciler {
-  private desired: SwitchTables = emptyTables();
-  private installed: SwitchTables | undefined;
-  private version = 0;
+  /** What the switch holds of ours; undefined: unknown, read it back on the next run. */
+  private index: TablesIndex | undefined;
+  /** Each part as last confirmed on the switch. */
+  private readonly applied = new Map<string, SwitchTables>();
+  /** How far into the plan's journal the confirmed state goes. */
+  private cursor = 0;
   private running = false;
+  private again = false;
   private readonly waiters: Waiter[] = [];
-  /** Messages sent by the last runs, for logs and benchmarks. */
+  /** The plan version the switch holds, confirmed by barrier. */
+  confirmedVersion = 0;
+  /** Flow-mod and group-mod messages sent so far, for logs and benchmarks. */
   sentMessages = 0;
 
   constructor(
     private readonly conn: SwitchConnection,
+    private readonly plan: SwitchPlan,
     private readonly log: Logger,
   ) {}
 
-  /** True when the switch holds the latest desired state, confirmed by barrier, and nothing is pending. */
+  /** True when the switch holds the plan's latest version, confirmed by barrier, and nothing is pending. */
   get inSync(): boolean {
-    return !this.running && this.waiters.length === 0 && this.installed === this.desired;
+    return !this.running && this.index !== undefined && this.confirmedVersion >= this.plan.version;
   }
 
-  /** Resolves once the switch holds `tables` (or a later desired state); rejects if that run failed. */
-  setDesired(tables: SwitchTables): Promise<void> {
-    this.desired = tables;
-    this.version += 1;
-    const done = new Promise<void>((resolve, reject) => this.waiters.push({ version: this.version, resolve, reject }));
-    if (!this.running) void this.run();
+  /** The plan changed: a run follows (one for however many changes arrive before it starts). */
+  poke(): void {
+    this.again = true;
+    if (this.running) return;
+    this.running = true;
+    setImmediate(() => void this.run());
+  }
+
+  /**
+   * Resolves once the switch holds `version` of the plan, or a later one; a plan that has
+   * not changed since `version` counts as held once its latest version is. Rejects with
+   * the switch's error (BatchRejectedError) when the run that should have installed it
+   * fails, or ConnectionClosedError when the switch leaves.
+   */
+  waitFor(version: number): Promise<void> {
+    if (this.holds(version)) return Promise.resolve();
+    if (this.conn.isClosed) return Promise.reject(new ConnectionClosedError(`switch ${this.conn.dpid} is disconnected`));
+    const done = new Promise<void>((resolve, reject) => this.waiters.push({ version, resolve, reject }));
+    this.poke();
     return done;
   }
 
+  /** The switch left: every waiter is told. */
+  abort(reason: string): void {
+    const e = new ConnectionClosedError(`switch ${this.conn.dpid} left before its tables were confirmed: ${reason}`);
+    for (const w of this.waiters.splice(0)) w.reject(e);
+  }
+
+  private holds(version: number): boolean {
+    return this.index !== undefined && this.confirmedVersion >= Math.min(version, this.plan.version);
+  }
+
   private async run(): Promise<void> {
-    this.running = true;
-    while (this.waiters.length > 0) {
-      const version = this.version;
-      const target = this.desired;
+    while (this.again && !this.conn.isClosed) {
+      this.again = false;
+      const version = this.plan.version;
       try {
-        await this.apply(target);
-        this.settle(version);
+        await this.sync();
+        this.confirmedVersion = version;
+        this.settle();
       } catch (e) {
-        this.installed = undefined; // unknown now: read it back next time
+        this.index = undefined; // unknown now: read it back next time
         // A switch that went away is routine (its next connection is reconciled afresh).
         this.log.log(this.conn.isClosed ? 'info' : 'error', 'reconcile failed', { dpid: this.conn.dpid, error: (e as Error).message });
-        this.settle(version, e as Error);
-        if (this.conn.isClosed) break;
+        for (const w of this.waiters.splice(0)) w.reject(e as Error);
       }
     }
     this.running = false;
+    if (this.conn.isClosed) this.abort('connection closed');
   }
 
-  private settle(version: number, error?: Error): void {
+  private settle(): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       const w = this.waiters[i]!;
-      if (w.version > version) continue;
+      if (!this.holds(w.version)) continue;
       this.waiters.splice(i, 1);
-      if (error) w.reject(error);
-      else w.resolve();
+      w.resolve();
     }
   }
 
-  private async apply(target: SwitchTables): Promise<void> {
-    this.installed ??= await this.readSwitch();
-    const diff = diffTables(target, this.installed);
-    if (diffSize(diff) === 0) {
-      this.installed = target; // equal in content; remember the latest for inSync
-      return;
+  /** One run: the whole table the first time (against what the switch holds), the changed parts after that. */
+  private async sync(): Promise<void> {
+    const cursor = this.plan.cursor;
+    const changedSet = this.index === undefined ? undefined : this.plan.changedSince(this.cursor);
+    if (this.index === undefined || changedSet === undefined) {
+      const parts = new Map([...this.plan.partNames()].map((p) => [p, this.plan.get(p)!]));
+      const target = this.plan.all();
+      const actual = this.index === undefined ? await this.readSwitch() : indexedTables(this.applied);
+      await this.send(diffTables(target, actual));
+      this.index = indexTables(target);
+      this.applied.clear();
+      for (const [name, t] of parts) this.applied.set(name, t);
+    } else {
+      const changed = [...changedSet];
+      const after = changed.map((p) => this.plan.get(p));
+      const diff = diffParts(changed.map((p, i) => ({ before: this.applied.get(p), after: after[i] })), this.index);
+      await this.send(diff);
+      applyToIndex(this.index, diff);
+      for (const [i, p] of changed.entries()) {
+        const now = after[i];
+        if (now === undefined) this.applied.delete(p);
+        else this.applied.set(p, now);
+      }
     }
+    this.cursor = cursor;
+    this.plan.trim(cursor);
+  }
+
+  private async send(diff: TablesDiff): Promise<void> {
+    if (diffSize(diff) === 0) return;
     const { write, remove } = diffMessages(diff);
     if (write.length > 0) await this.conn.batch(write);
     if (remove.length > 0) await this.conn.batch(remove);
-    this.installed = target;
     this.sentMessages += write.length + remove.length;
     this.log.debug('tables reconciled', {
       dpid: this.conn.dpid, flowsWritten: diff.flowsToWrite.length, flowsDeleted: diff.flowsToDelete.length,

@@ -30,58 +30,87 @@ export const nextHopGroupId = (topology: Topology, target: string): number => {
   return id;
 };
 
+/** What every fabric plan is made from: the file, and its networks (computed once). */
+export interface FabricContext {
+  topology: Topology;
+  networks: readonly Network[];
+}
+
+export const fabricContext = (topology: Topology): FabricContext => ({ topology, networks: networksOf(topology) });
+
+type Actions = Parameters<typeof inst.apply>[0];
+const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry =>
+  ({ tableId: 0, priority, cookie: FABRIC_COOKIE, match, instructions: actions.length > 0 ? [inst.apply(actions)] : [] });
+
+/**
+ * One host's entries, on the switch it is attached to: its gateway answers its ARP in the
+ * switch, its own gratuitous ARP reaches the controller, ARP for it goes to it only (no flooding), and frames and packets for it are
+ * delivered (routed ones with the gateway's MAC and a TTL decrement). None for a host
+ * whose address is not known yet.
+ */
+export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
+  if (h.ip === undefined) return { flows: [], groups: [] };
+  const ip = h.ip;
+  const flows: FlowEntry[] = [];
+  const home = networkOf(ctx.networks, ip);
+  if (home) {
+    flows.push(flow(PRIORITY.gatewayArp, { in_port: h.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: home.gateway, arp_sha: h.mac }, [
+      act.setField('eth_dst', h.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_op', ARP_OP.REPLY),
+      act.setField('arp_sha', GATEWAY_MAC), act.setField('arp_spa', home.gateway), act.setField('arp_tha', h.mac), act.setField('arp_tpa', ip),
+      act.output(PortNo.IN_PORT),
+    ]));
+  }
+  flows.push(
+    // Its own gratuitous ARP (Xen's announcement after a move) goes to the controller, not back to its old port.
+    flow(PRIORITY.hostAnnounce, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: h.mac, arp_tpa: ip }, [act.output(PortNo.CONTROLLER)]),
+    flow(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, [act.output(h.port)]),
+    flow(PRIORITY.l2, { eth_dst: h.mac }, [act.output(h.port)]),
+    flow(PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: ip }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port)]),
+  );
+  return { flows, groups: [] };
+}
+
+/**
+ * One switch's routes: ARP and RARP that no host entry answers go to the controller, and
+ * each subnet's prefix is forwarded along the shortest valley-free paths to the switch that
+ * serves it, spread over the ECMP next hops by a select group whose buckets watch their port.
+ * Depends on the links (`graph`), never on hosts.
+ */
+export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): SwitchTables {
+  const flows: FlowEntry[] = [
+    // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements).
+    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
+    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
+  ];
+  const groups: GroupEntry[] = [];
+  for (const target of new Set(ctx.networks.map((n) => n.switch))) {
+    if (target === sw) continue;
+    const hops = nextHops(graph, sw, target);
+    if (hops.length === 0) continue;
+    const groupId = nextHopGroupId(ctx.topology, target);
+    groups.push({ groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) });
+    for (const net of ctx.networks.filter((n) => n.switch === target)) {
+      flows.push(flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]));
+    }
+  }
+  return { flows, groups };
+}
+
 /**
  * The L3 fabric: every access (and edge) switch is the default gateway of its subnets
  * (external networks), answers ARP for them, routes between them, delivers to its hosts.
- * Every switch decrements the TTL (each is a router in this L3 datacenter) and forwards a
- * subnet's prefix along the shortest valley-free paths to the switch that serves it,
- * spreading it over the ECMP next hops with a select group whose buckets watch their port.
+ * Every switch decrements the TTL (each is a router in this L3 datacenter). The whole
+ * fabric at once, from its two parts (planRoutes per switch, planHost per host); the
+ * controller itself plans incrementally from the same two functions (src/app/planning.ts).
  * Pure: the same input always gives the same tables.
  */
 export function planFabric(input: FabricInput): Map<string, SwitchTables> {
-  const { topology, hosts, graph } = input;
-  const networks = networksOf(topology);
+  const ctx = fabricContext(input.topology);
   const out = new Map<string, SwitchTables>();
-  for (const sw of topology.switches) {
-    const flows: FlowEntry[] = [];
-    const groups: GroupEntry[] = [];
-    const flow = (priority: number, match: FlowEntry['match'], actions: Parameters<typeof inst.apply>[0]): void =>
-      void flows.push({ tableId: 0, priority, cookie: FABRIC_COOKIE, match, instructions: actions.length > 0 ? [inst.apply(actions)] : [] });
-
-    // ARP and RARP that no flow below answers go to the controller (unknown hosts, announcements).
-    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]);
-    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]);
-
-    for (const h of hosts.filter((x) => x.switch === sw.name && x.ip !== undefined)) {
-      const ip = h.ip!;
-      const home = networkOf(networks, ip);
-      if (home) {
-        // The gateway answers the host's ARP in the switch itself.
-        flow(PRIORITY.gatewayArp, { in_port: h.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: home.gateway, arp_sha: h.mac }, [
-          act.setField('eth_dst', h.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_op', ARP_OP.REPLY),
-          act.setField('arp_sha', GATEWAY_MAC), act.setField('arp_spa', home.gateway), act.setField('arp_tha', h.mac), act.setField('arp_tpa', ip),
-          act.output(PortNo.IN_PORT),
-        ]);
-      }
-      // ARP for the host goes to the host only: no flooding.
-      flow(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, [act.output(h.port)]);
-      flow(PRIORITY.l2, { eth_dst: h.mac }, [act.output(h.port)]);
-      flow(PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: ip }, [
-        act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port),
-      ]);
-    }
-
-    for (const target of new Set(networks.map((n) => n.switch))) {
-      if (target === sw.name) continue;
-      const hops = nextHops(graph, sw.name, target);
-      if (hops.length === 0) continue;
-      const groupId = nextHopGroupId(topology, target);
-      groups.push({ groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) });
-      for (const net of networks.filter((n: Network) => n.switch === target)) {
-        flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]);
-      }
-    }
-    out.set(sw.name, { flows, groups });
+  for (const sw of input.topology.switches) {
+    const routes = planRoutes(ctx, input.graph, sw.name);
+    const hosts = input.hosts.filter((h) => h.switch === sw.name).map((h) => planHost(ctx, h));
+    out.set(sw.name, { flows: [...hosts.flatMap((t) => t.flows), ...routes.flows], groups: routes.groups });
   }
   return out;
 }

@@ -47,6 +47,8 @@ export type TopologyEvent =
   | { kind: 'link-down'; link: LinkInfo; reason: string }
   | { kind: 'host-added'; host: HostInfo }
   | { kind: 'host-moved'; host: HostInfo; from: SwitchRef }
+  /** A host's address changed where it stands (learned, replaced, or taken by another MAC). */
+  | { kind: 'host-updated'; host: HostInfo }
   | { kind: 'host-removed'; host: HostInfo; reason: string }
   /** A sighting that was not learned: a spoofed address, an address outside the port's subnets, a full table. */
   | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string }

@@ -5,6 +5,8 @@ import { portKey } from './model.js';
 export type HostChange =
   | { kind: 'added'; host: HostInfo }
   | { kind: 'moved'; host: HostInfo; from: SwitchRef }
+  /** Same place, another address (or an address for the first time, or none any more). */
+  | { kind: 'updated'; host: HostInfo }
   | { kind: 'removed'; host: HostInfo; reason: string };
 
 /** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
@@ -53,7 +55,8 @@ export class HostTracker {
   constructor(
     private readonly policy: HostPolicy,
     private readonly limits: HostLimits,
-    private readonly onRemoved: (change: HostChange) => void,
+    /** Changes that no `learn` call returns: removals by timer, an address taken from its previous holder. */
+    private readonly onChange: (change: HostChange) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, limits.idleMs / 4)));
@@ -118,13 +121,14 @@ export class HostTracker {
       this.put(host);
       return { kind: 'added', host: publicHost(host) };
     }
-    if (ip !== undefined && known.ip !== ip) {
+    const newIp = ip !== undefined && known.ip !== ip;
+    if (newIp) {
       if (known.ip !== undefined && this.macByIp.get(known.ip) === mac) this.macByIp.delete(known.ip);
       known.ip = ip;
     }
     if (known.switch === at.switch && known.port === at.port) {
       known.seen = true;
-      return undefined;
+      return newIp ? { kind: 'updated', host: publicHost(known) } : undefined;
     }
     const from = { switch: known.switch, port: known.port };
     this.count(known, -1);
@@ -203,7 +207,7 @@ export class HostTracker {
     this.count(h, -1);
     this.cancelDetach(h.mac);
     if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
-    this.onRemoved({ kind: 'removed', host: publicHost(h), reason });
+    this.onChange({ kind: 'removed', host: publicHost(h), reason });
   }
 
   private count(h: SwitchRef, delta: number): void {
@@ -219,8 +223,11 @@ export class HostTracker {
     if (holder === mac) return;
     this.changes++;
     const old = holder === undefined ? undefined : this.hosts.get(holder);
-    if (old) old.ip = undefined;
     this.macByIp.set(ip, mac);
+    if (old) {
+      old.ip = undefined;
+      this.onChange({ kind: 'updated', host: publicHost(old) });
+    }
   }
 
   private cancelDetach(mac: string): void {

@@ -274,6 +274,7 @@ export class TopologyService {
   private hostChanged(c: HostChange): void {
     if (c.kind === 'added') this.emit({ kind: 'host-added', host: c.host });
     else if (c.kind === 'moved') this.emit({ kind: 'host-moved', host: c.host, from: c.from });
+    else if (c.kind === 'updated') this.emit({ kind: 'host-updated', host: c.host });
     else this.emit({ kind: 'host-removed', host: c.host, reason: c.reason });
   }
 

@@ -29,11 +29,13 @@ test('an unknown MAC is added, with its IP when the packet tells it', () => {
   t.stop();
 });
 
-test('a new IP at the same place changes the host, not its place: no event, the IP index follows', () => {
+test('a new IP at the same place updates the host, not its place; the IP index follows', () => {
   const t = tracker();
   const at = { switch: 'acc1', port: 7 };
   t.learn('02:00:00:00:00:09', '10.0.1.99', at);
-  assert.equal(t.learn('02:00:00:00:00:09', '10.0.1.98', at), undefined);
+  assert.deepEqual(t.learn('02:00:00:00:00:09', '10.0.1.98', at), {
+    kind: 'updated', host: { name: undefined, mac: '02:00:00:00:00:09', ip: '10.0.1.98', switch: 'acc1', port: 7, declared: false, seen: true },
+  });
   assert.equal(t.byIp('10.0.1.99'), undefined);
   assert.equal(t.byIp('10.0.1.98')?.mac, '02:00:00:00:00:09');
   t.stop();
@@ -55,11 +57,13 @@ test('a host whose port went away is removed after the grace period, unless it r
   t.stop();
 });
 
-test('an IP taken over by another MAC leaves its previous (learned) holder', () => {
-  const t = tracker();
+test('an IP taken over by another MAC leaves its previous (learned) holder, which is told as updated', () => {
+  const changes: HostChange[] = [];
+  const t = tracker({}, open, (c) => changes.push(c));
   t.learn('02:00:00:00:00:0b', '10.0.1.11', { switch: 'acc1', port: 4 });
   assert.equal(t.learn('02:00:00:00:00:99', '10.0.1.11', { switch: 'acc1', port: 4 })?.kind, 'added');
   assert.deepEqual(t.all().map((h) => [h.mac, h.ip]), [['02:00:00:00:00:0b', undefined], ['02:00:00:00:00:99', '10.0.1.11']]);
+  assert.deepEqual(changes.map((c) => [c.kind, c.host.mac, c.host.ip]), [['updated', '02:00:00:00:00:0b', undefined]]);
   t.stop();
 });
 

@@ -1,0 +1,91 @@
+import type { SwitchTables } from './flow-tables.js';
+
+/**
+ * One switch's desired tables, as named parts: a planner's routes, one host's entries, the
+ * discovery flows. A planner that changes one host replaces one part; the reconciler then
+ * diffs that part alone, so the cost of a change does not grow with the size of the table.
+ * Parts must not share a flow (same table, priority and match) or a group id.
+ *
+ * Every change is stamped with a version from a clock shared by all plans, so that a caller
+ * can wait until "switches X and Y hold version N" (FlowManager.confirmed).
+ */
+export class SwitchPlan {
+  private readonly parts = new Map<string, SwitchTables>();
+  /**
+   * Parts changed, in order, with the version of each change; read by the reconciler, trimmed
+   * behind it. Bounded: while no reconciler reads (the switch is away), the oldest half goes,
+   * and a reader left behind reconciles the whole table instead.
+   */
+  private journal: Array<{ version: number; part: string }> = [];
+  private journalStart = 0;
+  /** The version of the latest change. */
+  version = 0;
+
+  constructor(private readonly clock: PlanClock) {}
+
+  get(part: string): SwitchTables | undefined {
+    return this.parts.get(part);
+  }
+
+  /** Sets (or with undefined, removes) one part. Returns the version of the change, or the current one when nothing changed. */
+  set(part: string, tables: SwitchTables | undefined): number {
+    const old = this.parts.get(part);
+    if (tables === undefined ? old === undefined : old === tables) return this.version;
+    if (tables === undefined) this.parts.delete(part);
+    else this.parts.set(part, tables);
+    this.version = this.clock.tick();
+    this.journal.push({ version: this.version, part });
+    if (this.journal.length > MAX_JOURNAL) this.trim(this.journalStart + MAX_JOURNAL / 2);
+    return this.version;
+  }
+
+  /** Every part, flattened: what the switch should hold. */
+  all(): SwitchTables {
+    const flows = [];
+    const groups = [];
+    for (const t of this.parts.values()) {
+      flows.push(...t.flows);
+      groups.push(...t.groups);
+    }
+    return { flows, groups };
+  }
+
+  partNames(): IterableIterator<string> {
+    return this.parts.keys();
+  }
+
+  /** A position in the journal: what a reader has seen. */
+  get cursor(): number {
+    return this.journalStart + this.journal.length;
+  }
+
+  /** The parts changed after `cursor` (each once); undefined when the journal no longer reaches back that far. */
+  changedSince(cursor: number): Set<string> | undefined {
+    if (cursor < this.journalStart) return undefined;
+    const from = cursor - this.journalStart;
+    const out = new Set<string>();
+    for (let i = from; i < this.journal.length; i++) out.add(this.journal[i]!.part);
+    return out;
+  }
+
+  /** Forgets the journal before `cursor`: its only reader has seen it. */
+  trim(cursor: number): void {
+    const n = cursor - this.journalStart;
+    if (n <= 0) return;
+    this.journal = n >= this.journal.length ? [] : this.journal.slice(n);
+    this.journalStart = cursor;
+  }
+}
+
+const MAX_JOURNAL = 65_536;
+
+/** The version clock all plans share. */
+export class PlanClock {
+  private now = 0;
+  tick(): number {
+    return ++this.now;
+  }
+  get version(): number {
+    return this.now;
+  }
+}

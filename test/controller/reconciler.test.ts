@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BatchRejectedError, ConnectionClosedError } from '../../src/controller/errors.js';
+import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
+import { flowKey, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
+import { PIPELINE } from '../../src/controller/pipeline.js';
+import { ErrorType, FlowModFailedCode, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
+import { startController } from '../../lab/controller.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
+import { ScriptedSwitch } from '../../lab/scripted-switch.js';
+import { ScriptedTables } from '../../lab/scripted-tables.js';
+import { next, until } from '../../lab/wait.js';
+
+/** The reconciler and flow manager against a scripted switch that keeps a real table, over TCP. */
+
+const cookie = PIPELINE.fabric.cookie;
+const G = PIPELINE.fabric.groups.min;
+const f = (priority: number, inPort: number, out: number, c = cookie): FlowEntry => ({ tableId: 0, priority, cookie: c, match: { in_port: inPort }, instructions: [inst.apply([act.output(out)])] });
+const g = (id: number, ports: number[]): GroupEntry => ({ groupId: id, groupType: GroupType.SELECT, buckets: ports.map((p) => bucket([act.output(p)], { weight: 1, watchPort: p })) });
+const t = (flows: FlowEntry[], groups: GroupEntry[] = []): SwitchTables => ({ flows, groups });
+const DPID = '00000000000000a1';
+
+async function rig(preload: (tables: ScriptedTables) => void = () => {}, parts: Record<string, SwitchTables> = {}) {
+  const { server, port } = await startController();
+  const plans = new PlanStore();
+  for (const [name, tables] of Object.entries(parts)) plans.set(DPID, name, tables);
+  const manager = new FlowManager(server, plans, memoryLogger().logger);
+  manager.start();
+  const tables = new ScriptedTables(3);
+  preload(tables);
+  const up = next(server.switchUp$, 'switch up');
+  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  await up;
+  await manager.confirmed([DPID]);
+  const stop = async (): Promise<void> => {
+    manager.stop();
+    sw.destroy();
+    await server.close();
+  };
+  return { server, plans, manager, tables, sw, stop };
+}
+
+const delta = (tables: ScriptedTables, from: number): string[] => tables.log.slice(from);
+const addLine = (e: FlowEntry): string => `add flow ${e.priority} ${JSON.stringify(e.match)}`;
+const delLine = (e: FlowEntry): string => `del flow ${e.priority} ${JSON.stringify(e.match)}`;
+
+test('first run: reads the switch (a reply in several parts) and sends only the difference; foreign flows and groups stay', async () => {
+  const keep = [1, 2, 3, 4, 5, 6].map((p) => f(100, p, p + 10));
+  const stale = f(100, 7, 17);
+  const foreign = f(100, 8, 18, 0x1234n);
+  const foreignGroup = g(7, [1]);
+  const fresh = f(200, 9, 19);
+  const r = await rig(
+    (tables) => {
+      for (const e of [...keep, stale, foreign]) tables.flows.set(flowKey(e), e);
+      tables.groups.set(foreignGroup.groupId, foreignGroup);
+    },
+    { a: t(keep.slice(0, 3)), b: t([...keep.slice(3), fresh]) },
+  );
+  try {
+    assert.deepEqual(r.tables.log, [addLine(fresh), 'barrier', delLine(stale), 'barrier']);
+    assert.ok(r.tables.flows.has(flowKey(foreign)), 'a flow without the SV cookie is not ours');
+    assert.ok(r.tables.groups.has(7), 'a group outside the SV range is not ours');
+    assert.equal(r.manager.inSync, true);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('an identical plan sends nothing; a changed part sends only its change', async () => {
+  const host = t([f(700, 1, 2), f(800, 1, 3)]);
+  const r = await rig(() => {}, { routes: t([f(500, 9, 9)], [g(G, [1, 2])]), 'host/1': host });
+  try {
+    const mark = r.tables.log.length;
+    r.plans.set(DPID, 'host/1', t([f(700, 1, 2), f(800, 1, 3)])); // same content, new object
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), []);
+    const moved = t([f(700, 1, 4), f(800, 1, 3)]);
+    r.plans.set(DPID, 'host/1', moved);
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), [addLine(moved.flows[0]!), 'barrier']);
+    assert.equal(r.tables.flows.size, 3);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('removals come after the additions of the same run are confirmed; a group goes after the flows that used it', async () => {
+  const oldRoute = f(500, 9, 9);
+  const r = await rig(() => {}, { old: t([oldRoute], [g(G + 1, [1])]) });
+  try {
+    const mark = r.tables.log.length;
+    const newRoute = f(500, 10, 10);
+    r.plans.set(DPID, 'old', undefined);
+    r.plans.set(DPID, 'new', t([newRoute], [g(G + 2, [2])]));
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), [`add group ${(G + 2).toString(16)}`, addLine(newRoute), 'barrier', delLine(oldRoute), `delete group ${(G + 1).toString(16)}`, 'barrier']);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a flow that moves from one part to another in one run is written, never deleted', async () => {
+  const shared = f(300, 5, 6);
+  const r = await rig(() => {}, { a: t([shared]) });
+  try {
+    const mark = r.tables.log.length;
+    r.plans.set(DPID, 'a', undefined);
+    r.plans.set(DPID, 'b', t([shared]));
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), []);
+    assert.ok(r.tables.flows.has(flowKey(shared)));
+  } finally {
+    await r.stop();
+  }
+});
+
+test('changes made before a run starts are coalesced: only the newest content is sent', async () => {
+  const r = await rig(() => {}, {});
+  try {
+    const mark = r.tables.log.length;
+    for (let out = 1; out <= 5; out++) r.plans.set(DPID, 'host', t([f(700, 1, out)]));
+    const v = r.plans.version;
+    await r.manager.confirmed([DPID], v);
+    assert.deepEqual(delta(r.tables, mark), [addLine(f(700, 1, 5)), 'barrier']);
+    assert.equal(r.manager.sentMessages, 1);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('confirmed() rejects with the switch\'s error by name, and the next run reads the switch back and retries', async () => {
+  const r = await rig(() => {}, {});
+  try {
+    r.tables.fail = (m) => (m.type === MessageType.FLOW_MOD && m.priority === 666 ? { errType: ErrorType.FLOW_MOD_FAILED, code: FlowModFailedCode.TABLE_FULL } : undefined);
+    const v = r.plans.set(DPID, 'bad', t([f(666, 1, 1)]));
+    await assert.rejects(r.manager.confirmed([DPID], v), (e: unknown) => e instanceof BatchRejectedError && /FLOW_MOD_FAILED\/TABLE_FULL/.test(e.message));
+    r.tables.fail = undefined;
+    const v2 = r.plans.set(DPID, 'bad', t([f(667, 1, 1)]));
+    const mark = r.tables.log.length;
+    await r.manager.confirmed([DPID], v2);
+    assert.deepEqual(delta(r.tables, mark), [addLine(f(667, 1, 1)), 'barrier']);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a switch that leaves mid-run rejects the waiters; confirmed() for a switch not connected rejects at once', async () => {
+  const r = await rig(() => {}, {});
+  try {
+    r.sw.answering = false; // the barrier is never answered
+    const v = r.plans.set(DPID, 'x', t([f(100, 1, 2)]));
+    const waiting = r.manager.confirmed([DPID], v);
+    await until(() => r.tables.log.length > 0 || r.sw.received.some((m) => m.type === MessageType.FLOW_MOD), 'the flow sent');
+    r.sw.destroy();
+    await assert.rejects(waiting, ConnectionClosedError);
+    await assert.rejects(r.manager.confirmed(['00000000000000ff']), /is not connected/);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a plan whose switch is away keeps a bounded journal; on reconnection the whole table is reconciled', async () => {
+  const plans = new PlanStore();
+  const p = plans.plan(DPID);
+  for (let i = 0; i < 70_000; i++) plans.set(DPID, `h${i % 10}`, t([f(100 + (i % 10), 1, i % 50)]));
+  assert.equal(p.changedSince(0), undefined, 'the start of the journal is gone');
+  assert.deepEqual(p.changedSince(p.cursor - 1000)?.size, 10, 'the recent changes are still there');
+  assert.equal([...p.partNames()].length, 10);
+});
