@@ -1,11 +1,19 @@
-import { auditTime, type Subscription } from 'rxjs';
+import { auditTime, type Observable, type Subscription } from 'rxjs';
 import type { PlanStore } from '../controller/flow-manager.js';
 import type { SwitchTables } from '../controller/flow-tables.js';
 import { fabricContext, planHost, planRoutes, type FabricContext } from '../fabric/fabric-planner.js';
 import { planDiscovery } from '../topology/discovery-planner.js';
-import type { HostInfo } from '../topology/events.js';
+import type { HostInfo, TopologyEvent } from '../topology/events.js';
+import type { FabricGraph } from '../topology/fabric-graph.js';
 import type { Topology } from '../topology/model.js';
-import type { TopologyService } from '../topology/topology-service.js';
+
+/** What planning reads of the topology (the TopologyService, or a benchmark's stand-in). */
+export interface PlanningSource {
+  readonly declared: Topology | undefined;
+  readonly graph$: Observable<FabricGraph>;
+  /** Replays the current hosts as host-added first. */
+  readonly events$: Observable<TopologyEvent>;
+}
 
 /** The parts of a switch's plan, by name (each planner's cookie and band are in src/controller/pipeline.ts). */
 const PART = {
@@ -31,7 +39,7 @@ export class Planning {
   private readonly dpidOf: Map<string, string>;
 
   constructor(
-    private readonly topology: TopologyService,
+    private readonly topology: PlanningSource,
     private readonly plans: PlanStore,
     private readonly coalesceMs = 20,
   ) {
