@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
-.PHONY: setup deps lint build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput setup-bench clean
+.PHONY: setup deps lint build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -50,6 +50,10 @@ bench-openflow: build
 
 bench-fabric: build
 	@node dist/bench/fabric.js
+
+# The hostile-input soak: a well-behaved switch beside every attack at once (SOAK_SECONDS, default 30).
+soak: deps build-only
+	@node dist/bench/soak.js
 
 # One host change at 1k, 15k and 100k hosts: incremental planning vs a full re-plan (no root needed).
 bench-planning: deps build-only

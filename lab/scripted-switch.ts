@@ -33,6 +33,8 @@ export class ScriptedSwitch {
   static connect(tcpPort: number, dpid: bigint, helloVersions = [4], setup?: (sw: ScriptedSwitch) => void): Promise<ScriptedSwitch> {
     return new Promise((resolve, reject) => {
       const socket = connect(tcpPort, '127.0.0.1', () => {
+        // As OVS does: without it, Nagle holds a packet-in behind an unacknowledged echo reply for a delayed ACK (40 ms).
+        socket.setNoDelay(true);
         const sw = new ScriptedSwitch(socket, dpid);
         setup?.(sw);
         sw.send({ type: MessageType.HELLO, xid: 1, versions: helloVersions });

@@ -71,3 +71,47 @@ ${legend}
 function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
+
+/** One series of a timeline: (seconds, value) points. */
+export interface Series {
+  label: string;
+  points: Array<[number, number]>;
+}
+
+/** A line chart over time, dependency-free SVG; a dashed line marks `limit` when given. */
+export function writeTimeline(path: string, title: string, unit: string, series: Series[], limit?: { value: number; label: string }, shade?: { from: number; to: number; label: string }): void {
+  const colours = ['#1f6feb', '#d29922', '#2ea043', '#8b949e'];
+  const W = 760;
+  const H = 300;
+  const left = 60;
+  const top = 40;
+  const plotW = W - left - 20;
+  const plotH = H - top - 50;
+  const xs = series.flatMap((s) => s.points.map((p) => p[0]));
+  const ys = [...series.flatMap((s) => s.points.map((p) => p[1])), limit?.value ?? 0];
+  const xMax = Math.max(...xs, 1);
+  const yMax = Math.max(...ys, 1e-9) * 1.1;
+  const x = (v: number): string => (left + (v / xMax) * plotW).toFixed(1);
+  const y = (v: number): string => (top + plotH - (v / yMax) * plotH).toFixed(1);
+  const lines = series
+    .map((s, i) => `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5" points="${s.points.map(([a, b]) => `${x(a)},${y(b)}`).join(' ')}"/>`)
+    .join('\n');
+  const band = shade ? `<rect x="${x(shade.from)}" y="${top}" width="${(Number(x(shade.to)) - Number(x(shade.from))).toFixed(1)}" height="${plotH}" fill="#f85149" fill-opacity="0.08"/><text x="${x(shade.from)}" y="${top - 4}" fill="#f85149">${esc(shade.label)}</text>` : '';
+  const lim = limit ? `<line x1="${left}" x2="${left + plotW}" y1="${y(limit.value)}" y2="${y(limit.value)}" stroke="#f85149" stroke-dasharray="6 4"/><text x="${left + plotW - 4}" y="${Number(y(limit.value)) - 4}" text-anchor="end" fill="#f85149">${esc(limit.label)}</text>` : '';
+  const legend = series.map((s, i) => `<rect x="${left + i * 220}" y="${H - 22}" width="12" height="12" fill="${colours[i % colours.length]}"/><text x="${left + i * 220 + 18}" y="${H - 12}">${esc(s.label)}</text>`).join('');
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
+<rect width="100%" height="100%" fill="white"/>
+<text x="10" y="22" font-size="15" font-weight="bold">${esc(title)}</text>
+${band}
+<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#444"/>
+<line x1="${left}" y1="${top}" x2="${left}" y2="${top + plotH}" stroke="#444"/>
+<text x="${left - 6}" y="${top + 4}" text-anchor="end">${esc(fmt(yMax))}</text><text x="${left - 6}" y="${top + plotH}" text-anchor="end">0</text>
+<text x="${left + plotW}" y="${top + plotH + 16}" text-anchor="end">${esc(fmt(xMax))} s</text><text x="12" y="${top + plotH / 2}">${esc(unit)}</text>
+${lim}
+${lines}
+${legend}
+</svg>
+`;
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, svg);
+}

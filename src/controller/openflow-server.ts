@@ -158,7 +158,7 @@ export class OpenFlowServer {
         // A switch that hangs up mid-handshake (OVS does when its bridge is reconfigured) is routine.
         const level = e instanceof ConnectionClosedError && !/HELLO_FAILED|speaks OpenFlow/.test(e.message) ? 'info' : 'warn';
         this.limited.write(level, 'handshake-failed', 'switch handshake failed', { peer: conn.peer, error: e.message });
-        conn.close(`handshake failed: ${e.message}`);
+        conn.close(`handshake failed: ${e.message}`, 'debug');
       });
   }
 
@@ -168,7 +168,7 @@ export class OpenFlowServer {
     const refused = this.options.admit?.(dpid);
     if (refused !== undefined) {
       this.limited.write('warn', 'switch-refused', 'switch refused', { dpid, peer: conn.peer, reason: refused });
-      conn.close(`refused: ${refused}`);
+      conn.close(`refused: ${refused}`, 'debug');
       return;
     }
     const previous = this.switches.get(dpid);
@@ -181,7 +181,7 @@ export class OpenFlowServer {
       if (conn.isClosed) return;
       if (alive && !previous.isClosed) {
         this.limited.write('warn', 'duplicate-dpid', 'second connection for a datapath id whose channel is alive; refused', { dpid, peer: conn.peer, holder: previous.peer });
-        conn.close(`datapath ${dpid} is already connected from ${previous.peer}`);
+        conn.close(`datapath ${dpid} is already connected from ${previous.peer}`, 'debug');
         return;
       }
       this.log.warn('switch channel replaced: the previous one did not answer an echo', { dpid, peer: conn.peer, previous: previous.peer });

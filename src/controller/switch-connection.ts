@@ -236,7 +236,8 @@ export class SwitchConnection {
     if (errors.length > 0) throw new BatchRejectedError(this.dpid, errors, messages.length);
   }
 
-  close(reason: string): void {
+  /** Closes the channel; `level` 'debug' for one whose refusal was already logged (rate-limited) by the server. */
+  close(reason: string, level: 'info' | 'debug' = 'info'): void {
     if (this.closedReason !== undefined) return;
     this.closedReason = reason;
     clearInterval(this.keepalive);
@@ -253,7 +254,7 @@ export class SwitchConnection {
     const unsent = this.outbox.take();
     if (unsent !== undefined && this.socket.writable) this.socket.write(unsent);
     this.socket.destroy();
-    this.log.info('switch channel closed', { reason });
+    this.log.log(level, 'switch channel closed', { reason });
     this.closedSubject.next(reason);
     this.closedSubject.complete();
   }

@@ -1,0 +1,161 @@
+import { connect } from 'node:net';
+import { parseArgs } from 'node:util';
+import { ErrorType, FlowModFailedCode, MessageType, MultipartFlags, MultipartType, PortReason } from '../../src/openflow/index.js';
+import { ARP_OP, arpFrame, buildEthernet, buildLldp } from '../../src/packet/index.js';
+import { ScriptedSwitch, port } from '../../lab/scripted-switch.js';
+
+/**
+ * Every attack of the hostile-input issue at once, against a controller running dc-small, for
+ * a bounded time (make soak runs this in a process of its own beside a well-behaved switch).
+ * Prints one JSON line of what it sent.
+ *
+ *   node dist/bench/lib/attacks.js --of PORT --api PORT --seconds 30
+ */
+
+const { values } = parseArgs({ options: { of: { type: 'string' }, api: { type: 'string' }, seconds: { type: 'string', default: '30' } } });
+const OF = Number(values.of);
+const API = Number(values.api);
+const END = Date.now() + Number(values.seconds) * 1000;
+const sent: Record<string, number> = {};
+const count = (what: string, n = 1): void => {
+  sent[what] = (sent[what] ?? 0) + n;
+};
+const live = (): boolean => Date.now() < END;
+const every = (ms: number, fn: () => void): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setInterval(() => {
+      if (!live()) {
+        clearInterval(t);
+        resolve();
+      } else fn();
+    }, ms);
+  });
+
+const packetIn = (sw: ScriptedSwitch, inPort: number, data: Buffer): void =>
+  sw.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
+const rnd = (bytes: number): string => Array.from({ length: bytes }, () => Math.floor(Math.random() * 256).toString(16).padStart(2, '0')).join(':');
+const declared = (dpid: bigint, ports: number[]): Promise<ScriptedSwitch> => ScriptedSwitch.connect(OF, dpid, [4], (s) => (s.ports = ports.map((p) => port(p))));
+
+/** A raw HTTP request; the answer is read and dropped. */
+function http(request: string): Promise<void> {
+  return new Promise((resolve) => {
+    const s = connect(API, '127.0.0.1');
+    s.on('error', () => resolve());
+    s.on('data', () => {});
+    s.on('close', () => resolve());
+    s.end(request);
+  });
+}
+
+async function httpAttacks(): Promise<void> {
+  const targets = ['//[', '//a:b', '//x:99999/', '/%', '/api/hosts?limit=abc'];
+  const loop = async (i: number): Promise<void> => {
+    while (live()) {
+      const kind = i % 3;
+      if (kind === 0) await http(`GET ${targets[Math.floor(Math.random() * targets.length)]} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+      else if (kind === 1) await http('GET /api/hosts HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
+      else await http('GET /api/hosts?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      count('http');
+    }
+  };
+  await Promise.all(Array.from({ length: 10 }, (_, i) => loop(i)));
+}
+
+async function tenantAttacks(): Promise<void> {
+  // acc2 (declared): its host ports send what a VM can.
+  const acc2 = await declared(0x30002n, [1, 2, 3, 4]);
+  await Promise.all([
+    every(500, () => {
+      for (const p of [1, 2]) packetIn(acc2, 3, buildLldp({ dpid: '0000000000020001', port: p, ttlSeconds: 3 }, '02:00:0a:00:02:0a'));
+      count('lldp spoof', 2);
+    }),
+    every(10, () => {
+      for (let i = 0; i < 10; i++) packetIn(acc2, 1, buildLldp({ dpid: rnd(8).replace(/:/g, ''), port: i, ttlSeconds: 3 }, '02:00:00:00:00:01'));
+      count('lldp flood', 10);
+    }),
+    every(10, () => {
+      for (let i = 0; i < 10; i++) packetIn(acc2, 4, buildEthernet('ff:ff:ff:ff:ff:ff', `02:${rnd(5)}`, 0x88b5, Buffer.alloc(46)));
+      count('random MACs', 10);
+    }),
+    every(100, () => {
+      for (const ip of ['10.0.3.10', '10.0.1.1', '10.0.2.11']) packetIn(acc2, 3, arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:02:0a', senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: ip }));
+      count('address claims', 3);
+    }),
+  ]);
+  acc2.destroy();
+}
+
+async function switchAttacks(): Promise<void> {
+  // acc3 stops reading and asks for its gateway as fast as it can: every answer piles up unsent.
+  const acc3 = await declared(0x30003n, [1, 2, 3]);
+  acc3.socket.pause();
+  const ask = arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:03:0a', senderIp: '10.0.3.10', targetMac: '00:00:00:00:00:00', targetIp: '10.0.3.1' });
+  // acc4 adds ports without end; edge1 reports errors without end.
+  const acc4 = await declared(0x30004n, [1, 2, 3]);
+  const edge1 = await declared(0x40001n, [1, 2]);
+  let nextPort = 100;
+  await Promise.all([
+    every(10, () => {
+      if (!acc3.socket.destroyed) for (let i = 0; i < 50; i++) packetIn(acc3, 3, ask);
+      count('unread gateway ARPs', 50);
+    }),
+    every(10, () => {
+      for (let i = 0; i < 20; i++) acc4.send({ type: MessageType.PORT_STATUS, xid: 0, reason: PortReason.ADD, port: port(nextPort++ % 0xffff00) });
+      count('port adds', 20);
+    }),
+    every(10, () => {
+      for (let i = 0; i < 50; i++) edge1.send({ type: MessageType.ERROR, xid: i, errType: ErrorType.FLOW_MOD_FAILED, code: FlowModFailedCode.TABLE_FULL, data: Buffer.alloc(0) });
+      count('errors', 50);
+    }),
+  ]);
+  for (const s of [acc3, acc4, edge1]) s.destroy();
+}
+
+async function connectionAttacks(): Promise<void> {
+  const open = new Set<ScriptedSwitch>();
+  const attempt = async (make: () => Promise<ScriptedSwitch>, what: string): Promise<void> => {
+    try {
+      const s = await make();
+      open.add(s);
+      count(what);
+      void s.closed.then(() => open.delete(s));
+      setTimeout(() => s.destroy(), 2000).unref();
+    } catch {
+      count(`${what} (refused at connect)`);
+    }
+  };
+  const which = new Set((process.env.CONNECTION_ATTACKS ?? 'handshakes,impostors,portdesc').split(','));
+  const skip = (): Promise<void> => Promise.resolve();
+  await Promise.all([
+    // Made-up dpids, one handshake every 5 ms.
+    which.has('handshakes') ? every(5, () => void attempt(() => ScriptedSwitch.connect(OF, BigInt(0x900000 + Math.floor(Math.random() * 1e6))), 'undeclared handshakes')) : skip(),
+    // Impostors of acc1 (the well-behaved switch).
+    which.has('impostors') ? every(100, () => void attempt(() => ScriptedSwitch.connect(OF, 0x30001n), 'acc1 impostors')) : skip(),
+    // Endless PORT_DESC parts.
+    !which.has('portdesc') ? skip() : every(500, () =>
+      void attempt(
+        () =>
+          ScriptedSwitch.connect(OF, 0x777n, [4], (s) => {
+            s.script = (m) => {
+              if (m.type !== MessageType.MULTIPART_REQUEST || m.body.mpType !== MultipartType.PORT_DESC) return false;
+              const pump = (): void => {
+                for (let i = 0; i < 200 && !s.socket.destroyed; i++) s.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: MultipartFlags.REPLY_MORE, body: { mpType: MultipartType.PORT_DESC, ports: [port(i + 1)] } });
+                if (!s.socket.destroyed && live()) setTimeout(pump, 5);
+              };
+              pump();
+              return true;
+            };
+          }),
+        'endless PORT_DESC',
+      ),
+    ),
+  ]);
+  for (const s of open) s.destroy();
+}
+
+// ATTACKS=http,tenant,switch,connection picks some (all by default), to see which costs what.
+const chosen = new Set((process.env.ATTACKS ?? 'http,tenant,switch,connection').split(','));
+const all: Record<string, () => Promise<void>> = { http: httpAttacks, tenant: tenantAttacks, switch: switchAttacks, connection: connectionAttacks };
+await Promise.all(Object.entries(all).filter(([k]) => chosen.has(k)).map(([, run]) => run()));
+process.stdout.write(JSON.stringify(sent) + '\n');
+process.exit(0);
