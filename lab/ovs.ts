@@ -19,6 +19,7 @@ export async function sh(cmd: string, args: string[], input?: string): Promise<s
 
 export const vsctl = (...args: string[]): Promise<string> => sh('ovs-vsctl', ['--timeout=10', ...args]);
 export const ofctl = (...args: string[]): Promise<string> => sh('ovs-ofctl', ['-O', 'OpenFlow13', ...args]);
+export const appctl = (...args: string[]): Promise<string> => sh('ovs-appctl', args);
 
 /**
  * Fails loudly (never skips) when Open vSwitch is missing or not running: the tests that

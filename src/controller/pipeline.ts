@@ -64,11 +64,13 @@ export const PIPELINE = {
 } as const satisfies Record<string, PlannerSlot>;
 
 /**
- * Packet-in processors, lowest first: the topology learns hosts and reads LLDP before any
- * application answers; the ARP proxy answers; Observable subscribers (off the hot path) last.
+ * Packet-in processors, lowest first: the topology reads LLDP and host learning learns the
+ * sender before any application answers; the ARP proxy answers; Observable subscribers
+ * (off the hot path) last.
  */
 export const PROCESSOR_PRIORITY = {
-  topology: 100,
+  topology: 90,
+  hostLearning: 100,
   arpProxy: 200,
   observers: 1000,
 } as const;

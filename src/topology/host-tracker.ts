@@ -1,22 +1,8 @@
+import { Subject, type Observable } from 'rxjs';
 import type { HostInfo, SwitchRef } from './events.js';
 import type { HostPolicy } from './host-policy.js';
+import type { HostChange, HostRecord, HostRefusal, HostStore } from './host-store.js';
 import { portKey } from './model.js';
-
-export type HostChange =
-  | { kind: 'added'; host: HostInfo }
-  | { kind: 'moved'; host: HostInfo; from: SwitchRef }
-  /** Same place, another address (or an address for the first time, or none any more). */
-  | { kind: 'updated'; host: HostInfo }
-  | { kind: 'removed'; host: HostInfo; reason: string };
-
-/** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
-export interface HostRefusal {
-  kind: 'refused';
-  mac: string;
-  ip: string | undefined;
-  at: SwitchRef;
-  reason: string;
-}
 
 export interface HostLimits {
   /** Hosts learned at one port; more is a VM inventing MACs (a hypervisor port holds a handful). */
@@ -31,11 +17,6 @@ export interface HostLimits {
 
 export const DEFAULT_HOST_LIMITS: HostLimits = { perPort: 64, total: 16_384, idleMs: 30 * 60_000, graceMs: 5000 };
 
-/** A host as the tracker keeps it: the public fields and when traffic from it last reached the controller. */
-export interface HostRecord extends HostInfo {
-  lastSeen: number;
-}
-
 const publicHost = ({ lastSeen: _l, ...h }: HostRecord): HostInfo => h;
 
 /**
@@ -43,7 +24,7 @@ const publicHost = ({ lastSeen: _l, ...h }: HostRecord): HostInfo => h;
  * learning returns what changed, or why it refused, and the service turns that into events.
  * Every table here is bounded: hosts per port, hosts in all, and learned hosts age out.
  */
-export class HostTracker {
+export class HostTracker implements HostStore {
   private readonly hosts = new Map<string, HostRecord>();
   /** Which MAC holds each IP. */
   private readonly macByIp = new Map<string, string>();
@@ -51,12 +32,13 @@ export class HostTracker {
   private readonly detached = new Map<string, NodeJS.Timeout>();
   private readonly sweeper: NodeJS.Timeout;
   private changes = 0;
+  private readonly changesSubject = new Subject<HostChange>();
+  /** Every change, whoever caused it: learning (also returned by `learn`), a timer, an address taken. */
+  readonly changes$: Observable<HostChange> = this.changesSubject.asObservable();
 
   constructor(
     private readonly policy: HostPolicy,
     private readonly limits: HostLimits,
-    /** Changes that no `learn` call returns: removals by timer, an address taken from its previous holder. */
-    private readonly onChange: (change: HostChange) => void,
     private readonly now: () => number = Date.now,
   ) {
     this.sweeper = setInterval(() => this.sweep(), Math.min(60_000, Math.max(10, limits.idleMs / 4)));
@@ -119,7 +101,7 @@ export class HostTracker {
     if (!known) {
       const host: HostRecord = { name: undefined, mac, ip, switch: at.switch, port: at.port, declared: false, seen: true, lastSeen: this.now() };
       this.put(host);
-      return { kind: 'added', host: publicHost(host) };
+      return this.emit({ kind: 'added', host: publicHost(host) });
     }
     const newIp = ip !== undefined && known.ip !== ip;
     if (newIp) {
@@ -128,13 +110,13 @@ export class HostTracker {
     }
     if (known.switch === at.switch && known.port === at.port) {
       known.seen = true;
-      return newIp ? { kind: 'updated', host: publicHost(known) } : undefined;
+      return newIp ? this.emit({ kind: 'updated', host: publicHost(known) }) : undefined;
     }
     const from = { switch: known.switch, port: known.port };
     this.count(known, -1);
     Object.assign(known, { switch: at.switch, port: at.port, seen: true });
     this.count(known, +1);
-    return { kind: 'moved', host: publicHost(known), from };
+    return this.emit({ kind: 'moved', host: publicHost(known), from });
   }
 
   /**
@@ -168,8 +150,14 @@ export class HostTracker {
 
   stop(): void {
     clearInterval(this.sweeper);
+    this.changesSubject.complete();
     for (const t of this.detached.values()) clearTimeout(t);
     this.detached.clear();
+  }
+
+  private emit<C extends HostChange>(c: C): C {
+    this.changesSubject.next(c);
+    return c;
   }
 
   private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): string | undefined {
@@ -207,7 +195,7 @@ export class HostTracker {
     this.count(h, -1);
     this.cancelDetach(h.mac);
     if (h.ip !== undefined && this.macByIp.get(h.ip) === h.mac) this.macByIp.delete(h.ip);
-    this.onChange({ kind: 'removed', host: publicHost(h), reason });
+    this.changesSubject.next({ kind: 'removed', host: publicHost(h), reason });
   }
 
   private count(h: SwitchRef, delta: number): void {
@@ -226,7 +214,7 @@ export class HostTracker {
     this.macByIp.set(ip, mac);
     if (old) {
       old.ip = undefined;
-      this.onChange({ kind: 'updated', host: publicHost(old) });
+      this.changesSubject.next({ kind: 'updated', host: publicHost(old) });
     }
   }
 

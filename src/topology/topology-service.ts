@@ -3,19 +3,18 @@ import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
 import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { PortConfig, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
-import { ARP_OP, parseArp } from '../packet/arp.js';
 import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
-import { parseIpv4 } from '../packet/ipv4.js';
 import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
 import { nextHops, shortestPaths } from './valley-free.js';
 import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
 import { HostPolicy } from './host-policy.js';
-import { DEFAULT_HOST_LIMITS, HostTracker, type HostChange, type HostLimits, type HostRefusal } from './host-tracker.js';
+import { HostLearning } from './host-learning.js';
+import type { HostChange, HostRefusal, HostStore } from './host-store.js';
+import { DEFAULT_HOST_LIMITS, HostTracker, type HostLimits } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
 import { portKey, type Topology } from './model.js';
-import { SightingCache } from './sighting-cache.js';
 
 export interface TopologyOptions {
   /** LLDP probe period; an adjacency not seen for three periods expires. */
@@ -57,9 +56,9 @@ export class TopologyService {
   private undeclaredPorts = new Set<string>();
   /** When each switch port ("acc1:3") last came up: LLDP gets three periods from then before a link is missing. */
   private readonly portLiveSince = new Map<string, number>();
-  private readonly hosts: HostTracker;
-  private readonly sightings = new SightingCache();
-  /** Lines a tenant can trigger (refused claims, stray LLDP) are rate-limited. */
+  private readonly hosts: HostStore;
+  private readonly learning: HostLearning;
+  /** Lines a tenant can trigger (stray or forged LLDP) are rate-limited. */
   private readonly limitedLog: RateLimitedLog;
   private readonly discovery: LldpDiscovery;
   private readonly subscriptions: Subscription[] = [];
@@ -76,6 +75,8 @@ export class TopologyService {
     private readonly topology: Topology | undefined,
     private readonly log: Logger,
     private readonly options: TopologyOptions = DEFAULT_TOPOLOGY_OPTIONS,
+    /** Where hosts are kept (in memory by default; durable and clustered stores add a class). */
+    hosts?: HostStore,
   ) {
     for (const s of topology?.switches ?? []) {
       this.switches.set(s.name, { name: s.name, dpid: s.dpid, tier: s.tier, connected: false, connectedAt: 0 });
@@ -88,8 +89,9 @@ export class TopologyService {
       this.declaredPort.set(portKey(l.b), key);
     }
     this.limitedLog = new RateLimitedLog(log);
-    this.hosts = new HostTracker(new HostPolicy(topology), options.hosts, (c) => this.hostChanged(c));
+    this.hosts = hosts ?? new HostTracker(new HostPolicy(topology), options.hosts);
     for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port });
+    this.learning = new HostLearning(openflow, this.hosts, (dpid) => this.nameOf(dpid), (at) => this.isFabricPort(at), log);
     // With a topology file, probes go out of (and are read on) declared switch-to-switch ports only.
     const probes = topology ? (dpid: string, port: number) => this.declaredPort.has(`${this.nameOf(dpid)}:${port}`) : undefined;
     this.discovery = new LldpDiscovery(openflow, log, options.lldpIntervalMs, (o) => this.lldpSeen(o), (o) => this.lldpExpired(o), probes);
@@ -105,6 +107,11 @@ export class TopologyService {
     );
     // Hosts are learned (and LLDP read) before any application answers the packet.
     this.removeProcessor = this.openflow.packetProcessors.add('topology', PROCESSOR_PRIORITY.topology, (dpid, message) => this.packetIn(dpid, message));
+    this.subscriptions.push(
+      this.hosts.changes$.subscribe((c) => this.hostChanged(c)),
+      this.learning.refused$.subscribe((r) => this.refused(r)),
+    );
+    this.learning.start();
     this.discovery.start();
     this.checker = setInterval(() => this.reportMissing(), this.options.lldpIntervalMs);
     this.checker.unref();
@@ -114,6 +121,7 @@ export class TopologyService {
     for (const s of this.subscriptions) s.unsubscribe();
     this.removeProcessor?.();
     this.discovery.stop();
+    this.learning.stop();
     this.hosts.stop();
     this.limitedLog.flushAll();
     clearInterval(this.checker);
@@ -218,34 +226,14 @@ export class TopologyService {
     this.refreshLinks();
   }
 
+  /** LLDP, read off the frame's bytes first: every other packet-in is host learning's or an application's. */
   private packetIn(dpid: string, m: PacketIn): void {
     const inPort = m.match.in_port;
-    if (typeof inPort !== 'number') return;
-    if (this.sightings.unchanged(dpid, inPort, m.data, this.hosts.version)) return;
-    let frame: EthernetFrame;
+    if (typeof inPort !== 'number' || m.data.length < 14 || m.data.readUInt16BE(12) !== ETH_TYPE.LLDP) return;
     try {
-      frame = parseEthernet(m.data);
-      const at = { switch: this.nameOf(dpid), port: inPort };
-      if (frame.ethType === ETH_TYPE.LLDP) return this.lldpIn(dpid, at, frame);
-      if (this.isFabricPort(at) || (parseInt(frame.src.slice(0, 2), 16) & 1) === 1) return;
-      let ip: string | undefined;
-      const mac = frame.src;
-      if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
-        const arp = parseArp(frame.payload);
-        // RARP (QEMU's announcement) names the VM as target; ARP names the sender. Either must be the frame's source.
-        const named = arp.op >= ARP_OP.RARP_REQUEST ? arp.targetMac : arp.senderMac;
-        if (named !== mac) return this.refused({ kind: 'refused', mac, ip: undefined, at, reason: `ARP names ${named}, but the frame comes from ${mac}` });
-        if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;
-      } else if (frame.ethType === ETH_TYPE.IPV4) {
-        const src = parseIpv4(frame.payload).src;
-        if (src !== '0.0.0.0') ip = src;
-      }
-      const change = this.hosts.learn(mac, ip, at);
-      if (change?.kind === 'refused') return this.refused(change);
-      this.sightings.remember(dpid, inPort, m.data, this.hosts.version, this.hosts.record(mac));
-      if (change) this.hostChanged(change);
+      this.lldpIn(dpid, { switch: this.nameOf(dpid), port: inPort }, parseEthernet(m.data));
     } catch (e) {
-      if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
+      if (e instanceof PacketParseError) this.log.debug('unparsable LLDP packet-in', { dpid, error: e.message });
       else throw e;
     }
   }
@@ -267,7 +255,6 @@ export class TopologyService {
   }
 
   private refused(r: HostRefusal): void {
-    this.limitedLog.write('warn', `host-refused ${portKey(r.at)}`, 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
     this.eventsSubject.next({ kind: 'host-refused', mac: r.mac, ip: r.ip, at: r.at, reason: r.reason });
   }
 

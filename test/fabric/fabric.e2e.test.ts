@@ -6,7 +6,7 @@ import { ETH_TYPE } from '../../src/packet/ethernet.js';
 import { FABRIC_COOKIE, PRIORITY } from '../../src/fabric/fabric-planner.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { MininetDc } from '../../lab/mininet.js';
-import { ofctl, requireOvs } from '../../lab/ovs.js';
+import { appctl, ofctl, requireOvs } from '../../lab/ovs.js';
 import { startSvcswitch } from '../../lab/svcswitch.js';
 import { until } from '../../lab/wait.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
@@ -116,6 +116,16 @@ describe('L3 fabric on dc-small', () => {
     await until(async () => /Request who-has 10\.0\.1\.77/.test(await seen('h12')), 'h12 (same subnet, same switch) to get the request', 10_000, 250);
     assert.doesNotMatch(await seen('h21'), /10\.0\.1\.77/, 'h21 is on another switch: it must not get it');
     await f!.dc.do({ op: 'cmd', host: 'h11', cmd: `rm -f ${cap('h12')} ${cap('h21')}` });
+  });
+
+  test('LLDP is dropped in the switch on host ports and sent to the controller on link ports (ofproto/trace)', async () => {
+    const lldp = (port: number): Promise<string> => appctl('ofproto/trace', 'acc1', `in_port=${port},dl_type=0x88cc,dl_dst=01:80:c2:00:00:0e`);
+    const fromHost = await lldp(3);
+    assert.match(fromHost, /priority 65534/);
+    assert.match(fromHost, /Datapath actions: drop/);
+    const fromUplink = await lldp(1);
+    assert.match(fromUplink, /priority 65535/);
+    assert.match(fromUplink, /CONTROLLER/);
   });
 
   test('steady traffic never reaches the controller: packet-in counters stay flat', async () => {

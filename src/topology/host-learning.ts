@@ -1,0 +1,85 @@
+import { Subject, type Observable } from 'rxjs';
+import type { OpenFlowServer } from '../controller/openflow-server.js';
+import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
+import type { Logger } from '../log/logger.js';
+import { RateLimitedLog } from '../log/rate-limited.js';
+import type { PacketIn } from '../openflow/index.js';
+import { ARP_OP, parseArp } from '../packet/arp.js';
+import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
+import { PacketParseError } from '../packet/errors.js';
+import { parseIpv4 } from '../packet/ipv4.js';
+import type { SwitchRef } from './events.js';
+import type { HostStore } from './host-store.js';
+import type { HostRefusal } from './host-store.js';
+import { portKey } from './model.js';
+import { SightingCache } from './sighting-cache.js';
+
+/**
+ * Host learning, as a packet-in processor of its own: who sent each ARP, RARP or IPv4 frame
+ * that reached the controller on a host port, and with which address. The sighting cache
+ * skips, without parsing, a frame that would teach nothing new (nearly all of them). An ARP
+ * whose sender MAC is not the frame's source is refused here; what an address may be is the
+ * store's policy. Refusals are on `refused$` and in rate-limited warn lines.
+ */
+export class HostLearning {
+  private readonly sightings = new SightingCache();
+  private readonly limitedLog: RateLimitedLog;
+  private readonly refusedSubject = new Subject<HostRefusal>();
+  readonly refused$: Observable<HostRefusal> = this.refusedSubject.asObservable();
+  private removeProcessor: (() => void) | undefined;
+
+  constructor(
+    private readonly openflow: OpenFlowServer,
+    private readonly store: HostStore,
+    private readonly nameOf: (dpid: string) => string,
+    /** Ports that join two switches: host traffic never enters there. */
+    private readonly isFabricPort: (at: SwitchRef) => boolean,
+    private readonly log: Logger,
+  ) {
+    this.limitedLog = new RateLimitedLog(log);
+  }
+
+  start(): void {
+    this.removeProcessor = this.openflow.packetProcessors.add('host-learning', PROCESSOR_PRIORITY.hostLearning, (dpid, m) => this.packetIn(dpid, m));
+  }
+
+  stop(): void {
+    this.removeProcessor?.();
+    this.limitedLog.flushAll();
+    this.refusedSubject.complete();
+  }
+
+  private packetIn(dpid: string, m: PacketIn): void {
+    const inPort = m.match.in_port;
+    if (typeof inPort !== 'number') return;
+    if (this.sightings.unchanged(dpid, inPort, m.data, this.store.version)) return;
+    try {
+      const frame = parseEthernet(m.data);
+      const at = { switch: this.nameOf(dpid), port: inPort };
+      if (frame.ethType === ETH_TYPE.LLDP || this.isFabricPort(at) || (parseInt(frame.src.slice(0, 2), 16) & 1) === 1) return;
+      let ip: string | undefined;
+      const mac = frame.src;
+      if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
+        const arp = parseArp(frame.payload);
+        // RARP (QEMU's announcement) names the VM as target; ARP names the sender. Either must be the frame's source.
+        const named = arp.op >= ARP_OP.RARP_REQUEST ? arp.targetMac : arp.senderMac;
+        if (named !== mac) return this.refuse({ kind: 'refused', mac, ip: undefined, at, reason: `ARP names ${named}, but the frame comes from ${mac}` });
+        if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;
+      } else if (frame.ethType === ETH_TYPE.IPV4) {
+        const src = parseIpv4(frame.payload).src;
+        if (src !== '0.0.0.0') ip = src;
+      }
+      const change = this.store.learn(mac, ip, at);
+      if (change?.kind === 'refused') return this.refuse(change);
+      this.sightings.remember(dpid, inPort, m.data, this.store.version, this.store.record(mac));
+    } catch (e) {
+      if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
+      else throw e;
+    }
+  }
+
+  private refuse(r: HostRefusal): void {
+    this.limitedLog.write('warn', `host-refused ${portKey(r.at)}`, 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
+    this.refusedSubject.next(r);
+  }
+}

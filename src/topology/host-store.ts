@@ -1,0 +1,46 @@
+import type { Observable } from 'rxjs';
+import type { HostInfo, SwitchRef } from './events.js';
+
+export type HostChange =
+  | { kind: 'added'; host: HostInfo }
+  | { kind: 'moved'; host: HostInfo; from: SwitchRef }
+  /** Same place, another address (or an address for the first time, or none any more). */
+  | { kind: 'updated'; host: HostInfo }
+  | { kind: 'removed'; host: HostInfo; reason: string };
+
+/** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
+export interface HostRefusal {
+  kind: 'refused';
+  mac: string;
+  ip: string | undefined;
+  at: SwitchRef;
+  reason: string;
+}
+
+/** A host as a store keeps it: the public fields and when traffic from it last reached the controller. */
+export interface HostRecord extends HostInfo {
+  lastSeen: number;
+}
+
+/**
+ * Where hosts are kept: the state that must later survive a restart (a SQLite class) and be
+ * shared by a cluster (an etcd class). `HostTracker` is the in-memory implementation. Every
+ * change is on `changes$`, whoever caused it (learning, a timer, another MAC taking an
+ * address).
+ */
+export interface HostStore {
+  readonly changes$: Observable<HostChange>;
+  /** Grows with every change: a cache of sightings is stale once it moved. */
+  readonly version: number;
+  readonly size: number;
+  declare(host: Omit<HostInfo, 'seen' | 'declared'>): void;
+  /** Traffic from `mac` (with `ip` when the packet tells it) arrived at `at`: what changed, or why it was refused. */
+  learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined;
+  portGone(at: SwitchRef, reason: string): void;
+  all(): HostInfo[];
+  page(offset: number, limit: number): HostInfo[];
+  byIp(ip: string): HostInfo | undefined;
+  /** The live record of a host, whose `lastSeen` a cached sighting refreshes. */
+  record(mac: string): HostRecord | undefined;
+  stop(): void;
+}
