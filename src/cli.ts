@@ -1,16 +1,19 @@
 #!/usr/bin/env node
 import { RUN_HELP, runCommand } from './app/commands/run.js';
 import { TOPOLOGY_HELP, topologyCommand } from './app/commands/topology.js';
+import { TRACE_HELP, traceCommand } from './app/commands/trace.js';
 
 const HELP = `svcswitch: OpenFlow 1.3 controller for cross-subnet live migration of VMs
 
 Usage:
   svcswitch run [options]          start the controller
   svcswitch topology VERB ...      check, export, draw or generate topology files
+  svcswitch trace --from --to ...  the path of one packet through the planned tables
   svcswitch --help                 this text
 
 ${RUN_HELP}
-${TOPOLOGY_HELP}`;
+${TOPOLOGY_HELP}
+${TRACE_HELP}`;
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -24,6 +27,9 @@ if (command === undefined || command === '--help' || command === '-h' || command
   else void runCommand(rest, err).then((code) => code !== undefined && process.exit(code));
 } else if (command === 'topology') {
   process.exitCode = topologyCommand(rest, out, err);
+} else if (command === 'trace') {
+  if (rest.includes('--help')) out(TRACE_HELP);
+  else void traceCommand(rest, out, err).then((code) => (process.exitCode = code));
 } else {
   err(`svcswitch: unknown command "${command}"\nTry 'svcswitch --help'.\n`);
   process.exitCode = 2;

@@ -5,7 +5,8 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { openApiDocument } from './openapi.js';
-import { ErrorBody, Health, HostInfo, HostsQuery, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody } from './schemas.js';
+import type { TraceService } from '../fabric/trace-service.js';
+import { ErrorBody, Health, HostInfo, HostsQuery, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery } from './schemas.js';
 
 /** Every route, as the server registers it and the OpenAPI document lists it. */
 const ROUTES: readonly RouteDoc[] = [
@@ -20,6 +21,10 @@ const ROUTES: readonly RouteDoc[] = [
     example: '/api/paths?from=acc1&to=acc3',
   },
   { method: 'GET', url: '/api/switches', summary: 'connected switches and their ports', response: Type.Array(SwitchDetail) },
+  {
+    method: 'GET', url: '/api/trace', summary: 'the path one packet takes through the planned tables, hop by hop (svcswitch trace)', querystring: TraceQuery, response: TraceBody,
+    example: '/api/trace?from=h11&to=10.0.3.10&proto=tcp&dport=80',
+  },
   { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
 ];
 
@@ -52,6 +57,7 @@ export class ApiServer {
   constructor(
     private readonly openflow: OpenFlowServer,
     private readonly topology: TopologyService,
+    private readonly tracer: TraceService,
     private readonly log: Logger,
   ) {}
 
@@ -93,6 +99,11 @@ export class ApiServer {
       '/api/paths': (req) => this.paths(req.query as PathsQuery),
       '/api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
       '/api/openapi.json': () => openApiDocument(ROUTES),
+      '/api/trace': (req) => {
+        const r = this.tracer.run(req.query as TraceQuery);
+        if (typeof r === 'string') throw Object.assign(new Error(r), { statusCode: /^no host/.test(r) ? 404 : 400 });
+        return r;
+      },
     };
     for (const route of ROUTES) {
       const schema: { querystring?: TSchema; response: Record<number, TSchema> } = { response: { 200: route.response, '4xx': ErrorBody } as Record<number, TSchema> };

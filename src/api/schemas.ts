@@ -68,6 +68,33 @@ export const SwitchDetail = Type.Object({
   ports: Type.Array(Type.Object({ portNo: Type.Integer(), name: Type.String(), hwAddr: Type.String(), linkDown: Type.Boolean() })),
 });
 
+export const TraceQuery = Type.Object(
+  {
+    from: Type.String({ minLength: 1, maxLength: 64, description: 'a host name or address' }),
+    to: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'an IPv4 address' }),
+    proto: Type.Optional(Type.Union([Type.Literal('icmp'), Type.Literal('tcp'), Type.Literal('udp')])),
+    dport: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+  },
+  { additionalProperties: false },
+);
+export type TraceQuery = Static<typeof TraceQuery>;
+
+const Opt = <T extends TSchema>(t: T) => Type.Optional(t);
+export const TraceBody = Type.Object({
+  hops: Type.Array(
+    Type.Object({
+      switch: Type.String(),
+      inPort: Type.Integer(),
+      outPort: Type.Union([Type.Integer(), Type.Literal('controller')]),
+      packet: Type.Object({ eth_src: Opt(Type.String()), eth_dst: Opt(Type.String()), ipv4_src: Opt(Type.String()), ipv4_dst: Opt(Type.String()), ttl: Opt(Type.Integer()) }),
+      alternatives: Opt(Type.Array(Type.Integer())),
+    }),
+  ),
+  result: Type.Union([Type.Literal('delivered'), Type.Literal('dropped'), Type.Literal('controller'), Type.Literal('loop')]),
+  at: SwitchRef,
+  reason: Opt(Type.String()),
+});
+
 /** One route as the OpenAPI document describes it. */
 export interface RouteDoc {
   method: 'GET';

@@ -5,7 +5,7 @@ import { fabricContext, planHost, planRoutes, type FabricContext } from '../fabr
 import { planDiscovery } from '../topology/discovery-planner.js';
 import type { HostInfo, TopologyEvent } from '../topology/events.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
-import type { Topology } from '../topology/model.js';
+import { linkPortsOf, type Topology } from '../topology/model.js';
 
 /** What planning reads of the topology (the TopologyService, or a benchmark's stand-in). */
 export interface PlanningSource {
@@ -22,8 +22,6 @@ const PART = {
   host: (mac: string): string => `fabric/host/${mac}`,
 } as const;
 
-/** The ports of switch `name` that the file declares as links. */
-const fabricPorts = (t: Topology, name: string): number[] => t.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port);
 
 /**
  * The one place that turns topology changes into plan parts, incrementally: a host that
@@ -52,7 +50,7 @@ export class Planning {
     const declared = this.topology.declared;
     const ctx = this.ctx;
     if (!declared || !ctx) return;
-    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.discovery, planDiscovery(fabricPorts(declared, sw.name)));
+    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.discovery, planDiscovery(linkPortsOf(declared, sw.name)));
     this.subscriptions.push(
       this.topology.graph$.pipe(auditTime(this.coalesceMs)).subscribe((graph) => {
         for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(ctx, graph, sw.name));

@@ -6,6 +6,7 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Logger } from '../log/logger.js';
+import type { TraceService } from '../fabric/trace-service.js';
 import type { Planning } from './planning.js';
 
 /**
@@ -22,6 +23,7 @@ export class Svcswitch {
     readonly planning: Planning,
     readonly flows: FlowManager,
     readonly arp: ArpProxy,
+    readonly tracer: TraceService,
     readonly api: ApiServer,
     private readonly log: Logger,
   ) {}

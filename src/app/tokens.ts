@@ -8,6 +8,7 @@ import type { Topology } from '../topology/model.js';
 import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import type { Planning } from './planning.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
+import type { TraceService } from '../fabric/trace-service.js';
 import type { Svcswitch } from './svcswitch.js';
 
 /** Service identifiers of the one container (see container.ts). */
@@ -18,6 +19,7 @@ export const TOKENS = {
   openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
   topology: Symbol('TopologyService') as ServiceIdentifier<TopologyService>,
   api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
+  tracer: Symbol('TraceService') as ServiceIdentifier<TraceService>,
   plans: Symbol('PlanStore') as ServiceIdentifier<PlanStore>,
   planning: Symbol('Planning') as ServiceIdentifier<Planning>,
   flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,

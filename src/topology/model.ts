@@ -70,6 +70,9 @@ export interface Topology {
 
 export const portKey = (p: PortRef): string => `${p.switch}:${p.port}`;
 
+/** The ports of switch `name` that the file declares as links. */
+export const linkPortsOf = (t: Topology, name: string): number[] => t.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port);
+
 /**
  * One anycast gateway MAC for every subnet, as EVPN fabrics do: a VM that moves keeps a
  * valid ARP entry for its default gateway wherever it lands. No host may hold it.

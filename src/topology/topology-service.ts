@@ -364,6 +364,11 @@ export class TopologyService {
     return 'LLDP expired';
   }
 
+  /** Whether a switch port exists and is live (no LINK_DOWN state, no PORT_DOWN config). */
+  portLive(ref: SwitchRef): boolean {
+    return this.portUp(ref);
+  }
+
   private portUp(ref: SwitchRef): boolean {
     const info = this.switches.get(ref.switch);
     const conn = info?.connected ? this.openflow.connection(info.dpid) : undefined;

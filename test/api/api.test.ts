@@ -2,6 +2,8 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
+import { PlanStore } from '../../src/controller/flow-manager.js';
+import { TraceService } from '../../src/fabric/trace-service.js';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
@@ -13,7 +15,8 @@ let base = '';
 const { logger } = memoryLogger();
 const openflow = new OpenFlowServer(logger);
 const topology = new TopologyService(openflow, loadTopology('topologies/dc-small.yaml'), logger);
-const api = new ApiServer(openflow, topology, logger);
+const plans = new PlanStore();
+const api = new ApiServer(openflow, topology, new TraceService(topology, plans), logger);
 
 before(async () => {
   const addr = await api.listen('127.0.0.1', 0);
@@ -123,7 +126,7 @@ test('/api/openapi.json documents every route with its query schema', async () =
   assert.equal(status, 200);
   const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
   assert.equal(doc.openapi, '3.0.3');
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/health', '/api/hosts', '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/health', '/api/hosts', '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace']);
   assert.deepEqual(doc.paths['/api/paths']!.get.parameters.map((p) => [p.name, p.required]), [['from', true], ['to', true]]);
   assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false]]);
 });
@@ -140,4 +143,15 @@ test('/api/switches lists connected switches by name, with their ports (scripted
   } finally {
     sw.destroy();
   }
+});
+
+test('/api/trace answers from the live plans and links; bad or unknown hosts are 4xx', async () => {
+  // No switch is connected: h11's packet to h31 finds no tables planned for acc1 yet.
+  const r = await get('/api/trace?from=h11&to=10.0.3.10');
+  assert.equal(r.status, 200);
+  assert.equal(r.body.result, 'dropped');
+  assert.deepEqual(r.body.at, { switch: 'acc1', port: 3 });
+  assert.equal((await get('/api/trace?from=h99&to=10.0.3.10')).status, 404);
+  assert.equal((await get('/api/trace?from=h11&to=10.0.3')).status, 400);
+  assert.equal((await get('/api/trace?from=h11&to=10.0.3.10&proto=sctp')).status, 400);
 });

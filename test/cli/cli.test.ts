@@ -58,3 +58,23 @@ test('topology generate and svg', async () => {
   const svg = await run(['topology', 'svg', 'topologies/dc-small.yaml']);
   assert.match(svg.stdout, /^<svg[\s\S]*dc-small: 8 switches[\s\S]*<\/svg>\n$/);
 });
+
+test('trace --topology: offline, the hop list and --json; exit codes say delivered or not', async () => {
+  const json = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h11', '--to', '10.0.3.10', '--proto', 'tcp', '--dport', '80', '--json']);
+  assert.equal(json.code, 0, json.stderr);
+  const r = JSON.parse(json.stdout) as { hops: Array<{ switch: string; inPort: number; outPort: number; packet: { ttl: number; eth_dst: string } }>; result: string; at: { switch: string; port: number } };
+  assert.equal(r.result, 'delivered');
+  assert.deepEqual(r.at, { switch: 'acc3', port: 3 });
+  assert.deepEqual(r.hops.map((h) => h.switch), ['acc1', 'agg1', 'acc3']);
+  assert.deepEqual(r.hops.map((h) => h.packet.ttl), [63, 62, 61]);
+  assert.equal(r.hops[2]!.packet.eth_dst, '02:00:0a:00:03:0a');
+  const text = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', '10.0.1.10', '--to', '10.0.3.10']);
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /^icmp 10\.0\.1\.10 -> 10\.0\.3\.10\n {2}acc1 .*\(ECMP: 1, 2\)\n/);
+  assert.match(text.stdout, /delivered at acc3:3\n$/);
+  const unknown = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h99', '--to', '10.0.3.10']);
+  assert.deepEqual([unknown.code, unknown.stderr], [2, 'svcswitch trace: no host named or addressed "h99"\n']);
+  const nowhere = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h11', '--to', '10.9.9.9']);
+  assert.equal(nowhere.code, 1, 'an address no route leads to is not delivered');
+  assert.equal((await run(['trace', '--from', 'h11', '--to', '10.0.3.10'])).code, 2, 'neither --api nor --topology');
+});

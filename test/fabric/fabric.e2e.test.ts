@@ -2,47 +2,13 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Svcswitch } from '../../src/app/svcswitch.js';
 import { MultipartType, PortNo, TableId, type FlowStats } from '../../src/openflow/index.js';
-import { ETH_TYPE } from '../../src/packet/ethernet.js';
 import { FABRIC_COOKIE, PRIORITY } from '../../src/fabric/fabric-planner.js';
-import { loadTopology } from '../../src/topology/loader.js';
-import { MininetDc } from '../../lab/mininet.js';
+import { type Fabric, startFabric, stopFabric } from '../../lab/fabric.js';
+import type { MininetDc } from '../../lab/mininet.js';
 import { appctl, ofctl, requireOvs } from '../../lab/ovs.js';
-import { startSvcswitch } from '../../lab/svcswitch.js';
 import { until } from '../../lab/wait.js';
-import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The L3 fabric in Mininet: reachability, hop counts, TCP, silence of the control plane, failover. */
-
-interface Fabric {
-  app: Svcswitch;
-  dc: MininetDc;
-  /** Packet-ins that are not LLDP probes. */
-  packetIns: () => number;
-}
-
-async function startFabric(file: string): Promise<Fabric> {
-  const topology = loadTopology(file);
-  const { logger } = memoryLogger();
-  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500 });
-  let count = 0;
-  app.openflow.packetIn$.subscribe(({ message }) => {
-    if (message.data.length >= 14 && message.data.readUInt16BE(12) !== ETH_TYPE.LLDP) count++;
-  });
-  const dc = await MininetDc.start(file, port).catch(async (e: Error) => {
-    await app.stop();
-    throw e;
-  });
-  await until(() => app.topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
-  await until(() => app.topology.linkList().every((l) => l.up), 'all links up', 30_000);
-  await app.settled();
-  return { app, dc, packetIns: () => count };
-}
-
-async function stopFabric(f: Fabric | undefined): Promise<void> {
-  if (!f) return;
-  await f.dc.stop();
-  await f.app.stop();
-}
 
 /** Packets the switches sent to the controller through the fabric's "ARP to controller" flows. */
 async function punted(app: Svcswitch): Promise<bigint> {

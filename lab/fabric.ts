@@ -1,0 +1,40 @@
+import type { Svcswitch } from '../src/app/svcswitch.js';
+import { ETH_TYPE } from '../src/packet/ethernet.js';
+import { loadTopology } from '../src/topology/loader.js';
+import { memoryLogger } from './memory-logger.js';
+import { MininetDc } from './mininet.js';
+import { startSvcswitch } from './svcswitch.js';
+import { until } from './wait.js';
+
+/** svcswitch and a topology file's datacenter in Mininet, every link up and every table confirmed. */
+export interface Fabric {
+  app: Svcswitch;
+  dc: MininetDc;
+  /** Packet-ins that are not LLDP probes. */
+  packetIns: () => number;
+}
+
+export async function startFabric(file: string): Promise<Fabric> {
+  const topology = loadTopology(file);
+  const { logger } = memoryLogger();
+  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500 });
+  let count = 0;
+  app.openflow.packetIn$.subscribe(({ message }) => {
+    if (message.data.length >= 14 && message.data.readUInt16BE(12) !== ETH_TYPE.LLDP) count++;
+  });
+  const dc = await MininetDc.start(file, port).catch(async (e: Error) => {
+    await app.stop();
+    throw e;
+  });
+  await until(() => app.topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
+  await until(() => app.topology.linkList().every((l) => l.up), 'all links up', 30_000);
+  await app.settled();
+  return { app, dc, packetIns: () => count };
+}
+
+export async function stopFabric(f: Fabric | undefined): Promise<void> {
+  if (!f) return;
+  await f.dc.stop();
+  await f.app.stop();
+}
+

@@ -1,0 +1,97 @@
+import type { PlanStore } from '../controller/flow-manager.js';
+import type { SwitchTables } from '../controller/flow-tables.js';
+import type { SimPacket } from '../controller/simulator.js';
+import { planDiscovery } from '../topology/discovery-planner.js';
+import type { HostInfo, SwitchRef } from '../topology/events.js';
+import { fabricGraph } from '../topology/fabric-graph.js';
+import { GATEWAY_MAC, linkPortsOf, portKey, type Topology } from '../topology/model.js';
+import { networkOf, networksOf, type Network } from '../topology/networks.js';
+import type { TopologyService } from '../topology/topology-service.js';
+import { trace, type TraceNetwork, type TraceOptions, type TraceResult } from '../topology/trace.js';
+import { planFabric } from './fabric-planner.js';
+
+/** What `svcswitch trace` and `GET /api/trace` are asked. */
+export interface TraceRequest {
+  /** A host's name or address. */
+  from: string;
+  /** An IPv4 address. */
+  to: string;
+  proto?: 'icmp' | 'tcp' | 'udp';
+  dport?: number;
+}
+
+const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
+
+/**
+ * The packet a host sends to `to`: to its gateway's MAC when `to` is in another network, to
+ * the destination's MAC (as its ARP would have told it) when in its own. Returns why not,
+ * as a string, for an unknown source or a malformed destination.
+ */
+export function hostPacket(hosts: readonly HostInfo[], networks: readonly Network[], req: TraceRequest): { start: SwitchRef; packet: SimPacket } | string {
+  const src = hosts.find((h) => h.name === req.from || h.ip === req.from);
+  if (!src || src.ip === undefined) return `no host named or addressed "${req.from}"`;
+  const dstNet = networkOf(networks, req.to);
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(req.to)) return `"${req.to}" is not an IPv4 address`;
+  const srcNet = networkOf(networks, src.ip);
+  const local = srcNet !== undefined && srcNet === dstNet;
+  const dstMac = local ? (hosts.find((h) => h.ip === req.to)?.mac ?? 'ff:ff:ff:ff:ff:ff') : GATEWAY_MAC;
+  const proto = req.proto ?? 'icmp';
+  const packet: SimPacket = { eth_src: src.mac, eth_dst: dstMac, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: req.to, ip_proto: PROTO[proto], ttl: 64 };
+  if (proto === 'icmp') Object.assign(packet, { icmpv4_type: 8, icmpv4_code: 0 });
+  else Object.assign(packet, { [`${proto}_src`]: 40000, [`${proto}_dst`]: req.dport ?? 80 });
+  return { start: { switch: src.switch, port: src.port }, packet };
+}
+
+/** The network as the file declares it, every link up, with the tables planned from the file's hosts. */
+export function offlineNetwork(topology: Topology): { net: TraceNetwork; hosts: HostInfo[]; tables: Map<string, SwitchTables> } {
+  const hosts: HostInfo[] = topology.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: true, seen: false }));
+  const fabric = planFabric({ topology, hosts, graph: fabricGraph(topology, new Set()) });
+  const tables = new Map<string, SwitchTables>();
+  for (const sw of topology.switches) {
+    const d = planDiscovery(linkPortsOf(topology, sw.name));
+    const f = fabric.get(sw.name) ?? { flows: [], groups: [] };
+    tables.set(sw.name, { flows: [...d.flows, ...f.flows], groups: f.groups });
+  }
+  const peers = new Map<string, SwitchRef>();
+  for (const l of topology.links) {
+    peers.set(portKey(l.a), l.b);
+    peers.set(portKey(l.b), l.a);
+  }
+  return { net: { tables: (sw) => tables.get(sw), peer: (at) => peers.get(portKey(at)), portLive: () => true }, hosts, tables };
+}
+
+/** Traces a request over a network: the packet built from the hosts, then followed hop by hop. */
+export function traceRequest(net: TraceNetwork, hosts: readonly HostInfo[], topology: Topology, req: TraceRequest, options: TraceOptions = {}): TraceResult | string {
+  const built = hostPacket(hosts, networksOf(topology), req);
+  if (typeof built === 'string') return built;
+  return trace(net, built.start, built.packet, options);
+}
+
+/** Traces over the live network: the plans the switches hold (or are being brought to) and the links that are up. */
+export class TraceService {
+  constructor(
+    private readonly topology: TopologyService,
+    private readonly plans: PlanStore,
+  ) {}
+
+  run(req: TraceRequest, options: TraceOptions = {}): TraceResult | string {
+    const declared = this.topology.declared;
+    if (!declared) return 'tracing needs a topology file (--topology)';
+    const peers = new Map<string, SwitchRef>();
+    for (const l of this.topology.linkList()) {
+      if (!l.up) continue;
+      peers.set(portKey(l.a), l.b);
+      peers.set(portKey(l.b), l.a);
+    }
+    const dpids = new Map(declared.switches.map((s) => [s.name, s.dpid]));
+    const net: TraceNetwork = {
+      tables: (sw) => {
+        const dpid = dpids.get(sw);
+        return dpid === undefined ? undefined : this.plans.plan(dpid).all();
+      },
+      peer: (at) => peers.get(portKey(at)),
+      portLive: (at) => this.topology.portLive(at),
+    };
+    return traceRequest(net, this.topology.hostList(), declared, req, options);
+  }
+}
