@@ -1,5 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
-.PHONY: setup deps lint build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
+# SCOPE=openflow,controller,... limits a run to some layers (see stryker.config.mjs).
+.PHONY: setup deps lint mutation build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -54,6 +55,10 @@ bench-fabric: build
 # The hostile-input soak: a well-behaved switch beside every attack at once (SOAK_SECONDS, default 30).
 soak: deps build-only
 	@node dist/bench/soak.js
+
+# Mutation testing of the unit suite (StrykerJS, incremental: reports/stryker-incremental-SCOPE.json are committed).
+mutation: deps
+	@SCOPE=$(SCOPE) npx stryker run stryker.config.mjs
 
 # One host change at 1k, 15k and 100k hosts: incremental planning vs a full re-plan (no root needed).
 bench-planning: deps build-only
