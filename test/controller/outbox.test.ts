@@ -48,3 +48,15 @@ test('take() hands over the queued bytes and empties the outbox', () => {
   out.flush();
   assert.equal(writes.length, 0);
 });
+
+test('the default threshold is 64 KiB: just under it waits for the tick, at it goes out at once', () => {
+  const writes: Buffer[] = [];
+  const out = new Outbox((b) => writes.push(b));
+  // A PACKET_OUT of 24 header bytes plus its data; 65,512 of data makes it exactly 65,536.
+  const packet = (data: number): PacketOut => ({ type: MessageType.PACKET_OUT, xid: 0, inPort: 0xfffffffd, actions: [], data: Buffer.alloc(data) });
+  out.add(packet(65_511), 1);
+  assert.equal(writes.length, 0, '65,535 bytes wait for the tick');
+  out.add({ type: MessageType.BARRIER_REQUEST, xid: 0 }, 2);
+  assert.equal(writes.length, 1, 'one more message crosses 64 KiB');
+  assert.equal(writes[0]!.length, 65_535 + 8);
+});

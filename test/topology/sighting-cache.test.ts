@@ -36,3 +36,39 @@ test('the cache forgets everything when it is full, rather than grow', () => {
   for (const f of frames) c.remember('acc1', 3, f, 1);
   assert.deepEqual(frames.map((f) => c.unchanged('acc1', 3, f, 1)), [false, false, true]);
 });
+
+/** An IPv4 frame from `mac` with source address `ip` (a 20-byte header, no payload). */
+function ipv4(mac: string, ip: string): Buffer {
+  const header = Buffer.alloc(20);
+  header[0] = 0x45;
+  header.writeUInt16BE(20, 2);
+  header[8] = 64;
+  header[9] = 1;
+  Buffer.from(ip.split('.').map(Number)).copy(header, 12);
+  Buffer.from([10, 0, 3, 10]).copy(header, 16);
+  return buildEthernet('02:53:56:00:00:01', mac, ETH_TYPE.IPV4, header);
+}
+
+test('IPv4 frames are sightings too: keyed by source MAC and source address', () => {
+  const c = new SightingCache();
+  const frame = ipv4('02:00:0a:00:01:0a', '10.0.1.10');
+  c.remember('acc1', 3, frame, 5);
+  assert.equal(c.unchanged('acc1', 3, frame, 5), true);
+  assert.equal(c.unchanged('acc1', 3, ipv4('02:00:0a:00:01:0a', '10.0.1.12'), 5), false, 'another source address');
+  assert.equal(c.unchanged('acc1', 3, ipv4('02:00:0a:00:01:0b', '10.0.1.10'), 5), false, 'another MAC');
+  // An ARP from the same host with the same address is the same sighting (same MAC and IP).
+  assert.equal(c.unchanged('acc1', 3, request('02:00:0a:00:01:0a', '10.0.1.10'), 5), true);
+});
+
+test('a hit refreshes the host record\'s last sighting (idle hosts age out; busy ones must not)', () => {
+  const c = new SightingCache();
+  const record = { lastSeen: 0 };
+  const frame = request('02:00:0a:00:01:0a', '10.0.1.10');
+  c.remember('acc1', 3, frame, 1, record);
+  const before = Date.now();
+  assert.equal(c.unchanged('acc1', 3, frame, 1), true);
+  assert.ok(record.lastSeen >= before);
+  record.lastSeen = 0;
+  assert.equal(c.unchanged('acc1', 3, frame, 2), false);
+  assert.equal(record.lastSeen, 0, 'a miss refreshes nothing');
+});
