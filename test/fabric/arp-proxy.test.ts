@@ -59,3 +59,48 @@ test('only an untagged request from inside the subnet for its own gateway is ans
     await server.close();
   }
 });
+
+test('slow path: a request for a known host goes to its port only; for an unknown address only to the host ports of its subnet\'s switch', async () => {
+  const { server, port } = await startController();
+  const { logger } = memoryLogger();
+  const file = loadTopology('topologies/dc-small.yaml');
+  const topology = new TopologyService(server, file, logger);
+  const arp = new ArpProxy(server, topology, logger);
+  topology.start();
+  arp.start();
+  const portsOf = (sw: string): number[] => [...new Set([...file.links.flatMap((l) => [l.a, l.b]), ...file.hosts].filter((e) => e.switch === sw).map((e) => e.port))];
+  const connect = async (dpid: bigint, name: string, extra: number[]): Promise<ScriptedSwitch> => {
+    const up = next(server.switchUp$, `${name} up`, 5000, (s) => s.dpid === dpid.toString(16).padStart(16, '0'));
+    const sw = await ScriptedSwitch.connect(port, dpid, [4], (s) => (s.ports = [...portsOf(name), ...extra].map((p) => ({ portNo: p, hwAddr: `02:00:00:00:00:${p.toString(16).padStart(2, '0')}`, name: `${name}-eth${p}`, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 }))));
+    await up;
+    return sw;
+  };
+  try {
+    const acc1 = await connect(0x30001n, 'acc1', [9]);
+    const acc3 = await connect(0x30003n, 'acc3', [7]);
+    const send = (sw: ScriptedSwitch, data: Buffer, inPort: number): void =>
+      sw.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
+    // ARP packet-outs only (LLDP probes go out too).
+    const outs = (sw: ScriptedSwitch): number[][] =>
+      packetOuts(sw.received).filter((p) => p.data.readUInt16BE(12) === 0x0806).map((p) => p.actions.map((a) => (a.type === 0 ? a.port : -1)));
+    // h11 (acc1:3) asks for h12 (10.0.1.11, acc1:4, declared): delivered to acc1:4 only.
+    send(acc1, request('10.0.1.10', '10.0.1.11', '02:00:0a:00:01:0a'), 3);
+    await until(() => outs(acc1).length === 1, 'the request for h12 forwarded');
+    assert.deepEqual(outs(acc1), [[4]]);
+    // h31 (acc3:3) asks for 10.0.3.77, which nobody declared: every host port of acc3 but its own, no uplink.
+    send(acc3, request('10.0.3.10', '10.0.3.77', '02:00:0a:00:03:0a'), 3);
+    await until(() => outs(acc3).length === 1, 'the request flooded to acc3\'s host ports');
+    assert.deepEqual(outs(acc3)[0]!.sort((a, b) => a - b), [4, 7]);
+    // h11 asks acc1 for an address of acc3's subnet: acc1 serves not that subnet, so nothing goes out anywhere.
+    send(acc1, request('10.0.1.10', '10.0.3.77', '02:00:0a:00:01:0a'), 3);
+    const echo = await server.connection('0000000000030001')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
+    assert.ok(echo);
+    assert.deepEqual([outs(acc1).length, outs(acc3).length], [1, 1]);
+    acc1.destroy();
+    acc3.destroy();
+  } finally {
+    arp.stop();
+    topology.stop();
+    await server.close();
+  }
+});
