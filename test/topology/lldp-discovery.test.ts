@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OpenFlowServer } from '../../src/controller/openflow-server.js';
+import { MessageType, type PacketOut } from '../../src/openflow/index.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../../src/topology/topology-service.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
+import { ScriptedSwitch, port } from '../../lab/scripted-switch.js';
+import { until } from '../../lab/wait.js';
+
+/** LLDP discovery's timing, with acc2 and agg1 scripted: the cable acc2:1 <-> agg1:3 is the test's own hands. */
+test('a link is confirmed by a probe, expires after three intervals without one, and is forgotten when a switch leaves', async () => {
+  // Long enough that a busy machine's timer delays stay well below one interval.
+  const interval = 250;
+  const file = loadTopology('topologies/dc-small.yaml');
+  const { logger } = memoryLogger();
+  const openflow = new OpenFlowServer(logger);
+  const topology = new TopologyService(openflow, file, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: interval });
+  topology.start();
+  const { port: of } = await openflow.listen('127.0.0.1', 0);
+  const acc2 = await ScriptedSwitch.connect(of, 0x30002n, [4], (s) => (s.ports = [1, 2, 3].map((p) => port(p))));
+  const agg1 = await ScriptedSwitch.connect(of, 0x20001n, [4], (s) => (s.ports = [1, 2, 3, 4, 5].map((p) => port(p))));
+  const link = () => topology.linkList().find((l) => [`${l.a.switch}:${l.a.port}`, `${l.b.switch}:${l.b.port}`].sort().join() === 'acc2:1,agg1:3')!;
+  try {
+    await until(() => link().up, 'the declared link up (both ports live)');
+    assert.equal(link().confirmed, false, 'up without LLDP, not confirmed');
+    const latestProbe = (): PacketOut => [...agg1.received].reverse().find((m): m is PacketOut => m.type === MessageType.PACKET_OUT && m.actions.some((a) => a.type === 0 && a.port === 3))!;
+    await until(() => latestProbe() !== undefined, 'a probe out of agg1:3');
+    const deliver = (): void => {
+      const data = latestProbe().data;
+      acc2.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 1 }, data });
+    };
+    deliver();
+    await until(() => link().confirmed, 'confirmed');
+    // Delivered every interval, it stays confirmed for well over three intervals.
+    const t0 = Date.now();
+    while (Date.now() - t0 < 6 * interval) {
+      deliver();
+      await new Promise((r) => setTimeout(r, interval / 2));
+      assert.equal(link().confirmed, true, `still confirmed at ${Date.now() - t0} ms`);
+    }
+    // Not delivered any more: it expires after three intervals (checked each interval), not before two.
+    const stopped = Date.now();
+    await new Promise((r) => setTimeout(r, 2 * interval));
+    assert.equal(link().confirmed, true, 'not expired after two intervals');
+    await until(() => !link().confirmed, 'expired', 10 * interval);
+    assert.ok(Date.now() - stopped >= 3 * interval, `expired after ${Date.now() - stopped} ms`);
+    assert.equal(link().up, true, 'expiry does not take a declared link down: port state does');
+    // Confirmed again, then agg1 leaves: the observation is forgotten at once and the link is down.
+    deliver();
+    await until(() => link().confirmed, 'confirmed again');
+    agg1.destroy();
+    await until(() => !link().up && !link().confirmed, 'forgotten with its switch', 5 * interval);
+  } finally {
+    acc2.destroy();
+    agg1.destroy();
+    topology.stop();
+    await openflow.close();
+  }
+});
