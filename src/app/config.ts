@@ -1,6 +1,6 @@
 import type { LogFormat } from '../log/logger.js';
 
-/** Everything the controller is started with; parsed from the command line in cli.ts. */
+/** Everything the controller is started with; parsed from the command line in app/commands/run.ts. */
 export interface ControllerConfig {
   ofHost: string;
   ofPort: number;

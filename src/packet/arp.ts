@@ -74,7 +74,7 @@ function writeArp(a: ArpPacket, p: Buffer, at: number): void {
   ipv4ToBytes(a.targetIp, p, at + 24);
 }
 
-/** A whole Ethernet frame carrying an ARP (or RARP, by op) packet, built in one buffer: it answers every gateway ARP that reaches the controller. */
+/** A whole Ethernet frame carrying an ARP (or RARP, by op) packet, built in one buffer (requests, announcements, tests; gateway replies are made by arpReplyFrame). */
 export function arpFrame(a: ArpPacket, ethDst = a.op === ARP_OP.REQUEST ? BROADCAST_MAC : a.targetMac): Buffer {
   const frame = Buffer.allocUnsafe(ETH_HEADER_LEN + 28);
   writeEthernetHeader(frame, ethDst, a.senderMac, a.op >= ARP_OP.RARP_REQUEST ? ETH_TYPE.RARP : ETH_TYPE.ARP);

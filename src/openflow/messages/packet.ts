@@ -35,9 +35,8 @@ export function writePacketIn(w: Writer, m: PacketIn): void {
 }
 
 /**
- * The packet bytes are a view into the receive buffer: handlers that keep them past the
- * current tick must copy (the framer hands out a fresh buffer per message, so this is safe
- * for the usual parse-and-answer path).
+ * The packet bytes are a view into the socket's receive chunk (messages are decoded where
+ * they sit): a handler that keeps them past its own synchronous call must copy them.
  */
 export function readPacketIn(r: Reader, xid: number): PacketIn {
   const bufferId = r.u32('buffer_id');
