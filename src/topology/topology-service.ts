@@ -105,7 +105,7 @@ export class TopologyService {
       this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
       this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
     );
-    // Hosts are learned (and LLDP read) before any application answers the packet.
+    // LLDP is read before any application sees the packet (host learning is a processor of its own).
     this.removeProcessor = this.openflow.packetProcessors.add('topology', PROCESSOR_PRIORITY.topology, (dpid, message) => this.packetIn(dpid, message));
     this.subscriptions.push(
       this.hosts.changes$.subscribe((c) => this.hostChanged(c)),
@@ -208,8 +208,10 @@ export class TopologyService {
     this.discovery.forget(dpid);
     this.emit({ kind: 'switch-down', switch: publicSwitch(info), reason });
     // A switch the file does not declare is forgotten when it leaves: made-up dpids must not pile up.
-    if (!this.nameByDpid.has(dpid)) this.switches.delete(dpid);
-    for (const key of [...this.portLiveSince.keys()]) if (key.startsWith(`${info.name}:`) && !this.nameByDpid.has(dpid)) this.portLiveSince.delete(key);
+    if (!this.nameByDpid.has(dpid)) {
+      this.switches.delete(dpid);
+      for (const key of [...this.portLiveSince.keys()]) if (key.startsWith(`${info.name}:`)) this.portLiveSince.delete(key);
+    }
     this.refreshLinks();
   }
 
