@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const scope = process.env.SCOPE;
-const layers = scope ? scope.split(',') : ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'api', 'app'];
+const layers = scope ? scope.split(',') : ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'api', 'app'];
 
 /** The compiled unit tests of one layer's test folder. */
 function unitTests(layer) {

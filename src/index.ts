@@ -29,3 +29,5 @@ export { fatTree, threeTier } from './topology/generator.js';
 export { topologySvg } from './topology/svg.js';
 export { fabricGraph, linkKey, type FabricGraph, type Adjacency } from './topology/fabric-graph.js';
 export { shortestPaths, nextHops, distance } from './topology/valley-free.js';
+export { CoaPools } from './migration/coa-pools.js';
+export { InMemoryBindingStore, type Binding, type BindingChange, type BindingState, type BindingStore, type MigrationMode } from './migration/binding-store.js';

@@ -1,0 +1,57 @@
+import { intToIp, ipToInt } from '../topology/cidr.js';
+import type { SubnetSpec } from '../topology/model.js';
+
+/**
+ * Care-of Addresses: each subnet's `coa_pool` (from the topology file) hands out addresses
+ * to VMs that migrate into it. A CoA is never held by two VMs; a VM that asks again in the
+ * same subnet gets the one it holds; addresses come lowest first, so the same history gives
+ * the same CoAs (reproducible tests and traces). Pure state, bounded by the pools' sizes.
+ */
+export class CoaPools {
+  private readonly pools = new Map<string, { first: number; last: number }>();
+  /** CoA (as a number) to the HoA that holds it, per subnet. */
+  private readonly held = new Map<string, Map<number, string>>();
+
+  constructor(subnets: readonly SubnetSpec[]) {
+    for (const s of subnets) {
+      this.pools.set(s.name, { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)! });
+      this.held.set(s.name, new Map());
+    }
+  }
+
+  /** A CoA of `subnet` for the VM whose home address is `hoa`; why not, as a string, when none can be had. */
+  allocate(subnet: string, hoa: string): { coa: string } | { error: string } {
+    const pool = this.pools.get(subnet);
+    const held = this.held.get(subnet);
+    if (!pool || !held) return { error: `no subnet named "${subnet}"` };
+    for (const [coa, owner] of held) if (owner === hoa) return { coa: intToIp(coa) };
+    for (let n = pool.first; n <= pool.last; n++) {
+      if (!held.has(n)) {
+        held.set(n, hoa);
+        return { coa: intToIp(n) };
+      }
+    }
+    return { error: `the CoA pool of ${subnet} (${intToIp(pool.first)}-${intToIp(pool.last)}) is exhausted` };
+  }
+
+  /** Gives a CoA back (the VM moved on, went home, or its binding was deleted). False if `hoa` did not hold it. */
+  release(subnet: string, coa: string, hoa: string): boolean {
+    const held = this.held.get(subnet);
+    const n = ipToInt(coa);
+    if (!held || n === undefined || held.get(n) !== hoa) return false;
+    held.delete(n);
+    return true;
+  }
+
+  /** The HoA that holds `coa` in `subnet`, if any. */
+  holder(subnet: string, coa: string): string | undefined {
+    const n = ipToInt(coa);
+    return n === undefined ? undefined : this.held.get(subnet)?.get(n);
+  }
+
+  /** Addresses still free in `subnet`'s pool. */
+  free(subnet: string): number {
+    const pool = this.pools.get(subnet);
+    return pool ? pool.last - pool.first + 1 - (this.held.get(subnet)?.size ?? 0) : 0;
+  }
+}

@@ -1,0 +1,58 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { InMemoryBindingStore, type Binding, type BindingChange } from '../../src/migration/binding-store.js';
+import { CoaPools } from '../../src/migration/coa-pools.js';
+import { loadTopology } from '../../src/topology/loader.js';
+
+const subnets = loadTopology('topologies/dc-small.yaml').subnets;
+
+test('CoA pools: lowest free first, never one CoA for two VMs, the same one when asked again', () => {
+  const pools = new CoaPools(subnets);
+  const net3 = subnets.find((s) => s.switch === 'acc3')!;
+  assert.deepEqual(pools.allocate(net3.name, '10.0.1.10'), { coa: net3.coaPool.first });
+  assert.deepEqual(pools.allocate(net3.name, '10.0.1.10'), { coa: net3.coaPool.first }, 'idempotent for its holder');
+  const second = pools.allocate(net3.name, '10.0.1.11');
+  assert.ok('coa' in second && second.coa !== net3.coaPool.first);
+  assert.equal(pools.holder(net3.name, net3.coaPool.first), '10.0.1.10');
+  assert.equal(pools.release(net3.name, net3.coaPool.first, '10.0.1.11'), false, 'only its holder gives it back');
+  assert.equal(pools.release(net3.name, net3.coaPool.first, '10.0.1.10'), true);
+  assert.equal(pools.holder(net3.name, net3.coaPool.first), undefined);
+  assert.deepEqual(pools.allocate(net3.name, '10.0.2.10'), { coa: net3.coaPool.first }, 'a freed address is reused, lowest first');
+  assert.deepEqual(pools.allocate('net9', '10.0.1.10'), { error: 'no subnet named "net9"' });
+});
+
+test('CoA pools are bounded by their size: the pool exhausted is an answer, not an exception', () => {
+  const small = [{ ...subnets[0]!, coaPool: { first: '10.0.1.200', last: '10.0.1.202' } }];
+  const pools = new CoaPools(small);
+  const name = small[0]!.name;
+  for (const hoa of ['10.0.2.1', '10.0.2.2', '10.0.2.3']) assert.ok('coa' in pools.allocate(name, hoa));
+  assert.equal(pools.free(name), 0);
+  assert.deepEqual(pools.allocate(name, '10.0.2.4'), { error: `the CoA pool of ${name} (10.0.1.200-10.0.1.202) is exhausted` });
+  pools.release(name, '10.0.1.201', '10.0.2.2');
+  assert.equal(pools.free(name), 1);
+  assert.deepEqual(pools.allocate(name, '10.0.2.4'), { coa: '10.0.1.201' });
+});
+
+const binding = (hoa: string, coa: string): Binding => ({
+  hoa, mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', subnet: 'net3', coa, switch: 'acc3', port: 5, mode: 'first-hop', state: 'prepared', createdAt: 1, updatedAt: 1,
+});
+
+test('binding store: changes are a stream; a late subscriber first gets every binding; values are copies', () => {
+  const store = new InMemoryBindingStore();
+  const early: BindingChange[] = [];
+  store.changes$.subscribe((c) => early.push(c));
+  store.put(binding('10.0.1.10', '10.0.3.200'));
+  store.put(binding('10.0.1.11', '10.0.3.201'));
+  store.put({ ...binding('10.0.1.10', '10.0.3.200'), state: 'active', updatedAt: 2 });
+  assert.deepEqual(early.map((c) => [c.kind, c.binding.hoa, c.binding.state]), [['set', '10.0.1.10', 'prepared'], ['set', '10.0.1.11', 'prepared'], ['set', '10.0.1.10', 'active']]);
+  const late: BindingChange[] = [];
+  store.changes$.subscribe((c) => late.push(c));
+  assert.deepEqual(late.map((c) => [c.kind, c.binding.hoa, c.binding.state]), [['set', '10.0.1.10', 'active'], ['set', '10.0.1.11', 'prepared']]);
+  assert.equal(store.delete('10.0.1.11'), true);
+  assert.equal(store.delete('10.0.1.11'), false);
+  assert.deepEqual(late.slice(2).map((c) => [c.kind, c.binding.hoa]), [['deleted', '10.0.1.11']]);
+  const got = store.get('10.0.1.10')!;
+  got.port = 99;
+  assert.equal(store.get('10.0.1.10')!.port, 5, 'a caller cannot change the store through what it was given');
+  assert.deepEqual(store.all().map((b) => b.hoa), ['10.0.1.10']);
+});
