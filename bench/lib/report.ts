@@ -96,7 +96,7 @@ export function writeTimeline(path: string, title: string, unit: string, series:
   const lines = series
     .map((s, i) => `<polyline fill="none" stroke="${colours[i % colours.length]}" stroke-width="1.5" points="${s.points.map(([a, b]) => `${x(a)},${y(b)}`).join(' ')}"/>`)
     .join('\n');
-  const band = shade ? `<rect x="${x(shade.from)}" y="${top}" width="${(Number(x(shade.to)) - Number(x(shade.from))).toFixed(1)}" height="${plotH}" fill="#f85149" fill-opacity="0.08"/><text x="${x(shade.from)}" y="${top - 4}" fill="#f85149">${esc(shade.label)}</text>` : '';
+  const band = shade ? `<rect x="${x(shade.from)}" y="${top}" width="${(Number(x(shade.to)) - Number(x(shade.from))).toFixed(1)}" height="${plotH}" fill="#fdeeee" stroke="none"/><text x="${x(shade.from)}" y="${top - 4}" fill="#f85149">${esc(shade.label)}</text>` : '';
   const lim = limit ? `<line x1="${left}" x2="${left + plotW}" y1="${y(limit.value)}" y2="${y(limit.value)}" stroke="#f85149" stroke-dasharray="6 4"/><text x="${left + plotW - 4}" y="${Number(y(limit.value)) - 4}" text-anchor="end" fill="#f85149">${esc(limit.label)}</text>` : '';
   const legend = series.map((s, i) => `<rect x="${left + i * 220}" y="${H - 22}" width="12" height="12" fill="${colours[i % colours.length]}"/><text x="${left + i * 220 + 18}" y="${H - 12}">${esc(s.label)}</text>`).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="12">
