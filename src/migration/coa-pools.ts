@@ -8,22 +8,18 @@ import type { SubnetSpec } from '../topology/model.js';
  * the same CoAs (reproducible tests and traces). Pure state, bounded by the pools' sizes.
  */
 export class CoaPools {
-  private readonly pools = new Map<string, { first: number; last: number }>();
-  /** CoA (as a number) to the HoA that holds it, per subnet. */
-  private readonly held = new Map<string, Map<number, string>>();
+  /** Each subnet's range, and which HoA holds each CoA (as a number) of it. */
+  private readonly pools = new Map<string, { first: number; last: number; held: Map<number, string> }>();
 
   constructor(subnets: readonly SubnetSpec[]) {
-    for (const s of subnets) {
-      this.pools.set(s.name, { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)! });
-      this.held.set(s.name, new Map());
-    }
+    for (const s of subnets) this.pools.set(s.name, { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)!, held: new Map() });
   }
 
   /** A CoA of `subnet` for the VM whose home address is `hoa`; why not, as a string, when none can be had. */
   allocate(subnet: string, hoa: string): { coa: string } | { error: string } {
     const pool = this.pools.get(subnet);
-    const held = this.held.get(subnet);
-    if (!pool || !held) return { error: `no subnet named "${subnet}"` };
+    if (!pool) return { error: `no subnet named "${subnet}"` };
+    const held = pool.held;
     for (const [coa, owner] of held) if (owner === hoa) return { coa: intToIp(coa) };
     for (let n = pool.first; n <= pool.last; n++) {
       if (!held.has(n)) {
@@ -36,22 +32,21 @@ export class CoaPools {
 
   /** Gives a CoA back (the VM moved on, went home, or its binding was deleted). False if `hoa` did not hold it. */
   release(subnet: string, coa: string, hoa: string): boolean {
-    const held = this.held.get(subnet);
-    const n = ipToInt(coa);
-    if (!held || n === undefined || held.get(n) !== hoa) return false;
+    const held = this.pools.get(subnet)?.held;
+    const n = ipToInt(coa) ?? -1;
+    if (held?.get(n) !== hoa) return false;
     held.delete(n);
     return true;
   }
 
   /** The HoA that holds `coa` in `subnet`, if any. */
   holder(subnet: string, coa: string): string | undefined {
-    const n = ipToInt(coa);
-    return n === undefined ? undefined : this.held.get(subnet)?.get(n);
+    return this.pools.get(subnet)?.held.get(ipToInt(coa) ?? -1);
   }
 
   /** Addresses still free in `subnet`'s pool. */
   free(subnet: string): number {
     const pool = this.pools.get(subnet);
-    return pool ? pool.last - pool.first + 1 - (this.held.get(subnet)?.size ?? 0) : 0;
+    return pool ? pool.last - pool.first + 1 - pool.held.size : 0;
   }
 }

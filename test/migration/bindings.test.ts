@@ -19,6 +19,10 @@ test('CoA pools: lowest free first, never one CoA for two VMs, the same one when
   assert.equal(pools.holder(net3.name, net3.coaPool.first), undefined);
   assert.deepEqual(pools.allocate(net3.name, '10.0.2.10'), { coa: net3.coaPool.first }, 'a freed address is reused, lowest first');
   assert.deepEqual(pools.allocate('net9', '10.0.1.10'), { error: 'no subnet named "net9"' });
+  assert.equal(pools.release('net9', net3.coaPool.first, '10.0.2.10'), false, 'an unknown subnet holds nothing');
+  assert.equal(pools.release(net3.name, 'not an address', '10.0.2.10'), false);
+  assert.equal(pools.holder('net9', net3.coaPool.first), undefined);
+  assert.equal(pools.free('net9'), 0);
 });
 
 test('CoA pools are bounded by their size: the pool exhausted is an answer, not an exception', () => {
