@@ -37,7 +37,8 @@ export default {
   },
   buildCommand: 'npx tsc -p tsconfig.json',
   mutate: [
-    ...layers.map((l) => `src/${l}/**/*.ts`),
+    // MUTATE=src/topology/host-tracker.ts,... narrows a layer's run to some files.
+    ...(process.env.MUTATE ? process.env.MUTATE.split(',') : layers.map((l) => `src/${l}/**/*.ts`)),
     // The CLI's argument plumbing and the packet-in hot paths' byte offsets are covered by the
     // Mininet and benchmark runs, not by unit tests; the codec's enum tables are data.
     '!src/app/commands/**',
@@ -48,7 +49,7 @@ export default {
   ignorePatterns: ['dist', 'bench/results', 'reports', 'out', '.stryker-tmp'],
   coverageAnalysis: 'perTest',
   incremental: true,
-  incrementalFile: `reports/stryker-incremental-${scope ?? 'all'}.json`,
+  incrementalFile: `reports/stryker-incremental-${scope ?? 'all'}${process.env.MUTATE ? `-${process.env.MUTATE.replace(/src\/|\.ts/g, '').replace(/[^a-z0-9]+/gi, '_')}` : ''}.json`,
   concurrency: 2,
   timeoutMS: 20000,
   reporters: ['clear-text', 'progress', 'json', 'html'],
