@@ -205,3 +205,56 @@ test('pages of the host table', () => {
   assert.deepEqual(t.page(9, 3), []);
   t.stop();
 });
+
+test('a port gone detaches only the hosts at that switch and port; one that moved on in time stays', async () => {
+  const removed: string[] = [];
+  const t = tracker({ graceMs: 40 }, open, (c) => c.kind === 'removed' && removed.push(c.host.mac));
+  t.learn('02:00:00:00:05:01', undefined, { switch: 'acc1', port: 3 });
+  t.learn('02:00:00:00:05:02', undefined, { switch: 'acc1', port: 4 });
+  t.learn('02:00:00:00:05:03', undefined, { switch: 'acc2', port: 3 });
+  t.learn('02:00:00:00:05:04', undefined, { switch: 'acc1', port: 3 });
+  const v = t.version;
+  t.portGone({ switch: 'acc1', port: 3 }, 'port down');
+  assert.ok(t.version > v, 'a detach is a change');
+  // The second host of acc1:3 shows up at another port of acc1 within the grace period.
+  assert.equal(t.learn('02:00:00:00:05:04', undefined, { switch: 'acc1', port: 6 })?.kind, 'moved');
+  await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(removed, ['02:00:00:00:05:01']);
+  assert.deepEqual(t.all().map((h) => h.mac).sort(), ['02:00:00:00:05:02', '02:00:00:00:05:03', '02:00:00:00:05:04']);
+  t.stop();
+});
+
+test('ageing is strict: idle exactly the limit stays, one millisecond more goes; each removal moves the version', () => {
+  let now = 5_000;
+  const t = tracker({ idleMs: 1000 }, open, () => {}, () => now);
+  t.learn('02:00:00:00:06:01', undefined, { switch: 'acc1', port: 3 });
+  now += 1000;
+  const v = t.version;
+  t.sweep();
+  assert.equal(t.size, 1);
+  assert.equal(t.version, v, 'nothing removed, nothing changed');
+  now += 1;
+  t.sweep();
+  assert.equal(t.size, 0);
+  assert.ok(t.version > v);
+  t.stop();
+});
+
+test('a declared host is unseen until its traffic arrives; declaring moves the version and indexes its address', () => {
+  const t = tracker();
+  const v = t.version;
+  t.declare(H11);
+  assert.ok(t.version > v);
+  assert.deepEqual([t.byIp(H11.ip)?.mac, t.byIp(H11.ip)?.seen], [H11.mac, false]);
+  t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 });
+  assert.equal(t.byIp(H11.ip)?.seen, true);
+  t.stop();
+});
+
+test('a host known without an address moves freely, within its switch and across (there is no address to check)', () => {
+  const t = tracker({}, policy);
+  assert.equal(t.learn('02:00:00:00:07:01', undefined, { switch: 'acc1', port: 7 })?.kind, 'added');
+  assert.equal(t.learn('02:00:00:00:07:01', undefined, { switch: 'acc1', port: 8 })?.kind, 'moved');
+  assert.equal(t.learn('02:00:00:00:07:01', undefined, { switch: 'acc3', port: 8 })?.kind, 'moved');
+  t.stop();
+});
