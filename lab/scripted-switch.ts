@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import {
-  Framer, MessageType, MultipartType, decodeMessage, encodeMessage, type OfpMessage, type Port,
+  Framer, MessageType, MultipartFlags, MultipartType, decodeMessage, encodeMessage, type OfpMessage, type Port,
 } from '../src/openflow/index.js';
 
 /** A port as the scripted switch reports it: live, with defaults for what tests do not care about. */
@@ -74,4 +74,22 @@ export class ScriptedSwitch {
       default:
     }
   }
+}
+
+/**
+ * A switch gone wrong: it answers PORT_DESC with `parts` replies that all say more follows
+ * (`ports(i)` in the i-th), and again every `againMs` while `more()` holds. Set as its script.
+ */
+export function endlessPortDesc(parts: number, ports: (i: number) => Port[] = (i) => [port(i + 1)], again?: { ms: number; more: () => boolean }): ScriptedSwitch['script'] {
+  return (m, sw) => {
+    if (m.type !== MessageType.MULTIPART_REQUEST || m.body.mpType !== MultipartType.PORT_DESC) return false;
+    const pump = (): void => {
+      for (let i = 0; i < parts && !sw.socket.destroyed; i++) {
+        sw.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: MultipartFlags.REPLY_MORE, body: { mpType: MultipartType.PORT_DESC, ports: ports(i) } });
+      }
+      if (again && !sw.socket.destroyed && again.more()) setTimeout(pump, again.ms);
+    };
+    pump();
+    return true;
+  };
 }

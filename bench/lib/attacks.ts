@@ -1,8 +1,8 @@
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ErrorType, FlowModFailedCode, MessageType, MultipartFlags, MultipartType, PortReason } from '../../src/openflow/index.js';
+import { ErrorType, FlowModFailedCode, MessageType, PortReason } from '../../src/openflow/index.js';
 import { ARP_OP, arpFrame, buildEthernet, buildLldp } from '../../src/packet/index.js';
-import { ScriptedSwitch, port } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch, endlessPortDesc, port } from '../../lab/scripted-switch.js';
 
 /**
  * Every attack of the hostile-input issue at once, against a controller running dc-small, for
@@ -135,17 +135,7 @@ async function connectionAttacks(): Promise<void> {
     !which.has('portdesc') ? skip() : every(500, () =>
       void attempt(
         () =>
-          ScriptedSwitch.connect(OF, 0x777n, [4], (s) => {
-            s.script = (m) => {
-              if (m.type !== MessageType.MULTIPART_REQUEST || m.body.mpType !== MultipartType.PORT_DESC) return false;
-              const pump = (): void => {
-                for (let i = 0; i < 200 && !s.socket.destroyed; i++) s.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: MultipartFlags.REPLY_MORE, body: { mpType: MultipartType.PORT_DESC, ports: [port(i + 1)] } });
-                if (!s.socket.destroyed && live()) setTimeout(pump, 5);
-              };
-              pump();
-              return true;
-            };
-          }),
+          ScriptedSwitch.connect(OF, 0x777n, [4], (s) => (s.script = endlessPortDesc(200, undefined, { ms: 5, more: live }))),
         'endless PORT_DESC',
       ),
     ),

@@ -20,11 +20,12 @@ import { TOKENS } from './tokens.js';
  */
 function buildContainer(config: ControllerConfig, topology: Topology | undefined, logger?: Logger): Container {
   const c = new Container({ defaultScope: 'Singleton' });
+  const declared = new Set(topology?.switches.map((s) => s.dpid));
   c.bind(TOKENS.config).toConstantValue(config);
   c.bind(TOKENS.topologyFile).toConstantValue(topology);
   c.bind(TOKENS.logger).toDynamicValue(() => logger ?? createLogger(config.logLevel, config.logFormat));
   c.bind(TOKENS.openflow).toDynamicValue(
-    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, admit: admission(config, topology) }),
+    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, admit: admission(config, topology, declared) }),
   );
   c.bind(TOKENS.topology).toDynamicValue(
     (ctx) => new TopologyService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topologyFile), ctx.get(TOKENS.logger), {
@@ -36,10 +37,9 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   );
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
   c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
-  c.bind(TOKENS.flows).toDynamicValue((ctx) => {
-    const declared = new Set(topology?.switches.map((s) => s.dpid));
-    return new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid));
-  });
+  c.bind(TOKENS.flows).toDynamicValue(
+    (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid)),
+  );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.api).toDynamicValue((ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.logger)));
@@ -50,9 +50,8 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
 }
 
 /** With a topology file, a switch it does not declare is refused unless the configuration accepts them. */
-function admission(config: ControllerConfig, topology: Topology | undefined): ((dpid: string) => string | undefined) | undefined {
+function admission(config: ControllerConfig, topology: Topology | undefined, declared: ReadonlySet<string>): ((dpid: string) => string | undefined) | undefined {
   if (topology === undefined || config.acceptUndeclaredSwitches) return undefined;
-  const declared = new Set(topology.switches.map((s) => s.dpid));
   return (dpid) => (declared.has(dpid) ? undefined : `${topology.source} does not declare datapath ${dpid} (--accept-undeclared-switches lets it in)`);
 }
 

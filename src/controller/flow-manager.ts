@@ -85,7 +85,10 @@ export class FlowManager {
       this.plans.changed$.subscribe((dpid) => {
         const r = this.reconcilers.get(dpid);
         if (r) r.poke();
-        else this.plans.plan(dpid).trim(this.plans.plan(dpid).cursor); // nobody reads its journal now
+        else {
+          const plan = this.plans.plan(dpid);
+          plan.trim(plan.cursor); // nobody reads its journal now
+        }
       }),
     );
   }

@@ -299,13 +299,15 @@ export class SwitchConnection {
     this.accounted = now;
   }
 
-  private setPort(p: Port): void {
+  /** Records a port; false when it was refused (a new port over the limit). */
+  private setPort(p: Port): boolean {
     if (!this.portMap.has(p.portNo) && this.portMap.size >= this.options.maxPorts) {
       this.limited.write('warn', 'too-many-ports', 'switch reports more ports than allowed; port ignored', { dpid: this.dpid, port: p.portNo, maxPorts: this.options.maxPorts });
-      return;
+      return false;
     }
     this.portMap.set(p.portNo, p);
     this.portList = undefined;
+    return true;
   }
 
   /** Resolves when the socket can take more (at once, unless the switch reads slower than we write). */
@@ -392,9 +394,8 @@ export class SwitchConnection {
         if (m.reason === PortReason.DELETE) {
           if (!this.portMap.delete(m.port.portNo)) return;
           this.portList = undefined;
-        } else {
-          this.setPort(m.port);
-          if (this.portMap.get(m.port.portNo) !== m.port) return; // refused: over the port limit
+        } else if (!this.setPort(m.port)) {
+          return;
         }
         this.onAsync?.(m);
         return;

@@ -5,6 +5,7 @@ import { planDiscovery } from '../topology/discovery-planner.js';
 import type { HostInfo, SwitchRef } from '../topology/events.js';
 import { fabricGraph } from '../topology/fabric-graph.js';
 import { GATEWAY_MAC, linkPortsOf, portKey, type Topology } from '../topology/model.js';
+import { ipToInt } from '../topology/cidr.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { trace, type TraceNetwork, type TraceOptions, type TraceResult } from '../topology/trace.js';
@@ -30,8 +31,8 @@ const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
 export function hostPacket(hosts: readonly HostInfo[], networks: readonly Network[], req: TraceRequest): { start: SwitchRef; packet: SimPacket } | string {
   const src = hosts.find((h) => h.name === req.from || h.ip === req.from);
   if (!src || src.ip === undefined) return `no host named or addressed "${req.from}"`;
+  if (ipToInt(req.to) === undefined) return `"${req.to}" is not an IPv4 address`;
   const dstNet = networkOf(networks, req.to);
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(req.to)) return `"${req.to}" is not an IPv4 address`;
   const srcNet = networkOf(networks, src.ip);
   const local = srcNet !== undefined && srcNet === dstNet;
   const dstMac = local ? (hosts.find((h) => h.ip === req.to)?.mac ?? 'ff:ff:ff:ff:ff:ff') : GATEWAY_MAC;

@@ -346,7 +346,7 @@ export class TopologyService {
     }
     let changed = false;
     for (const l of this.links.values()) {
-      const up = this.topology ? l.declared && !l.miswired && this.portUp(l.a) && this.portUp(l.b) : l.confirmed;
+      const up = this.topology ? l.declared && !l.miswired && this.portLive(l.a) && this.portLive(l.b) : l.confirmed;
       if (up === l.up) continue;
       l.up = up;
       changed = true;
@@ -361,17 +361,13 @@ export class TopologyService {
     for (const end of [l.a, l.b]) {
       const info = this.switches.get(end.switch);
       if (!info?.connected) return `switch ${end.switch} disconnected`;
-      if (!this.portUp(end)) return `port ${end.switch}:${end.port} down`;
+      if (!this.portLive(end)) return `port ${end.switch}:${end.port} down`;
     }
     return 'LLDP expired';
   }
 
   /** Whether a switch port exists and is live (no LINK_DOWN state, no PORT_DOWN config). */
   portLive(ref: SwitchRef): boolean {
-    return this.portUp(ref);
-  }
-
-  private portUp(ref: SwitchRef): boolean {
     const info = this.switches.get(ref.switch);
     const conn = info?.connected ? this.openflow.connection(info.dpid) : undefined;
     const port = conn?.ports.find((p) => p.portNo === ref.port);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorType, FlowModFailedCode, MessageType, MultipartFlags, MultipartType, PortReason } from '../../src/openflow/index.js';
+import { ErrorType, FlowModFailedCode, MessageType, PortReason } from '../../src/openflow/index.js';
 import { startController } from '../../lab/controller.js';
-import { ScriptedSwitch, port } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch, endlessPortDesc, port } from '../../lab/scripted-switch.js';
 import { next, until } from '../../lab/wait.js';
 
 /** What a switch (or something that says it is one) may try: every limit of the channel, each shown to hold. */
@@ -10,16 +10,8 @@ import { next, until } from '../../lab/wait.js';
 test('a PORT_DESC reply of endless parts flagged "more" is cut at the part limit, and the channel closes', async () => {
   const { server, port: of, logs } = await startController({ maxReplyParts: 50 });
   try {
-    const sw = await ScriptedSwitch.connect(of, 0x11n, [4], (s) => {
-      s.script = (m) => {
-        if (m.type !== MessageType.MULTIPART_REQUEST || m.body.mpType !== MultipartType.PORT_DESC) return false;
-        // Part after part, every one saying more follows, as long as the socket is open.
-        for (let i = 0; i < 200 && !s.socket.destroyed; i++) {
-          s.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: MultipartFlags.REPLY_MORE, body: { mpType: MultipartType.PORT_DESC, ports: [port(i + 1)] } });
-        }
-        return true;
-      };
-    });
+    // Part after part, every one saying more follows, as long as the socket is open.
+    const sw = await ScriptedSwitch.connect(of, 0x11n, [4], (s) => (s.script = endlessPortDesc(200)));
     await sw.closed;
     assert.equal(server.connected.size, 0, 'never registered');
     assert.ok(
@@ -34,14 +26,8 @@ test('a PORT_DESC reply of endless parts flagged "more" is cut at the part limit
 test('a multipart reply over the byte limit is cut too', async () => {
   const { server, port: of } = await startController({ maxReplyBytes: 4096 });
   try {
-    const sw = await ScriptedSwitch.connect(of, 0x12n, [4], (s) => {
-      s.script = (m) => {
-        if (m.type !== MessageType.MULTIPART_REQUEST) return false;
-        const ports = Array.from({ length: 40 }, (_, i) => port(i + 1));
-        for (let i = 0; i < 3 && !s.socket.destroyed; i++) s.send({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: MultipartFlags.REPLY_MORE, body: { mpType: MultipartType.PORT_DESC, ports } });
-        return true;
-      };
-    });
+    const forty = Array.from({ length: 40 }, (_, n) => port(n + 1));
+    const sw = await ScriptedSwitch.connect(of, 0x12n, [4], (s) => (s.script = endlessPortDesc(3, () => forty)));
     await sw.closed;
     assert.equal(server.connected.size, 0);
   } finally {

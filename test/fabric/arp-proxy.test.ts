@@ -8,7 +8,7 @@ import { loadTopology } from '../../src/topology/loader.js';
 import { TopologyService } from '../../src/topology/topology-service.js';
 import { until, next } from '../../lab/wait.js';
 import { startController } from '../../lab/controller.js';
-import { ScriptedSwitch } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch, port as switchPort } from '../../lab/scripted-switch.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The ARP proxy's fast path, driven byte by byte by a scripted acc1 (10.0.1.0/24, gateway 10.0.1.1) over real TCP. */
@@ -71,7 +71,7 @@ test('slow path: a request for a known host goes to its port only; for an unknow
   const portsOf = (sw: string): number[] => [...new Set([...file.links.flatMap((l) => [l.a, l.b]), ...file.hosts].filter((e) => e.switch === sw).map((e) => e.port))];
   const connect = async (dpid: bigint, name: string, extra: number[]): Promise<ScriptedSwitch> => {
     const up = next(server.switchUp$, `${name} up`, 5000, (s) => s.dpid === dpid.toString(16).padStart(16, '0'));
-    const sw = await ScriptedSwitch.connect(port, dpid, [4], (s) => (s.ports = [...portsOf(name), ...extra].map((p) => ({ portNo: p, hwAddr: `02:00:00:00:00:${p.toString(16).padStart(2, '0')}`, name: `${name}-eth${p}`, config: 0, state: 0, curr: 0, advertised: 0, supported: 0, peer: 0, currSpeed: 0, maxSpeed: 0 }))));
+    const sw = await ScriptedSwitch.connect(port, dpid, [4], (s) => (s.ports = [...portsOf(name), ...extra].map((p) => switchPort(p, `${name}-eth${p}`))));
     await up;
     return sw;
   };
