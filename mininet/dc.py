@@ -148,8 +148,8 @@ def handle(net, req):
         return detach_host(net, req['host'])
     if op == 'announce':
         host = net.get(req['host'])
-        # 'ip' lets a test claim an address that is not the host's, as an attacker would.
-        out = host.cmd(announcement_command(host.defaultIntf().name, host.MAC(), req.get('ip', host.IP()), req.get('kind', 'rarp')))
+        # 'ip' and 'mac' let a test claim an address or a MAC that is not the host's, as an attacker would.
+        out = host.cmd(announcement_command(host.defaultIntf().name, req.get('mac', host.MAC()), req.get('ip', host.IP()), req.get('kind', 'rarp')))
         return {'host': req['host'], 'kind': req.get('kind', 'rarp'), 'output': out.strip()}
     if op == 'cmd':
         return {'output': net.get(req['host']).cmd(req['cmd'])}

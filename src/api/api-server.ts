@@ -6,7 +6,10 @@ import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { openApiDocument } from './openapi.js';
 import type { TraceService } from '../fabric/trace-service.js';
-import { ErrorBody, Health, HostInfo, HostsQuery, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery } from './schemas.js';
+import { MigrationError, type MigrationService } from '../migration/migration-service.js';
+import {
+  Binding, ErrorBody, Health, HoaParams, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery,
+} from './schemas.js';
 
 /** Every route, as the server registers it and the OpenAPI document lists it. */
 const ROUTES: readonly RouteDoc[] = [
@@ -25,6 +28,18 @@ const ROUTES: readonly RouteDoc[] = [
     method: 'GET', url: '/api/trace', summary: 'the path one packet takes through the planned tables, hop by hop (svcswitch trace)', querystring: TraceQuery, response: TraceBody,
     example: '/api/trace?from=h11&to=10.0.3.10&proto=tcp&dport=80',
   },
+  { method: 'GET', url: '/api/bindings', summary: 'migrated VMs: HoA, CoA, where they are, mode, state', response: Type.Array(Binding) },
+  { method: 'GET', url: '/api/bindings/:hoa', summary: 'one binding', params: HoaParams, response: Binding },
+  { method: 'DELETE', url: '/api/bindings/:hoa', summary: 'a migrated VM that is gone: its binding, CoA and entries are removed', params: HoaParams, response: Binding },
+  { method: 'GET', url: '/api/migrations', summary: 'recent migrations, with their timelines', response: Type.Array(Migration) },
+  { method: 'GET', url: '/api/migrations/:id', summary: 'one migration', params: IdParams, response: Migration },
+  {
+    method: 'POST', url: '/api/migrations', status: 201, body: MigrationBody, response: Migration,
+    summary: 'make-before-break: allocate the CoA, install and confirm the Foreign entries and the bicast; answers once prepared',
+    example: '{"hoa":"10.0.1.10","switch":"acc3","port":5,"mode":"optimized"}',
+  },
+  { method: 'POST', url: '/api/migrations/:id/complete', summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration },
+  { method: 'DELETE', url: '/api/migrations/:id', summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration },
   { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
 ];
 
@@ -58,6 +73,7 @@ export class ApiServer {
     private readonly openflow: OpenFlowServer,
     private readonly topology: TopologyService,
     private readonly tracer: TraceService,
+    private readonly migration: MigrationService,
     private readonly log: Logger,
   ) {}
 
@@ -80,6 +96,7 @@ export class ApiServer {
       return undefined;
     });
     app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
+      if (err instanceof MigrationError) return void reply.code(err.status).send({ error: err.message });
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.log.error('REST API handler failed', { url: req.url, error: err.message });
       const example = err.validation ? ROUTES.find((r) => r.url === req.routeOptions.url)?.example : undefined;
@@ -88,28 +105,45 @@ export class ApiServer {
     });
     app.setNotFoundHandler((req, reply) => {
       const path = req.url.split('?')[0] ?? '';
-      const known = ROUTES.find((r) => r.url === path);
-      if (known) return reply.code(405).header('allow', known.method).send({ error: `${req.method} not allowed on ${path}: the API is read-only` });
+      const allowed = ROUTES.filter((r) => new RegExp(`^${r.url.replace(/:\w+/g, '[^/]+')}$`).test(path)).map((r) => r.method);
+      if (allowed.length > 0) return reply.code(405).header('allow', allowed.join(', ')).send({ error: `${req.method} not allowed on ${path} (${allowed.join(', ')} are)` });
       return reply.code(404).send({ error: `no resource ${path.slice(0, 200)}`, resources: ROUTES.map((r) => r.url) });
     });
+    const m = this.migration;
+    const param = (req: FastifyRequest, name: 'hoa' | 'id'): string => (req.params as Record<string, string>)[name]!;
+    const found = <T>(what: T | undefined, error: string): T => {
+      if (what === undefined) throw new MigrationError(404, error);
+      return what;
+    };
     const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => unknown> = {
-      '/api/health': () => this.health(),
-      '/api/topology': () => ({ name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() }),
-      '/api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
-      '/api/paths': (req) => this.paths(req.query as PathsQuery),
-      '/api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
-      '/api/openapi.json': () => openApiDocument(ROUTES),
-      '/api/trace': (req) => {
+      'GET /api/health': () => this.health(),
+      'GET /api/topology': () => ({ name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() }),
+      'GET /api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
+      'GET /api/paths': (req) => this.paths(req.query as PathsQuery),
+      'GET /api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
+      'GET /api/openapi.json': () => openApiDocument(ROUTES),
+      'GET /api/trace': (req) => {
         const r = this.tracer.run(req.query as TraceQuery);
         if (typeof r === 'string') throw Object.assign(new Error(r), { statusCode: /^no host/.test(r) ? 404 : 400 });
         return r;
       },
+      'GET /api/bindings': () => m.bindings.all(),
+      'GET /api/bindings/:hoa': (req) => found(m.bindings.get(param(req, 'hoa')), `no binding for ${param(req, 'hoa')}`),
+      'DELETE /api/bindings/:hoa': (req) => m.deleteBinding(param(req, 'hoa')),
+      'GET /api/migrations': () => m.migrations(),
+      'GET /api/migrations/:id': (req) => found(m.migration(param(req, 'id')), `no migration ${param(req, 'id')}`),
+      'POST /api/migrations': (req) => m.migrate(req.body as MigrationBody),
+      'POST /api/migrations/:id/complete': (req) => m.complete(param(req, 'id')),
+      'DELETE /api/migrations/:id': (req) => m.cancel(param(req, 'id')),
     };
     for (const route of ROUTES) {
-      const schema: { querystring?: TSchema; response: Record<number, TSchema> } = { response: { 200: route.response, '4xx': ErrorBody } as Record<number, TSchema> };
+      const status = route.status ?? 200;
+      const schema: { querystring?: TSchema; params?: TSchema; body?: TSchema; response: Record<number, TSchema> } = { response: { [status]: route.response, '4xx': ErrorBody } as Record<number, TSchema> };
       if (route.querystring) schema.querystring = route.querystring;
-      const handler = handlers[route.url]!;
-      app.route({ method: route.method, url: route.url, schema, handler: async (req: FastifyRequest, reply: FastifyReply) => reply.send(handler(req, reply)) });
+      if (route.params) schema.params = route.params;
+      if (route.body) schema.body = route.body;
+      const handler = handlers[`${route.method} ${route.url}`]!;
+      app.route({ method: route.method, url: route.url, schema, handler: async (req: FastifyRequest, reply: FastifyReply) => reply.code(status).send(await handler(req, reply)) });
     }
     this.app = app;
     return app;

@@ -4,21 +4,24 @@ import type { RouteDoc } from './schemas.js';
 export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const r of routes) {
-    const parameters = r.querystring
-      ? Object.entries((r.querystring as { properties?: Record<string, unknown> }).properties ?? {}).map(([name, schema]) => ({
-          name,
-          in: 'query',
-          required: ((r.querystring as { required?: string[] }).required ?? []).includes(name),
-          schema,
-        }))
-      : [];
+    const params = (s: unknown, where: 'query' | 'path') =>
+      Object.entries((s as { properties?: Record<string, unknown> }).properties ?? {}).map(([name, schema]) => ({
+        name,
+        in: where,
+        required: where === 'path' || ((s as { required?: string[] }).required ?? []).includes(name),
+        schema,
+      }));
+    const parameters = [...(r.params ? params(r.params, 'path') : []), ...(r.querystring ? params(r.querystring, 'query') : [])];
+    const url = r.url.replace(/:(\w+)/g, '{$1}');
     const headers = Object.fromEntries(Object.entries(r.headers ?? {}).map(([h, description]) => [h, { description, schema: { type: 'string' } }]));
-    paths[r.url] = {
+    paths[url] = {
+      ...(paths[url] as Record<string, unknown> | undefined),
       [r.method.toLowerCase()]: {
         summary: r.summary,
         parameters,
+        ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
         responses: {
-          200: { description: 'OK', headers, content: { 'application/json': { schema: r.response } } },
+          [r.status ?? 200]: { description: 'OK', headers, content: { 'application/json': { schema: r.response } } },
           '4XX': { description: 'a bad request: `{"error": "..."}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       },
@@ -26,7 +29,7 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
   }
   return {
     openapi: '3.0.3',
-    info: { title: 'svcswitch REST API', version: '0.1.0', description: 'Read-only view of the controller: topology, hosts, paths, switches.' },
+    info: { title: 'svcswitch REST API', version: '0.1.0', description: 'The controller: topology, hosts, paths, switches, traces; bindings and cross-subnet migrations.' },
     paths,
     components: { schemas: { Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } } },
   };

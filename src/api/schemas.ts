@@ -95,11 +95,61 @@ export const TraceBody = Type.Object({
   reason: Opt(Type.String()),
 });
 
+const Ipv4 = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', maxLength: 15 });
+const Mode = Type.Union([Type.Literal('mobile-ip'), Type.Literal('optimized'), Type.Literal('first-hop')]);
+const Place = Type.Object({ switch: Type.String(), port: Type.Integer(), coa: Type.Optional(Type.String()), subnet: Type.String() });
+
+export const MigrationBody = Type.Object(
+  {
+    hoa: Ipv4,
+    switch: SwitchName,
+    port: Type.Integer({ minimum: 1, maximum: 0xffffff00, description: 'a host port of an access switch' }),
+    mode: Type.Optional(Mode),
+  },
+  { additionalProperties: false },
+);
+export type MigrationBody = Static<typeof MigrationBody>;
+
+export const Migration = Type.Object({
+  id: Type.String(),
+  hoa: Type.String(),
+  mac: Type.String(),
+  mode: Mode,
+  trigger: Type.Union([Type.Literal('orchestrated'), Type.Literal('announced')]),
+  from: Place,
+  to: Place,
+  status: Type.String(),
+  reason: Type.Optional(Type.String()),
+  timeline: Type.Array(Type.Object({ step: Type.String(), at: Type.Integer() })),
+});
+
+export const Binding = Type.Object({
+  hoa: Type.String(),
+  mac: Type.String(),
+  homeSubnet: Type.String(),
+  home: SwitchRef,
+  subnet: Type.String(),
+  coa: Type.String(),
+  switch: Type.String(),
+  port: Type.Integer(),
+  mode: Mode,
+  state: Type.Union([Type.Literal('prepared'), Type.Literal('active')]),
+  createdAt: Type.Integer(),
+  updatedAt: Type.Integer(),
+});
+
+export const HoaParams = Type.Object({ hoa: Ipv4 }, { additionalProperties: false });
+export const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }, { additionalProperties: false });
+
 /** One route as the OpenAPI document describes it. */
 export interface RouteDoc {
-  method: 'GET';
+  method: 'GET' | 'POST' | 'DELETE';
   url: string;
   summary: string;
+  /** 200 unless said (201 for a migration prepared). */
+  status?: number;
+  params?: TSchema;
+  body?: TSchema;
   querystring?: TSchema;
   response: TSchema;
   headers?: Record<string, string>;

@@ -1,4 +1,5 @@
 import type { LogFormat } from '../log/logger.js';
+import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from '../migration/migration-service.js';
 
 /** Everything the controller is started with; parsed from the command line in app/commands/run.ts. */
 export interface ControllerConfig {
@@ -16,6 +17,8 @@ export interface ControllerConfig {
   hostGraceMs?: number;
   /** With a topology file: let switches it does not declare connect (default: refused with a warn line). */
   acceptUndeclaredSwitches: boolean;
+  /** Cross-subnet migration: default mode, timeout of a prepared migration, which triggers move a VM. */
+  migration: MigrationOptions;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -28,6 +31,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   topologyFile: undefined,
   lldpIntervalMs: 1_000,
   acceptUndeclaredSwitches: false,
+  migration: DEFAULT_MIGRATION_OPTIONS,
 };
 
 /** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */

@@ -10,6 +10,8 @@ import type { ControllerConfig } from './config.js';
 import { createLogger, type Logger } from '../log/logger.js';
 import { Planning, defaultParts } from './planning.js';
 import { Svcswitch } from './svcswitch.js';
+import { InMemoryBindingStore } from '../migration/binding-store.js';
+import { MigrationService } from '../migration/migration-service.js';
 import { TOKENS } from './tokens.js';
 
 /**
@@ -42,9 +44,14 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
-  c.bind(TOKENS.api).toDynamicValue((ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.logger)));
+  c.bind(TOKENS.migration).toDynamicValue(
+    (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), new InMemoryBindingStore(), ctx.get(TOKENS.logger), config.migration),
+  );
+  c.bind(TOKENS.api).toDynamicValue(
+    (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.logger)),
+  );
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
   );
   return c;
 }

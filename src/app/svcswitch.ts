@@ -8,6 +8,7 @@ import type { TopologyService } from '../topology/topology-service.js';
 import type { Logger } from '../log/logger.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { Planning } from './planning.js';
+import type { MigrationService } from '../migration/migration-service.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that
@@ -23,6 +24,7 @@ export class Svcswitch {
     readonly planning: Planning,
     readonly flows: FlowManager,
     readonly arp: ArpProxy,
+    readonly migration: MigrationService,
     readonly tracer: TraceService,
     readonly api: ApiServer,
     private readonly log: Logger,
@@ -35,6 +37,7 @@ export class Svcswitch {
     this.planning.start();
     this.flows.start();
     this.arp.start();
+    this.migration.start();
     try {
       const ofAddr = await this.openflow.listen(of.host, of.port);
       const apiAddr = api ? await this.api.listen(api.host, api.port) : undefined;
@@ -63,6 +66,7 @@ export class Svcswitch {
   }
 
   async stop(): Promise<void> {
+    this.migration.stop();
     this.arp.stop();
     this.flows.stop();
     this.planning.stop();

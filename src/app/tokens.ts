@@ -10,6 +10,7 @@ import type { Planning } from './planning.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { Svcswitch } from './svcswitch.js';
+import type { MigrationService } from '../migration/migration-service.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
@@ -24,5 +25,6 @@ export const TOKENS = {
   planning: Symbol('Planning') as ServiceIdentifier<Planning>,
   flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,
   arp: Symbol('ArpProxy') as ServiceIdentifier<ArpProxy>,
+  migration: Symbol('MigrationService') as ServiceIdentifier<MigrationService>,
   app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,
 } as const;

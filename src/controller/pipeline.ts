@@ -57,20 +57,33 @@ export const PIPELINE = {
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**
-   * Reserved for the migration planner (the next issue): NAT and proxy-ARP entries must win
-   * over the fabric's host routes, so its band sits above the fabric's.
+   * Cross-subnet migration: NAT and proxy-ARP entries must win over the fabric's host routes,
+   * so its band sits above the fabric's. Priorities go by what an entry matches, so that the
+   * bicast of make-before-break and the rewrite that follows it share a key and the switchover
+   * replaces one by the other in a single flow-mod: `toHoa` (IPv4 for the Home Address from a
+   * host port: redirect or bicast), `toHoaFromFabric` (the same from a switch-to-switch port,
+   * sent back out of it: OpenFlow drops an output to the in_port otherwise), `toCoa` (IPv4 for
+   * a Care-of Address: restore or bicast), `arp` (proxy ARP, answered by the controller). Two
+   * ALL groups per binding for its bicast (host side, fabric side).
    */
-  migration: slot(3, [{ min: 2000, max: 2999 }], {}, { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_BASE + 0x7fff }),
+  migration: slot(
+    3,
+    [{ min: 2000, max: 2999 }],
+    { toHoa: 2100, toHoaFromFabric: 2110, toCoa: 2200, arp: 2300 },
+    { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_BASE + 0x7fff },
+  ),
 } as const satisfies Record<string, PlannerSlot>;
 
 /**
  * Packet-in processors, lowest first: the topology reads LLDP and host learning learns the
- * sender before any application answers; the ARP proxy answers; Observable subscribers
+ * sender before any application answers; the migration answers proxy ARP for migrated VMs
+ * (and learns of their moves from host learning's refusals); the ARP proxy answers; Observable subscribers
  * (off the hot path) last.
  */
 export const PROCESSOR_PRIORITY = {
   topology: 90,
   hostLearning: 100,
+  migration: 150,
   arpProxy: 200,
   observers: 1000,
 } as const;

@@ -96,11 +96,8 @@ export class ArpProxy {
     return true;
   }
 
-  /** Ports of the switch that are not switch-to-switch links, but `inPort`. */
+  /** Ports of the switch where hosts attach, but `inPort`. */
   private hostPorts(dpid: string, inPort: number): number[] {
-    const name = this.topology.nameOf(dpid);
-    const fabric = new Set(this.topology.linkList().flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port));
-    const conn = this.openflow.connection(dpid);
-    return (conn?.ports ?? []).map((p) => p.portNo).filter((p) => p <= PortNo.MAX && p !== inPort && !fabric.has(p));
+    return this.topology.hostPorts(this.topology.nameOf(dpid)).filter((p) => p !== inPort);
   }
 }

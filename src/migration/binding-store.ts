@@ -17,6 +17,8 @@ export interface Binding {
   hoa: string;
   mac: string;
   homeSubnet: string;
+  /** Where the VM was in its Home Network (where it returns when its binding is deleted). */
+  home: { switch: string; port: number };
   /** The foreign subnet it is in now. */
   subnet: string;
   /** Care-of Address, from the foreign subnet's pool. */

@@ -51,5 +51,5 @@ export type TopologyEvent =
   | { kind: 'host-updated'; host: HostInfo }
   | { kind: 'host-removed'; host: HostInfo; reason: string }
   /** A sighting that was not learned: a spoofed address, an address outside the port's subnets, a full table. */
-  | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string }
+  | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string; crossSubnet?: { from: SwitchRef; ip: string } }
   | { kind: 'discrepancy'; discrepancy: DiscrepancyKind; detail: string; a?: SwitchRef; b?: SwitchRef };

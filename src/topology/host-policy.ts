@@ -19,6 +19,11 @@ export class HostPolicy {
     for (const n of networks) this.served.set(n.switch, [...(this.served.get(n.switch) ?? []), n.range]);
   }
 
+  /** Whether `switchName` is the gateway of some subnet (an access or edge switch, where hosts attach). */
+  servesSomeSubnet(switchName: string): boolean {
+    return this.served.has(switchName);
+  }
+
   /** Why `ip` may not be learned at `at`, or undefined when it may. */
   refuseAddress(ip: string, at: SwitchRef): string | undefined {
     const n = ipToInt(ip);

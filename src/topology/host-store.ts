@@ -15,6 +15,11 @@ export interface HostRefusal {
   ip: string | undefined;
   at: SwitchRef;
   reason: string;
+  /**
+   * Set when a known host, with its own address, shows up at a switch of another subnet: a
+   * VM that migrated. The migration decides whether it may (a binding lets it roam there).
+   */
+  crossSubnet?: { from: SwitchRef; ip: string };
 }
 
 /** A host as a store keeps it: the public fields and when traffic from it last reached the controller. */
@@ -37,9 +42,16 @@ export interface HostStore {
   /** Traffic from `mac` (with `ip` when the packet tells it) arrived at `at`: what changed, or why it was refused. */
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined;
   portGone(at: SwitchRef, reason: string): void;
+  /**
+   * Lets `mac` hold `ip` at the switch `at.switch`, outside the subnets that switch serves (a
+   * migrated VM keeps its Home Address), and nowhere else but by another call; undefined
+   * takes the permission back.
+   */
+  roam(mac: string, at: { switch: string; ip: string } | undefined): void;
   all(): HostInfo[];
   page(offset: number, limit: number): HostInfo[];
   byIp(ip: string): HostInfo | undefined;
+  byMac(mac: string): HostInfo | undefined;
   /** The live record of a host, whose `lastSeen` a cached sighting refreshes. */
   record(mac: string): HostRecord | undefined;
   stop(): void;

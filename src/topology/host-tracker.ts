@@ -30,6 +30,8 @@ export class HostTracker implements HostStore {
   private readonly macByIp = new Map<string, string>();
   private readonly perPort = new Map<string, number>();
   private readonly detached = new Map<string, NodeJS.Timeout>();
+  /** Migrated VMs: the switch (of another subnet) where each may hold its Home Address. Bounded by the bindings. */
+  private readonly roaming = new Map<string, { switch: string; ip: string }>();
   private readonly sweeper: NodeJS.Timeout;
   private changes = 0;
   private readonly changesSubject = new Subject<HostChange>();
@@ -83,6 +85,17 @@ export class HostTracker implements HostStore {
     return h && publicHost(h);
   }
 
+  byMac(mac: string): HostInfo | undefined {
+    const h = this.hosts.get(mac);
+    return h && publicHost(h);
+  }
+
+  roam(mac: string, at: { switch: string; ip: string } | undefined): void {
+    this.changes++;
+    if (at === undefined) this.roaming.delete(mac);
+    else this.roaming.set(mac, { ...at });
+  }
+
   /** The live record of a host, for the sighting cache to refresh `lastSeen` without a lookup. */
   record(mac: string): HostRecord | undefined {
     return this.hosts.get(mac);
@@ -92,7 +105,7 @@ export class HostTracker implements HostStore {
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined {
     const known = this.hosts.get(mac);
     const refused = this.refusal(mac, ip, at, known);
-    if (refused !== undefined) return { kind: 'refused', mac, ip, at, reason: refused };
+    if (refused !== undefined) return { kind: 'refused', mac, ip, at, ...refused };
     this.cancelDetach(mac);
     if (ip !== undefined) this.claimIp(ip, mac);
     if (known) known.lastSeen = this.now();
@@ -160,27 +173,44 @@ export class HostTracker implements HostStore {
     return c;
   }
 
-  private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): string | undefined {
+  private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): Pick<HostRefusal, 'reason' | 'crossSubnet'> | undefined {
     if (ip !== undefined) {
-      const why = this.policy.refuseAddress(ip, at);
+      const why = this.addressRefusal(mac, ip, at, known);
       if (why !== undefined) return why;
       const holder = this.macByIp.get(ip);
       const holderHost = holder === undefined || holder === mac ? undefined : this.hosts.get(holder);
-      if (holderHost?.declared) return `${ip} is declared for ${holderHost.name ?? holderHost.mac} (${holderHost.mac})`;
-      if (known?.declared && known.ip !== undefined && known.ip !== ip) return `${known.name ?? mac} is declared with ${known.ip}, not ${ip}`;
+      if (holderHost?.declared) return { reason: `${ip} is declared for ${holderHost.name ?? holderHost.mac} (${holderHost.mac})` };
+      if (known?.declared && known.ip !== undefined && known.ip !== ip) return { reason: `${known.name ?? mac} is declared with ${known.ip}, not ${ip}` };
+    }
+    const roaming = this.roaming.get(mac);
+    if (roaming !== undefined && roaming.switch !== at.switch) {
+      // A migrated VM seen at another switch (home again, or further on) moves only by migration.
+      const from = known ? { switch: known.switch, port: known.port } : { switch: roaming.switch, port: 0 };
+      return { reason: `${mac} is a migrated VM bound at ${roaming.switch}; a move elsewhere is a migration`, crossSubnet: { from, ip: roaming.ip } };
     }
     if (known !== undefined) {
       // A move without an address in the frame (a RARP) keeps the host's address: it must fit the new place too.
       if (ip === undefined && known.ip !== undefined && known.switch !== at.switch) {
-        const why = this.policy.refuseAddress(known.ip, at);
-        if (why !== undefined) return `${mac} holds ${known.ip}: ${why}; a move to another subnet is a migration`;
+        const why = this.addressRefusal(mac, known.ip, at, known);
+        if (why !== undefined) return { ...why, reason: `${mac} holds ${known.ip}: ${why.reason}; a move to another subnet is a migration` };
       }
       if (known.switch === at.switch && known.port === at.port) return undefined;
     } else if (this.hosts.size >= this.limits.total) {
-      return `host table full (${this.limits.total} hosts)`;
+      return { reason: `host table full (${this.limits.total} hosts)` };
     }
-    if ((this.perPort.get(portKey(at)) ?? 0) >= this.limits.perPort) return `port ${portKey(at)} already has ${this.limits.perPort} hosts`;
+    if ((this.perPort.get(portKey(at)) ?? 0) >= this.limits.perPort) return { reason: `port ${portKey(at)} already has ${this.limits.perPort} hosts` };
     return undefined;
+  }
+
+  /** Why `ip` may not be `mac`'s at `at`: the policy's answer, unless a migration lets the host roam there with its own address. */
+  private addressRefusal(mac: string, ip: string, at: SwitchRef, known: HostRecord | undefined): Pick<HostRefusal, 'reason' | 'crossSubnet'> | undefined {
+    const roaming = this.roaming.get(mac);
+    if (roaming?.switch === at.switch && roaming.ip === ip) return undefined;
+    const ownAddress = known !== undefined && known.ip === ip;
+    const reason = this.policy.refuseAddress(ip, at);
+    if (reason === undefined) return undefined;
+    const migrated = ownAddress && known.switch !== at.switch && this.policy.servesSomeSubnet(at.switch);
+    return migrated ? { reason, crossSubnet: { from: { switch: known.switch, port: known.port }, ip } } : { reason };
   }
 
   private put(h: HostRecord): void {

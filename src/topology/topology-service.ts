@@ -2,7 +2,7 @@ import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Su
 import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
 import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
-import { PortConfig, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
+import { PortConfig, PortNo, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
 import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
@@ -155,6 +155,28 @@ export class TopologyService {
     return this.hosts.byIp(ip);
   }
 
+  hostByMac(mac: string): HostInfo | undefined {
+    return this.hosts.byMac(mac);
+  }
+
+  /**
+   * Moves a host where the controller knows it is (a migration switching over, or returning
+   * home), as if its traffic had been seen there with address `ip`: `roaming` lets it keep
+   * that address at a switch of another subnet, false takes that back. What changed, or why
+   * it was refused.
+   */
+  relocateHost(mac: string, ip: string, at: SwitchRef, roaming: boolean): HostChange | HostRefusal | undefined {
+    this.hosts.roam(mac, roaming ? { switch: at.switch, ip } : undefined);
+    return this.hosts.learn(mac, ip, at);
+  }
+
+  /** The ports of a connected switch where hosts attach: live, not switch-to-switch (declared or seen by LLDP). */
+  hostPorts(name: string): number[] {
+    const dpid = this.switches.get(name)?.dpid;
+    const ports = dpid === undefined ? [] : (this.openflow.connection(dpid)?.ports ?? []);
+    return ports.filter((p) => p.portNo <= PortNo.MAX && portLive(p) && !this.isFabricPort({ switch: name, port: p.portNo })).map((p) => p.portNo);
+  }
+
   graph(): FabricGraph {
     return this.graphSubject.value;
   }
@@ -257,7 +279,8 @@ export class TopologyService {
   }
 
   private refused(r: HostRefusal): void {
-    this.eventsSubject.next({ kind: 'host-refused', mac: r.mac, ip: r.ip, at: r.at, reason: r.reason });
+    const { kind: _k, ...refusal } = r;
+    this.eventsSubject.next({ kind: 'host-refused', ...refusal });
   }
 
   private hostChanged(c: HostChange): void {

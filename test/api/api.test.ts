@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
-import { PlanStore } from '../../src/controller/flow-manager.js';
+import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
+import { InMemoryBindingStore } from '../../src/migration/binding-store.js';
+import { MigrationService } from '../../src/migration/migration-service.js';
 import { TraceService } from '../../src/fabric/trace-service.js';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { loadTopology } from '../../src/topology/loader.js';
@@ -16,7 +18,8 @@ const { logger } = memoryLogger();
 const openflow = new OpenFlowServer(logger);
 const topology = new TopologyService(openflow, loadTopology('topologies/dc-small.yaml'), logger);
 const plans = new PlanStore();
-const api = new ApiServer(openflow, topology, new TraceService(topology, plans), logger);
+const migration = new MigrationService(openflow, topology, plans, new FlowManager(openflow, plans, logger), new InMemoryBindingStore(), logger);
+const api = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, logger);
 
 before(async () => {
   const addr = await api.listen('127.0.0.1', 0);
@@ -126,7 +129,14 @@ test('/api/openapi.json documents every route with its query schema', async () =
   assert.equal(status, 200);
   const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
   assert.equal(doc.openapi, '3.0.3');
-  assert.deepEqual(Object.keys(doc.paths).sort(), ['/api/health', '/api/hosts', '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace']);
+  assert.deepEqual(Object.keys(doc.paths).sort(), [
+    '/api/bindings', '/api/bindings/{hoa}', '/api/health', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
+    '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace',
+  ]);
+  const migrations = doc.paths['/api/migrations'] as unknown as { get: unknown; post: { requestBody: { content: Record<string, { schema: { required: string[] } }> }; responses: Record<string, unknown> } };
+  assert.deepEqual(migrations.post.requestBody.content['application/json']!.schema.required, ['hoa', 'switch', 'port']);
+  assert.ok(migrations.post.responses['201'] && migrations.get);
+  assert.deepEqual(Object.keys(doc.paths['/api/bindings/{hoa}']!).sort(), ['delete', 'get']);
   assert.deepEqual(doc.paths['/api/paths']!.get.parameters.map((p) => [p.name, p.required]), [['from', true], ['to', true]]);
   assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false]]);
 });
@@ -154,4 +164,58 @@ test('/api/trace answers from the live plans and links; bad or unknown hosts are
   assert.equal((await get('/api/trace?from=h99&to=10.0.3.10')).status, 404);
   assert.equal((await get('/api/trace?from=h11&to=10.0.3')).status, 400);
   assert.equal((await get('/api/trace?from=h11&to=10.0.3.10&proto=sctp')).status, 400);
+});
+
+const send = async (path: string, method: string, body: string, type = 'application/json'): Promise<{ status: number; body: Record<string, unknown> }> => {
+  const res = await fetch(base + path, { method, body, headers: { 'content-type': type } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+test('POST /api/migrations: every bad request gets its 4xx and a message, and nothing is stored', async () => {
+  const cases: Array<[string, number, RegExp]> = [
+    ['{"hoa":"10.0.1.99","switch":"acc3","port":5}', 404, /no VM with address 10\.0\.1\.99/],
+    ['{"hoa":"10.0.1.10","switch":"acc9","port":5}', 404, /no switch named "acc9"/],
+    ['{"hoa":"10.0.1.10","switch":"acc3","port":1}', 400, /acc3:1 joins two switches/],
+    ['{"hoa":"10.0.1.10","switch":"agg1","port":9}', 400, /agg1 serves no subnet/],
+    ['{"hoa":"10.0.1.10","switch":"acc1","port":3}', 409, /already at acc1:3/],
+    ['{"hoa":"10.0.1.10","switch":"acc1","port":7}', 409, /already in net1/],
+    ['{"hoa":"10.0.1.10","switch":"acc3","port":5,"mode":"teleport"}', 400, /mode/],
+    ['{"hoa":"10.0.1.10","switch":"acc3"}', 400, /port/],
+    ['{"hoa":"10.0.1.10","switch":"acc3","port":5,"extra":1}', 400, /additional/],
+    ['{"hoa":"10.0.1.10",', 400, /JSON/],
+    // Nothing is connected here: the tables cannot be confirmed, the migration is rolled back.
+    ['{"hoa":"10.0.1.10","switch":"acc3","port":5}', 503, /rolled back: switch \w+ is not connected/],
+  ];
+  for (const [body, status, error] of cases) {
+    const r = await send('/api/migrations', 'POST', body);
+    assert.equal(r.status, status, body);
+    assert.match(String(r.body.error), error, body);
+  }
+  assert.deepEqual(migration.bindings.all(), [], 'no binding left behind');
+  assert.deepEqual([...plans.plan('0000000000030003').partNames()], [], 'no entry left planned on acc3');
+  const history = (await get('/api/migrations')).body as unknown as Array<{ status: string; reason: string }>;
+  assert.deepEqual(history.map((m) => m.status), ['failed']);
+});
+
+test('a web page cannot start a migration: a form or text/plain body is refused, DELETE needs a preflight that is never allowed', async () => {
+  const form = await send('/api/migrations', 'POST', 'hoa=10.0.1.10&switch=acc3&port=5', 'application/x-www-form-urlencoded');
+  assert.equal(form.status, 415);
+  const text = await send('/api/migrations', 'POST', '{"hoa":"10.0.1.10","switch":"acc3","port":5}', 'text/plain');
+  assert.equal(text.status, 400);
+  const preflight = await fetch(base + '/api/bindings/10.0.1.10', { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'DELETE' } });
+  assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+});
+
+test('bindings and migrations: unknown ones are 404, malformed ids 400, a finished migration cannot be completed', async () => {
+  assert.equal((await get('/api/bindings/10.0.1.10')).status, 404);
+  assert.equal((await get('/api/bindings/10.0.1.10', 'DELETE')).status, 404);
+  assert.equal((await get('/api/bindings/not-an-ip')).status, 400);
+  assert.equal((await get('/api/migrations/999')).status, 404);
+  assert.equal((await get('/api/migrations/abc')).status, 400);
+  const done = await send('/api/migrations/1/complete', 'POST', '{}');
+  assert.equal(done.status, 409);
+  assert.match(String(done.body.error), /migration 1 is failed, not pending/);
+  assert.equal((await get('/api/migrations/1', 'DELETE')).status, 409);
+  const put = await get('/api/migrations', 'PUT');
+  assert.equal(put.status, 405);
 });

@@ -38,7 +38,7 @@ test('CoA pools are bounded by their size: the pool exhausted is an answer, not 
 });
 
 const binding = (hoa: string, coa: string): Binding => ({
-  hoa, mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', subnet: 'net3', coa, switch: 'acc3', port: 5, mode: 'first-hop', state: 'prepared', createdAt: 1, updatedAt: 1,
+  hoa, mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', home: { switch: 'acc1', port: 3 }, subnet: 'net3', coa, switch: 'acc3', port: 5, mode: 'first-hop', state: 'prepared', createdAt: 1, updatedAt: 1,
 });
 
 test('binding store: changes are a stream; a late subscriber first gets every binding; values are copies', () => {

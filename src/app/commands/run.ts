@@ -5,18 +5,26 @@ import { loadTopology } from '../../topology/loader.js';
 import type { Topology } from '../../topology/model.js';
 import { DEFAULT_CONFIG, parseListen, type ControllerConfig } from '../config.js';
 import { buildSvcswitch } from '../container.js';
+import { MIGRATION_MODES } from '../../migration/migration-service.js';
+import type { MigrationMode } from '../../migration/binding-store.js';
+
+const isMode = (m: string): m is MigrationMode => (MIGRATION_MODES as readonly string[]).includes(m);
 
 export const RUN_HELP = `svcswitch run [options]: start the controller
 
   --of-listen HOST:PORT     where switches connect (default 127.0.0.1:6653; 6633 also works)
   --topology FILE           datacenter topology (YAML, see topologies/); validated before anything starts
-  --api-listen HOST:PORT    serve the read-only REST API there (default: off; e.g. 127.0.0.1:8080)
+  --api-listen HOST:PORT    serve the REST API there (default: off; e.g. 127.0.0.1:8080)
   --log-level LEVEL         error | warn | info | debug (default info)
   --log-format FORMAT       json | pretty (default: pretty on a terminal, json otherwise)
   --echo-interval MS        idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)
   --lldp-interval MS        LLDP probe period; 3 missed probes expire a link (default 1000)
   --accept-undeclared-switches
                             with --topology: let switches the file does not declare connect (default: refused)
+  --migration-mode MODE     mobile-ip | optimized | first-hop: a migration that names none (default optimized)
+  --migration-timeout MS    a prepared migration not completed within this is rolled back (default 60000)
+  --migrations WHICH        any | orchestrated-only: whether a hypervisor's RARP or gratuitous ARP alone
+                            moves a VM to another subnet (default any)
 `;
 
 
@@ -32,6 +40,9 @@ function parseConfig(argv: string[]): ControllerConfig {
       'echo-interval': { type: 'string' },
       'lldp-interval': { type: 'string' },
       'accept-undeclared-switches': { type: 'boolean' },
+      'migration-mode': { type: 'string' },
+      'migration-timeout': { type: 'string' },
+      migrations: { type: 'string' },
     },
     strict: true,
   });
@@ -40,7 +51,11 @@ function parseConfig(argv: string[]): ControllerConfig {
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format: "${format}" is neither json nor pretty`);
   const level = values['log-level'] ?? DEFAULT_CONFIG.logLevel;
   if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level: "${level}" is not error, warn, info or debug`);
-  const ms = (flag: 'echo-interval' | 'lldp-interval', fallback: number): number => {
+  const mode = values['migration-mode'] ?? DEFAULT_CONFIG.migration.mode;
+  if (!isMode(mode)) throw new UsageError(`--migration-mode: "${mode}" is not ${MIGRATION_MODES.join(', ')}`);
+  const trigger = values.migrations ?? DEFAULT_CONFIG.migration.trigger;
+  if (trigger !== 'any' && trigger !== 'orchestrated-only') throw new UsageError(`--migrations: "${trigger}" is neither any nor orchestrated-only`);
+  const ms = (flag: 'echo-interval' | 'lldp-interval' | 'migration-timeout', fallback: number): number => {
     const n = Number(values[flag] ?? fallback);
     if (!Number.isInteger(n) || n < 50) throw new UsageError(`--${flag}: "${values[flag]}" is not a whole number of milliseconds >= 50`);
     return n;
@@ -55,6 +70,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     echoIntervalMs: ms('echo-interval', DEFAULT_CONFIG.echoIntervalMs),
     lldpIntervalMs: ms('lldp-interval', DEFAULT_CONFIG.lldpIntervalMs),
     acceptUndeclaredSwitches: values['accept-undeclared-switches'] ?? false,
+    migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migration-timeout', DEFAULT_CONFIG.migration.timeoutMs) },
   };
 }
 

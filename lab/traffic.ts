@@ -1,0 +1,79 @@
+import { resolve } from 'node:path';
+import type { MininetDc } from './mininet.js';
+import { until } from './wait.js';
+
+/** What one correspondent's 10 ms ping to the VM saw. */
+export interface PingResult {
+  sent: number;
+  received: number;
+  lost: number;
+  /** Median RTT in ms (undefined if nothing came back). */
+  rttMedian: number | undefined;
+}
+
+/** What the checked TCP stream saw at both ends. */
+export interface StreamResult {
+  sent: number;
+  received: number;
+  intact: boolean;
+  error: string | undefined;
+}
+
+const STREAM = resolve('mininet/stream.py');
+let runs = 0;
+
+/**
+ * Traffic to a VM while it migrates: every correspondent pings it every 10 ms for `seconds`
+ * (ping -D -O: one line a reply, and a line for each reply that did not come), and with
+ * `stream`, a TCP stream from `stream.from` to the VM carries `stream.bytes` with a
+ * SHA-256 checked at both ends. Runs in the hosts' namespaces, in the background.
+ */
+export async function startTraffic(
+  dc: MininetDc,
+  vmIp: string,
+  vmHost: string,
+  correspondents: readonly string[],
+  seconds: number,
+  stream?: { from: string; bytes: number; port: number },
+): Promise<{ results: () => Promise<{ pings: Record<string, PingResult>; stream: StreamResult | undefined }> }> {
+  const tag = `/tmp/svcswitch-traffic-${process.pid}-${runs++}`;
+  const count = Math.round(seconds * 100);
+  if (stream) {
+    await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${stream.port} ${tag}-server.json > /dev/null 2>&1 &` });
+    await new Promise((r) => setTimeout(r, 300));
+    await dc.do({ op: 'cmd', host: stream.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${stream.port} ${stream.bytes} ${seconds} > ${tag}-client.json 2>&1 &` });
+  }
+  for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
+  const read = async (host: string, file: string): Promise<string> => String((await dc.do({ op: 'cmd', host, cmd: `cat ${file} 2>/dev/null` })).output).trim();
+  /** Reads `file` until `done` says it is complete. */
+  const readWhen = async (host: string, file: string, done: (text: string) => boolean, what: string, ms: number): Promise<string> => {
+    let text = '';
+    await until(async () => {
+      text = await read(host, file);
+      return done(text);
+    }, what, ms, 300);
+    return text;
+  };
+  return {
+    results: async () => {
+      const pings: Record<string, PingResult> = {};
+      for (const c of correspondents) {
+        const out = await readWhen(c, `${tag}-ping-${c}.txt`, (t) => /packets transmitted/.test(t), `${c}'s ping to finish`, seconds * 1000 + 30_000);
+        const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
+        const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((x) => Number(x[1])).sort((a, b) => a - b);
+        pings[c] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined };
+      }
+      let streamResult: StreamResult | undefined;
+      if (stream) {
+        const json = (t: string): boolean => t.startsWith('{');
+        const client = await readWhen(stream.from, `${tag}-client.json`, json, 'the TCP stream to finish', seconds * 1000 + 60_000);
+        const server = await readWhen(vmHost, `${tag}-server.json`, json, 'the TCP server to report', 30_000);
+        const c = JSON.parse(client) as { sent: number; sha256: string; error: string | null; acknowledged: boolean };
+        const s = JSON.parse(server) as { received: number; sha256: string; error: string | null };
+        streamResult = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined };
+      }
+      await dc.do({ op: 'cmd', host: vmHost, cmd: `rm -f ${tag}-*` });
+      return { pings, stream: streamResult };
+    },
+  };
+}

@@ -1,0 +1,83 @@
+"""A TCP stream that checks itself, for migration tests: `serve PORT OUT` accepts one
+connection and writes what it received (bytes, SHA-256, error) to OUT as JSON; `send HOST
+PORT BYTES SECONDS` sends a known byte pattern at a steady pace and prints the same JSON.
+A reset or a timeout is an error; nothing here retries a lost connection."""
+import hashlib
+import json
+import socket
+import sys
+import time
+
+CHUNK = 1000
+
+
+def pattern(i):
+    return bytes((i * 7 + k) % 251 for k in range(CHUNK))
+
+
+def serve(port, out):
+    result = {'received': 0, 'sha256': None, 'error': None}
+    digest = hashlib.sha256()
+    try:
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind(('0.0.0.0', port))
+        srv.listen(1)
+        srv.settimeout(60)
+        conn, _ = srv.accept()
+        conn.settimeout(30)
+        while True:
+            data = conn.recv(65536)
+            if not data:
+                break
+            digest.update(data)
+            result['received'] += len(data)
+        conn.sendall(b'ok')
+        conn.close()
+    except OSError as e:
+        result['error'] = '%s: %s' % (type(e).__name__, e)
+    result['sha256'] = digest.hexdigest()
+    with open(out, 'w') as f:
+        json.dump(result, f)
+
+
+def send(host, port, nbytes, seconds):
+    result = {'sent': 0, 'sha256': None, 'error': None, 'acknowledged': False}
+    digest = hashlib.sha256()
+    chunks = nbytes // CHUNK
+    try:
+        sock = None
+        for _ in range(50):
+            try:
+                sock = socket.create_connection((host, port), timeout=2)
+                break
+            except OSError:
+                time.sleep(0.1)
+        if sock is None:
+            raise OSError('could not connect to %s:%d' % (host, port))
+        sock.settimeout(30)
+        start = time.monotonic()
+        for i in range(chunks):
+            data = pattern(i)
+            sock.sendall(data)
+            digest.update(data)
+            result['sent'] += len(data)
+            delay = start + (i + 1) * seconds / chunks - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        sock.shutdown(socket.SHUT_WR)
+        result['acknowledged'] = sock.recv(2) == b'ok'
+        sock.close()
+    except OSError as e:
+        result['error'] = '%s: %s' % (type(e).__name__, e)
+    result['sha256'] = digest.hexdigest()
+    print(json.dumps(result), flush=True)
+
+
+if __name__ == '__main__':
+    if sys.argv[1] == 'serve':
+        serve(int(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == 'send':
+        send(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]))
+    else:
+        sys.exit('usage: stream.py serve PORT OUT | send HOST PORT BYTES SECONDS')

@@ -1,0 +1,128 @@
+import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
+import { PIPELINE } from '../controller/pipeline.js';
+import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
+import { ARP_OP } from '../packet/arp.js';
+import { ETH_TYPE } from '../packet/ethernet.js';
+import { nextHopGroupId, type FabricContext } from '../fabric/fabric-planner.js';
+import type { FabricGraph } from '../topology/fabric-graph.js';
+import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
+import { prefixMatch, type Network } from '../topology/networks.js';
+import { nextHops } from '../topology/valley-free.js';
+import type { MigrationMode } from './binding-store.js';
+
+const SLOT = PIPELINE.migration;
+export const MIGRATION_COOKIE = SLOT.cookie;
+const PRIORITY = SLOT.priority;
+
+/** A place a VM is at or goes to: a switch port, and the CoA that reaches it there (none at home). */
+export interface Place {
+  switch: string;
+  port: number;
+  coa: string | undefined;
+}
+
+/** What the migration planner needs of one VM: who it is, where traffic for it goes now, and where it is going. */
+export interface Placement {
+  hoa: string;
+  mac: string;
+  home: Network;
+  /** The mode of the current place (which switches redirect to it). */
+  mode: MigrationMode;
+  /** Where the VM is now (at home: coa undefined). */
+  at: Place;
+  /** Make-before-break: where it is going, before the switchover. */
+  next?: Place;
+  /** The first of its two bicast group ids (host side, fabric side), from the migration's range. */
+  group: number;
+}
+
+type Actions = Parameters<typeof inst.apply>[0];
+type Match = FlowEntry['match'];
+const flow = (priority: number, match: Match, actions: Actions): FlowEntry => ({ tableId: 0, priority, cookie: MIGRATION_COOKIE, match, instructions: [inst.apply(actions)] });
+
+/** The switches that rewrite HoA -> CoA for a VM at `at`, by mode (never the switch it is at). */
+export function redirectingSwitches(ctx: FabricContext, mode: MigrationMode, home: string, at: string): string[] {
+  const edges = ctx.topology.switches.filter((s) => s.tier === 'edge').map((s) => s.name);
+  const firstHops = ctx.topology.switches.filter((s) => s.tier === 'edge' || s.tier === 'access' || ctx.networks.some((n) => n.switch === s.name)).map((s) => s.name);
+  const chosen = mode === 'mobile-ip' ? [home] : mode === 'optimized' ? [home, ...edges] : firstHops;
+  return [...new Set(chosen)].filter((s) => s !== at);
+}
+
+/**
+ * Every entry one migrated (or migrating) VM needs, by switch: the redirect HoA -> CoA where
+ * its mode puts it, the restore CoA -> HoA and delivery at the Foreign switch, proxy ARP at
+ * the Home switch (for the HoA) and at the Foreign switch (the VM's requests for its Home
+ * Network), and during make-before-break two ALL groups that bicast to both places. No
+ * entry on aggregation or core switches. Pure: the same placement and links, the same tables.
+ */
+export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placement): Map<string, SwitchTables> {
+  const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
+  const on = (sw: string) => {
+    const t = out.get(sw) ?? { flows: [], groups: [] };
+    out.set(sw, t);
+    return t;
+  };
+  const home = p.home.switch;
+  /** Hands a packet to the VM on `port`, addressed to its HoA. */
+  const deliver = (port: number): Actions => [act.setField('ipv4_dst', p.hoa), act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(port)];
+  const rewrite = (coa: string): Actions => [act.setField('ipv4_dst', coa), act.decNwTtl()];
+  const fabricPorts = (sw: string) => linkPortsOf(ctx.topology, sw);
+
+  /**
+   * Packets for the HoA at `sw` go, as `to.coa`, towards `to.switch`: from a host port over the
+   * fabric's ECMP group, from the fabric back out of the port they came in. With `localPort`,
+   * a copy also goes to the VM there (make-before-break).
+   */
+  const hoaAt = (sw: string, to: { switch: string; coa: string }, localPort?: number): void => {
+    const toHoa: Match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa };
+    const hop = nextHops(graph, sw, to.switch)[0];
+    if (localPort === undefined) {
+      if (hop) on(sw).flows.push(flow(PRIORITY.toHoa, toHoa, [...rewrite(to.coa), act.group(nextHopGroupId(ctx.topology, to.switch))]));
+      for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, [...rewrite(to.coa), act.output(PortNo.IN_PORT)]));
+      return;
+    }
+    const here = bucket([act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(localPort)]);
+    on(sw).groups.push(
+      { groupId: p.group, groupType: GroupType.ALL, buckets: [here, ...(hop ? [bucket([...rewrite(to.coa), act.output(hop.port)])] : [])] },
+      { groupId: p.group + 1, groupType: GroupType.ALL, buckets: [here, bucket([...rewrite(to.coa), act.output(PortNo.IN_PORT)])] },
+    );
+    on(sw).flows.push(flow(PRIORITY.toHoa, toHoa, [act.group(p.group)]));
+    for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, [act.group(p.group + 1)]));
+  };
+
+  /** The Foreign switch at `place`: CoA -> HoA and delivery (with `onward`, a copy onward as that CoA), and the VM's ARP for its Home Network. */
+  const foreignAt = (place: Place & { coa: string }, onward?: string): void => {
+    const toCoa: Match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: place.coa };
+    if (onward === undefined) {
+      on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), ...deliver(place.port)]));
+    } else {
+      // Packets for a CoA only come from the fabric: the copy goes back out of the port it came in.
+      on(place.switch).groups.push({ groupId: p.group + 1, groupType: GroupType.ALL, buckets: [bucket(deliver(place.port)), bucket([...rewrite(onward), act.output(PortNo.IN_PORT)])] });
+      on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(p.group + 1)]));
+    }
+    // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC.
+    on(place.switch).flows.push(flow(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, [act.output(PortNo.CONTROLLER)]));
+  };
+
+  const { at, next } = p;
+  if (at.coa === undefined) {
+    // At home, going abroad: the Home switch sends packets for the HoA both to the VM's port and, as the new CoA, to its next switch.
+    if (next?.coa !== undefined) hoaAt(home, { switch: next.switch, coa: next.coa }, at.port);
+  } else {
+    const current = { switch: at.switch, coa: at.coa };
+    const returning = next !== undefined && next.coa === undefined;
+    // Every mode redirects at the Home switch; going home, it also delivers there (make-before-break).
+    for (const sw of redirectingSwitches(ctx, p.mode, home, at.switch)) hoaAt(sw, current, sw === home && returning ? next.port : undefined);
+    // The HN nodes ARP for the HoA: the Home switch answers (the controller, with the gateway MAC) until the VM is back.
+    on(home).flows.push(flow(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, [act.output(PortNo.CONTROLLER)]));
+    foreignAt({ ...at, coa: at.coa }, next?.coa);
+    if (next !== undefined) {
+      // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.
+      const hop = nextHops(graph, at.switch, next.switch)[0];
+      on(at.switch).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([act.setField('ipv4_dst', next.coa ?? p.hoa), act.decNwTtl(), act.output(hop.port)])] : [])] });
+      on(at.switch).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(p.group)]));
+    }
+  }
+  if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });
+  return out;
+}

@@ -1,0 +1,467 @@
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
+import type { OpenFlowServer } from '../controller/openflow-server.js';
+import { PIPELINE, PROCESSOR_PRIORITY } from '../controller/pipeline.js';
+import { fabricContext, type FabricContext } from '../fabric/fabric-planner.js';
+import type { Logger } from '../log/logger.js';
+import { RateLimitedLog } from '../log/rate-limited.js';
+import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
+import { ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
+import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
+import { PacketParseError } from '../packet/errors.js';
+import { contains, ipToInt } from '../topology/cidr.js';
+import type { SwitchRef, TopologyEvent } from '../topology/events.js';
+import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
+import { networkOf, networksOf, type Network } from '../topology/networks.js';
+import type { TopologyService } from '../topology/topology-service.js';
+import type { Binding, BindingStore, MigrationMode } from './binding-store.js';
+import { CoaPools } from './coa-pools.js';
+import { planMigration, type Place, type Placement } from './migration-planner.js';
+
+export const MIGRATION_MODES: readonly MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
+
+export interface MigrationOptions {
+  /** The mode of a migration that names none (and of every announced one). */
+  mode: MigrationMode;
+  /** A prepared migration not completed within this is rolled back. */
+  timeoutMs: number;
+  /** 'orchestrated-only': a hypervisor's announcement alone never moves a VM to another subnet. */
+  trigger: 'any' | 'orchestrated-only';
+  /** Migrations kept for GET /api/migrations (the oldest finished ones go first). */
+  history: number;
+}
+
+export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = { mode: 'optimized', timeoutMs: 60_000, trigger: 'any', history: 256 };
+
+type MigrationStatus = 'preparing' | 'prepared' | 'completed' | 'rolled-back' | 'cancelled' | 'failed';
+
+/** One step of a migration's life, with when it happened (ms since the epoch). */
+interface TimelineStep {
+  step: string;
+  at: number;
+}
+
+export interface MigrationRecord {
+  id: string;
+  hoa: string;
+  mac: string;
+  mode: MigrationMode;
+  trigger: 'orchestrated' | 'announced';
+  from: Place & { subnet: string };
+  to: Place & { subnet: string };
+  status: MigrationStatus;
+  reason?: string;
+  timeline: TimelineStep[];
+}
+
+/** A request the migration refuses, with the HTTP status that says why (400, 404, 409, 503). */
+export class MigrationError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409 | 503,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface MigrationRequest {
+  hoa: string;
+  switch: string;
+  port: number;
+  mode?: MigrationMode;
+}
+
+export type MigrationEvent = { kind: 'migration'; migration: MigrationRecord } | { kind: 'announcement-refused'; mac: string; at: SwitchRef; reason: string };
+
+const part = (hoa: string): string => `migration/${hoa}`;
+
+/**
+ * Cross-subnet live migration, the imperative shell around the pure planner: bindings and
+ * CoAs, make-before-break (prepare and confirm by barrier, switch over when the VM is seen
+ * or the cloud manager says so, roll back on timeout), announcements (QEMU's RARP, Xen's
+ * gratuitous ARP) as a trigger, proxy ARP answers and gratuitous ARPs for the Home Network.
+ */
+export class MigrationService {
+  private readonly ctx: FabricContext | undefined;
+  private readonly networks: Network[];
+  private readonly pools: CoaPools;
+  private readonly dpidOf: Map<string, string>;
+  private readonly pending = new Map<string, { record: MigrationRecord; timer: NodeJS.Timeout; coaWasHeld: boolean }>();
+  private readonly records: MigrationRecord[] = [];
+  /** Which switches hold each VM's part now. */
+  private readonly partOn = new Map<string, Set<string>>();
+  /** Bicast group ids in use, by HoA (two consecutive ids each). */
+  private readonly groups = new Map<string, number>();
+  private readonly subscriptions: Subscription[] = [];
+  private readonly limitedLog: RateLimitedLog;
+  private readonly eventsSubject = new Subject<MigrationEvent>();
+  private removeProcessor: (() => void) | undefined;
+  private nextId = 1;
+  /** Announcements that moved nothing (spoofed, or refused by policy). */
+  refusedAnnouncements = 0;
+  readonly events$: Observable<MigrationEvent> = this.eventsSubject.asObservable();
+
+  constructor(
+    private readonly openflow: OpenFlowServer,
+    private readonly topology: TopologyService,
+    private readonly plans: PlanStore,
+    private readonly flows: FlowManager,
+    readonly bindings: BindingStore,
+    private readonly log: Logger,
+    readonly options: MigrationOptions = DEFAULT_MIGRATION_OPTIONS,
+  ) {
+    const declared = topology.declared;
+    this.ctx = declared && fabricContext(declared);
+    this.networks = declared ? networksOf(declared).filter((n) => !n.external) : [];
+    this.pools = new CoaPools(declared?.subnets ?? []);
+    this.dpidOf = new Map((declared?.switches ?? []).map((s) => [s.name, s.dpid]));
+    this.limitedLog = new RateLimitedLog(log);
+  }
+
+  start(): void {
+    if (!this.ctx) return;
+    this.subscriptions.push(
+      this.topology.events$.subscribe((e) => this.onTopology(e)),
+      // New links, new uplinks for the bicast and the redirects.
+      this.topology.graph$.subscribe(() => {
+        for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...this.pending.keys()])) this.replan(hoa);
+      }),
+    );
+    this.removeProcessor = this.openflow.packetProcessors.add('migration-arp', PROCESSOR_PRIORITY.migration, (dpid, m) => this.packetIn(dpid, m));
+  }
+
+  stop(): void {
+    for (const s of this.subscriptions) s.unsubscribe();
+    this.removeProcessor?.();
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.limitedLog.flushAll();
+    this.eventsSubject.complete();
+  }
+
+  /** CoAs still free in `subnet`'s pool. */
+  coaFree(subnet: string): number {
+    return this.pools.free(subnet);
+  }
+
+  migrations(): MigrationRecord[] {
+    return this.records.map((r) => structuredClone(r));
+  }
+
+  migration(id: string): MigrationRecord | undefined {
+    const r = this.records.find((m) => m.id === id);
+    return r && structuredClone(r);
+  }
+
+  /**
+   * Make-before-break: allocates the CoA, installs the Foreign switch's entries and the
+   * bicast, waits until every switch involved confirms them by barrier, and resolves with
+   * the migration, `prepared`. The switchover comes when the VM is seen there or on complete().
+   */
+  async migrate(req: MigrationRequest): Promise<MigrationRecord> {
+    const record = this.begin(req, 'orchestrated');
+    try {
+      await this.confirm(this.replan(record.hoa), record, 'tables confirmed');
+    } catch (e) {
+      this.rollback(record.hoa, 'failed', `tables not confirmed: ${(e as Error).message}`);
+      throw new MigrationError(503, `migration of ${record.hoa} rolled back: ${(e as Error).message}`);
+    }
+    if (record.status === 'preparing') record.status = 'prepared';
+    return structuredClone(record);
+  }
+
+  /** The cloud manager says the VM runs at its new place: switch over now. */
+  complete(id: string): MigrationRecord {
+    const p = [...this.pending.values()].find((x) => x.record.id === id);
+    if (!p) throw new MigrationError(this.migration(id) ? 409 : 404, this.migration(id) ? `migration ${id} is ${this.migration(id)!.status}, not pending` : `no migration ${id}`);
+    this.switchover(p.record.hoa, 'completed by request');
+    return structuredClone(p.record);
+  }
+
+  cancel(id: string): MigrationRecord {
+    const p = [...this.pending.values()].find((x) => x.record.id === id);
+    if (!p) throw new MigrationError(this.migration(id) ? 409 : 404, this.migration(id) ? `migration ${id} is ${this.migration(id)!.status}, not pending` : `no migration ${id}`);
+    this.rollback(p.record.hoa, 'cancelled', 'cancelled by request');
+    return structuredClone(p.record);
+  }
+
+  /** A VM that is gone: its binding, CoA and entries go, and the Home Network hears it is at its own MAC again. */
+  deleteBinding(hoa: string): Binding {
+    const b = this.bindings.get(hoa);
+    if (!b) throw new MigrationError(404, `no binding for ${hoa}`);
+    if (this.pending.has(hoa)) throw new MigrationError(409, `a migration of ${hoa} is in flight; cancel it first`);
+    this.pools.release(b.subnet, b.coa, hoa);
+    this.bindings.delete(hoa);
+    this.freeGroup(hoa);
+    this.replan(hoa);
+    this.topology.relocateHost(b.mac, b.hoa, b.home, false);
+    this.announceAtHome(b.homeSubnet, hoa, b.mac);
+    this.log.info('binding deleted', { hoa });
+    return b;
+  }
+
+  // ---------------------------------------------------------------------------------------
+
+  /** Checks a request and starts its migration (state `preparing`), or throws a MigrationError and changes nothing. */
+  private begin(req: MigrationRequest, trigger: MigrationRecord['trigger']): MigrationRecord {
+    const declared = this.topology.declared;
+    if (!declared) throw new MigrationError(400, 'migration needs a topology file');
+    const host = this.topology.hostByIp(req.hoa);
+    const home = networkOf(this.networks, req.hoa);
+    if (!host || !home) throw new MigrationError(404, `no VM with address ${req.hoa}`);
+    if (!declared.switches.some((s) => s.name === req.switch)) throw new MigrationError(404, `no switch named "${req.switch}"`);
+    if (linkPortsOf(declared, req.switch).includes(req.port)) throw new MigrationError(400, `${req.switch}:${req.port} joins two switches; a VM attaches at a host port`);
+    const target = this.networks.find((n) => n.switch === req.switch);
+    if (!target) throw new MigrationError(400, `${req.switch} serves no subnet; a VM attaches at an access switch`);
+    if (this.pending.has(req.hoa)) throw new MigrationError(409, `a migration of ${req.hoa} is already in flight`);
+    const binding = this.bindings.get(req.hoa);
+    const from: MigrationRecord['from'] = binding
+      ? { switch: binding.switch, port: binding.port, coa: binding.coa, subnet: binding.subnet }
+      : { switch: host.switch, port: host.port, coa: undefined, subnet: home.name };
+    if (from.switch === req.switch && from.port === req.port) throw new MigrationError(409, `${req.hoa} is already at ${req.switch}:${req.port}`);
+    if (from.switch === req.switch || (!binding && target.name === home.name)) {
+      throw new MigrationError(409, `${req.hoa} is already in ${target.name}; a move inside a subnet is followed where the VM is seen, not migrated`);
+    }
+    const mode = req.mode ?? binding?.mode ?? this.options.mode;
+    let coa: string | undefined;
+    const coaWasHeld = binding?.subnet === target.name;
+    if (target.name !== home.name) {
+      const got = this.pools.allocate(target.name, req.hoa);
+      if ('error' in got) throw new MigrationError(409, got.error);
+      coa = got.coa;
+    }
+    const record: MigrationRecord = {
+      id: String(this.nextId++), hoa: req.hoa, mac: host.mac, mode, trigger, from,
+      to: { switch: req.switch, port: req.port, coa, subnet: target.name }, status: 'preparing', timeline: [{ step: trigger === 'orchestrated' ? 'requested' : 'announcement seen', at: Date.now() }],
+    };
+    this.groupOf(req.hoa);
+    const timer = setTimeout(() => this.rollback(req.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
+    timer.unref();
+    this.pending.set(req.hoa, { record, timer, coaWasHeld });
+    this.remember(record);
+    if (coa !== undefined) {
+      const now = Date.now();
+      this.bindings.put({
+        hoa: req.hoa, mac: host.mac, homeSubnet: home.name, home: binding?.home ?? { switch: host.switch, port: host.port }, subnet: target.name, coa,
+        switch: req.switch, port: req.port, mode: binding?.mode ?? mode, state: 'prepared', createdAt: binding?.createdAt ?? now, updatedAt: now,
+      });
+    }
+    this.log.info('migration prepared', { id: record.id, hoa: req.hoa, from: `${from.switch}:${from.port}`, to: `${req.switch}:${req.port}`, mode, coa });
+    return record;
+  }
+
+  /** The VM is at its new place: the bicast becomes a plain rewrite, the old entries and CoA go, the Home Network is told. */
+  private switchover(hoa: string, why: string): void {
+    const p = this.pending.get(hoa);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(hoa);
+    const { record } = p;
+    record.timeline.push({ step: why, at: Date.now() });
+    const wasHome = record.from.coa === undefined;
+    if (record.from.coa !== undefined && !p.coaWasHeld) this.pools.release(record.from.subnet, record.from.coa, hoa);
+    const returning = record.to.coa === undefined;
+    const binding = this.bindings.get(hoa);
+    if (returning) {
+      this.bindings.delete(hoa);
+      this.freeGroup(hoa);
+    } else if (binding) {
+      this.bindings.put({ ...binding, state: 'active', mode: record.mode, updatedAt: Date.now() });
+    }
+    // The fabric delivers to the VM where it now is (its host entries follow the host).
+    const moved = this.topology.relocateHost(record.mac, hoa, { switch: record.to.switch, port: record.to.port }, !returning);
+    if (moved?.kind === 'refused') this.log.warn('migrated VM not relocated', { hoa, reason: moved.reason });
+    const { version, dpids } = this.replan(hoa);
+    if (wasHome || returning) this.announceAtHome(this.homeOf(hoa).name, hoa, returning ? record.mac : GATEWAY_MAC);
+    record.status = 'completed';
+    this.emit(record);
+    void this.confirm({ version, dpids }, record, 'old entries removed').catch((e: Error) => this.log.warn('switchover not confirmed', { hoa, error: e.message }));
+    this.log.info('migration completed', { id: record.id, hoa, at: `${record.to.switch}:${record.to.port}`, why });
+  }
+
+  /** Undoes a prepared migration: the CoA it took, the bicast and the new Foreign entries. */
+  private rollback(hoa: string, status: 'rolled-back' | 'cancelled' | 'failed', reason: string): void {
+    const p = this.pending.get(hoa);
+    if (!p) return;
+    clearTimeout(p.timer);
+    this.pending.delete(hoa);
+    const { record } = p;
+    if (record.to.coa !== undefined && !p.coaWasHeld) this.pools.release(record.to.subnet, record.to.coa, hoa);
+    const binding = this.bindings.get(hoa);
+    if (record.from.coa === undefined) {
+      if (binding) this.bindings.delete(hoa);
+      this.freeGroup(hoa);
+    } else if (binding) {
+      this.bindings.put({ ...binding, subnet: record.from.subnet, coa: record.from.coa, switch: record.from.switch, port: record.from.port, state: 'active', updatedAt: Date.now() });
+    }
+    this.replan(hoa);
+    record.status = status;
+    record.reason = reason;
+    record.timeline.push({ step: status, at: Date.now() });
+    this.emit(record);
+    this.log.warn(`migration ${status}`, { id: record.id, hoa, reason });
+  }
+
+  /** Sets the VM's part on every switch from its binding and pending migration; returns what to wait for. */
+  private replan(hoa: string): { version: number; dpids: string[] } {
+    const placement = this.placement(hoa);
+    const tables = placement && this.ctx ? planMigration(this.ctx, this.topology.graph(), placement) : new Map();
+    const before = this.partOn.get(hoa) ?? new Set<string>();
+    const after = new Set<string>();
+    let version = this.plans.version;
+    for (const sw of new Set([...before, ...tables.keys()])) {
+      const dpid = this.dpidOf.get(sw);
+      if (dpid === undefined) continue;
+      version = Math.max(version, this.plans.set(dpid, part(hoa), tables.get(sw)));
+      if (tables.has(sw)) after.add(sw);
+    }
+    if (after.size > 0) this.partOn.set(hoa, after);
+    else this.partOn.delete(hoa);
+    const dpids = [...new Set([...before, ...after])].map((s) => this.dpidOf.get(s)).filter((d): d is string => d !== undefined);
+    return { version, dpids };
+  }
+
+  private placement(hoa: string): Placement | undefined {
+    const pending = this.pending.get(hoa)?.record;
+    const binding = this.bindings.get(hoa);
+    const group = this.groups.get(hoa);
+    if (group === undefined) return undefined;
+    if (pending) {
+      const { from, to } = pending;
+      const mode = from.coa === undefined ? pending.mode : (binding?.mode ?? pending.mode);
+      return { hoa, mac: pending.mac, home: this.homeOf(hoa), mode, at: strip(from), next: strip(to), group };
+    }
+    if (binding?.state !== 'active') return undefined;
+    return { hoa, mac: binding.mac, home: this.homeOf(hoa), mode: binding.mode, at: { switch: binding.switch, port: binding.port, coa: binding.coa }, group };
+  }
+
+  private async confirm(wait: { version: number; dpids: string[] }, record: MigrationRecord, step: string): Promise<void> {
+    await this.flows.confirmed(wait.dpids, wait.version);
+    record.timeline.push({ step, at: Date.now() });
+    this.emit(record);
+  }
+
+  private onTopology(e: TopologyEvent): void {
+    if (e.kind === 'host-refused' && e.crossSubnet) this.announced(e.mac, e.crossSubnet.ip, e.at, e.crossSubnet.from);
+    // A migrated VM that changed port on its Foreign switch: deliver there.
+    if (e.kind === 'host-moved' && e.host.ip !== undefined) {
+      const b = this.bindings.get(e.host.ip);
+      if (b && b.state === 'active' && b.mac === e.host.mac && b.switch === e.host.switch && b.port !== e.host.port && !this.pending.has(b.hoa)) {
+        this.bindings.put({ ...b, port: e.host.port, updatedAt: Date.now() });
+        this.replan(b.hoa);
+      }
+    }
+  }
+
+  /**
+   * A known VM, with its own address, seen at a switch of another subnet (a RARP, a gratuitous
+   * ARP, an ARP): the switchover of a pending migration to exactly there, or a migration of its
+   * own, unless policy, a migration pending elsewhere, or a VM still attached at its old port
+   * says it is a spoof.
+   */
+  private announced(mac: string, hoa: string, at: SwitchRef, from: SwitchRef): void {
+    const pending = this.pending.get(hoa);
+    if (pending) {
+      if (pending.record.to.switch === at.switch && pending.record.to.port === at.port) this.switchover(hoa, 'VM seen at its new port');
+      else this.refuseAnnouncement(mac, at, `a migration of ${hoa} to ${pending.record.to.switch}:${pending.record.to.port} is pending`);
+      return;
+    }
+    if (this.options.trigger === 'orchestrated-only') return this.refuseAnnouncement(mac, at, 'announcements alone do not migrate VMs (--migrations orchestrated-only)');
+    if (this.topology.portLive(from)) return this.refuseAnnouncement(mac, at, `${hoa} is still attached at ${from.switch}:${from.port}`);
+    try {
+      this.begin({ hoa, switch: at.switch, port: at.port }, 'announced');
+      this.switchover(hoa, 'switched over on the announcement');
+    } catch (e) {
+      if (!(e instanceof MigrationError)) throw e;
+      this.refuseAnnouncement(mac, at, e.message);
+    }
+  }
+
+  private refuseAnnouncement(mac: string, at: SwitchRef, reason: string): void {
+    this.refusedAnnouncements++;
+    this.limitedLog.write('warn', 'announcement-refused', `announcement of ${mac} at ${at.switch}:${at.port} moves nothing: ${reason}`, { mac });
+    this.eventsSubject.next({ kind: 'announcement-refused', mac, at, reason });
+  }
+
+  /**
+   * Proxy ARP for migrated VMs: at the Home switch, a request for a HoA that is abroad gets
+   * the gateway MAC; at the Foreign switch, the VM's request for any address of its Home
+   * Network does too (gateways are the fabric ARP proxy's).
+   */
+  private packetIn(dpid: string, m: PacketIn): void {
+    const inPort = m.match.in_port;
+    if (typeof inPort !== 'number' || m.data.length < 42 || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
+    try {
+      const frame = parseEthernet(m.data);
+      const arp = parseArp(frame.payload);
+      if (arp.op !== ARP_OP.REQUEST || arp.senderIp === arp.targetIp || arp.senderMac !== frame.src) return;
+      const here = this.topology.nameOf(dpid);
+      if (!this.shouldAnswer(here, inPort, arp.senderMac, arp.senderIp, arp.targetIp)) return;
+      const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp });
+      // From the controller's port: an output to the packet's own in_port would be dropped.
+      this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply });
+    } catch (e) {
+      if (!(e instanceof PacketParseError)) throw e;
+    }
+  }
+
+  private shouldAnswer(here: string, inPort: number, senderMac: string, senderIp: string, target: string): boolean {
+    const abroad = this.bindings.get(target);
+    if (abroad && abroad.state === 'active' && this.homeOf(target).switch === here) return abroad.mac !== senderMac;
+    const self = this.bindings.get(senderIp);
+    if (self?.state !== 'active' || self.mac !== senderMac || self.switch !== here || self.port !== inPort) return false;
+    const home = this.homeOf(senderIp);
+    const t = ipToInt(target);
+    return t !== undefined && contains(home.range, t) && target !== home.gateway;
+  }
+
+  /** Gratuitous ARPs to every host port of the Home switch: `hoa` is at `mac` (the gateway's while abroad, its own once back). */
+  private announceAtHome(homeSubnet: string, hoa: string, mac: string): void {
+    const home = this.networks.find((n) => n.name === homeSubnet);
+    const dpid = home && this.dpidOf.get(home.switch);
+    const conn = dpid === undefined ? undefined : this.openflow.connection(dpid);
+    if (!home || !conn) return;
+    const ports = this.topology.hostPorts(home.switch);
+    if (ports.length === 0) return;
+    const garp = arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: hoa, targetMac: '00:00:00:00:00:00', targetIp: hoa });
+    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: ports.map((p) => act.output(p)), data: garp });
+  }
+
+  private homeOf(hoa: string): Network {
+    return networkOf(this.networks, hoa)!;
+  }
+
+  private groupOf(hoa: string): number {
+    const have = this.groups.get(hoa);
+    if (have !== undefined) return have;
+    const used = new Set(this.groups.values());
+    const range = PIPELINE.migration.groups;
+    for (let g = range.min; g + 1 <= range.max; g += 2) {
+      if (!used.has(g)) {
+        this.groups.set(hoa, g);
+        return g;
+      }
+    }
+    throw new MigrationError(409, 'every bicast group id is in use');
+  }
+
+  private freeGroup(hoa: string): void {
+    this.groups.delete(hoa);
+  }
+
+  private remember(record: MigrationRecord): void {
+    this.records.push(record);
+    // Finished migrations beyond the history limit go, oldest first; pending ones stay.
+    while (this.records.length > this.options.history) {
+      const i = this.records.findIndex((r) => r.status !== 'preparing' && r.status !== 'prepared');
+      if (i < 0) break;
+      this.records.splice(i, 1);
+    }
+    this.emit(record);
+  }
+
+  private emit(record: MigrationRecord): void {
+    this.eventsSubject.next({ kind: 'migration', migration: structuredClone(record) });
+  }
+}
+
+const strip = ({ switch: sw, port, coa }: Place): Place => ({ switch: sw, port, coa });

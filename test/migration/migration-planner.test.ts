@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { flowKey, type SwitchTables } from '../../src/controller/flow-tables.js';
+import { PIPELINE } from '../../src/controller/pipeline.js';
+import { fabricContext, nextHopGroupId, planFabric } from '../../src/fabric/fabric-planner.js';
+import { offlineNetwork } from '../../src/fabric/trace-service.js';
+import { MIGRATION_COOKIE, planMigration, redirectingSwitches, type Placement } from '../../src/migration/migration-planner.js';
+import { GroupType, PortNo, act } from '../../src/openflow/index.js';
+import { fabricGraph } from '../../src/topology/fabric-graph.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import { GATEWAY_MAC, portKey } from '../../src/topology/model.js';
+import { networksOf } from '../../src/topology/networks.js';
+import { trace } from '../../src/topology/trace.js';
+
+const topology = loadTopology('topologies/dc-small.yaml');
+const ctx = fabricContext(topology);
+const graph = fabricGraph(topology, new Set());
+const net1 = networksOf(topology).find((n) => n.name === 'net1')!;
+const HOA = '10.0.1.10';
+const MAC = '02:00:0a:00:01:0a';
+const GROUP = PIPELINE.migration.groups.min;
+const active = (mode: Placement['mode'], sw = 'acc3', coa = '10.0.3.200'): Placement => ({ hoa: HOA, mac: MAC, home: net1, mode, at: { switch: sw, port: 5, coa }, group: GROUP });
+const P = PIPELINE.migration.priority;
+
+const actionsOf = (t: SwitchTables | undefined, match: Record<string, unknown>): unknown[] => {
+  const f = t?.flows.find((x) => JSON.stringify(x.match) === JSON.stringify(match));
+  assert.ok(f, `a flow matching ${JSON.stringify(match)}`);
+  return f.instructions.flatMap((i) => ('actions' in i ? i.actions : []));
+};
+
+test('redirecting switches by mode: Home; Home and Edge; every access and edge switch; never the one the VM is at', () => {
+  assert.deepEqual(redirectingSwitches(ctx, 'mobile-ip', 'acc1', 'acc3'), ['acc1']);
+  assert.deepEqual(redirectingSwitches(ctx, 'optimized', 'acc1', 'acc3'), ['acc1', 'edge1']);
+  assert.deepEqual(redirectingSwitches(ctx, 'first-hop', 'acc1', 'acc3'), ['acc1', 'acc2', 'acc4', 'edge1']);
+});
+
+test('optimized, active at acc3: exact entries at Home, Foreign and Edge; none on aggregation or core', () => {
+  const plan = planMigration(ctx, graph, active('optimized'));
+  assert.deepEqual([...plan.keys()].sort(), ['acc1', 'acc3', 'edge1']);
+  const toHoa = { eth_type: 0x0800, ipv4_dst: HOA };
+  for (const sw of ['acc1', 'edge1']) {
+    assert.deepEqual(actionsOf(plan.get(sw), toHoa), [act.setField('ipv4_dst', '10.0.3.200'), act.decNwTtl(), act.group(nextHopGroupId(topology, 'acc3'))], `${sw} rewrites HoA -> CoA onto the ECMP group towards acc3`);
+  }
+  // From a switch-to-switch port the packet goes back out of it (an output to the in_port is dropped otherwise).
+  assert.deepEqual(plan.get('acc1')!.flows.filter((f) => f.priority === P.toHoaFromFabric).map((f) => f.match.in_port), [1, 2]);
+  assert.deepEqual(actionsOf(plan.get('acc1'), { in_port: 1, ...toHoa }), [act.setField('ipv4_dst', '10.0.3.200'), act.decNwTtl(), act.output(PortNo.IN_PORT)]);
+  assert.deepEqual(actionsOf(plan.get('acc3'), { eth_type: 0x0800, ipv4_dst: '10.0.3.200' }), [
+    act.decNwTtl(), act.setField('ipv4_dst', HOA), act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', MAC), act.output(5),
+  ]);
+  assert.deepEqual(actionsOf(plan.get('acc1'), { eth_type: 0x0806, arp_op: 1, arp_tpa: HOA }), [act.output(PortNo.CONTROLLER)]);
+  assert.deepEqual(actionsOf(plan.get('acc3'), { in_port: 5, eth_type: 0x0806, arp_op: 1, arp_sha: MAC, arp_tpa: { value: '10.0.1.0', mask: '255.255.255.0' } }), [act.output(PortNo.CONTROLLER)]);
+  for (const t of plan.values()) {
+    assert.deepEqual(t.groups, [], 'no group once switched over');
+    for (const f of t.flows) {
+      assert.equal(f.cookie, MIGRATION_COOKIE);
+      assert.ok(PIPELINE.migration.bands.some((b) => f.priority >= b.min && f.priority <= b.max), `${f.priority} in the migration band`);
+    }
+  }
+});
+
+test('mobile-ip names only Home and Foreign; first-hop every first hop; no switch ever holds an entry of the same key twice', () => {
+  assert.deepEqual([...planMigration(ctx, graph, active('mobile-ip')).keys()].sort(), ['acc1', 'acc3']);
+  assert.deepEqual([...planMigration(ctx, graph, active('first-hop')).keys()].sort(), ['acc1', 'acc2', 'acc3', 'acc4', 'edge1']);
+  const placements: Placement[] = [
+    active('first-hop'),
+    { ...active('optimized'), at: { switch: 'acc1', port: 3, coa: undefined }, next: { switch: 'acc3', port: 5, coa: '10.0.3.200' } },
+    { ...active('first-hop'), next: { switch: 'acc4', port: 5, coa: '10.0.4.200' } },
+    { ...active('mobile-ip'), next: { switch: 'acc1', port: 3, coa: undefined } },
+  ];
+  for (const p of placements) {
+    for (const [sw, t] of planMigration(ctx, graph, p)) {
+      const keys = t.flows.map(flowKey);
+      assert.equal(new Set(keys).size, keys.length, `${sw}: keys unique`);
+      const ids = t.groups.map((g) => g.groupId);
+      assert.equal(new Set(ids).size, ids.length, `${sw}: group ids unique`);
+      for (const id of ids) assert.ok(id === GROUP || id === GROUP + 1);
+    }
+  }
+});
+
+test('make-before-break from home: an ALL group at the Home switch copies to the old port and, as the CoA, towards acc3; the switchover replaces it in place', () => {
+  const prepared = planMigration(ctx, graph, { ...active('optimized'), at: { switch: 'acc1', port: 3, coa: undefined }, next: { switch: 'acc3', port: 5, coa: '10.0.3.200' } });
+  assert.deepEqual([...prepared.keys()].sort(), ['acc1', 'acc3'], 'the Edge redirects only after the switchover');
+  const acc1 = prepared.get('acc1')!;
+  const hostSide = acc1.groups.find((g) => g.groupId === GROUP)!;
+  assert.equal(hostSide.groupType, GroupType.ALL);
+  assert.deepEqual(hostSide.buckets.map((b) => b.actions), [
+    [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', MAC), act.output(3)],
+    [act.setField('ipv4_dst', '10.0.3.200'), act.decNwTtl(), act.output(1)],
+  ]);
+  assert.deepEqual(acc1.groups.find((g) => g.groupId === GROUP + 1)!.buckets[1]!.actions, [act.setField('ipv4_dst', '10.0.3.200'), act.decNwTtl(), act.output(PortNo.IN_PORT)]);
+  const after = planMigration(ctx, graph, active('optimized')).get('acc1')!;
+  const keys = (t: SwitchTables, priority: number) => t.flows.filter((f) => f.priority === priority).map(flowKey).sort();
+  for (const priority of [P.toHoa, P.toHoaFromFabric]) assert.deepEqual(keys(after, priority), keys(acc1, priority), 'same keys: one flow-mod each replaces the bicast');
+});
+
+test('svcswitch trace over the planned tables: after the migration every correspondent reaches the VM at acc3:5 with its HoA, only the CoA between switches', () => {
+  const { hosts, tables } = offlineNetwork(topology);
+  const moved = hosts.map((h) => (h.ip === HOA ? { ...h, switch: 'acc3', port: 5 } : h));
+  const fabric = planFabric({ topology, hosts: moved, graph });
+  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
+    const migration = planMigration(ctx, graph, active(mode));
+    const merged = new Map<string, SwitchTables>();
+    for (const [sw, t] of tables) {
+      const f = fabric.get(sw)!;
+      const m = migration.get(sw) ?? { flows: [], groups: [] };
+      merged.set(sw, { flows: [...t.flows.filter((x) => x.cookie !== PIPELINE.fabric.cookie), ...f.flows, ...m.flows], groups: [...f.groups, ...m.groups] });
+    }
+    const peers = new Map(topology.links.flatMap((l) => [[portKey(l.a), l.b], [portKey(l.b), l.a]] as const));
+    const net = { tables: (sw: string) => merged.get(sw), peer: (at: { switch: string; port: number }) => peers.get(portKey(at)), portLive: () => true };
+    for (const from of ['client', 'h12', 'h21', 'h31']) {
+      const src = moved.find((h) => h.name === from)!;
+      const r = trace(net, { switch: src.switch, port: src.port }, { eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: HOA, ip_proto: 1, ttl: 64 });
+      assert.equal(r.result, 'delivered', `${mode}: ${from}`);
+      assert.deepEqual(r.at, { switch: 'acc3', port: 5 }, `${mode}: ${from} reaches acc3:5`);
+      const last = r.hops.at(-1)!.packet;
+      assert.deepEqual([last.ipv4_dst, last.eth_dst], [HOA, MAC], `${mode}: ${from}: delivered to the HoA and the VM's MAC`);
+      // What reaches the Foreign switch from the fabric carries the CoA, never the HoA.
+      const intoForeign = r.hops[r.hops.findIndex((h) => h.switch === 'acc3') - 1];
+      if (intoForeign) assert.equal(intoForeign.packet.ipv4_dst, '10.0.3.200', `${mode}: ${from}: into acc3 from ${intoForeign.switch}`);
+    }
+  }
+});
