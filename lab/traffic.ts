@@ -9,6 +9,8 @@ export interface PingResult {
   lost: number;
   /** Median RTT in ms (undefined if nothing came back). */
   rttMedian: number | undefined;
+  /** When each reply came (ms since the epoch, ping -D). */
+  replies: number[];
 }
 
 /** What the checked TCP stream saw at both ends. */
@@ -43,7 +45,7 @@ export async function startTraffic(
     await new Promise((r) => setTimeout(r, 300));
     await dc.do({ op: 'cmd', host: stream.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${stream.port} ${stream.bytes} ${seconds} > ${tag}-client.json 2>&1 &` });
   }
-  for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
+  for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -D -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
   const read = async (host: string, file: string): Promise<string> => String((await dc.do({ op: 'cmd', host, cmd: `cat ${file} 2>/dev/null` })).output).trim();
   /** Reads `file` until `done` says it is complete. */
   const readWhen = async (host: string, file: string, done: (text: string) => boolean, what: string, ms: number): Promise<string> => {
@@ -61,7 +63,8 @@ export async function startTraffic(
         const out = await readWhen(c, `${tag}-ping-${c}.txt`, (t) => /packets transmitted/.test(t), `${c}'s ping to finish`, seconds * 1000 + 30_000);
         const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
         const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((x) => Number(x[1])).sort((a, b) => a - b);
-        pings[c] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined };
+        const replies = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Math.round(Number(x[1]) * 1000));
+        pings[c] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined, replies };
       }
       let streamResult: StreamResult | undefined;
       if (stream) {

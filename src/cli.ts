@@ -2,6 +2,7 @@
 import { RUN_HELP, runCommand } from './app/commands/run.js';
 import { TOPOLOGY_HELP, topologyCommand } from './app/commands/topology.js';
 import { TRACE_HELP, traceCommand } from './app/commands/trace.js';
+import { MIGRATE_HELP, migrateCommand } from './app/commands/migrate.js';
 
 const HELP = `svcswitch: OpenFlow 1.3 controller for cross-subnet live migration of VMs
 
@@ -9,11 +10,13 @@ Usage:
   svcswitch run [options]          start the controller
   svcswitch topology VERB ...      check, export, draw or generate topology files
   svcswitch trace --from --to ...  the path of one packet through the planned tables
+  svcswitch migrate HOA --to SW:P  migrate a VM to another subnet (asks a running controller)
   svcswitch --help                 this text
 
 ${RUN_HELP}
 ${TOPOLOGY_HELP}
-${TRACE_HELP}`;
+${TRACE_HELP}
+${MIGRATE_HELP}`;
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -30,6 +33,9 @@ if (command === undefined || command === '--help' || command === '-h' || command
 } else if (command === 'trace') {
   if (rest.includes('--help')) out(TRACE_HELP);
   else void traceCommand(rest, out, err).then((code) => (process.exitCode = code));
+} else if (command === 'migrate') {
+  if (rest.includes('--help')) out(MIGRATE_HELP);
+  else void migrateCommand(rest, out, err).then((code) => (process.exitCode = code));
 } else {
   err(`svcswitch: unknown command "${command}"\nTry 'svcswitch --help'.\n`);
   process.exitCode = 2;

@@ -368,7 +368,8 @@ export class MigrationService {
     if (this.options.trigger === 'orchestrated-only') return this.refuseAnnouncement(mac, at, 'announcements alone do not migrate VMs (--migrations orchestrated-only)');
     if (this.topology.portLive(from)) return this.refuseAnnouncement(mac, at, `${hoa} is still attached at ${from.switch}:${from.port}`);
     try {
-      this.begin({ hoa, switch: at.switch, port: at.port }, 'announced');
+      // An announcement names no mode: the controller's default applies (--migration-mode).
+      this.begin({ hoa, switch: at.switch, port: at.port, mode: this.options.mode }, 'announced');
       this.switchover(hoa, 'switched over on the announcement');
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;

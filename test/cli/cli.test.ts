@@ -24,7 +24,9 @@ const badFile = (): string => {
 test('--help documents every flag of run', async () => {
   const { code, stdout } = await run(['--help']);
   assert.equal(code, 0);
-  for (const flag of ['--of-listen', '--topology', '--api-listen', '--log-level', '--log-format', '--echo-interval', '--lldp-interval']) assert.ok(stdout.includes(flag), flag);
+  for (const flag of ['--of-listen', '--topology', '--api-listen', '--log-level', '--log-format', '--echo-interval', '--lldp-interval', '--migration-mode', '--migration-timeout', '--migrations']) {
+    assert.ok(stdout.includes(flag), flag);
+  }
 });
 
 test('topology check: a valid file is summarised; a bad one names file, line, field and why', async () => {
@@ -77,4 +79,16 @@ test('trace --topology: offline, the hop list and --json; exit codes say deliver
   const nowhere = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h11', '--to', '10.9.9.9']);
   assert.equal(nowhere.code, 1, 'an address no route leads to is not delivered');
   assert.equal((await run(['trace', '--from', 'h11', '--to', '10.0.3.10'])).code, 2, 'neither --api nor --topology');
+});
+
+test('migrate: usage errors exit 2 with a message; an unreachable controller exits 1', async () => {
+  const noTo = await run(['migrate', '10.0.1.10']);
+  assert.deepEqual([noTo.code, noTo.stderr.split('\n')[0]], [2, 'svcswitch migrate: --to: "" is not SWITCH:PORT (for example acc3:5)']);
+  const badMode = await run(['migrate', '10.0.1.10', '--to', 'acc3:5', '--mode', 'teleport']);
+  assert.deepEqual([badMode.code, badMode.stderr.split('\n')[0]], [2, 'svcswitch migrate: --mode: "teleport" is not mobile-ip, optimized, first-hop']);
+  const down = await run(['migrate', '10.0.1.10', '--to', 'acc3:5', '--api', 'http://127.0.0.1:9']);
+  assert.equal(down.code, 1);
+  assert.match(down.stderr, /^svcswitch migrate: /);
+  const badFlag = await run(['run', '--migrations', 'sometimes']);
+  assert.deepEqual([badFlag.code, badFlag.stderr.split('\n')[0]], [2, 'svcswitch run: --migrations: "sometimes" is neither any nor orchestrated-only']);
 });

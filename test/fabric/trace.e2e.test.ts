@@ -6,6 +6,7 @@ import { networksOf } from '../../src/topology/networks.js';
 import type { TraceHop, TracedPacket } from '../../src/topology/trace.js';
 import { type Fabric, startFabric, stopFabric } from '../../lab/fabric.js';
 import { appctl } from '../../lab/ovs.js';
+import type { MigrationMode } from '../../src/migration/binding-store.js';
 
 /**
  * `svcswitch trace` against `ovs-appctl ofproto/trace`: for every pair of hosts (the external
@@ -53,6 +54,8 @@ async function ovsHop(bridge: string, inPort: number, input: TracedPacket, group
     return { ports: groupPorts.get(key)!, packet };
   }
   const ports: Array<number | 'controller'> = [...table.matchAll(/^\s+output:(\d+)$/gm)].map((m) => Number(m[1]));
+  // An output to IN_PORT (a migration's hairpin at the Home switch) is listed as in_port.
+  if (/^\s+(output:)?in_port$/im.test(table)) ports.push(inPort);
   if (/CONTROLLER:/.test(table)) ports.push('controller');
   return { ports, packet };
 }
@@ -104,3 +107,25 @@ for (const [file, expected] of [['topologies/dc-small.yaml', 72], ['topologies/f
     });
   });
 }
+
+describe('svcswitch trace agrees with ofproto/trace after h11 migrated, in each mode (dc-small)', () => {
+  let f: Fabric | undefined;
+  before(async () => {
+    f = await startFabric('topologies/dc-small.yaml');
+  });
+  after(() => stopFabric(f));
+
+  const moves: Array<[MigrationMode, string]> = [['optimized', 'acc3'], ['first-hop', 'acc4'], ['mobile-ip', 'acc2']];
+  for (const [mode, to] of moves) {
+    test(`${mode}, h11 at ${to}:5: every pair, the VM's included`, async (t) => {
+      const { app, dc } = f!;
+      const m = await app.migration.migrate({ hoa: '10.0.1.10', switch: to, port: 5, mode });
+      await dc.do({ op: 'move', host: 'h11', switch: to, port: 5 });
+      app.migration.complete(m.id);
+      await app.settled();
+      const { pairs, hops } = await compareAllPairs(f!);
+      assert.equal(pairs, 72);
+      t.diagnostic(`${mode}: ${pairs} pairs, ${hops} hops compared with ofproto/trace`);
+    });
+  }
+});

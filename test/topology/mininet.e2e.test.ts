@@ -14,6 +14,7 @@ import { memoryLogger } from '../../lab/memory-logger.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs } from '../../lab/ovs.js';
 import { startSvcswitch } from '../../lab/svcswitch.js';
+import { DEFAULT_MIGRATION_OPTIONS } from '../../src/migration/migration-service.js';
 import { until } from '../../lab/wait.js';
 
 /** The controller's topology checked against a real Mininet datacenter (OVS userspace). */
@@ -37,7 +38,11 @@ async function allConnected(h: Harness): Promise<void> {
 
 async function startBoth(controllerFile: Topology, mininetFile: string): Promise<Harness> {
   const { logger, lines: logs } = memoryLogger();
-  const { app, port } = await startSvcswitch(controllerFile, logger, { lldpIntervalMs: 300, missingAfterMs: 4000, hostGraceMs: 3000 });
+  const { app, port } = await startSvcswitch(controllerFile, logger, {
+    lldpIntervalMs: 300, missingAfterMs: 4000, hostGraceMs: 3000,
+    // Host tracking on its own: announcements never migrate here (test/migration has those).
+    migration: { ...DEFAULT_MIGRATION_OPTIONS, trigger: 'orchestrated-only' },
+  });
   const events: TopologyEvent[] = [];
   app.topology.events$.subscribe((e) => events.push(e));
   try {
@@ -119,7 +124,7 @@ describe('dc-small in Mininet', () => {
     const m = await moved;
     assert.deepEqual(m.from, { switch: 'acc1', port: 3 });
     assert.deepEqual([m.host.switch, m.host.port, m.host.ip], ['acc1', 9, '10.0.1.10']);
-    // Announced from another subnet's switch, the host is not moved: crossing subnets is a migration.
+    // Announced from another subnet's switch, the host is not moved: crossing subnets is a migration (and none is allowed from announcements here).
     const refused = waitEvent(t.events$, 'host-refused h11', (e): e is Extract<TopologyEvent, { kind: 'host-refused' }> => e.kind === 'host-refused' && e.mac === m.host.mac);
     await h!.dc.do({ op: 'move', host: 'h11', switch: 'acc2', port: 5 });
     await h!.dc.do({ op: 'announce', host: 'h11', kind: 'rarp' });

@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { MIGRATION_MODES } from '../../migration/migration-service.js';
+import { UsageError } from './usage-error.js';
+
+export const MIGRATE_HELP = `svcswitch migrate: ask a running controller to migrate a VM (make-before-break)
+
+  svcswitch migrate HOA --to SWITCH:PORT [--mode mobile-ip|optimized|first-hop] [--api URL] [--complete]
+
+  HOA            the VM's Home Address (it keeps it)
+  --to           the access switch port it moves to (its new subnet)
+  --mode         the controller's default otherwise
+  --api URL      the controller's REST API (default http://127.0.0.1:8080)
+  --complete     switch over at once (without it the switchover comes when the VM is seen there)
+  Prints the migration as JSON once the tables are confirmed. Exit code: 0 prepared (or completed), 1 refused, 2 usage.
+`;
+
+/** Returns the exit code (see MIGRATE_HELP). */
+export async function migrateCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options: { to: { type: 'string' }, mode: { type: 'string' }, api: { type: 'string' }, complete: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    const [hoa, ...extra] = positionals;
+    if (hoa === undefined || extra.length > 0) throw new UsageError('give one HOA');
+    const to = /^([A-Za-z0-9_-]+):(\d+)$/.exec(values.to ?? '');
+    if (!to) throw new UsageError(`--to: "${values.to ?? ''}" is not SWITCH:PORT (for example acc3:5)`);
+    if (values.mode !== undefined && !(MIGRATION_MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode: "${values.mode}" is not ${MIGRATION_MODES.join(', ')}`);
+    const api = (values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+    const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${res.status}: ${String(answer.error ?? 'error')}`);
+      return answer;
+    };
+    let migration = await call('/api/migrations', { hoa, switch: to[1], port: Number(to[2]), ...(values.mode ? { mode: values.mode } : {}) });
+    if (values.complete) migration = await call(`/api/migrations/${String(migration.id)}/complete`, {});
+    out(JSON.stringify(migration, null, 2) + '\n');
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      err(`svcswitch migrate: ${(e as Error).message}\nTry 'svcswitch migrate --help'.\n`);
+      return 2;
+    }
+    err(`svcswitch migrate: ${(e as Error).message}\n`);
+    return 1;
+  }
+}
