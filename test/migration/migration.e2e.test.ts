@@ -150,18 +150,20 @@ describe('cross-subnet live migration on dc-small', () => {
     assert.deepEqual([h11.switch, h11.port], ['acc1', 3]);
   });
 
-  test('mobile-ip: orchestrated acc1 -> acc3, transparent on to acc4, orchestrated (make-before-break) home', async () => {
+  test('mobile-ip: orchestrated acc1 -> acc3, transparent on to acc4 (in the default mode, optimized), orchestrated (make-before-break) home', async () => {
     const { app, dc } = f!;
     const fabricBefore = await Promise.all(AGG_AND_CORE.map(flowDump));
     const steps = [
       { to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'mobile-ip', correspondents: ['client', 'h12', 'h31', 'h21'] },
       { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'] },
-      { to: { switch: 'acc1', port: 3 }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'] },
+      // A return home bicasts at the Home switch only: the Edge's traffic is lost like a transparent move's (docs/migration.md, limits).
+      { to: { switch: 'acc1', port: 3 }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'], bound: 'transparent' },
     ] as const;
     for (const s of steps) {
-      const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, streamFrom: 'client', ...s });
-      report(`${s.trigger} mobile-ip -> ${s.to.switch}`, r);
-      assertTraffic(r, s.trigger);
+      const { to, trigger, correspondents } = s;
+      const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, streamFrom: 'client', to, trigger, correspondents, ...('mode' in s ? { mode: s.mode } : {}) });
+      report(`${s.trigger} -> ${s.to.switch} (second chain)`, r);
+      assertTraffic(r, 'bound' in s ? s.bound : s.trigger);
       if (s.to.switch === 'acc3') assert.deepEqual(await naming(HOA), ['acc1', 'acc3'], 'mobile-ip: only Home and Foreign name the HoA');
     }
     assert.deepEqual(await Promise.all(AGG_AND_CORE.map(flowDump)), fabricBefore);
