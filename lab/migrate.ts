@@ -20,6 +20,8 @@ export interface MigrationStep {
   /** A checked TCP stream from this host to the VM during the step. */
   streamFrom?: string;
   seconds?: number;
+  /** QEMU's RARPs after the move (default true); without them, the VM's own traffic is all the controller sees. */
+  announce?: boolean;
 }
 
 export interface StepResult {
@@ -50,7 +52,7 @@ export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: Mi
   await dc.do({ op: 'move', host: step.vm, switch: step.to.switch, port: step.to.port });
   const movedAt = Date.now();
   const started = Date.now();
-  for (const at of QEMU_RARP_MS) {
+  for (const at of step.announce === false ? [] : QEMU_RARP_MS) {
     await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
     await dc.do({ op: 'announce', host: step.vm, kind: 'rarp' });
   }

@@ -63,13 +63,17 @@ export const PIPELINE = {
    * replaces one by the other in a single flow-mod: `toHoa` (IPv4 for the Home Address from a
    * host port: redirect or bicast), `toHoaFromFabric` (the same from a switch-to-switch port,
    * sent back out of it: OpenFlow drops an output to the in_port otherwise), `toCoa` (IPv4 for
-   * a Care-of Address: restore or bicast), `arp` (proxy ARP, answered by the controller). Two
-   * ALL groups per binding for its bicast (host side, fabric side).
+   * a Care-of Address: restore or bicast), `homecoming` (on a return home, the copies the
+   * bicast sends home, marked with the VM's own MAC: delivered at the Home switch only, never
+   * sent back abroad), `arp` (proxy ARP, answered by the controller), `arrival` (while a
+   * migration is prepared, any frame from the VM at its new port goes to the controller: the
+   * switchover trigger, and the frame is sent on). Two ALL groups per binding for its bicast
+   * (host side, fabric side).
    */
   migration: slot(
     3,
     [{ min: 2000, max: 2999 }],
-    { toHoa: 2100, toHoaFromFabric: 2110, toCoa: 2200, arp: 2300 },
+    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400 },
     { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_BASE + 0x7fff },
   ),
 } as const satisfies Record<string, PlannerSlot>;

@@ -32,6 +32,11 @@ export interface Placement {
   at: Place;
   /** Make-before-break: where it is going, before the switchover. */
   next?: Place;
+  /**
+   * Just switched over from this Foreign place: until every redirect has moved, packets still
+   * reaching its CoA go on to where the VM is now (its CoA, or its HoA at home).
+   */
+  leaving?: Place & { coa: string };
   /** The first of its two bicast group ids (host side, fabric side), from the migration's range. */
   group: number;
 }
@@ -104,6 +109,21 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     on(place.switch).flows.push(flow(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, [act.output(PortNo.CONTROLLER)]));
   };
 
+  /**
+   * Going home, a redirecting switch other than the Home switch sends packets for the HoA both
+   * as the CoA to where the VM is and, as the HoA marked with the VM's MAC, home: the Home
+   * switch delivers a marked copy only there (`homecoming`), so the VM never gets one twice.
+   */
+  const markedHome: Actions = [act.setField('eth_dst', p.mac), act.decNwTtl()];
+  const hoaBothWays = (sw: string, to: { switch: string; coa: string }): void => {
+    const there = nextHops(graph, sw, to.switch)[0];
+    const homeward = nextHops(graph, sw, home)[0];
+    const buckets = [...(there ? [bucket([...rewrite(to.coa), act.output(there.port)])] : []), ...(homeward ? [bucket([...markedHome, act.output(homeward.port)])] : [])];
+    on(sw).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets });
+    on(sw).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(p.group)]));
+    // From the fabric (not on any path of the fabric's routes): as before, back out as the CoA.
+    for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [...rewrite(to.coa), act.output(PortNo.IN_PORT)]));
+  };
   const { at, next } = p;
   if (at.coa === undefined) {
     // At home, going abroad: the Home switch sends packets for the HoA both to the VM's port and, as the new CoA, to its next switch.
@@ -111,18 +131,36 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
   } else {
     const current = { switch: at.switch, coa: at.coa };
     const returning = next !== undefined && next.coa === undefined;
-    // Every mode redirects at the Home switch; going home, it also delivers there (make-before-break).
-    for (const sw of redirectingSwitches(ctx, p.mode, home, at.switch)) hoaAt(sw, current, sw === home && returning ? next.port : undefined);
+    // Every mode redirects at the Home switch; going home, every redirecting switch also sends a copy home (make-before-break).
+    for (const sw of redirectingSwitches(ctx, p.mode, home, at.switch)) {
+      if (!returning) hoaAt(sw, current);
+      else if (sw === home) hoaAt(sw, current, next.port);
+      else hoaBothWays(sw, current);
+    }
+    if (returning) {
+      for (const port of fabricPorts(home)) {
+        on(home).flows.push(flow(PRIORITY.homecoming, { in_port: port, eth_type: ETH_TYPE.IPV4, eth_dst: p.mac, ipv4_dst: p.hoa }, [act.setField('eth_src', GATEWAY_MAC), act.output(next.port)]));
+      }
+    }
     // The HN nodes ARP for the HoA: the Home switch answers (the controller, with the gateway MAC) until the VM is back.
     on(home).flows.push(flow(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, [act.output(PortNo.CONTROLLER)]));
     foreignAt({ ...at, coa: at.coa }, next?.coa);
     if (next !== undefined) {
       // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.
       const hop = nextHops(graph, at.switch, next.switch)[0];
-      on(at.switch).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([act.setField('ipv4_dst', next.coa ?? p.hoa), act.decNwTtl(), act.output(hop.port)])] : [])] });
+      const onward = next.coa === undefined ? markedHome : [act.setField('ipv4_dst', next.coa), act.decNwTtl()];
+      on(at.switch).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([...onward, act.output(hop.port)])] : [])] });
       on(at.switch).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(p.group)]));
     }
   }
   if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });
+  // Make-before-break: the VM's first frame at its new place, whatever it is, tells the controller it runs there.
+  if (next) on(next.switch).flows.push(flow(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, [act.output(PortNo.CONTROLLER)]));
+  const { leaving } = p;
+  if (leaving && leaving.coa !== at.coa && leaving.coa !== next?.coa) {
+    const onward = at.coa === undefined ? [act.setField('ipv4_dst', p.hoa), act.decNwTtl()] : rewrite(at.coa);
+    // Packets for a CoA only come from the fabric: back out of the port they came in.
+    on(leaving.switch).flows.push(flow(PRIORITY.toCoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: leaving.coa }, [...onward, act.output(PortNo.IN_PORT)]));
+  }
   return out;
 }

@@ -88,6 +88,11 @@ export class MigrationService {
   private readonly dpidOf: Map<string, string>;
   private readonly pending = new Map<string, { record: MigrationRecord; timer: NodeJS.Timeout; coaWasHeld: boolean }>();
   private readonly records: MigrationRecord[] = [];
+  /** Switched over, waiting for every redirect to move: the old Foreign switch still forwards its CoA onward. */
+  private readonly draining = new Map<string, MigrationRecord>();
+  /** Migrations whose `arrival` entry may still be on the switch, by HoA (one each: bounded by the VMs). */
+  private readonly arrivals = new Map<string, MigrationRecord>();
+  private stopped = false;
   /** Which switches hold each VM's part now. */
   private readonly partOn = new Map<string, Set<string>>();
   /** Bicast group ids in use, by HoA (two consecutive ids each). */
@@ -99,6 +104,8 @@ export class MigrationService {
   private nextId = 1;
   /** Announcements that moved nothing (spoofed, or refused by policy). */
   refusedAnnouncements = 0;
+  /** Frames of arriving VMs sent on through the tables after the controller saw them. */
+  reinjected = 0;
   readonly events$: Observable<MigrationEvent> = this.eventsSubject.asObservable();
 
   constructor(
@@ -131,6 +138,7 @@ export class MigrationService {
   }
 
   stop(): void {
+    this.stopped = true;
     for (const s of this.subscriptions) s.unsubscribe();
     this.removeProcessor?.();
     for (const p of this.pending.values()) clearTimeout(p.timer);
@@ -224,19 +232,25 @@ export class MigrationService {
     const mode = req.mode ?? binding?.mode ?? this.options.mode;
     let coa: string | undefined;
     const coaWasHeld = binding?.subnet === target.name;
+    const hadGroup = this.groups.has(req.hoa);
+    this.groupOf(req.hoa);
     if (target.name !== home.name) {
       const got = this.pools.allocate(target.name, req.hoa);
-      if ('error' in got) throw new MigrationError(409, got.error);
+      if ('error' in got) {
+        // Refused: nothing taken stays taken.
+        if (!hadGroup) this.freeGroup(req.hoa);
+        throw new MigrationError(409, got.error);
+      }
       coa = got.coa;
     }
     const record: MigrationRecord = {
       id: String(this.nextId++), hoa: req.hoa, mac: host.mac, mode, trigger, from,
       to: { switch: req.switch, port: req.port, coa, subnet: target.name }, status: 'preparing', timeline: [{ step: trigger === 'orchestrated' ? 'requested' : 'announcement seen', at: Date.now() }],
     };
-    this.groupOf(req.hoa);
     const timer = setTimeout(() => this.rollback(req.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
     timer.unref();
     this.pending.set(req.hoa, { record, timer, coaWasHeld });
+    this.arrivals.set(req.hoa, record);
     this.remember(record);
     if (coa !== undefined) {
       const now = Date.now();
@@ -249,7 +263,12 @@ export class MigrationService {
     return record;
   }
 
-  /** The VM is at its new place: the bicast becomes a plain rewrite, the old entries and CoA go, the Home Network is told. */
+  /**
+   * The VM is at its new place, in two barrier-confirmed steps so that no packet meets a
+   * missing entry between switches: first every redirect moves to the new place while the
+   * old Foreign switch still forwards what reaches its CoA onward ("redirects moved"); then
+   * the old Foreign switch's entries and its CoA go ("old entries removed").
+   */
   private switchover(hoa: string, why: string): void {
     const p = this.pending.get(hoa);
     if (!p) return;
@@ -258,23 +277,33 @@ export class MigrationService {
     const { record } = p;
     record.timeline.push({ step: why, at: Date.now() });
     const wasHome = record.from.coa === undefined;
-    if (record.from.coa !== undefined && !p.coaWasHeld) this.pools.release(record.from.subnet, record.from.coa, hoa);
     const returning = record.to.coa === undefined;
+    if (!wasHome) this.draining.set(hoa, record);
     const binding = this.bindings.get(hoa);
-    if (returning) {
-      this.bindings.delete(hoa);
-      this.freeGroup(hoa);
-    } else if (binding) {
-      this.bindings.put({ ...binding, state: 'active', mode: record.mode, updatedAt: Date.now() });
-    }
+    if (returning) this.bindings.delete(hoa);
+    else if (binding) this.bindings.put({ ...binding, state: 'active', mode: record.mode, updatedAt: Date.now() });
     // The fabric delivers to the VM where it now is (its host entries follow the host).
     const moved = this.topology.relocateHost(record.mac, hoa, { switch: record.to.switch, port: record.to.port }, !returning);
     if (moved?.kind === 'refused') this.log.warn('migrated VM not relocated', { hoa, reason: moved.reason });
-    const { version, dpids } = this.replan(hoa);
+    const redirects = this.replan(hoa);
     if (wasHome || returning) this.announceAtHome(this.homeOf(hoa).name, hoa, returning ? record.mac : GATEWAY_MAC);
     record.status = 'completed';
     this.emit(record);
-    void this.confirm({ version, dpids }, record, 'old entries removed').catch((e: Error) => this.log.warn('switchover not confirmed', { hoa, error: e.message }));
+    const drained = (): Promise<void> => {
+      if (this.draining.get(hoa) === record) this.draining.delete(hoa);
+      const { from } = record;
+      const user = this.pending.get(hoa)?.record.to.coa ?? this.bindings.get(hoa)?.coa;
+      if (from.coa !== undefined && !p.coaWasHeld && from.coa !== user) this.pools.release(from.subnet, from.coa, hoa);
+      if (!this.bindings.get(hoa) && !this.pending.has(hoa)) this.freeGroup(hoa);
+      return this.confirm(this.replan(hoa), record, 'old entries removed').finally(() => {
+        if (this.arrivals.get(hoa) === record) this.arrivals.delete(hoa);
+      });
+    };
+    const step1 = wasHome ? Promise.resolve() : this.confirm(redirects, record, 'redirects moved');
+    void step1
+      .catch((e: Error) => this.log.warn('redirects not confirmed', { hoa, error: e.message }))
+      .then(() => (this.stopped ? undefined : drained()))
+      .catch((e: Error) => this.log.warn('switchover not confirmed', { hoa, error: e.message }));
     this.log.info('migration completed', { id: record.id, hoa, at: `${record.to.switch}:${record.to.port}`, why });
   }
 
@@ -285,6 +314,7 @@ export class MigrationService {
     clearTimeout(p.timer);
     this.pending.delete(hoa);
     const { record } = p;
+    this.arrivals.delete(hoa);
     if (record.to.coa !== undefined && !p.coaWasHeld) this.pools.release(record.to.subnet, record.to.coa, hoa);
     const binding = this.bindings.get(hoa);
     if (record.from.coa === undefined) {
@@ -324,14 +354,20 @@ export class MigrationService {
     const pending = this.pending.get(hoa)?.record;
     const binding = this.bindings.get(hoa);
     const group = this.groups.get(hoa);
+    const drain = this.draining.get(hoa);
+    const leaving = drain?.from.coa !== undefined ? { leaving: { ...strip(drain.from), coa: drain.from.coa } } : {};
     if (group === undefined) return undefined;
     if (pending) {
       const { from, to } = pending;
       const mode = from.coa === undefined ? pending.mode : (binding?.mode ?? pending.mode);
-      return { hoa, mac: pending.mac, home: this.homeOf(hoa), mode, at: strip(from), next: strip(to), group };
+      return { hoa, mac: pending.mac, home: this.homeOf(hoa), mode, at: strip(from), next: strip(to), group, ...leaving };
     }
-    if (binding?.state !== 'active') return undefined;
-    return { hoa, mac: binding.mac, home: this.homeOf(hoa), mode: binding.mode, at: { switch: binding.switch, port: binding.port, coa: binding.coa }, group };
+    if (binding?.state === 'active') {
+      return { hoa, mac: binding.mac, home: this.homeOf(hoa), mode: binding.mode, at: { switch: binding.switch, port: binding.port, coa: binding.coa }, group, ...leaving };
+    }
+    // Just back home: only the old Foreign switch's forwarding, until every redirect is gone.
+    if (drain) return { hoa, mac: drain.mac, home: this.homeOf(hoa), mode: drain.mode, at: strip(drain.to), group, ...leaving };
+    return undefined;
   }
 
   private async confirm(wait: { version: number; dpids: string[] }, record: MigrationRecord, step: string): Promise<void> {
@@ -390,7 +426,9 @@ export class MigrationService {
    */
   private packetIn(dpid: string, m: PacketIn): void {
     const inPort = m.match.in_port;
-    if (typeof inPort !== 'number' || m.data.length < 42 || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
+    if (typeof inPort !== 'number' || m.data.length < 14) return;
+    if (m.data.readUInt16BE(12) === ETH_TYPE.IPV4) return this.arrived(dpid, inPort, m);
+    if (m.data.length < 42 || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
     try {
       const frame = parseEthernet(m.data);
       const arp = parseArp(frame.payload);
@@ -403,6 +441,23 @@ export class MigrationService {
     } catch (e) {
       if (!(e instanceof PacketParseError)) throw e;
     }
+  }
+
+  /**
+   * An IPv4 frame the `arrival` entry sent up: the VM runs at its new port. Host learning has
+   * usually made the switchover already (a roaming VM seen in another subnet); if not, it is
+   * made here. Either way the frame goes on through the tables, in from the controller's port
+   * so that the arrival entry (which matches the VM's port) does not send it up again.
+   */
+  private arrived(dpid: string, inPort: number, m: PacketIn): void {
+    if (m.data.length < m.totalLen) return;
+    const here = this.topology.nameOf(dpid);
+    const src = parseEthernet(m.data).src;
+    const record = [...this.arrivals.values()].find((r) => r.mac === src && r.to.switch === here && r.to.port === inPort);
+    if (!record) return;
+    if (this.pending.get(record.hoa)?.record === record) this.switchover(record.hoa, 'VM seen at its new port');
+    this.reinjected++;
+    this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
   }
 
   private shouldAnswer(here: string, inPort: number, senderMac: string, senderIp: string, target: string): boolean {

@@ -10,7 +10,8 @@ import { fabricGraph } from '../../src/topology/fabric-graph.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { GATEWAY_MAC, portKey } from '../../src/topology/model.js';
 import { networksOf } from '../../src/topology/networks.js';
-import { trace } from '../../src/topology/trace.js';
+import { simulate } from '../../src/controller/simulator.js';
+import { trace, type TraceNetwork } from '../../src/topology/trace.js';
 
 const topology = loadTopology('topologies/dc-small.yaml');
 const ctx = fabricContext(topology);
@@ -66,6 +67,8 @@ test('mobile-ip names only Home and Foreign; first-hop every first hop; no switc
     { ...active('optimized'), at: { switch: 'acc1', port: 3, coa: undefined }, next: { switch: 'acc3', port: 5, coa: '10.0.3.200' } },
     { ...active('first-hop'), next: { switch: 'acc4', port: 5, coa: '10.0.4.200' } },
     { ...active('mobile-ip'), next: { switch: 'acc1', port: 3, coa: undefined } },
+    { ...active('first-hop', 'acc2', '10.0.2.200'), leaving: { switch: 'acc4', port: 5, coa: '10.0.4.200' } },
+    { ...active('first-hop', 'acc2', '10.0.2.200'), next: { switch: 'acc4', port: 5, coa: '10.0.4.200' }, leaving: { switch: 'acc4', port: 5, coa: '10.0.4.200' } },
   ];
   for (const p of placements) {
     for (const [sw, t] of planMigration(ctx, graph, p)) {
@@ -94,20 +97,53 @@ test('make-before-break from home: an ALL group at the Home switch copies to the
   for (const priority of [P.toHoa, P.toHoaFromFabric]) assert.deepEqual(keys(after, priority), keys(acc1, priority), 'same keys: one flow-mod each replaces the bicast');
 });
 
-test('svcswitch trace over the planned tables: after the migration every correspondent reaches the VM at acc3:5 with its HoA, only the CoA between switches', () => {
+/** The fabric's and the migration's planned tables of every switch, with the VM at `vmAt` for the fabric. */
+function network(vmAt: { switch: string; port: number }, placement: Placement): { net: TraceNetwork; moved: ReturnType<typeof offlineNetwork>['hosts'] } {
   const { hosts, tables } = offlineNetwork(topology);
-  const moved = hosts.map((h) => (h.ip === HOA ? { ...h, switch: 'acc3', port: 5 } : h));
+  const moved = hosts.map((h) => (h.ip === HOA ? { ...h, ...vmAt } : h));
   const fabric = planFabric({ topology, hosts: moved, graph });
-  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
-    const migration = planMigration(ctx, graph, active(mode));
-    const merged = new Map<string, SwitchTables>();
-    for (const [sw, t] of tables) {
-      const f = fabric.get(sw)!;
-      const m = migration.get(sw) ?? { flows: [], groups: [] };
-      merged.set(sw, { flows: [...t.flows.filter((x) => x.cookie !== PIPELINE.fabric.cookie), ...f.flows, ...m.flows], groups: [...f.groups, ...m.groups] });
+  const migration = planMigration(ctx, graph, placement);
+  const merged = new Map<string, SwitchTables>();
+  for (const [sw, t] of tables) {
+    const f = fabric.get(sw)!;
+    const m = migration.get(sw) ?? { flows: [], groups: [] };
+    merged.set(sw, { flows: [...t.flows.filter((x) => x.cookie !== PIPELINE.fabric.cookie), ...f.flows, ...m.flows], groups: [...f.groups, ...m.groups] });
+  }
+  const peers = new Map(topology.links.flatMap((l) => [[portKey(l.a), l.b], [portKey(l.b), l.a]] as const));
+  return { net: { tables: (sw: string) => merged.get(sw), peer: (at: { switch: string; port: number }) => peers.get(portKey(at)), portLive: () => true }, moved };
+}
+
+/** Every copy of one packet (ALL groups copy it), to the host ports it reaches: "switch:port" -> [ipv4_dst, eth_dst] of each copy. */
+function copies(net: TraceNetwork, start: { switch: string; port: number }, packet: Parameters<typeof trace>[2]): Map<string, string[][]> {
+  const out = new Map<string, string[][]>();
+  const walk = (at: { switch: string; port: number }, pkt: typeof packet, depth: number): void => {
+    assert.ok(depth < 16, 'no loop');
+    for (const o of simulate(net.tables(at.switch)!, at.port, pkt).outputs) {
+      if (o.port === 'controller') continue;
+      const port = o.port === PortNo.IN_PORT ? at.port : o.port;
+      const peer = net.peer({ switch: at.switch, port });
+      if (peer) walk(peer, o.packet, depth + 1);
+      else out.set(`${at.switch}:${port}`, [...(out.get(`${at.switch}:${port}`) ?? []), [String(o.packet.ipv4_dst), String(o.packet.eth_dst)]]);
     }
-    const peers = new Map(topology.links.flatMap((l) => [[portKey(l.a), l.b], [portKey(l.b), l.a]] as const));
-    const net = { tables: (sw: string) => merged.get(sw), peer: (at: { switch: string; port: number }) => peers.get(portKey(at)), portLive: () => true };
+  };
+  walk(start, packet, 0);
+  return out;
+}
+
+test('make-before-break going home: every correspondent\'s packet reaches the VM once at its old port and once at home, in every mode; never twice at either', () => {
+  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
+    const { net, moved } = network({ switch: 'acc3', port: 5 }, { ...active(mode), next: { switch: 'acc1', port: 3, coa: undefined } });
+    for (const from of ['client', 'h12', 'h21', 'h31', 'h41']) {
+      const src = moved.find((h) => h.name === from)!;
+      const got = copies(net, { switch: src.switch, port: src.port }, { eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: HOA, ip_proto: 1, ttl: 64 });
+      assert.deepEqual(Object.fromEntries(got), { 'acc3:5': [[HOA, MAC]], 'acc1:3': [[HOA, MAC]] }, `${mode}: ${from}`);
+    }
+  }
+});
+
+test('svcswitch trace over the planned tables: after the migration every correspondent reaches the VM at acc3:5 with its HoA, only the CoA between switches', () => {
+  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
+    const { net, moved } = network({ switch: 'acc3', port: 5 }, active(mode));
     for (const from of ['client', 'h12', 'h21', 'h31']) {
       const src = moved.find((h) => h.name === from)!;
       const r = trace(net, { switch: src.switch, port: src.port }, { eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: HOA, ip_proto: 1, ttl: 64 });
@@ -118,6 +154,30 @@ test('svcswitch trace over the planned tables: after the migration every corresp
       // What reaches the Foreign switch from the fabric carries the CoA, never the HoA.
       const intoForeign = r.hops[r.hops.findIndex((h) => h.switch === 'acc3') - 1];
       if (intoForeign) assert.equal(intoForeign.packet.ipv4_dst, '10.0.3.200', `${mode}: ${from}: into acc3 from ${intoForeign.switch}`);
+    }
+  }
+});
+
+test('switchover, first step: the Foreign switch just left forwards its CoA on to the new place (chained) or home; without it, such a packet is lost', () => {
+  const leaving = { switch: 'acc4', port: 5, coa: '10.0.4.200' };
+  const cases = [
+    { name: 'chained to acc2', vmAt: { switch: 'acc2', port: 5 }, placement: { ...active('first-hop', 'acc2', '10.0.2.200') } },
+    { name: 'home', vmAt: { switch: 'acc1', port: 3 }, placement: { ...active('optimized'), at: { switch: 'acc1', port: 3, coa: undefined } } },
+  ];
+  for (const c of cases) {
+    for (const withLeaving of [true, false]) {
+      const { net, moved } = network(c.vmAt, withLeaving ? { ...c.placement, leaving } : c.placement);
+      // A packet a redirecting switch rewrote to the old CoA just before it moved.
+      for (const from of ['client', 'h12', 'h21']) {
+        const src = moved.find((h) => h.name === from)!;
+        const r = trace(net, { switch: src.switch, port: src.port }, { eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: leaving.coa, ip_proto: 1, ttl: 64 });
+        if (withLeaving) {
+          assert.deepEqual([r.result, r.at], ['delivered', c.vmAt], `${c.name}: ${from}`);
+          assert.deepEqual([r.hops.at(-1)!.packet.ipv4_dst, r.hops.at(-1)!.packet.eth_dst], [HOA, MAC]);
+        } else {
+          assert.notDeepEqual(r.at, c.vmAt, `${c.name}: ${from}: lost without the forwarding`);
+        }
+      }
     }
   }
 });

@@ -1,0 +1,268 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { DEFAULT_CONFIG } from '../../src/app/config.js';
+import type { Svcswitch } from '../../src/app/svcswitch.js';
+import { PIPELINE } from '../../src/controller/pipeline.js';
+import { ActionType, GroupType, MessageType, PortNo, type PacketOut } from '../../src/openflow/index.js';
+import { ETH_TYPE, buildEthernet } from '../../src/packet/ethernet.js';
+import { GATEWAY_MAC } from '../../src/topology/model.js';
+import { loadTopology } from '../../src/topology/loader.js';
+import type { Topology } from '../../src/topology/model.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
+import { ScriptedSwitch, port as switchPort } from '../../lab/scripted-switch.js';
+import { ScriptedTables } from '../../lab/scripted-tables.js';
+import { startSvcswitch } from '../../lab/svcswitch.js';
+import { until } from '../../lab/wait.js';
+
+/**
+ * The migration's life cycle through the REST API, against scripted switches with real flow
+ * and group tables (no OVS): what a prepared migration holds, what refuses it (in flight,
+ * pool exhausted, a switch not connected) and what a rollback gives back.
+ */
+
+const file = loadTopology('topologies/dc-small.yaml');
+/** net3's pool holds two CoAs: a third VM finds it exhausted. */
+const topology: Topology = { ...file, subnets: file.subnets.map((s) => (s.name === 'net3' ? { ...s, coaPool: { first: '10.0.3.200', last: '10.0.3.201' } } : s)) };
+const H11 = '10.0.1.10';
+const H12 = '10.0.1.11';
+const H21 = '10.0.2.10';
+const { min: GROUP_MIN, max: GROUP_MAX } = PIPELINE.migration.groups;
+
+interface Rig {
+  app: Svcswitch;
+  tables: Map<string, ScriptedTables>;
+  switches: Map<string, ScriptedSwitch>;
+  call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+  close: () => Promise<void>;
+}
+
+/** svcswitch (mobile-ip by default: only Home and Foreign hold entries) with acc1, acc2 and acc3 scripted; acc4 never connects. */
+async function rig(timeoutMs: number): Promise<Rig> {
+  const { logger } = memoryLogger();
+  const { app, port, apiPort } = await startSvcswitch(topology, logger, { migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs } });
+  const tables = new Map<string, ScriptedTables>();
+  const switches = new Map<string, ScriptedSwitch>();
+  for (const name of ['acc1', 'acc2', 'acc3']) {
+    const declared = [...topology.links.flatMap((l) => [l.a, l.b]), ...topology.hosts].filter((e) => e.switch === name).map((e) => e.port);
+    const t = new ScriptedTables(4);
+    const dpid = BigInt(`0x${topology.switches.find((s) => s.name === name)!.dpid}`);
+    switches.set(name, await ScriptedSwitch.connect(port, dpid, [4], (sw) => {
+      sw.ports = [...new Set([...declared, 5, 6, 7])].map((p) => switchPort(p, `${name}-eth${p}`));
+      t.install(sw);
+    }));
+    tables.set(name, t);
+  }
+  await until(() => ['acc1', 'acc2', 'acc3'].every((n) => app.topology.switchList().find((s) => s.name === n)?.connected), 'acc1, acc2 and acc3 connected');
+  await app.settled();
+  const call: Rig['call'] = async (method, path, body) => {
+    const res = await fetch(`http://127.0.0.1:${apiPort}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return {
+    app, tables, switches, call,
+    close: async () => {
+      for (const sw of switches.values()) sw.destroy();
+      await app.stop();
+    },
+  };
+}
+
+/** What the migration holds on a scripted switch: its flows (priority and match) and its groups. */
+function held(t: ScriptedTables): { flows: string[]; groups: number[] } {
+  return {
+    flows: [...t.flows.values()].filter((f) => f.cookie === PIPELINE.migration.cookie).map((f) => `${f.priority} ${JSON.stringify(f.match)}`).sort(),
+    groups: [...t.groups.keys()].filter((g) => g >= GROUP_MIN && g <= GROUP_MAX).sort(),
+  };
+}
+
+const nothing = { flows: [], groups: [] };
+
+/** Holds a scripted switch's barrier replies until `release()`: what it was sent is applied, not yet confirmed. */
+function holdBarriers(sw: ScriptedSwitch): () => void {
+  const held: number[] = [];
+  const script = sw.script;
+  sw.script = (m, s) => {
+    if (m.type !== MessageType.BARRIER_REQUEST) return script?.(m, s) ?? false;
+    held.push(m.xid);
+    return true;
+  };
+  return () => {
+    sw.script = script;
+    for (const xid of held) sw.send({ type: MessageType.BARRIER_REPLY, xid });
+  };
+}
+
+test('a prepared migration holds its CoA, the Foreign entries and the bicast; in flight, a second request and a DELETE of its binding are 409, an exhausted pool is 409, and none of them changes anything', async () => {
+  const r = await rig(60_000);
+  try {
+    const first = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal(first.status, 201);
+    assert.deepEqual([first.body.status, (first.body.to as { coa: string }).coa, first.body.mode], ['prepared', '10.0.3.200', 'mobile-ip']);
+    // Confirmed by barrier before the 201: the tables already hold it.
+    const acc1 = held(r.tables.get('acc1')!);
+    assert.deepEqual(acc1.groups, [GROUP_MIN, GROUP_MIN + 1], 'the Home switch bicasts (host side, fabric side)');
+    assert.ok([...r.tables.get('acc1')!.groups.values()].every((g) => g.groupType === GroupType.ALL));
+    assert.ok(held(r.tables.get('acc3')!).flows.some((f) => f.startsWith(`${PIPELINE.migration.priority.toCoa} `) && f.includes('"ipv4_dst":"10.0.3.200"')), 'the Foreign switch restores the CoA');
+    assert.deepEqual(held(r.tables.get('acc2')!), nothing, 'acc2 plays no part');
+    assert.equal(r.app.migration.coaFree('net3'), 1);
+    const bindings = await r.call('GET', '/api/bindings');
+    const logs = [...r.tables.values()].map((t) => t.log.length);
+
+    for (const [req, message] of [
+      [{ hoa: H11, switch: 'acc3', port: 6 }, /already in flight/],
+      [{ hoa: H11, switch: 'acc2', port: 5 }, /already in flight/],
+    ] as const) {
+      const again = await r.call('POST', '/api/migrations', req);
+      assert.equal(again.status, 409, JSON.stringify(req));
+      assert.match(String(again.body.error), message);
+    }
+    const del = await r.call('DELETE', `/api/bindings/${H11}`);
+    assert.equal(del.status, 409);
+    assert.match(String(del.body.error), /in flight; cancel it first/);
+
+    // net3's second and last CoA, then none left.
+    assert.equal((await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 })).status, 201);
+    const exhausted = await r.call('POST', '/api/migrations', { hoa: H21, switch: 'acc3', port: 7 });
+    assert.equal(exhausted.status, 409);
+    assert.match(String(exhausted.body.error), /net3/);
+    assert.equal((await r.call('GET', `/api/bindings/${H21}`)).status, 404, 'no binding for the refused VM');
+    assert.equal(r.app.migration.migrations().filter((m) => m.hoa === H21).length, 0, 'no migration recorded for it');
+    assert.equal(r.app.migration.coaFree('net3'), 0);
+    assert.deepEqual(held(r.tables.get('acc2')!), nothing, 'the refused VM\'s Home switch got nothing');
+    assert.deepEqual(r.app.migration.bindings.get(H11)?.coa, '10.0.3.200', 'h11 keeps its CoA');
+    assert.equal(((await r.call('GET', '/api/bindings')).body as unknown as unknown[]).length, (bindings.body as unknown as unknown[]).length + 1, 'only h12\'s binding was added');
+    assert.ok(logs[1] === r.tables.get('acc2')!.log.length, 'acc2 received no mod');
+
+    // Cancelling both gives every CoA and entry back.
+    for (const m of r.app.migration.migrations()) {
+      const cancelled = await r.call('DELETE', `/api/migrations/${m.id}`);
+      assert.deepEqual([cancelled.status, cancelled.body.status], [200, 'cancelled']);
+    }
+    await r.app.settled();
+    for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
+    assert.equal(r.app.migration.coaFree('net3'), 2);
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+    assert.equal((await r.call('DELETE', `/api/migrations/${first.body.id as string}`)).status, 409, 'a cancelled migration cannot be cancelled again');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a prepared migration not completed within the timeout is rolled back: CoA released, bicast and Foreign entries removed, the reason in its record', async () => {
+  const r = await rig(1_000);
+  try {
+    const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.deepEqual([m.status, m.body.status], [201, 'prepared']);
+    assert.notDeepEqual(held(r.tables.get('acc3')!), nothing);
+    await until(() => r.app.migration.migration(m.body.id as string)?.status === 'rolled-back', 'the rollback', 10_000);
+    const record = (await r.call('GET', `/api/migrations/${m.body.id as string}`)).body;
+    assert.match(String(record.reason), /not completed within 1000 ms/);
+    assert.deepEqual((record.timeline as Array<{ step: string }>).map((s) => s.step), ['requested', 'tables confirmed', 'rolled-back']);
+    await r.app.settled();
+    for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
+    assert.equal(r.app.migration.coaFree('net3'), 2);
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+    // Too late to complete it.
+    const late = await r.call('POST', `/api/migrations/${m.body.id as string}/complete`, {});
+    assert.equal(late.status, 409);
+    assert.match(String(late.body.error), /rolled-back, not pending/);
+  } finally {
+    await r.close();
+  }
+});
+
+test('a switch involved that is not connected: 503, the migration fails and is rolled back at once', async () => {
+  const r = await rig(60_000);
+  try {
+    const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc4', port: 5 });
+    assert.equal(m.status, 503);
+    assert.match(String(m.body.error), /rolled back: switch 0+30004 is not connected/);
+    const [record] = r.app.migration.migrations();
+    assert.deepEqual([record?.status, record?.hoa], ['failed', H11]);
+    await r.app.settled();
+    for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
+    assert.equal(r.app.migration.coaFree('net4'), 51);
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+  } finally {
+    await r.close();
+  }
+});
+
+test('a chained switchover in two steps: the old Foreign switch forwards its CoA onward and keeps it until every redirect has moved, then both go', async () => {
+  const r = await rig(60_000);
+  try {
+    const first = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal((await r.call('POST', `/api/migrations/${first.body.id as string}/complete`, {})).status, 200);
+    await until(() => r.app.migration.migration(first.body.id as string)!.timeline.some((s) => s.step === 'old entries removed'), 'the first move done');
+    const second = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc2', port: 5 });
+    assert.deepEqual([second.status, (second.body.to as { coa: string }).coa], [201, '10.0.2.200']);
+    // The Home switch (the redirect) is slow to confirm: the old Foreign switch must not let go yet.
+    const release = holdBarriers(r.switches.get('acc1')!);
+    const done = await r.call('POST', `/api/migrations/${second.body.id as string}/complete`, {});
+    assert.deepEqual([done.status, done.body.status], [200, 'completed']);
+    const toCoa3 = `${PIPELINE.migration.priority.toCoa} {"eth_type":2048,"ipv4_dst":"10.0.3.200"}`;
+    await until(() => held(r.tables.get('acc3')!).flows.length === 1, 'acc3 down to its forwarding entry');
+    assert.deepEqual(held(r.tables.get('acc3')!), { flows: [toCoa3], groups: [] }, 'acc3 only forwards CoA 10.0.3.200 on');
+    const forward = [...r.tables.get('acc3')!.flows.values()].find((f) => f.cookie === PIPELINE.migration.cookie)!;
+    assert.deepEqual(forward.instructions.flatMap((i) => ('actions' in i ? i.actions : [])).map((a) => a.type), [ActionType.SET_FIELD, ActionType.DEC_NW_TTL, ActionType.OUTPUT], 'set the new CoA, dec TTL, out');
+    assert.equal(r.app.migration.coaFree('net3'), 1, 'the old CoA is still held');
+    assert.deepEqual(r.app.migration.migration(second.body.id as string)!.timeline.map((s) => s.step), ['requested', 'tables confirmed', 'completed by request']);
+    release();
+    await until(() => r.app.migration.migration(second.body.id as string)!.timeline.some((s) => s.step === 'old entries removed'), 'the second step');
+    assert.deepEqual(r.app.migration.migration(second.body.id as string)!.timeline.map((s) => s.step), ['requested', 'tables confirmed', 'completed by request', 'redirects moved', 'old entries removed']);
+    await r.app.settled();
+    assert.deepEqual(held(r.tables.get('acc3')!), nothing, 'acc3 holds nothing of it now');
+    assert.equal(r.app.migration.coaFree('net3'), 2, 'and its CoA is free');
+    assert.equal(r.app.migration.bindings.get(H11)?.coa, '10.0.2.200');
+  } finally {
+    await r.close();
+  }
+});
+
+/** An ICMP echo (header only) from `srcIp` to `dstIp`, sent by `mac` to the gateway. */
+function ipv4Frame(mac: string, srcIp: string, dstIp: string): Buffer {
+  const ip = Buffer.alloc(28);
+  ip.writeUInt8(0x45, 0);
+  ip.writeUInt16BE(28, 2);
+  ip.writeUInt8(64, 8);
+  ip.writeUInt8(1, 9);
+  Buffer.from(srcIp.split('.').map(Number)).copy(ip, 12);
+  Buffer.from(dstIp.split('.').map(Number)).copy(ip, 16);
+  ip.writeUInt8(8, 20);
+  return buildEthernet(GATEWAY_MAC, mac, ETH_TYPE.IPV4, ip);
+}
+
+test('any frame of the VM at its new port is the switchover: the arrival entry sends it up, the controller switches over and sends it on through the tables; another MAC there moves nothing', async () => {
+  const r = await rig(60_000);
+  try {
+    const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal(m.status, 201);
+    const arrival = `${PIPELINE.migration.priority.arrival} {"in_port":5,"eth_src":"02:00:0a:00:01:0a"}`;
+    assert.ok(held(r.tables.get('acc3')!).flows.includes(arrival), 'the arrival entry on the Foreign switch');
+    const acc3 = r.switches.get('acc3')!;
+    const packetIn = (data: Buffer): void =>
+      acc3.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 1, tableId: 0, cookie: PIPELINE.migration.cookie, match: { in_port: 5 }, data });
+    const reinjected = (): PacketOut[] => acc3.received.filter((x): x is PacketOut => x.type === MessageType.PACKET_OUT && x.actions.some((a) => a.type === ActionType.OUTPUT && a.port === PortNo.TABLE));
+
+    // Someone else's IPv4 at that port: nothing moves, nothing is sent on.
+    packetIn(ipv4Frame('02:00:0a:00:02:0a', '10.0.2.10', '10.0.1.11'));
+    const echo = await r.app.openflow.connection('0000000000030003')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
+    assert.ok(echo);
+    assert.equal(r.app.migration.migration(m.body.id as string)!.status, 'prepared');
+    assert.deepEqual(reinjected(), []);
+
+    // The VM's own ICMP to h12, its first frame at acc3:5 (no RARP, no ARP).
+    const frame = ipv4Frame('02:00:0a:00:01:0a', H11, H12);
+    packetIn(frame);
+    await until(() => r.app.migration.migration(m.body.id as string)!.status === 'completed' && reinjected().length === 1, 'the switchover and the frame sent on');
+    const out = reinjected()[0]!;
+    assert.deepEqual([out.inPort, out.actions, out.data], [PortNo.CONTROLLER, [{ type: ActionType.OUTPUT, port: PortNo.TABLE, maxLen: 0xffff }], frame]);
+    assert.equal(r.app.migration.migration(m.body.id as string)!.timeline[2]!.step, 'VM seen at its new port');
+    await until(() => r.app.migration.migration(m.body.id as string)!.timeline.some((t) => t.step === 'old entries removed'), 'old entries removed');
+    await r.app.settled();
+    assert.ok(!held(r.tables.get('acc3')!).flows.includes(arrival), 'no arrival entry once switched over');
+    assert.equal(r.app.migration.bindings.get(H11)?.state, 'active');
+  } finally {
+    await r.close();
+  }
+});
