@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MessageType, type OfpMessage, type PacketOut } from '../../src/openflow/index.js';
+import { MessageType, PortNo, type OfpMessage, type PacketOut } from '../../src/openflow/index.js';
 import { ARP_OP, arpFrame, parseArp, parseEthernet } from '../../src/packet/index.js';
 import { ArpProxy } from '../../src/fabric/arp-proxy.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
@@ -77,7 +77,8 @@ test('slow path: a request for a known host goes to its port only; for an unknow
   };
   try {
     const acc1 = await connect(0x30001n, 'acc1', [9]);
-    const acc3 = await connect(0x30003n, 'acc3', [7]);
+    // OFPP_MAX is the highest port number a switch may use; LOCAL (its own interface) is no host port.
+    const acc3 = await connect(0x30003n, 'acc3', [7, PortNo.MAX, PortNo.LOCAL]);
     const send = (sw: ScriptedSwitch, data: Buffer, inPort: number): void =>
       sw.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
     // ARP packet-outs only (LLDP probes go out too).
@@ -90,9 +91,15 @@ test('slow path: a request for a known host goes to its port only; for an unknow
     // h31 (acc3:3) asks for 10.0.3.77, which nobody declared: every host port of acc3 but its own, no uplink.
     send(acc3, request('10.0.3.10', '10.0.3.77', '02:00:0a:00:03:0a'), 3);
     await until(() => outs(acc3).length === 1, 'the request flooded to acc3\'s host ports');
-    assert.deepEqual(outs(acc3)[0]!.sort((a, b) => a - b), [4, 7]);
+    assert.deepEqual(outs(acc3)[0]!.sort((a, b) => a - b), [4, 7, PortNo.MAX]);
     // h11 asks acc1 for an address of acc3's subnet: acc1 serves not that subnet, so nothing goes out anywhere.
     send(acc1, request('10.0.1.10', '10.0.3.77', '02:00:0a:00:01:0a'), 3);
+    // Nor for h31, known but attached at acc3; nor for a reply, a gratuitous ARP, an IPv4 packet, a packet-in without in_port.
+    send(acc1, request('10.0.1.10', '10.0.3.10', '02:00:0a:00:01:0a'), 3);
+    send(acc1, arpFrame({ op: ARP_OP.REPLY, senderMac: '02:00:0a:00:01:0a', senderIp: '10.0.1.10', targetMac: '02:00:0a:00:01:0b', targetIp: '10.0.1.11' }), 3);
+    send(acc1, request('10.0.1.10', '10.0.1.10', '02:00:0a:00:01:0a'), 3);
+    send(acc1, Buffer.concat([request('10.0.1.10', '10.0.1.11').subarray(0, 12), Buffer.from([0x08, 0x00]), Buffer.alloc(28)]), 3);
+    acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: 42, reason: 0, tableId: 0, cookie: 0n, match: {}, data: request('10.0.1.10', '10.0.1.11') });
     const echo = await server.connection('0000000000030001')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
     assert.ok(echo);
     assert.deepEqual([outs(acc1).length, outs(acc3).length], [1, 1]);
@@ -100,6 +107,31 @@ test('slow path: a request for a known host goes to its port only; for an unknow
     acc3.destroy();
   } finally {
     arp.stop();
+    topology.stop();
+    await server.close();
+  }
+});
+
+test('stopped, the proxy answers nothing', async () => {
+  const { server, port } = await startController();
+  const { logger } = memoryLogger();
+  const topology = new TopologyService(server, loadTopology('topologies/dc-small.yaml'), logger);
+  const arp = new ArpProxy(server, topology, logger);
+  topology.start();
+  arp.start();
+  arp.stop();
+  try {
+    const up = next(server.switchUp$, 'acc1 up');
+    const acc1 = await ScriptedSwitch.connect(port, 0x30001n);
+    await up;
+    const data = request('10.0.1.51', '10.0.1.1', '02:00:0a:00:01:33');
+    acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 4 }, data });
+    const echo = await server.connection('0000000000030001')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
+    assert.ok(echo);
+    assert.equal(arp.answered, 0);
+    assert.deepEqual(packetOuts(acc1.received).filter((p) => p.data.readUInt16BE(12) === 0x0806), []);
+    acc1.destroy();
+  } finally {
     topology.stop();
     await server.close();
   }

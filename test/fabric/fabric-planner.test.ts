@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GroupType, InstructionType, type Action } from '../../src/openflow/index.js';
+import { GroupType, InstructionType, PortNo, act, type Action } from '../../src/openflow/index.js';
+import { PIPELINE } from '../../src/controller/pipeline.js';
 import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
-import { PRIORITY, nextHopGroupId, planFabric } from '../../src/fabric/fabric-planner.js';
+import { PRIORITY, fabricContext, nextHopGroupId, planFabric, planHost, planRoutes } from '../../src/fabric/fabric-planner.js';
 import { diffMessages, diffTables } from '../../src/controller/flow-tables.js';
 import { decodeMessage, encodeMessage } from '../../src/openflow/index.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
@@ -87,4 +88,57 @@ test('the same match at two priorities are two entries: the diff keeps them apar
   assert.deepEqual([d.flowsToWrite, d.flowsToDelete], [[twin], []]);
   const back = diffTables(t, { flows: [...t.flows, twin], groups: t.groups });
   assert.deepEqual([back.flowsToWrite, back.flowsToDelete], [[], [twin]]);
+});
+
+test('one host\'s entries, exactly: gateway ARP in the switch, its own announcement to the controller, ARP for it, frames for it, packets routed to it', () => {
+  const ctx = fabricContext(topo);
+  const h11 = hosts.find((h) => h.name === 'h11')!;
+  const t = planHost(ctx, h11);
+  assert.deepEqual(t.groups, []);
+  const entries = t.flows.map((f) => [f.priority, f.match, actionsOf(f)]);
+  assert.deepEqual(entries, [
+    [PRIORITY.gatewayArp, { in_port: 3, eth_type: 0x0806, arp_op: 1, arp_tpa: '10.0.1.1', arp_sha: h11.mac }, [
+      act.setField('eth_dst', h11.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_op', 2),
+      act.setField('arp_sha', GATEWAY_MAC), act.setField('arp_spa', '10.0.1.1'), act.setField('arp_tha', h11.mac), act.setField('arp_tpa', '10.0.1.10'),
+      act.output(PortNo.IN_PORT),
+    ]],
+    [PRIORITY.hostAnnounce, { eth_type: 0x0806, arp_op: 1, arp_sha: h11.mac, arp_tpa: '10.0.1.10' }, [act.output(PortNo.CONTROLLER)]],
+    [PRIORITY.arpToHost, { eth_type: 0x0806, arp_op: 1, arp_tpa: '10.0.1.10' }, [act.output(3)]],
+    [PRIORITY.l2, { eth_dst: h11.mac }, [act.output(3)]],
+    [PRIORITY.hostRoute, { eth_type: 0x0800, ipv4_dst: '10.0.1.10' }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h11.mac), act.decNwTtl(), act.output(3)]],
+  ]);
+  for (const f of t.flows) assert.equal(f.cookie, PIPELINE.fabric.cookie);
+  // Without an address there is nothing to route to; outside every network, no gateway to answer for.
+  assert.deepEqual(planHost(ctx, { ...h11, ip: undefined }), { flows: [], groups: [] });
+  assert.deepEqual(planHost(ctx, { ...h11, ip: '192.0.2.7' }).flows.map((f) => f.priority), [PRIORITY.hostAnnounce, PRIORITY.arpToHost, PRIORITY.l2, PRIORITY.hostRoute]);
+});
+
+test('one switch\'s routes, exactly: ARP and RARP to the controller, then every other subnet over its group; none to itself, none to a switch it cannot reach', () => {
+  const ctx = fabricContext(topo);
+  const acc1 = planRoutes(ctx, fabricGraph(topo, new Set()), 'acc1');
+  assert.deepEqual(acc1.flows.slice(0, 2).map((f) => [f.priority, f.match, actionsOf(f)]), [
+    [PRIORITY.arpToController, { eth_type: 0x0806 }, [act.output(PortNo.CONTROLLER)]],
+    [PRIORITY.arpToController, { eth_type: 0x8035 }, [act.output(PortNo.CONTROLLER)]],
+  ]);
+  const routes = acc1.flows.slice(2).map((f) => [f.match.ipv4_dst, actionsOf(f)]);
+  const to = (sw: string) => act.group(nextHopGroupId(topo, sw));
+  assert.deepEqual(routes.slice(0, 3), [
+    [{ value: '10.0.2.0', mask: '255.255.255.0' }, [act.decNwTtl(), to('acc2')]],
+    [{ value: '10.0.3.0', mask: '255.255.255.0' }, [act.decNwTtl(), to('acc3')]],
+    [{ value: '10.0.4.0', mask: '255.255.255.0' }, [act.decNwTtl(), to('acc4')]],
+  ]);
+  assert.ok(!acc1.groups.some((g) => g.groupId === nextHopGroupId(topo, 'acc1')), 'no group to itself');
+  // acc4 cut off: neither a route nor a group towards it.
+  const cut = planRoutes(ctx, fabricGraph(topo, new Set(topo.links.filter((l) => l.a.switch === 'acc4' || l.b.switch === 'acc4').map((l) => linkKey(l.a, l.b)))), 'acc1');
+  assert.ok(!cut.flows.some((f) => JSON.stringify(f.match.ipv4_dst) === JSON.stringify({ value: '10.0.4.0', mask: '255.255.255.0' })));
+  assert.ok(!cut.groups.some((g) => g.groupId === nextHopGroupId(topo, 'acc4')));
+  assert.equal(cut.groups.length, acc1.groups.length - 1);
+});
+
+test('next-hop group ids: one per switch from the start of the fabric\'s range, and a clear error past its end', () => {
+  assert.deepEqual(topo.switches.map((s) => nextHopGroupId(topo, s.name)), topo.switches.map((_, i) => PIPELINE.fabric.groups.min + i));
+  const { min, max } = PIPELINE.fabric.groups!;
+  const many = { ...topo, switches: Array.from({ length: max - min + 2 }, (_, i) => ({ ...topo.switches[0]!, name: `s${i}` })) };
+  assert.equal(nextHopGroupId(many, `s${max - min}`), max, 'the last id of the range is used');
+  assert.throws(() => nextHopGroupId(many, `s${max - min + 1}`), (e: Error) => e instanceof RangeError && /s\d+: more switches than the fabric's group range holds/.test(e.message));
 });

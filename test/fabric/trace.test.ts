@@ -4,7 +4,10 @@ import type { FlowEntry, SwitchTables } from '../../src/controller/flow-tables.j
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import { simulate } from '../../src/controller/simulator.js';
 import { planFabric } from '../../src/fabric/fabric-planner.js';
-import { offlineNetwork, traceRequest } from '../../src/fabric/trace-service.js';
+import { TraceService, hostPacket, offlineNetwork, traceRequest } from '../../src/fabric/trace-service.js';
+import { PlanStore } from '../../src/controller/flow-manager.js';
+import type { TopologyService } from '../../src/topology/topology-service.js';
+import { portKey } from '../../src/topology/model.js';
 import type { HostInfo } from '../../src/topology/events.js';
 import { fabricGraph } from '../../src/topology/fabric-graph.js';
 import { threeTier } from '../../src/topology/generator.js';
@@ -118,4 +121,50 @@ test('trace: an unknown source or a malformed destination is an answer, not an e
   const { net, hosts } = offlineNetwork(topology);
   assert.equal(traceRequest(net, hosts, topology, { from: 'h99', to: '10.0.1.10' }), 'no host named or addressed "h99"');
   assert.equal(traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.1' }), '"10.0.1" is not an IPv4 address');
+});
+
+test('the packet a host sends: to the gateway MAC across networks, to the peer\'s MAC (or broadcast) inside its own; ICMP echo, or TCP/UDP from 40000 to the port asked (80 by default)', () => {
+  const topology = loadTopology('topologies/dc-small.yaml');
+  const { hosts } = offlineNetwork(topology);
+  const nets = networksOf(topology);
+  const h11 = hosts.find((h) => h.name === 'h11')!;
+  const base = { eth_src: h11.mac, eth_type: 0x0800, ipv4_src: '10.0.1.10', ttl: 64 };
+  assert.deepEqual(hostPacket(hosts, nets, { from: 'h11', to: '10.0.3.10' }), {
+    start: { switch: 'acc1', port: 3 },
+    packet: { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.3.10', ip_proto: 1, icmpv4_type: 8, icmpv4_code: 0 },
+  });
+  const by = (to: string, extra: Partial<Parameters<typeof hostPacket>[2]> = {}) => {
+    const r = hostPacket(hosts, nets, { from: '10.0.1.10', to, ...extra });
+    assert.ok(typeof r !== 'string', r as string);
+    return r.packet;
+  };
+  assert.equal(by('10.0.1.11').eth_dst, '02:00:0a:00:01:0b', 'h12, in its own network: its MAC');
+  assert.equal(by('10.0.1.99').eth_dst, 'ff:ff:ff:ff:ff:ff', 'nobody known there: broadcast');
+  assert.deepEqual(by('10.0.2.10', { proto: 'tcp', dport: 22 }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 6, tcp_src: 40000, tcp_dst: 22 });
+  assert.deepEqual(by('10.0.2.10', { proto: 'udp' }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 17, udp_src: 40000, udp_dst: 80 });
+  for (const bad of ['10.0.3', '10.0.3.10.1', 'x10.0.3.10', '10.0.3.256']) assert.equal(hostPacket(hosts, nets, { from: 'h11', to: bad }), `"${bad}" is not an IPv4 address`);
+  assert.equal(hostPacket([...hosts, { ...h11, name: 'mute', ip: undefined }], nets, { from: 'mute', to: '10.0.3.10' }), 'no host named or addressed "mute"');
+});
+
+test('TraceService: over the plans the switches are given and only the links that are up; without a topology file, an answer saying so', () => {
+  const topology = loadTopology('topologies/dc-small.yaml');
+  const { hosts, tables } = offlineNetwork(topology);
+  const plans = new PlanStore();
+  for (const sw of topology.switches) plans.set(sw.dpid, 'all', tables.get(sw.name));
+  // acc1 <-> agg1 is down: the live trace must not cross it, even though acc1's group still lists it.
+  const down = topology.links.find((l) => l.a.switch === 'acc1' && l.b.switch === 'agg1')!;
+  const fake = (declared: Topology | undefined) => ({
+    declared,
+    linkList: () => topology.links.map((l) => ({ a: l.a, b: l.b, up: l !== down })),
+    hostList: () => hosts,
+    portLive: (at: { switch: string; port: number }) => portKey(at) !== portKey(down.a) && portKey(at) !== portKey(down.b),
+  }) as unknown as TopologyService;
+  const r = new TraceService(fake(topology), plans).run({ from: 'h11', to: '10.0.3.10' });
+  assert.ok(typeof r !== 'string');
+  assert.deepEqual([r.result, r.at], ['delivered', { switch: 'acc3', port: 3 }]);
+  assert.deepEqual(r.hops.map((h) => h.switch), ['acc1', 'agg2', 'acc3'], 'around the dead link');
+  const unplanned = new TraceService(fake(topology), new PlanStore()).run({ from: 'h11', to: '10.0.3.10' });
+  assert.ok(typeof unplanned !== 'string');
+  assert.equal(unplanned.result, 'dropped', 'no plan: nothing matches');
+  assert.equal(new TraceService(fake(undefined), plans).run({ from: 'h11', to: '10.0.3.10' }), 'tracing needs a topology file (--topology)');
 });
