@@ -65,8 +65,8 @@ export class ArpProxy {
       const here = this.topology.nameOf(dpid);
       const net = networkOf(this.networks, arp.targetIp);
       const known = this.topology.hostByIp(arp.targetIp);
-      const host = known?.switch === here ? known : undefined;
-      const ports = host ? [host.port] : net?.switch === here ? this.hostPorts(dpid, inPort) : [];
+      // A known host gets the request where it is, if here; one that is elsewhere (a migrated VM) is not searched for by flooding.
+      const ports = known ? (known.switch === here ? [known.port] : []) : net?.switch === here ? this.hostPorts(dpid, inPort) : [];
       if (ports.length === 0) return;
       conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort, actions: ports.map((p) => act.output(p)), data: m.data });
     } catch (e) {

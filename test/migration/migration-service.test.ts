@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import type { Svcswitch } from '../../src/app/svcswitch.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
-import { ActionType, GroupType, MessageType, PortNo, type PacketOut } from '../../src/openflow/index.js';
-import { ETH_TYPE, buildEthernet } from '../../src/packet/ethernet.js';
+import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut } from '../../src/openflow/index.js';
+import { ETH_TYPE, buildEthernet, parseEthernet } from '../../src/packet/ethernet.js';
+import { ARP_OP, arpFrame, parseArp } from '../../src/packet/arp.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import type { Topology } from '../../src/topology/model.js';
@@ -37,9 +38,9 @@ interface Rig {
 }
 
 /** svcswitch (mobile-ip by default: only Home and Foreign hold entries) with acc1, acc2 and acc3 scripted; acc4 never connects. */
-async function rig(timeoutMs: number): Promise<Rig> {
+async function rig(timeoutMs: number, options: Partial<typeof DEFAULT_CONFIG.migration> = {}): Promise<Rig> {
   const { logger } = memoryLogger();
-  const { app, port, apiPort } = await startSvcswitch(topology, logger, { migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs } });
+  const { app, port, apiPort } = await startSvcswitch(topology, logger, { migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs, ...options } });
   const tables = new Map<string, ScriptedTables>();
   const switches = new Map<string, ScriptedSwitch>();
   for (const name of ['acc1', 'acc2', 'acc3']) {
@@ -262,6 +263,150 @@ test('any frame of the VM at its new port is the switchover: the arrival entry s
     await r.app.settled();
     assert.ok(!held(r.tables.get('acc3')!).flows.includes(arrival), 'no arrival entry once switched over');
     assert.equal(r.app.migration.bindings.get(H11)?.state, 'active');
+  } finally {
+    await r.close();
+  }
+});
+
+const MAC11 = '02:00:0a:00:01:0a';
+const rarp = (mac: string): Buffer => arpFrame({ op: ARP_OP.RARP_REQUEST, senderMac: mac, senderIp: '0.0.0.0', targetMac: mac, targetIp: '0.0.0.0' }, 'ff:ff:ff:ff:ff:ff');
+const arpRequest = (mac: string, senderIp: string, targetIp: string): Buffer => arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp, targetMac: '00:00:00:00:00:00', targetIp });
+const packetIn = (sw: ScriptedSwitch, inPort: number, data: Buffer): void =>
+  sw.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
+/** A round trip on the switch's connection: every packet-in sent before it has been handled. */
+const drained = async (r: Rig, name: string): Promise<void> => {
+  const dpid = topology.switches.find((s) => s.name === name)!.dpid;
+  assert.ok(await r.app.openflow.connection(dpid)!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) }));
+};
+const arpOuts = (sw: ScriptedSwitch, from = 0): PacketOut[] => sw.received.slice(from).filter((m): m is PacketOut => m.type === MessageType.PACKET_OUT && m.data.readUInt16BE(12) === ETH_TYPE.ARP);
+const portGone = (sw: ScriptedSwitch, portNo: number): void => sw.send({ type: MessageType.PORT_STATUS, xid: 0, reason: PortReason.DELETE, port: switchPort(portNo) });
+
+test('announcements: refused while the VM\'s old port is up, or with orchestrated-only; believed once it is gone; the migrated VM gets proxy ARP both sides, the Home Network a gratuitous ARP; a move inside its Foreign switch is followed', async () => {
+  const r = await rig(60_000);
+  try {
+    const [acc1, acc3] = [r.switches.get('acc1')!, r.switches.get('acc3')!];
+    const events: string[] = [];
+    const sub = r.app.migration.events$.subscribe((e) => events.push(e.kind === 'migration' ? `${e.migration.trigger} ${e.migration.status}` : `refused: ${e.reason}`));
+    packetIn(acc3, 5, rarp(MAC11));
+    await drained(r, 'acc3');
+    assert.deepEqual(events, ['refused: 10.0.1.10 is still attached at acc1:3']);
+    assert.equal(r.app.migration.refusedAnnouncements, 1);
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+
+    portGone(acc1, 3);
+    await until(() => !r.app.topology.portLive({ switch: 'acc1', port: 3 }), 'acc1:3 gone');
+    const before = acc1.received.length;
+    packetIn(acc3, 5, rarp(MAC11));
+    await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'the announced migration');
+    const b = r.app.migration.bindings.get(H11)!;
+    assert.deepEqual([b.switch, b.port, b.coa, b.mode, b.subnet], ['acc3', 5, '10.0.3.200', 'mobile-ip', 'net3']);
+    assert.deepEqual(events.slice(1, 3), ['announced preparing', 'announced completed']);
+    // The Home Network hears the HoA is at the gateway's MAC, on its live host ports (3 is gone).
+    const garp = arpOuts(acc1, before);
+    assert.equal(garp.length, 1);
+    assert.deepEqual(parseArp(parseEthernet(garp[0]!.data).payload), { op: ARP_OP.REQUEST, senderMac: GATEWAY_MAC, senderIp: H11, targetMac: '00:00:00:00:00:00', targetIp: H11 });
+    assert.deepEqual(garp[0]!.actions.map((a) => (a.type === ActionType.OUTPUT ? a.port : -1)).sort((x, y) => x - y), [4, 5, 6, 7]);
+
+    // Proxy ARP at home: h12 asks for the HoA, the gateway MAC answers, back to h12's port; the VM's own MAC is not answered there.
+    const outs1 = arpOuts(acc1).length;
+    packetIn(acc1, 4, arpRequest('02:00:0a:00:01:0b', H12, H11));
+    await until(() => arpOuts(acc1).length === outs1 + 1, 'the proxy reply at home');
+    const home = arpOuts(acc1).at(-1)!;
+    assert.deepEqual([home.inPort, home.actions], [PortNo.CONTROLLER, [{ type: ActionType.OUTPUT, port: 4, maxLen: 0xffff }]]);
+    assert.deepEqual(parseArp(parseEthernet(home.data).payload), { op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: H11, targetMac: '02:00:0a:00:01:0b', targetIp: H12 });
+    // Abroad: the VM asks for h12 (its Home Network) and gets the gateway MAC; for another network or itself: nothing
+    // (its gateway is the fabric's ARP proxy's to answer).
+    const outs3 = arpOuts(acc3).length;
+    packetIn(acc3, 5, arpRequest(MAC11, H11, '10.0.2.10'));
+    packetIn(acc3, 5, arpRequest(MAC11, H11, H11));
+    await drained(r, 'acc3');
+    assert.equal(arpOuts(acc3).length, outs3, 'none of those answered');
+    packetIn(acc3, 5, arpRequest(MAC11, H11, H12));
+    await until(() => arpOuts(acc3).length === outs3 + 1, 'the proxy reply abroad');
+    assert.deepEqual(parseArp(parseEthernet(arpOuts(acc3).at(-1)!.data).payload), { op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: H12, targetMac: MAC11, targetIp: H11 });
+
+    // It moves to acc3:6 (its Foreign switch): the binding follows, no migration.
+    const migrations = r.app.migration.migrations().length;
+    portGone(acc3, 5);
+    packetIn(acc3, 6, rarp(MAC11));
+    await until(() => r.app.migration.bindings.get(H11)?.port === 6, 'the binding at acc3:6');
+    assert.equal(r.app.migration.migrations().length, migrations);
+    await r.app.settled();
+    assert.ok(held(r.tables.get('acc3')!).flows.some((f) => f.includes('"in_port":6')), 'acc3 delivers at port 6 now');
+    assert.ok(!held(r.tables.get('acc3')!).flows.some((f) => f.includes('"in_port":5')));
+    sub.unsubscribe();
+  } finally {
+    await r.close();
+  }
+});
+
+test('orchestrated-only: an announcement alone never migrates; one for a migration pending elsewhere is refused; the history keeps the newest finished migrations', async () => {
+  const r = await rig(60_000, { trigger: 'orchestrated-only', history: 2 });
+  try {
+    const acc3 = r.switches.get('acc3')!;
+    portGone(r.switches.get('acc1')!, 3);
+    await until(() => !r.app.topology.portLive({ switch: 'acc1', port: 3 }), 'acc1:3 gone');
+    packetIn(acc3, 5, rarp(MAC11));
+    await drained(r, 'acc3');
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+    assert.equal(r.app.migration.refusedAnnouncements, 1);
+    const m = await r.app.migration.migrate({ hoa: H11, switch: 'acc3', port: 5 });
+    packetIn(acc3, 6, rarp(MAC11));
+    await drained(r, 'acc3');
+    assert.equal(r.app.migration.refusedAnnouncements, 2);
+    assert.equal(r.app.migration.migration(m.id)!.status, 'prepared', 'still waiting for acc3:5');
+    r.app.migration.cancel(m.id);
+    for (let i = 0; i < 2; i++) r.app.migration.cancel((await r.app.migration.migrate({ hoa: H12, switch: 'acc3', port: 7 })).id);
+    const ids = r.app.migration.migrations().map((x) => x.id);
+    assert.equal(ids.length, 2);
+    assert.ok(!ids.includes(m.id), 'the oldest finished one went first');
+  } finally {
+    await r.close();
+  }
+});
+
+test('every refused request: its status and message, and nothing changes', async () => {
+  const r = await rig(60_000);
+  try {
+    const m = r.app.migration;
+    const refused = (f: () => unknown): [number, string] => {
+      try {
+        f();
+      } catch (e) {
+        return [(e as { status: number }).status, (e as Error).message];
+      }
+      return [0, 'accepted'];
+    };
+    const refusedAsync = async (req: Parameters<typeof m.migrate>[0]): Promise<[number, string]> => m.migrate(req).then(() => [0, 'accepted'] as [number, string], (e: Error & { status: number }) => [e.status, e.message]);
+    assert.deepEqual(await refusedAsync({ hoa: '10.0.1.99', switch: 'acc3', port: 5 }), [404, 'no VM with address 10.0.1.99']);
+    assert.deepEqual(await refusedAsync({ hoa: '192.0.2.1', switch: 'acc3', port: 5 }), [404, 'no VM with address 192.0.2.1']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc9', port: 5 }), [404, 'no switch named "acc9"']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc3', port: 1 }), [400, 'acc3:1 joins two switches; a VM attaches at a host port']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'agg1', port: 9 }), [400, 'agg1 serves no subnet; a VM attaches at an access switch']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc1', port: 3 }), [409, '10.0.1.10 is already at acc1:3']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc1', port: 5 }), [409, '10.0.1.10 is already in net1; a move inside a subnet is followed where the VM is seen, not migrated']);
+    assert.deepEqual(refused(() => m.deleteBinding(H11)), [404, 'no binding for 10.0.1.10']);
+    assert.deepEqual(refused(() => m.complete('77')), [404, 'no migration 77']);
+    assert.deepEqual(refused(() => m.cancel('77')), [404, 'no migration 77']);
+    assert.deepEqual([m.migrations(), m.bindings.all(), m.coaFree('net3')], [[], [], 2]);
+    // Once abroad: a request to where it is, or elsewhere on its Foreign switch.
+    const first = await m.migrate({ hoa: H11, switch: 'acc3', port: 5 });
+    m.complete(first.id);
+    assert.deepEqual(refused(() => m.complete(first.id)), [409, `migration ${first.id} is completed, not pending`]);
+    assert.deepEqual(refused(() => m.cancel(first.id)), [409, `migration ${first.id} is completed, not pending`]);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc3', port: 5 }), [409, '10.0.1.10 is already at acc3:5']);
+    assert.deepEqual(await refusedAsync({ hoa: H11, switch: 'acc3', port: 6 }), [409, '10.0.1.10 is already in net3; a move inside a subnet is followed where the VM is seen, not migrated']);
+    // Deleting the binding of a VM that is gone: its CoA back, its entries gone, the Home Network told it is at its own MAC.
+    await until(() => m.migration(first.id)!.timeline.some((t) => t.step === 'old entries removed'), 'switched over');
+    const before = r.switches.get('acc1')!.received.length;
+    const deleted = m.deleteBinding(H11);
+    assert.deepEqual([deleted.hoa, deleted.coa], [H11, '10.0.3.200']);
+    assert.deepEqual([m.bindings.all(), m.coaFree('net3')], [[], 2]);
+    await until(() => arpOuts(r.switches.get('acc1')!, before).length === 1, 'the gratuitous ARP at home');
+    assert.equal(parseArp(parseEthernet(arpOuts(r.switches.get('acc1')!, before)[0]!.data).payload).senderMac, MAC11);
+    await r.app.settled();
+    for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
+    assert.deepEqual(r.app.topology.hostByMac(MAC11) && [r.app.topology.hostByMac(MAC11)!.switch, r.app.topology.hostByMac(MAC11)!.port], ['acc1', 3], 'the VM is at home again');
   } finally {
     await r.close();
   }
