@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
-# SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files (see stryker.config.mjs).
+# SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
 .PHONY: setup deps lint mutation build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
 
 setup:
@@ -58,7 +58,7 @@ soak: deps build-only
 
 # Mutation testing of the unit suite (StrykerJS, incremental: reports/stryker-incremental-SCOPE.json are committed).
 mutation: deps
-	@SCOPE=$(SCOPE) MUTATE=$(MUTATE) npx stryker run stryker.config.mjs
+	@SCOPE=$(SCOPE) MUTATE=$(MUTATE) TESTS=$(TESTS) npx stryker run stryker.config.mjs
 	@# The incremental state is committed: no machine path in it (failure texts quote the sandbox).
 	@sed -i "s#$(CURDIR)#.#g" reports/stryker-incremental-*.json
 
