@@ -156,3 +156,73 @@ test('a file with very many problems lists the first 100 and counts the rest', (
     return true;
   });
 });
+
+// Every rule below, refused with its field and reason (each fails if its check is loosened).
+test('a link that is not a pair', () => expectIssue('[core1:3, edge1:1]', '[core1:3, edge1:1, agg1:9]', 'links[2]', /^a link is a pair \[switch:port, switch:port\]$/));
+test('a link end with a port that is no number', () => expectIssue('[core1:3, edge1:1]', '[core1:3, edge1:x1]', 'links[2][1]', /"edge1:x1" is not switch:port/));
+test('a link end that is a number', () => expectIssue('[core1:3, edge1:1]', '[core1:3, 7]', 'links[2][1]', /"7" is not switch:port/));
+test('a link port out of range', () => expectIssue('[core1:3, edge1:1]', '[core1:3, edge1:4294967041]', 'links[2][1]', /"4294967041" is not a port number \(1 to 4294967040\)/));
+test('the highest port number OpenFlow allows is a port', () => {
+  const t = parseTopology(SMALL.replace('[core1:3, edge1:1]', '[core1:3, edge1:4294967040]'), 'x.yaml');
+  assert.equal(t.links[2]!.b.port, 4294967040);
+});
+test('links that are not a list', () => {
+  const issues = issuesAfter('links:\n  - [core1:1, agg1:1]', 'links: 5\nxlinks:\n  - [core1:1, agg1:1]');
+  assert.ok(issues.some((i) => i.field === 'links' && i.why === 'must be a list'), JSON.stringify(issues));
+});
+test('a switch that is not a mapping', () => expectIssue('  - { name: core1, tier: core,        dpid: "0000000000010001" }', '  - core1', 'switches[0]', /^must be a mapping of fields$/));
+test('a switch field that is a list', () => expectIssue('{ name: core1, tier: core,', '{ name: [core1], tier: core,', 'switches[0].name', /^must be a string, not object$/));
+test('a switch name that is no name', () => expectIssue('{ name: core1, tier: core,', '{ name: 1core, tier: core,', 'switches[0].name', /"1core" is not a name/));
+test('a datapath id of zero', () => expectIssue('dpid: "0000000000010001"', 'dpid: "0000000000000000"', 'switches[0].dpid', /"0000000000000000" is not a datapath id/));
+test('a datapath id of 17 hex digits', () => expectIssue('dpid: "0000000000010001"', 'dpid: "10000000000010001"', 'switches[0].dpid', /is not a datapath id/));
+test('a datapath id as a number, as 0x and as colon-separated bytes', () => {
+  const t = parseTopology(SMALL.replace('dpid: "0000000000010001"', 'dpid: 65537').replace('dpid: "0000000000020001"', 'dpid: "0x20001"').replace('dpid: "0000000000020002"', 'dpid: "00:00:00:00:00:02:00:02"'), 'x.yaml');
+  assert.deepEqual(t.switches.slice(0, 3).map((s) => s.dpid), ['0000000000010001', '0000000000020001', '0000000000020002']);
+});
+test('a negative datapath id', () => expectIssue('dpid: "0000000000010001"', 'dpid: -1', 'switches[0].dpid', /"-1" is not a datapath id/));
+test('a missing datapath id', () => expectIssue('{ name: core1, tier: core,        dpid: "0000000000010001" }', '{ name: core1, tier: core }', 'switches[0].dpid', /^is required$/));
+test('a CoA pool that is not a range', () => expectIssue('coa_pool: 10.0.2.200-10.0.2.250', 'coa_pool: 10.0.2.200', 'subnets[1].coa_pool', /"10\.0\.2\.200" is not an address range/));
+test('a CoA pool of non-addresses', () => expectIssue('coa_pool: 10.0.2.200-10.0.2.250', 'coa_pool: 10.0.2.x-10.0.2.250', 'subnets[1].coa_pool', /"10\.0\.2\.x-10\.0\.2\.250" is not a range of IPv4 addresses/));
+test('a CoA pool from the network address', () => expectIssue('coa_pool: 10.0.2.200-10.0.2.250', 'coa_pool: 10.0.2.0-10.0.2.9', 'subnets[1].coa_pool', /includes the network or broadcast address/));
+test('a CoA pool to the broadcast address', () => expectIssue('coa_pool: 10.0.2.200-10.0.2.250', 'coa_pool: 10.0.2.200-10.0.2.255', 'subnets[1].coa_pool', /includes the network or broadcast address/));
+test('a CoA pool of one address is fine', () => {
+  const t = parseTopology(SMALL.replace('coa_pool: 10.0.2.200-10.0.2.250', 'coa_pool: 10.0.2.254 - 10.0.2.254'), 'x.yaml');
+  assert.deepEqual(t.subnets[1]!.coaPool, { first: '10.0.2.254', last: '10.0.2.254' });
+});
+test('a subnet named twice', () => expectIssue('{ name: net2, prefix', '{ name: net1, prefix', 'subnets[1].name', /subnet name "net1" is already used by subnets\[0\]\.name/));
+test('a subnet on an unknown switch', () => expectIssue('gateway: 10.0.4.1, switch: acc4', 'gateway: 10.0.4.1, switch: acc9', 'subnets[3].switch', /unknown switch "acc9"/));
+test('a gateway that is no address', () => expectIssue('gateway: 10.0.3.1', 'gateway: 10.0.3', 'subnets[2].gateway', /"10\.0\.3" is not an IPv4 address/));
+test('a gateway on the network address', () => expectIssue('gateway: 10.0.3.1', 'gateway: 10.0.3.0', 'subnets[2].gateway', /network or broadcast address of 10\.0\.3\.0\/24/));
+test('a /30 subnet is the smallest that fits', () => {
+  const t = parseTopology(SMALL.replace('prefix: 10.0.4.0/24, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.200-10.0.4.250', 'prefix: 10.0.4.0/30, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.2-10.0.4.2').replace(/  - \{ name: h4[12].*\n/g, ''), 'x.yaml');
+  assert.equal(t.subnets[3]!.prefix, '10.0.4.0/30');
+});
+test('a /8 is the widest prefix', () => {
+  const t = parseTopology(SMALL.replace('prefix: 198.51.100.0/24', 'prefix: 198.0.0.0/8'), 'x.yaml');
+  assert.equal(t.externals[0]!.prefix, '198.0.0.0/8');
+});
+test('an external network with a subnet\'s name', () => expectIssue('  - name: internet', '  - name: net1', 'external[0].name', /name "net1" is already a subnet/));
+test('external hosts that are not a list', () => expectIssue('    hosts:\n', '    hosts: 5\n    xhosts:\n', 'external[0].hosts', /^must be a list$/));
+test('an external host that is not a mapping', () => expectIssue('      - { name: client, mac: "02:00:c6:33:64:0a", ip: 198.51.100.10, port: 2 }', '      - client', 'external[0].hosts[0]', /^must be a mapping of fields$/));
+test('an external host on another switch than its edge', () => expectIssue('ip: 198.51.100.10, port: 2', 'ip: 198.51.100.10, switch: core1, port: 4', 'external[0].hosts[0].switch', /a host of internet sits on its edge switch edge1/));
+test('a host without a port', () => expectIssue('ip: 10.0.4.11, switch: acc4, port: 4', 'ip: 10.0.4.11, switch: acc4', 'hosts[7].port', /^is required$/));
+test('a host on an unknown switch', () => expectIssue('ip: 10.0.4.11, switch: acc4', 'ip: 10.0.4.11, switch: acc9', 'hosts[7].switch', /unknown switch "acc9"/));
+test('a host address that is no address', () => expectIssue('ip: 10.0.4.11', 'ip: 10.0.4', 'hosts[7].ip', /"10\.0\.4" is not an IPv4 address/));
+test('a subnet host in an external network', () => expectIssue('ip: 10.0.4.11, switch: acc4', 'ip: 198.51.100.20, switch: acc4', 'hosts[7].ip', /198\.51\.100\.20 belongs to external network internet/));
+test('a host named like a switch', () => expectIssue('{ name: h42,', '{ name: acc4,', 'hosts[7].name', /"acc4" is already a switch name/));
+test('a host named twice', () => expectIssue('{ name: h42,', '{ name: h41,', 'hosts[7].name', /host name "h41" is already used by hosts\[6\]\.name/));
+test('a host on a switch port that is taken by another host', () => expectIssue('ip: 10.0.4.11, switch: acc4, port: 4', 'ip: 10.0.4.11, switch: acc4, port: 3', 'hosts[7].port', /port acc4:3 is already used by hosts\[6\]\.port/));
+test('a file that is not a mapping', () => {
+  assert.throws(() => parseTopology('- just\n- a list\n', 'list.yaml'), (e: unknown) => e instanceof TopologyError && e.issues[0]!.why === 'a topology file is a mapping with switches, links, subnets, hosts and external');
+});
+test('the name is the file\'s when the file has none', () => {
+  assert.equal(parseTopology(SMALL.replace('name: dc-small\n', ''), 'mine.yaml').name, 'mine.yaml');
+  assert.equal(parseTopology(SMALL, 'mine.yaml').name, 'dc-small');
+});
+test('nesting is counted through quotes, comments and flow collections, not fooled by them', () => {
+  // Brackets inside quotes and comments do not nest; the file still loads.
+  const t = parseTopology(SMALL.replace('name: dc-small', 'name: "dc-[{small"  # [[[ {{{'), 'x.yaml');
+  assert.equal(t.name, 'dc-[{small');
+  const deep = `name: x\ndescription: ${'['.repeat(70)}${']'.repeat(70)}\n`;
+  assert.throws(() => parseTopology(deep, 'deep.yaml'), (e: unknown) => e instanceof TopologyError && /deep\.yaml:2:\d+: \(yaml\): nested deeper than 32 levels/.test(e.message));
+});
