@@ -194,7 +194,7 @@ test('a subnet on an unknown switch', () => expectIssue('gateway: 10.0.4.1, swit
 test('a gateway that is no address', () => expectIssue('gateway: 10.0.3.1', 'gateway: 10.0.3', 'subnets[2].gateway', /"10\.0\.3" is not an IPv4 address/));
 test('a gateway on the network address', () => expectIssue('gateway: 10.0.3.1', 'gateway: 10.0.3.0', 'subnets[2].gateway', /network or broadcast address of 10\.0\.3\.0\/24/));
 test('a /30 subnet is the smallest that fits', () => {
-  const t = parseTopology(SMALL.replace('prefix: 10.0.4.0/24, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.200-10.0.4.250', 'prefix: 10.0.4.0/30, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.2-10.0.4.2').replace(/  - \{ name: h4[12].*\n/g, ''), 'x.yaml');
+  const t = parseTopology(SMALL.replace('prefix: 10.0.4.0/24, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.200-10.0.4.250', 'prefix: 10.0.4.0/30, gateway: 10.0.4.1, switch: acc4, coa_pool: 10.0.4.2-10.0.4.2').replace(/ {2}- \{ name: h4[12].*\n/g, ''), 'x.yaml');
   assert.equal(t.subnets[3]!.prefix, '10.0.4.0/30');
 });
 test('a /8 is the widest prefix', () => {
