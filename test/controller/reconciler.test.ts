@@ -49,16 +49,19 @@ test('first run: reads the switch (a reply in several parts) and sends only the 
   const stale = f(100, 7, 17);
   const foreign = f(100, 8, 18, 0x1234n);
   const foreignGroup = g(7, [1]);
+  const staleGroup = g(G + 5, [2]);
+  const keptGroup = g(G + 6, [3]);
   const fresh = f(200, 9, 19);
   const r = await rig(
     (tables) => {
       for (const e of [...keep, stale, foreign]) tables.flows.set(flowKey(e), e);
-      tables.groups.set(foreignGroup.groupId, foreignGroup);
+      for (const x of [foreignGroup, staleGroup, keptGroup]) tables.groups.set(x.groupId, x);
     },
-    { a: t(keep.slice(0, 3)), b: t([...keep.slice(3), fresh]) },
+    { a: t(keep.slice(0, 3), [keptGroup]), b: t([...keep.slice(3), fresh]) },
   );
   try {
-    assert.deepEqual(r.tables.log, [addLine(fresh), 'barrier', delLine(stale), 'barrier']);
+    assert.deepEqual(r.tables.log, [addLine(fresh), 'barrier', delLine(stale), `delete group ${staleGroup.groupId.toString(16)}`, 'barrier']);
+    assert.equal(r.manager.sentMessages, 3, 'one add, one flow delete, one group delete');
     assert.ok(r.tables.flows.has(flowKey(foreign)), 'a flow without the SV cookie is not ours');
     assert.ok(r.tables.groups.has(7), 'a group outside the SV range is not ours');
     assert.equal(r.manager.inSync, true);
@@ -167,4 +170,27 @@ test('a plan whose switch is away keeps a bounded journal; on reconnection the w
   assert.equal(p.changedSince(0), undefined, 'the start of the journal is gone');
   assert.deepEqual(p.changedSince(p.cursor - 1000)?.size, 10, 'the recent changes are still there');
   assert.equal([...p.partNames()].length, 10);
+});
+
+test('more changes than the journal holds while connected: the next run diffs the whole plan against what it applied, without reading the switch again', async () => {
+  const r = await rig(() => {}, { base: t([f(50, 2, 3)]) });
+  try {
+    const reads = (): number => r.sw.received.filter((m) => m.type === MessageType.MULTIPART_REQUEST).length;
+    const [readsBefore, logBefore] = [reads(), r.tables.log.length];
+    // Synchronously, before the reconciler's next run: the journal overflows.
+    for (let i = 0; i < 70_000; i++) r.plans.set(DPID, `h${i % 10}`, t([f(100 + (i % 10), 1, i % 50)]));
+    r.plans.set(DPID, 'base', undefined);
+    assert.equal(r.manager.inSync, false, 'behind its plan');
+    await r.manager.confirmed([DPID]);
+    assert.equal(r.manager.inSync, true);
+    assert.equal(reads(), readsBefore, 'no read of the switch');
+    const sent = delta(r.tables, logBefore);
+    assert.deepEqual(sent.filter((l) => l.startsWith('add')).sort(), Array.from({ length: 10 }, (_, k) => addLine(f(100 + k, 1, 0))).sort());
+    assert.deepEqual(sent.filter((l) => l.startsWith('del')), [delLine(f(50, 2, 3))]);
+    assert.deepEqual([...r.tables.flows.values()].map((e) => e.priority).sort(), Array.from({ length: 10 }, (_, k) => 100 + k));
+    const out = (k: number): unknown => (r.tables.flows.get(flowKey(f(100 + k, 1, 0)))!.instructions[0] as { actions: Array<{ port: number }> }).actions[0]!.port;
+    assert.deepEqual([out(0), out(9)], [40, 49], 'the newest content of each part');
+  } finally {
+    await r.stop();
+  }
 });
