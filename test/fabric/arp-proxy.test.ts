@@ -23,17 +23,31 @@ function tagged(frame: Buffer): Buffer {
 
 const packetOuts = (received: OfpMessage[]): PacketOut[] => received.filter((m): m is PacketOut => m.type === MessageType.PACKET_OUT);
 
-test('only an untagged request from inside the subnet for its own gateway is answered, with the anycast MAC, back where it came from', async () => {
+/** The proxy and the topology on dc-small, with a scripted acc1 connected. */
+async function withAcc1(): Promise<{ server: Awaited<ReturnType<typeof startController>>['server']; arp: ArpProxy; acc1: ScriptedSwitch; close: () => Promise<void> }> {
   const { server, port } = await startController();
   const { logger } = memoryLogger();
   const topology = new TopologyService(server, loadTopology('topologies/dc-small.yaml'), logger);
   const arp = new ArpProxy(server, topology, logger);
   topology.start();
   arp.start();
+  const up = next(server.switchUp$, 'acc1 up');
+  const acc1 = await ScriptedSwitch.connect(port, 0x30001n);
+  await up;
+  return {
+    server, arp, acc1,
+    close: async () => {
+      acc1.destroy();
+      arp.stop();
+      topology.stop();
+      await server.close();
+    },
+  };
+}
+
+test('only an untagged request from inside the subnet for its own gateway is answered, with the anycast MAC, back where it came from', async () => {
+  const { server, arp, acc1, close } = await withAcc1();
   try {
-    const up = next(server.switchUp$, 'acc1 up');
-    const acc1 = await ScriptedSwitch.connect(port, 0x30001n);
-    await up;
     const send = (data: Buffer, inPort = 3): void =>
       acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: inPort }, data });
     send(request('10.0.2.50', '10.0.1.1')); // from another subnet
@@ -52,11 +66,8 @@ test('only an untagged request from inside the subnet for its own gateway is ans
     assert.deepEqual([eth.dst, eth.src], ['02:00:0a:00:01:33', GATEWAY_MAC]);
     assert.deepEqual(parseArp(eth.payload), { op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: '10.0.1.1', targetMac: '02:00:0a:00:01:33', targetIp: '10.0.1.51' });
     assert.equal(server.connected.size, 1, 'the switch is still connected');
-    acc1.destroy();
   } finally {
-    arp.stop();
-    topology.stop();
-    await server.close();
+    await close();
   }
 });
 
@@ -113,26 +124,16 @@ test('slow path: a request for a known host goes to its port only; for an unknow
 });
 
 test('stopped, the proxy answers nothing', async () => {
-  const { server, port } = await startController();
-  const { logger } = memoryLogger();
-  const topology = new TopologyService(server, loadTopology('topologies/dc-small.yaml'), logger);
-  const arp = new ArpProxy(server, topology, logger);
-  topology.start();
-  arp.start();
+  const { server, arp, acc1, close } = await withAcc1();
   arp.stop();
   try {
-    const up = next(server.switchUp$, 'acc1 up');
-    const acc1 = await ScriptedSwitch.connect(port, 0x30001n);
-    await up;
     const data = request('10.0.1.51', '10.0.1.1', '02:00:0a:00:01:33');
     acc1.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 4 }, data });
     const echo = await server.connection('0000000000030001')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
     assert.ok(echo);
     assert.equal(arp.answered, 0);
     assert.deepEqual(packetOuts(acc1.received).filter((p) => p.data.readUInt16BE(12) === 0x0806), []);
-    acc1.destroy();
   } finally {
-    topology.stop();
-    await server.close();
+    await close();
   }
 });
