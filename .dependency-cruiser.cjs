@@ -1,11 +1,11 @@
 /**
  * The layer rule (make lint): a folder of src/ may import only from the folders below it.
- *   log, openflow  <-  packet  <-  controller  <-  topology  <-  fabric  <-  migration  <-  api  <-  app
+ *   log, openflow  <-  packet  <-  controller  <-  topology  <-  fabric  <-  migration  <-  state  <-  api  <-  app
  * `openflow` is a library of its own and imports nothing else of ours; `log` is shared by all.
  * Other layers reach the codec only through its index. lab/, bench/, examples/ and test/ sit
  * above src/; nothing imports test/.
  */
-const LAYERS = ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'api', 'app'];
+const LAYERS = ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'state', 'api', 'app'];
 
 const upward = LAYERS.flatMap((layer, i) => {
   const above = LAYERS.slice(i + 1);

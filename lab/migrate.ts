@@ -1,6 +1,5 @@
 import type { Svcswitch } from '../src/app/svcswitch.js';
-import type { MigrationMode } from '../src/migration/binding-store.js';
-import type { MigrationRecord } from '../src/migration/migration-service.js';
+import type { MigrationMode, MigrationRecord } from '../src/migration/binding-store.js';
 import type { MininetDc } from './mininet.js';
 import { ofctl } from './ovs.js';
 import { startTraffic, type PingResult, type StreamResult } from './traffic.js';

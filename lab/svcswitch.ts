@@ -10,7 +10,8 @@ export async function startSvcswitch(
   logger: Logger,
   config: Partial<ControllerConfig> = {},
 ): Promise<{ app: Svcswitch; port: number; apiPort: number }> {
-  const app = buildSvcswitch({ ...DEFAULT_CONFIG, ...config }, topology, logger);
+  // Tests connect a few of the declared switches at a time: none waits for the others (the CLI's warm restart does, see hold-down.ts).
+  const app = buildSvcswitch({ ...DEFAULT_CONFIG, holdDown: { startupMs: 0, maxMs: DEFAULT_CONFIG.holdDown.maxMs }, ...config }, topology, logger);
   const { openflow, api } = await app.start({ host: '127.0.0.1', port: config.ofPort ?? 0 }, { host: '127.0.0.1', port: 0 });
   return { app, port: openflow.port, apiPort: api!.port };
 }

@@ -14,6 +14,9 @@ command -v ping >/dev/null || need_apt+=(iputils-ping)
 command -v tcpdump >/dev/null || need_apt+=(tcpdump)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ethtool >/dev/null || need_apt+=(ethtool)
+command -v openssl >/dev/null || need_apt+=(openssl)
+# better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.
+{ command -v g++ && command -v make; } >/dev/null || need_apt+=(g++ make)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing ${need_apt[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,5 +1,6 @@
 import type { LogFormat } from '../log/logger.js';
 import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from '../migration/migration-service.js';
+import { DEFAULT_HOLD_DOWN, type HoldDownOptions } from './hold-down.js';
 
 /** Everything the controller is started with; parsed from the command line in app/commands/run.ts. */
 export interface ControllerConfig {
@@ -19,6 +20,10 @@ export interface ControllerConfig {
   acceptUndeclaredSwitches: boolean;
   /** Cross-subnet migration: default mode, timeout of a prepared migration, which triggers move a VM. */
   migration: MigrationOptions;
+  /** Where bindings, migrations in flight and learned hosts are kept (SQLite); undefined: in memory only. */
+  stateDir: string | undefined;
+  /** How long a reconnecting switch waits for the topology around it to settle (see hold-down.ts). */
+  holdDown: HoldDownOptions;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -32,6 +37,8 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   lldpIntervalMs: 1_000,
   acceptUndeclaredSwitches: false,
   migration: DEFAULT_MIGRATION_OPTIONS,
+  stateDir: undefined,
+  holdDown: DEFAULT_HOLD_DOWN,
 };
 
 /** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */

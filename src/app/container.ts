@@ -11,6 +11,12 @@ import { createLogger, type Logger } from '../log/logger.js';
 import { Planning, defaultParts } from './planning.js';
 import { Svcswitch } from './svcswitch.js';
 import { InMemoryBindingStore } from '../migration/binding-store.js';
+import { openStateDatabase } from '../state/database.js';
+import { DurableHostStore } from '../state/durable-host-store.js';
+import { SqliteBindingStore } from '../state/sqlite-binding-store.js';
+import { HostPolicy } from '../topology/host-policy.js';
+import { HostTracker } from '../topology/host-tracker.js';
+import { holdDown } from './hold-down.js';
 import { MigrationService } from '../migration/migration-service.js';
 import { TOKENS } from './tokens.js';
 
@@ -29,29 +35,43 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.openflow).toDynamicValue(
     (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, admit: admission(config, topology, declared) }),
   );
-  c.bind(TOKENS.topology).toDynamicValue(
-    (ctx) => new TopologyService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topologyFile), ctx.get(TOKENS.logger), {
+  // Opened before anything starts: a state file that cannot be used stops the start, naming it.
+  c.bind(TOKENS.state).toDynamicValue(() => (config.stateDir === undefined ? undefined : openStateDatabase(config.stateDir)));
+  c.bind(TOKENS.topology).toDynamicValue((ctx) => {
+    const options = {
       ...DEFAULT_TOPOLOGY_OPTIONS,
       lldpIntervalMs: config.lldpIntervalMs,
       ...(config.missingAfterMs !== undefined ? { missingAfterMs: config.missingAfterMs } : {}),
       hosts: { ...DEFAULT_TOPOLOGY_OPTIONS.hosts, ...(config.hostGraceMs !== undefined ? { graceMs: config.hostGraceMs } : {}) },
-    }),
-  );
+    };
+    const db = ctx.get(TOKENS.state);
+    const tracker = new HostTracker(new HostPolicy(topology), options.hosts);
+    const durable = db && new DurableHostStore(tracker, db, ctx.get(TOKENS.logger));
+    const service = new TopologyService(ctx.get(TOKENS.openflow), topology, ctx.get(TOKENS.logger), options, durable ?? tracker);
+    // After the file's declarations: where a host was last seen overrides where the file put it.
+    durable?.restore();
+    return service;
+  });
+  c.bind(TOKENS.bindings).toDynamicValue((ctx) => {
+    const db = ctx.get(TOKENS.state);
+    return db ? new SqliteBindingStore(db) : new InMemoryBindingStore();
+  });
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
   c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.flows).toDynamicValue(
-    (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid)),
+    (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid),
+      holdDown(ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.logger), config.holdDown)),
   );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.migration).toDynamicValue(
-    (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), new InMemoryBindingStore(), ctx.get(TOKENS.logger), config.migration),
+    (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration),
   );
   c.bind(TOKENS.api).toDynamicValue(
     (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.logger)),
   );
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state)),
   );
   return c;
 }

@@ -1,4 +1,4 @@
-import { auditTime, type Observable, type Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { PlanStore } from '../controller/flow-manager.js';
 import type { SwitchTables } from '../controller/flow-tables.js';
 import { fabricContext, planHost, planRoutes, type FabricContext } from '../fabric/fabric-planner.js';
@@ -35,6 +35,9 @@ export class Planning {
   /** Where each host's part is now: MAC to datapath id. */
   private readonly hostAt = new Map<string, string>();
   private readonly dpidOf: Map<string, string>;
+  /** A graph whose routes are not planned yet, and the timer that will plan them. */
+  private latest: FabricGraph | undefined;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly topology: PlanningSource,
@@ -52,8 +55,9 @@ export class Planning {
     if (!declared || !ctx) return;
     for (const sw of declared.switches) this.plans.set(sw.dpid, PART.discovery, planDiscovery(linkPortsOf(declared, sw.name)));
     this.subscriptions.push(
-      this.topology.graph$.pipe(auditTime(this.coalesceMs)).subscribe((graph) => {
-        for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(ctx, graph, sw.name));
+      this.topology.graph$.subscribe((graph) => {
+        this.latest = graph;
+        this.timer ??= setTimeout(() => this.flush(), this.coalesceMs);
       }),
       // events$ first replays host-added for every host known now.
       this.topology.events$.subscribe((e) => {
@@ -65,6 +69,18 @@ export class Planning {
 
   stop(): void {
     for (const s of this.subscriptions) s.unsubscribe();
+    clearTimeout(this.timer);
+  }
+
+  /** Plans the routes of the latest graph now, if a link change is still waiting for its coalescing timer. */
+  flush(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const graph = this.latest;
+    const declared = this.topology.declared;
+    this.latest = undefined;
+    if (!graph || !declared || !this.ctx) return;
+    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(this.ctx, graph, sw.name));
   }
 
   private place(mac: string, host: HostInfo | undefined): void {

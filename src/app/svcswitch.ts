@@ -9,6 +9,7 @@ import type { Logger } from '../log/logger.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { Planning } from './planning.js';
 import type { MigrationService } from '../migration/migration-service.js';
+import type { StateDatabase } from '../state/database.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that
@@ -28,6 +29,8 @@ export class Svcswitch {
     readonly tracer: TraceService,
     readonly api: ApiServer,
     private readonly log: Logger,
+    /** The SQLite state file (undefined: in memory only). */
+    readonly state: StateDatabase | undefined,
   ) {}
 
   /** Starts everything; resolves with the OpenFlow (and API) addresses. */
@@ -43,6 +46,7 @@ export class Svcswitch {
       const apiAddr = api ? await this.api.listen(api.host, api.port) : undefined;
       const declared = this.topology.declared;
       if (declared) this.log.info('topology loaded', { file: declared.source, switches: declared.switches.length, links: declared.links.length, hosts: declared.hosts.length });
+      this.log.info('state', this.state ? { file: this.state.name, bindings: this.migration.bindings.all().length } : { file: 'none (in memory only)' });
       return { openflow: ofAddr, api: apiAddr };
     } catch (e) {
       await this.stop();
@@ -73,5 +77,6 @@ export class Svcswitch {
     this.topology.stop();
     await this.api.close();
     await this.openflow.close();
+    this.state?.close();
   }
 }

@@ -11,6 +11,8 @@ import type { ArpProxy } from '../fabric/arp-proxy.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { Svcswitch } from './svcswitch.js';
 import type { MigrationService } from '../migration/migration-service.js';
+import type { BindingStore } from '../migration/binding-store.js';
+import type { StateDatabase } from '../state/database.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
@@ -26,5 +28,8 @@ export const TOKENS = {
   flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,
   arp: Symbol('ArpProxy') as ServiceIdentifier<ArpProxy>,
   migration: Symbol('MigrationService') as ServiceIdentifier<MigrationService>,
+  /** The SQLite state file, or undefined when state is kept in memory only. */
+  state: Symbol('StateDatabase') as ServiceIdentifier<StateDatabase | undefined>,
+  bindings: Symbol('BindingStore') as ServiceIdentifier<BindingStore>,
   app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,
 } as const;

@@ -67,13 +67,18 @@ export class FlowManager {
     private readonly log: Logger,
     /** Whether a switch that left keeps its plan (declared switches do; made-up dpids must not pile up). */
     private readonly keepPlan: (dpid: Dpid) => boolean = () => true,
+    /**
+     * Resolves when a switch that just connected may be reconciled: once its plan is the one
+     * it had before (a warm restart then rewrites nothing). Default: at once.
+     */
+    private readonly holdDown: (dpid: Dpid) => Promise<void> = () => Promise.resolve(),
   ) {}
 
   start(): void {
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
         this.reconcilers.get(dpid)?.abort('replaced by a new connection');
-        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log);
+        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.holdDown(dpid));
         this.reconcilers.set(dpid, r);
         r.poke();
       }),

@@ -48,6 +48,8 @@ export class SwitchReconciler {
     private readonly conn: SwitchConnection,
     private readonly plan: SwitchPlan,
     private readonly log: Logger,
+    /** Nothing is read or sent before this resolves (the hold-down: the topology around the switch has settled). */
+    private readonly ready: Promise<void> = Promise.resolve(),
   ) {}
 
   /** True when the switch holds the plan's latest version, confirmed by barrier, and nothing is pending. */
@@ -88,6 +90,7 @@ export class SwitchReconciler {
   }
 
   private async run(): Promise<void> {
+    await this.ready;
     while (this.again && !this.conn.isClosed) {
       this.again = false;
       const version = this.plan.version;

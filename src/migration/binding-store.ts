@@ -33,10 +33,49 @@ export interface Binding {
 
 export type BindingChange = { kind: 'set'; binding: Binding } | { kind: 'deleted'; binding: Binding };
 
+type MigrationStatus = 'preparing' | 'prepared' | 'completed' | 'rolled-back' | 'cancelled' | 'failed';
+
+/** Where a VM is, as a migration record names it: a switch port, the CoA it has there (none at home), its subnet. */
+interface MigrationPlace {
+  switch: string;
+  port: number;
+  coa: string | undefined;
+  subnet: string;
+}
+
+/** One step of a migration's life, with when it happened (ms since the epoch). */
+interface TimelineStep {
+  step: string;
+  at: number;
+}
+
+export interface MigrationRecord {
+  id: string;
+  hoa: string;
+  mac: string;
+  mode: MigrationMode;
+  trigger: 'orchestrated' | 'announced';
+  from: MigrationPlace;
+  to: MigrationPlace;
+  status: MigrationStatus;
+  reason?: string;
+  timeline: TimelineStep[];
+}
+
+/** A migration in flight as kept for a restart: resumed with what is left of its time, or rolled back once its deadline passed. */
+export interface InFlight {
+  record: MigrationRecord;
+  /** The VM held its new CoA before this migration began: a rollback keeps it held. */
+  coaWasHeld: boolean;
+  /** When it is rolled back unless completed (ms since the epoch). */
+  deadline: number;
+}
+
 /**
- * Where bindings are kept: in memory here; a durable (SQLite) and a clustered (etcd)
- * implementation only add a class. A late subscriber to `changes$` first gets every
- * binding as `set`, then the changes.
+ * The migration's state: bindings (with their CoAs), the bicast group id of each VM, and
+ * the migrations in flight. Kept in memory here (tests, benchmarks) and in SQLite by
+ * `src/state/` (survives kill -9); a clustered (etcd) implementation only adds a class. A
+ * late subscriber to `changes$` first gets every binding as `set`, then the changes.
  */
 export interface BindingStore {
   readonly changes$: Observable<BindingChange>;
@@ -46,10 +85,25 @@ export interface BindingStore {
   put(binding: Binding): void;
   /** Deletes the binding of `hoa`; false if there was none. */
   delete(hoa: string): boolean;
+  /** Bicast group ids by HoA: kept so that a restart plans the very same groups (and rewrites none). */
+  groupIds(): Map<string, number>;
+  setGroupId(hoa: string, id: number | undefined): void;
+  inFlight(): InFlight[];
+  setInFlight(hoa: string, migration: InFlight | undefined): void;
+  /** A migration id never handed out before, by this store (ids are not reused across restarts). */
+  takeMigrationId(): string;
+  /**
+   * Runs `write` as one change: every write in it lands, or (a durable store that cannot
+   * write: disk full, read-only) none does and it throws. The in-memory store cannot fail.
+   */
+  transaction<T>(write: () => T): T;
 }
 
 export class InMemoryBindingStore implements BindingStore {
   private readonly bindings = new Map<string, Binding>();
+  private readonly groups = new Map<string, number>();
+  private readonly flights = new Map<string, InFlight>();
+  private nextId = 1;
   private readonly subject = new Subject<BindingChange>();
   readonly changes$: Observable<BindingChange> = defer(() =>
     concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
@@ -76,5 +130,31 @@ export class InMemoryBindingStore implements BindingStore {
     this.bindings.delete(hoa);
     this.subject.next({ kind: 'deleted', binding: { ...b } });
     return true;
+  }
+
+  groupIds(): Map<string, number> {
+    return new Map(this.groups);
+  }
+
+  setGroupId(hoa: string, id: number | undefined): void {
+    if (id === undefined) this.groups.delete(hoa);
+    else this.groups.set(hoa, id);
+  }
+
+  inFlight(): InFlight[] {
+    return [...this.flights.values()].map((m) => structuredClone(m));
+  }
+
+  setInFlight(hoa: string, migration: InFlight | undefined): void {
+    if (migration === undefined) this.flights.delete(hoa);
+    else this.flights.set(hoa, structuredClone(migration));
+  }
+
+  takeMigrationId(): string {
+    return String(this.nextId++);
+  }
+
+  transaction<T>(write: () => T): T {
+    return write();
   }
 }

@@ -30,6 +30,17 @@ export class CoaPools {
     return { error: `the CoA pool of ${subnet} (${intToIp(pool.first)}-${intToIp(pool.last)}) is exhausted` };
   }
 
+  /** Marks `coa` as held by `hoa` (a binding found after a restart); false if it is outside the pool or another VM's. */
+  claim(subnet: string, coa: string, hoa: string): boolean {
+    const pool = this.pools.get(subnet);
+    const n = ipToInt(coa);
+    if (!pool || n === undefined || n < pool.first || n > pool.last) return false;
+    const owner = pool.held.get(n);
+    if (owner !== undefined && owner !== hoa) return false;
+    pool.held.set(n, hoa);
+    return true;
+  }
+
   /** Gives a CoA back (the VM moved on, went home, or its binding was deleted). False if `hoa` did not hold it. */
   release(subnet: string, coa: string, hoa: string): boolean {
     const held = this.pools.get(subnet)?.held;

@@ -14,7 +14,7 @@ import type { SwitchRef, TopologyEvent } from '../topology/events.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
 import type { TopologyService } from '../topology/topology-service.js';
-import type { Binding, BindingStore, MigrationMode } from './binding-store.js';
+import type { Binding, BindingStore, MigrationMode, MigrationRecord } from './binding-store.js';
 import { CoaPools } from './coa-pools.js';
 import { planMigration, type Place, type Placement } from './migration-planner.js';
 
@@ -32,27 +32,6 @@ export interface MigrationOptions {
 }
 
 export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = { mode: 'optimized', timeoutMs: 60_000, trigger: 'any', history: 256 };
-
-type MigrationStatus = 'preparing' | 'prepared' | 'completed' | 'rolled-back' | 'cancelled' | 'failed';
-
-/** One step of a migration's life, with when it happened (ms since the epoch). */
-interface TimelineStep {
-  step: string;
-  at: number;
-}
-
-export interface MigrationRecord {
-  id: string;
-  hoa: string;
-  mac: string;
-  mode: MigrationMode;
-  trigger: 'orchestrated' | 'announced';
-  from: Place & { subnet: string };
-  to: Place & { subnet: string };
-  status: MigrationStatus;
-  reason?: string;
-  timeline: TimelineStep[];
-}
 
 /** A request the migration refuses, with the HTTP status that says why (400, 404, 409, 503). */
 export class MigrationError extends Error {
@@ -101,7 +80,6 @@ export class MigrationService {
   private readonly limitedLog: RateLimitedLog;
   private readonly eventsSubject = new Subject<MigrationEvent>();
   private removeProcessor: (() => void) | undefined;
-  private nextId = 1;
   /** Announcements that moved nothing (spoofed, or refused by policy). */
   refusedAnnouncements = 0;
   /** Frames of arriving VMs sent on through the tables after the controller saw them. */
@@ -127,6 +105,7 @@ export class MigrationService {
 
   start(): void {
     if (!this.ctx) return;
+    this.restore();
     this.subscriptions.push(
       this.topology.events$.subscribe((e) => this.onTopology(e)),
       // New links, new uplinks for the bicast and the redirects.
@@ -197,9 +176,16 @@ export class MigrationService {
     const b = this.bindings.get(hoa);
     if (!b) throw new MigrationError(404, `no binding for ${hoa}`);
     if (this.pending.has(hoa)) throw new MigrationError(409, `a migration of ${hoa} is in flight; cancel it first`);
+    try {
+      this.bindings.transaction(() => {
+        this.bindings.delete(hoa);
+        this.bindings.setGroupId(hoa, undefined);
+      });
+    } catch (e) {
+      throw unsaved(e);
+    }
     this.pools.release(b.subnet, b.coa, hoa);
-    this.bindings.delete(hoa);
-    this.freeGroup(hoa);
+    this.groups.delete(hoa);
     this.replan(hoa);
     this.topology.relocateHost(b.mac, b.hoa, b.home, false);
     this.announceAtHome(b.homeSubnet, hoa, b.mac);
@@ -233,32 +219,44 @@ export class MigrationService {
     let coa: string | undefined;
     const coaWasHeld = binding?.subnet === target.name;
     const hadGroup = this.groups.has(req.hoa);
-    this.groupOf(req.hoa);
+    const group = this.groupOf(req.hoa);
+    // Refused: nothing taken stays taken.
+    const untake = (): void => {
+      if (!hadGroup) this.groups.delete(req.hoa);
+      if (coa !== undefined && !coaWasHeld) this.pools.release(target.name, coa, req.hoa);
+    };
     if (target.name !== home.name) {
       const got = this.pools.allocate(target.name, req.hoa);
       if ('error' in got) {
-        // Refused: nothing taken stays taken.
-        if (!hadGroup) this.freeGroup(req.hoa);
+        untake();
         throw new MigrationError(409, got.error);
       }
       coa = got.coa;
     }
+    const now = Date.now();
     const record: MigrationRecord = {
-      id: String(this.nextId++), hoa: req.hoa, mac: host.mac, mode, trigger, from,
-      to: { switch: req.switch, port: req.port, coa, subnet: target.name }, status: 'preparing', timeline: [{ step: trigger === 'orchestrated' ? 'requested' : 'announcement seen', at: Date.now() }],
+      id: '', hoa: req.hoa, mac: host.mac, mode, trigger, from,
+      to: { switch: req.switch, port: req.port, coa, subnet: target.name }, status: 'preparing', timeline: [{ step: trigger === 'orchestrated' ? 'requested' : 'announcement seen', at: now }],
     };
-    const timer = setTimeout(() => this.rollback(req.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), this.options.timeoutMs);
-    timer.unref();
-    this.pending.set(req.hoa, { record, timer, coaWasHeld });
-    this.arrivals.set(req.hoa, record);
-    this.remember(record);
-    if (coa !== undefined) {
-      const now = Date.now();
-      this.bindings.put({
-        hoa: req.hoa, mac: host.mac, homeSubnet: home.name, home: binding?.home ?? { switch: host.switch, port: host.port }, subnet: target.name, coa,
-        switch: req.switch, port: req.port, mode: binding?.mode ?? mode, state: 'prepared', createdAt: binding?.createdAt ?? now, updatedAt: now,
+    try {
+      // Committed before anything reaches a switch: a restart finds the migration and resumes or rolls it back.
+      this.bindings.transaction(() => {
+        record.id = this.bindings.takeMigrationId();
+        if (!hadGroup) this.bindings.setGroupId(req.hoa, group);
+        if (coa !== undefined) {
+          this.bindings.put({
+            hoa: req.hoa, mac: host.mac, homeSubnet: home.name, home: binding?.home ?? { switch: host.switch, port: host.port }, subnet: target.name, coa,
+            switch: req.switch, port: req.port, mode: binding?.mode ?? mode, state: 'prepared', createdAt: binding?.createdAt ?? now, updatedAt: now,
+          });
+        }
+        this.bindings.setInFlight(req.hoa, { record, coaWasHeld, deadline: now + this.options.timeoutMs });
       });
+    } catch (e) {
+      untake();
+      throw unsaved(e);
     }
+    this.pend(record, coaWasHeld, this.options.timeoutMs);
+    this.remember(record);
     this.log.info('migration prepared', { id: record.id, hoa: req.hoa, from: `${from.switch}:${from.port}`, to: `${req.switch}:${req.port}`, mode, coa });
     return record;
   }
@@ -272,16 +270,23 @@ export class MigrationService {
   private switchover(hoa: string, why: string): void {
     const p = this.pending.get(hoa);
     if (!p) return;
-    clearTimeout(p.timer);
-    this.pending.delete(hoa);
     const { record } = p;
-    record.timeline.push({ step: why, at: Date.now() });
     const wasHome = record.from.coa === undefined;
     const returning = record.to.coa === undefined;
-    if (!wasHome) this.draining.set(hoa, record);
     const binding = this.bindings.get(hoa);
-    if (returning) this.bindings.delete(hoa);
-    else if (binding) this.bindings.put({ ...binding, state: 'active', mode: record.mode, updatedAt: Date.now() });
+    try {
+      this.bindings.transaction(() => {
+        this.bindings.setInFlight(hoa, undefined);
+        if (returning) this.bindings.delete(hoa);
+        else if (binding) this.bindings.put({ ...binding, state: 'active', mode: record.mode, updatedAt: Date.now() });
+      });
+    } catch (e) {
+      throw unsaved(e);
+    }
+    clearTimeout(p.timer);
+    this.pending.delete(hoa);
+    record.timeline.push({ step: why, at: Date.now() });
+    if (!wasHome) this.draining.set(hoa, record);
     // The fabric delivers to the VM where it now is (its host entries follow the host).
     const moved = this.topology.relocateHost(record.mac, hoa, { switch: record.to.switch, port: record.to.port }, !returning);
     if (moved?.kind === 'refused') this.log.warn('migrated VM not relocated', { hoa, reason: moved.reason });
@@ -307,22 +312,36 @@ export class MigrationService {
     this.log.info('migration completed', { id: record.id, hoa, at: `${record.to.switch}:${record.to.port}`, why });
   }
 
-  /** Undoes a prepared migration: the CoA it took, the bicast and the new Foreign entries. */
+  /**
+   * Undoes a prepared migration: the CoA it took, the bicast and the new Foreign entries.
+   * Asked for (cancel), a state that cannot be saved refuses it (503); on a timeout or a
+   * failure it goes on in memory (a restart finds the migration past its deadline and rolls
+   * it back again).
+   */
   private rollback(hoa: string, status: 'rolled-back' | 'cancelled' | 'failed', reason: string): void {
     const p = this.pending.get(hoa);
     if (!p) return;
+    const { record } = p;
+    const binding = this.bindings.get(hoa);
+    try {
+      this.bindings.transaction(() => {
+        this.bindings.setInFlight(hoa, undefined);
+        if (record.from.coa === undefined) {
+          if (binding) this.bindings.delete(hoa);
+          this.bindings.setGroupId(hoa, undefined);
+        } else if (binding) {
+          this.bindings.put({ ...binding, subnet: record.from.subnet, coa: record.from.coa, switch: record.from.switch, port: record.from.port, state: 'active', updatedAt: Date.now() });
+        }
+      });
+    } catch (e) {
+      if (status === 'cancelled') throw unsaved(e);
+      this.log.error('migration state not saved', { hoa, error: (e as Error).message });
+    }
     clearTimeout(p.timer);
     this.pending.delete(hoa);
-    const { record } = p;
     this.arrivals.delete(hoa);
     if (record.to.coa !== undefined && !p.coaWasHeld) this.pools.release(record.to.subnet, record.to.coa, hoa);
-    const binding = this.bindings.get(hoa);
-    if (record.from.coa === undefined) {
-      if (binding) this.bindings.delete(hoa);
-      this.freeGroup(hoa);
-    } else if (binding) {
-      this.bindings.put({ ...binding, subnet: record.from.subnet, coa: record.from.coa, switch: record.from.switch, port: record.from.port, state: 'active', updatedAt: Date.now() });
-    }
+    if (record.from.coa === undefined) this.groups.delete(hoa);
     this.replan(hoa);
     record.status = status;
     record.reason = reason;
@@ -382,7 +401,7 @@ export class MigrationService {
     if (e.kind === 'host-moved' && e.host.ip !== undefined) {
       const b = this.bindings.get(e.host.ip);
       if (b && b.state === 'active' && b.mac === e.host.mac && b.switch === e.host.switch && b.port !== e.host.port && !this.pending.has(b.hoa)) {
-        this.bindings.put({ ...b, port: e.host.port, updatedAt: Date.now() });
+        if (!this.save(() => this.bindings.put({ ...b, port: e.host.port, updatedAt: Date.now() }), b.hoa)) return;
         this.replan(b.hoa);
       }
     }
@@ -397,7 +416,7 @@ export class MigrationService {
   private announced(mac: string, hoa: string, at: SwitchRef, from: SwitchRef): void {
     const pending = this.pending.get(hoa);
     if (pending) {
-      if (pending.record.to.switch === at.switch && pending.record.to.port === at.port) this.switchover(hoa, 'VM seen at its new port');
+      if (pending.record.to.switch === at.switch && pending.record.to.port === at.port) this.seen(hoa);
       else this.refuseAnnouncement(mac, at, `a migration of ${hoa} to ${pending.record.to.switch}:${pending.record.to.port} is pending`);
       return;
     }
@@ -410,6 +429,16 @@ export class MigrationService {
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;
       this.refuseAnnouncement(mac, at, e.message);
+    }
+  }
+
+  /** The VM showed up where its migration goes. If the state cannot be saved it stays prepared (the bicast reaches it) and its next frame tries again. */
+  private seen(hoa: string): void {
+    try {
+      this.switchover(hoa, 'VM seen at its new port');
+    } catch (e) {
+      if (!(e instanceof MigrationError)) throw e;
+      this.limitedLog.write('error', 'state-not-saved', `switchover of ${hoa} postponed: ${e.message}`, { hoa });
     }
   }
 
@@ -455,7 +484,7 @@ export class MigrationService {
     const src = parseEthernet(m.data).src;
     const record = [...this.arrivals.values()].find((r) => r.mac === src && r.to.switch === here && r.to.port === inPort);
     if (!record) return;
-    if (this.pending.get(record.hoa)?.record === record) this.switchover(record.hoa, 'VM seen at its new port');
+    if (this.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
     this.reinjected++;
     this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
   }
@@ -500,8 +529,60 @@ export class MigrationService {
     throw new MigrationError(409, 'every bicast group id is in use');
   }
 
+  /** After a switchover: a failed write leaves a stale id on disk, dropped at the next start. */
   private freeGroup(hoa: string): void {
-    this.groups.delete(hoa);
+    if (this.groups.delete(hoa)) this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
+  }
+
+  /** A write nobody waits for an answer to: logged if it fails. */
+  private save(write: () => void, hoa: string): boolean {
+    try {
+      this.bindings.transaction(write);
+      return true;
+    } catch (e) {
+      this.limitedLog.write('error', 'state-not-saved', `migration state of ${hoa} not saved: ${(e as Error).message}`, { hoa });
+      return false;
+    }
+  }
+
+  private pend(record: MigrationRecord, coaWasHeld: boolean, timeoutMs: number): void {
+    const timer = setTimeout(() => this.rollback(record.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), Math.max(0, timeoutMs));
+    timer.unref();
+    this.pending.set(record.hoa, { record, timer, coaWasHeld });
+    this.arrivals.set(record.hoa, record);
+  }
+
+  /**
+   * What the store kept, back in force before any switch connects: each binding's CoA and
+   * group, the VM at its foreign port, migrations in flight resumed with the time they have
+   * left (or rolled back when it ran out), and every VM's part planned as it was, so that
+   * reconnecting switches find their tables already right.
+   */
+  private restore(): void {
+    const now = Date.now();
+    const flights = this.bindings.inFlight();
+    const live = new Set([...this.bindings.all().map((b) => b.hoa), ...flights.map((f) => f.record.hoa)]);
+    for (const [hoa, id] of this.bindings.groupIds()) {
+      if (live.has(hoa)) this.groups.set(hoa, id);
+      else this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
+    }
+    for (const b of this.bindings.all()) {
+      if (!this.pools.claim(b.subnet, b.coa, b.hoa)) this.log.warn('stored CoA not in its pool', { hoa: b.hoa, coa: b.coa, subnet: b.subnet });
+      if (b.state === 'active') this.topology.relocateHost(b.mac, b.hoa, { switch: b.switch, port: b.port }, true);
+    }
+    for (const { record, coaWasHeld, deadline } of flights) {
+      if (record.to.coa !== undefined) this.pools.claim(record.to.subnet, record.to.coa, record.hoa);
+      record.timeline.push({ step: 'found after a restart', at: now });
+      this.pend(record, coaWasHeld, deadline - now);
+      this.remember(record);
+    }
+    for (const hoa of live) this.replan(hoa);
+    for (const { record } of flights) {
+      if (record.status === 'preparing') void this.confirm(this.replan(record.hoa), record, 'tables confirmed').then(() => {
+        if (record.status === 'preparing') record.status = 'prepared';
+      }, (e: Error) => this.log.warn('resumed migration not confirmed', { hoa: record.hoa, error: e.message }));
+    }
+    if (live.size > 0) this.log.info('migration state restored', { bindings: this.bindings.all().length, inFlight: flights.length });
   }
 
   private remember(record: MigrationRecord): void {
@@ -518,6 +599,11 @@ export class MigrationService {
   private emit(record: MigrationRecord): void {
     this.eventsSubject.next({ kind: 'migration', migration: structuredClone(record) });
   }
+}
+
+/** A write of the state store failed: the request is refused and nothing changed. */
+function unsaved(e: unknown): MigrationError {
+  return new MigrationError(503, `migration state could not be saved, nothing changed: ${(e as Error).message}`);
 }
 
 const strip = ({ switch: sw, port, coa }: Place): Place => ({ switch: sw, port, coa });

@@ -1,18 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_CONFIG } from '../../src/app/config.js';
-import type { Svcswitch } from '../../src/app/svcswitch.js';
+import type { DEFAULT_CONFIG } from '../../src/app/config.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut } from '../../src/openflow/index.js';
 import { ETH_TYPE, buildEthernet, parseEthernet } from '../../src/packet/ethernet.js';
 import { ARP_OP, arpFrame, parseArp } from '../../src/packet/arp.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
-import { loadTopology } from '../../src/topology/loader.js';
-import type { Topology } from '../../src/topology/model.js';
-import { memoryLogger } from '../../lab/memory-logger.js';
-import { ScriptedSwitch, port as switchPort } from '../../lab/scripted-switch.js';
-import { ScriptedTables } from '../../lab/scripted-tables.js';
-import { startSvcswitch } from '../../lab/svcswitch.js';
+import { type ScriptedSwitch, port as switchPort } from '../../lab/scripted-switch.js';
+import { held, migrationRig, RIG_TOPOLOGY, type Rig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
 
 /**
@@ -21,60 +16,12 @@ import { until } from '../../lab/wait.js';
  * pool exhausted, a switch not connected) and what a rollback gives back.
  */
 
-const file = loadTopology('topologies/dc-small.yaml');
-/** net3's pool holds two CoAs: a third VM finds it exhausted. */
-const topology: Topology = { ...file, subnets: file.subnets.map((s) => (s.name === 'net3' ? { ...s, coaPool: { first: '10.0.3.200', last: '10.0.3.201' } } : s)) };
+const topology = RIG_TOPOLOGY;
 const H11 = '10.0.1.10';
 const H12 = '10.0.1.11';
 const H21 = '10.0.2.10';
-const { min: GROUP_MIN, max: GROUP_MAX } = PIPELINE.migration.groups;
-
-interface Rig {
-  app: Svcswitch;
-  tables: Map<string, ScriptedTables>;
-  switches: Map<string, ScriptedSwitch>;
-  call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
-  close: () => Promise<void>;
-}
-
-/** svcswitch (mobile-ip by default: only Home and Foreign hold entries) with acc1, acc2 and acc3 scripted; acc4 never connects. */
-async function rig(timeoutMs: number, options: Partial<typeof DEFAULT_CONFIG.migration> = {}): Promise<Rig> {
-  const { logger } = memoryLogger();
-  const { app, port, apiPort } = await startSvcswitch(topology, logger, { migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs, ...options } });
-  const tables = new Map<string, ScriptedTables>();
-  const switches = new Map<string, ScriptedSwitch>();
-  for (const name of ['acc1', 'acc2', 'acc3']) {
-    const declared = [...topology.links.flatMap((l) => [l.a, l.b]), ...topology.hosts].filter((e) => e.switch === name).map((e) => e.port);
-    const t = new ScriptedTables(4);
-    const dpid = BigInt(`0x${topology.switches.find((s) => s.name === name)!.dpid}`);
-    switches.set(name, await ScriptedSwitch.connect(port, dpid, [4], (sw) => {
-      sw.ports = [...new Set([...declared, 5, 6, 7])].map((p) => switchPort(p, `${name}-eth${p}`));
-      t.install(sw);
-    }));
-    tables.set(name, t);
-  }
-  await until(() => ['acc1', 'acc2', 'acc3'].every((n) => app.topology.switchList().find((s) => s.name === n)?.connected), 'acc1, acc2 and acc3 connected');
-  await app.settled();
-  const call: Rig['call'] = async (method, path, body) => {
-    const res = await fetch(`http://127.0.0.1:${apiPort}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
-  return {
-    app, tables, switches, call,
-    close: async () => {
-      for (const sw of switches.values()) sw.destroy();
-      await app.stop();
-    },
-  };
-}
-
-/** What the migration holds on a scripted switch: its flows (priority and match) and its groups. */
-function held(t: ScriptedTables): { flows: string[]; groups: number[] } {
-  return {
-    flows: [...t.flows.values()].filter((f) => f.cookie === PIPELINE.migration.cookie).map((f) => `${f.priority} ${JSON.stringify(f.match)}`).sort(),
-    groups: [...t.groups.keys()].filter((g) => g >= GROUP_MIN && g <= GROUP_MAX).sort(),
-  };
-}
+const { min: GROUP_MIN } = PIPELINE.migration.groups;
+const rig = (timeoutMs: number, migration: Partial<typeof DEFAULT_CONFIG.migration> = {}): Promise<Rig> => migrationRig(timeoutMs, { migration });
 
 const nothing = { flows: [], groups: [] };
 

@@ -5,8 +5,10 @@ import { loadTopology } from '../../topology/loader.js';
 import type { Topology } from '../../topology/model.js';
 import { DEFAULT_CONFIG, parseListen, type ControllerConfig } from '../config.js';
 import { buildSvcswitch } from '../container.js';
+import type { Svcswitch } from '../svcswitch.js';
 import { MIGRATION_MODES } from '../../migration/migration-service.js';
 import type { MigrationMode } from '../../migration/binding-store.js';
+import { defaultStateDir } from '../../state/database.js';
 
 const isMode = (m: string): m is MigrationMode => (MIGRATION_MODES as readonly string[]).includes(m);
 
@@ -25,6 +27,11 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --migration-timeout MS    a prepared migration not completed within this is rolled back (default 60000)
   --migrations WHICH        any | orchestrated-only: whether a hypervisor's RARP or gratuitous ARP alone
                             moves a VM to another subnet (default any)
+  --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
+                            DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
+                            "none": in memory only
+  --hold-down MS            a switch that connects is reconciled once the declared links around it are up,
+                            or after this long at most (default 5000): a warm restart rewrites nothing
 `;
 
 
@@ -43,6 +50,8 @@ function parseConfig(argv: string[]): ControllerConfig {
       'migration-mode': { type: 'string' },
       'migration-timeout': { type: 'string' },
       migrations: { type: 'string' },
+      'state-dir': { type: 'string' },
+      'hold-down': { type: 'string' },
     },
     strict: true,
   });
@@ -55,7 +64,9 @@ function parseConfig(argv: string[]): ControllerConfig {
   if (!isMode(mode)) throw new UsageError(`--migration-mode: "${mode}" is not ${MIGRATION_MODES.join(', ')}`);
   const trigger = values.migrations ?? DEFAULT_CONFIG.migration.trigger;
   if (trigger !== 'any' && trigger !== 'orchestrated-only') throw new UsageError(`--migrations: "${trigger}" is neither any nor orchestrated-only`);
-  const ms = (flag: 'echo-interval' | 'lldp-interval' | 'migration-timeout', fallback: number): number => {
+  const stateDir = values['state-dir'] ?? defaultStateDir();
+  if (stateDir === '') throw new UsageError('--state-dir: empty (give a directory, or "none" to keep state in memory only)');
+  const ms = (flag: 'echo-interval' | 'lldp-interval' | 'migration-timeout' | 'hold-down', fallback: number): number => {
     const n = Number(values[flag] ?? fallback);
     if (!Number.isInteger(n) || n < 50) throw new UsageError(`--${flag}: "${values[flag]}" is not a whole number of milliseconds >= 50`);
     return n;
@@ -71,6 +82,8 @@ function parseConfig(argv: string[]): ControllerConfig {
     lldpIntervalMs: ms('lldp-interval', DEFAULT_CONFIG.lldpIntervalMs),
     acceptUndeclaredSwitches: values['accept-undeclared-switches'] ?? false,
     migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migration-timeout', DEFAULT_CONFIG.migration.timeoutMs) },
+    stateDir: stateDir === 'none' ? undefined : stateDir,
+    holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
 
@@ -85,8 +98,9 @@ export async function runCommand(argv: string[], err: (s: string) => void): Prom
     if (e instanceof TopologyError) return err(`svcswitch: invalid topology:\n${e.message}\n`), 1;
     return err(`svcswitch run: ${(e as Error).message}\nTry 'svcswitch run --help'.\n`), 2;
   }
-  const app = buildSvcswitch(config, topology);
+  let app: Svcswitch;
   try {
+    app = buildSvcswitch(config, topology);
     await app.start({ host: config.ofHost, port: config.ofPort }, config.api);
   } catch (e) {
     err(`svcswitch: cannot start: ${(e as Error).message}\n`);

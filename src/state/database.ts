@@ -1,0 +1,82 @@
+import { mkdirSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+export type StateDatabase = Database.Database;
+
+/**
+ * The schema, one step per version: `PRAGMA user_version` says how many steps a file has
+ * had, and opening it runs the rest, each in a transaction of its own. A step is never
+ * edited once released: a change is a new step.
+ */
+export const SCHEMA_STEPS: readonly string[] = [
+  // 1: the migration's state.
+  `CREATE TABLE bindings (
+     hoa TEXT PRIMARY KEY, mac TEXT NOT NULL,
+     home_subnet TEXT NOT NULL, home_switch TEXT NOT NULL, home_port INTEGER NOT NULL,
+     subnet TEXT NOT NULL, coa TEXT NOT NULL, switch TEXT NOT NULL, port INTEGER NOT NULL,
+     mode TEXT NOT NULL CHECK (mode IN ('mobile-ip', 'optimized', 'first-hop')),
+     state TEXT NOT NULL CHECK (state IN ('prepared', 'active')),
+     created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+     UNIQUE (subnet, coa)
+   ) STRICT;
+   CREATE TABLE bicast_groups (hoa TEXT PRIMARY KEY, group_id INTEGER NOT NULL UNIQUE) STRICT;
+   CREATE TABLE migrations_in_flight (hoa TEXT PRIMARY KEY, record TEXT NOT NULL, coa_was_held INTEGER NOT NULL, deadline INTEGER NOT NULL) STRICT;
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;`,
+  // 2: learned hosts.
+  `CREATE TABLE hosts (mac TEXT PRIMARY KEY, ip TEXT, switch TEXT NOT NULL, port INTEGER NOT NULL) STRICT;`,
+];
+
+/** A state file svcswitch cannot use: names the file and why. */
+export class StateFileError extends Error {
+  constructor(file: string, why: string) {
+    super(`${file}: ${why}`);
+    this.name = 'StateFileError';
+  }
+}
+
+/** `$XDG_STATE_HOME/svcswitch`, or `~/.local/state/svcswitch`. */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'svcswitch');
+}
+
+/**
+ * Opens (creating it if needed) `DIR/state.db`, in WAL mode with `synchronous=NORMAL`: a
+ * committed transaction survives the controller's crash or kill -9; a power cut may lose
+ * the last few (docs/reliability.md says why that is the trade). Brings the schema up to
+ * date, or refuses a file written by a newer svcswitch.
+ */
+export function openStateDatabase(dir: string, steps: readonly string[] = SCHEMA_STEPS): StateDatabase {
+  const file = join(dir, 'state.db');
+  let db: StateDatabase;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+  } catch (e) {
+    throw new StateFileError(file, `cannot be opened: ${(e as Error).message}`);
+  }
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 1000');
+  db.pragma('foreign_keys = ON');
+  try {
+    migrateSchema(db, steps);
+  } catch (e) {
+    db.close();
+    throw new StateFileError(file, (e as Error).message);
+  }
+  return db;
+}
+
+/** Runs the schema steps a database has not had yet; throws if it has had more than there are. */
+export function migrateSchema(db: StateDatabase, steps: readonly string[]): void {
+  const at = db.pragma('user_version', { simple: true }) as number;
+  if (at > steps.length) throw new Error(`schema version ${at} is newer than this svcswitch knows (${steps.length}); upgrade svcswitch or use another --state-dir`);
+  for (let v = at; v < steps.length; v++) {
+    db.transaction(() => {
+      db.exec(steps[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
