@@ -84,6 +84,13 @@ def stop_network(net, topo):
             subprocess.run(['ip', 'link', 'del', s['name']], check=False, stderr=subprocess.DEVNULL)
 
 
+def reconnect_fast(net):
+    """OVS retries a lost controller with a backoff that grows to 8 s; 1 s brings every switch
+    back within a second of a controller restart (docs/reliability.md: the same for real switches)."""
+    for sw in net.switches:
+        sw.vsctl('set', 'controller', sw.name, 'max_backoff=1000')
+
+
 def move_host(net, host_name, switch_name, port):
     """Moves a host's link to another switch port in one ovsdb transaction, as a live
     migration moves a VM's tap: the host keeps its namespace, addresses, ARP cache and sockets."""
@@ -191,11 +198,14 @@ def main():
     signal.signal(signal.SIGTERM, stop_on_signal)
 
     net = Mininet(topo=DatacenterTopo(topo=topo), build=False, autoSetMacs=False,
-                  switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13'),
+                  # fail-mode secure: while the controller is away the switch keeps forwarding on
+                  # its tables (standalone would flush them and turn into a learning switch).
+                  switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13', failMode='secure'),
                   controller=partial(RemoteController, ip=host, port=int(port)))
     try:
         net.build()
         net.start()
+        reconnect_fast(net)
         for h in net.hosts:
             # Userspace datapath: TCP needs checksum offload off on every host interface.
             h.cmd('ethtool -K %s tx off' % h.defaultIntf().name)

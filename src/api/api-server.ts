@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { type TSchema, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
@@ -74,6 +75,7 @@ export class ApiServer {
     private readonly topology: TopologyService,
     private readonly tracer: TraceService,
     private readonly migration: MigrationService,
+    private readonly flows: FlowManager,
     private readonly log: Logger,
   ) {}
 
@@ -171,6 +173,8 @@ export class ApiServer {
       switchesConnected: this.openflow.connected.size,
       switchesDeclared: this.topology.declared?.switches.length ?? 0,
       topology: this.topology.declared?.source ?? null,
+      tablesInSync: this.flows.inSync,
+      flowModsSent: this.flows.sentMessages,
     };
   }
 

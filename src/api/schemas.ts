@@ -35,6 +35,8 @@ export const Health = Type.Object({
   switchesConnected: Type.Integer(),
   switchesDeclared: Type.Integer(),
   topology: Type.Union([Type.String(), Type.Null()]),
+  tablesInSync: Type.Boolean({ description: 'every connected switch holds its latest plan, confirmed by barrier' }),
+  flowModsSent: Type.Integer({ description: 'FLOW_MOD and GROUP_MOD messages sent since start (0 after a warm restart)' }),
 });
 
 export const TopologyBody = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), switches: Type.Array(SwitchInfo), links: Type.Array(LinkInfo) });

@@ -60,6 +60,8 @@ export class PlanStore {
 export class FlowManager {
   private readonly reconcilers = new Map<Dpid, SwitchReconciler>();
   private readonly subscriptions: Subscription[] = [];
+  /** Messages sent by reconcilers of connections that are gone. */
+  private retiredMessages = 0;
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -77,14 +79,13 @@ export class FlowManager {
   start(): void {
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
-        this.reconcilers.get(dpid)?.abort('replaced by a new connection');
+        this.retire(dpid, 'replaced by a new connection');
         const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.holdDown(dpid));
         this.reconcilers.set(dpid, r);
         r.poke();
       }),
       this.openflow.switchDown$.subscribe(({ dpid, reason }) => {
-        this.reconcilers.get(dpid)?.abort(reason);
-        this.reconcilers.delete(dpid);
+        this.retire(dpid, reason);
         if (!this.keepPlan(dpid)) this.plans.forget(dpid);
       }),
       this.plans.changed$.subscribe((dpid) => {
@@ -100,6 +101,14 @@ export class FlowManager {
 
   stop(): void {
     for (const s of this.subscriptions) s.unsubscribe();
+  }
+
+  private retire(dpid: Dpid, reason: string): void {
+    const r = this.reconcilers.get(dpid);
+    if (!r) return;
+    r.abort(reason);
+    this.retiredMessages += r.sentMessages;
+    this.reconcilers.delete(dpid);
   }
 
   /**
@@ -126,8 +135,8 @@ export class FlowManager {
     return [...this.reconcilers.values()].every((r) => r.inSync);
   }
 
-  /** Flow-mod and group-mod messages sent so far, over all switches. */
+  /** Flow-mod and group-mod messages sent since start, over all switches and connections. */
   get sentMessages(): number {
-    return [...this.reconcilers.values()].reduce((n, r) => n + r.sentMessages, 0);
+    return [...this.reconcilers.values()].reduce((n, r) => n + r.sentMessages, this.retiredMessages);
   }
 }

@@ -18,8 +18,9 @@ const { logger } = memoryLogger();
 const openflow = new OpenFlowServer(logger);
 const topology = new TopologyService(openflow, loadTopology('topologies/dc-small.yaml'), logger);
 const plans = new PlanStore();
-const migration = new MigrationService(openflow, topology, plans, new FlowManager(openflow, plans, logger), new InMemoryBindingStore(), logger);
-const api = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, logger);
+const flows = new FlowManager(openflow, plans, logger);
+const migration = new MigrationService(openflow, topology, plans, flows, new InMemoryBindingStore(), logger);
+const api = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, flows, logger);
 
 before(async () => {
   const addr = await api.listen('127.0.0.1', 0);
