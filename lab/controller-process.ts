@@ -61,7 +61,7 @@ export class ControllerProcess {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  async health(): Promise<{ switchesConnected: number; switchesDeclared: number; tablesInSync: boolean; flowModsSent: number }> {
+  async health(): Promise<{ switchesConnected: number; switchesDeclared: number; tablesInSync: boolean; flowModsSent: number; driftRepaired: number }> {
     return (await this.call('GET', '/api/health')).body as never;
   }
 

@@ -175,6 +175,7 @@ export class ApiServer {
       topology: this.topology.declared?.source ?? null,
       tablesInSync: this.flows.inSync,
       flowModsSent: this.flows.sentMessages,
+      driftRepaired: this.flows.driftRepaired,
     };
   }
 

@@ -37,6 +37,7 @@ export const Health = Type.Object({
   topology: Type.Union([Type.String(), Type.Null()]),
   tablesInSync: Type.Boolean({ description: 'every connected switch holds its latest plan, confirmed by barrier' }),
   flowModsSent: Type.Integer({ description: 'FLOW_MOD and GROUP_MOD messages sent since start (0 after a warm restart)' }),
+  driftRepaired: Type.Integer({ description: 'entries and groups the audit found deleted, changed or added behind the controller\'s back, and repaired' }),
 });
 
 export const TopologyBody = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), switches: Type.Array(SwitchInfo), links: Type.Array(LinkInfo) });

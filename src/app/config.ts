@@ -24,6 +24,8 @@ export interface ControllerConfig {
   stateDir: string | undefined;
   /** How long a reconnecting switch waits for the topology around it to settle (see hold-down.ts). */
   holdDown: HoldDownOptions;
+  /** Every switch's tables are read back and repaired this often (0: never). */
+  auditIntervalMs: number;
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {
@@ -39,6 +41,7 @@ export const DEFAULT_CONFIG: ControllerConfig = {
   migration: DEFAULT_MIGRATION_OPTIONS,
   stateDir: undefined,
   holdDown: DEFAULT_HOLD_DOWN,
+  auditIntervalMs: 10_000,
 };
 
 /** "127.0.0.1:6653" or ":6653" or "6653" -> host and port; throws a message naming the flag. */

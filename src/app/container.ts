@@ -59,8 +59,11 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
   c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.flows).toDynamicValue(
-    (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), (dpid) => declared.has(dpid),
-      holdDown(ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.logger), config.holdDown)),
+    (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), {
+      keepPlan: (dpid) => declared.has(dpid),
+      holdDown: holdDown(ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.logger), config.holdDown),
+      auditIntervalMs: config.auditIntervalMs,
+    }),
   );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));

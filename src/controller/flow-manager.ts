@@ -51,6 +51,18 @@ export class PlanStore {
   }
 }
 
+export interface FlowManagerOptions {
+  /** Whether a switch that left keeps its plan (declared switches do; made-up dpids must not pile up). Default: yes. */
+  keepPlan?: (dpid: Dpid) => boolean;
+  /**
+   * Resolves when a switch that just connected may be reconciled: once its plan is the one
+   * it had before (a warm restart then rewrites nothing). Default: at once.
+   */
+  holdDown?: (dpid: Dpid) => Promise<void>;
+  /** Every switch is read back and its drift repaired this often; 0 or absent: never by itself. */
+  auditIntervalMs?: number;
+}
+
 /**
  * Keeps one reconciler per connected switch on that switch's plan. A switch that
  * (re)connects is reconciled against what it really holds; after that, each change of its
@@ -60,33 +72,30 @@ export class PlanStore {
 export class FlowManager {
   private readonly reconcilers = new Map<Dpid, SwitchReconciler>();
   private readonly subscriptions: Subscription[] = [];
-  /** Messages sent by reconcilers of connections that are gone. */
+  /** Messages sent, and drift repaired, by reconcilers of connections that are gone. */
   private retiredMessages = 0;
+  private retiredRepairs = 0;
+  private auditTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly openflow: OpenFlowServer,
     readonly plans: PlanStore,
     private readonly log: Logger,
-    /** Whether a switch that left keeps its plan (declared switches do; made-up dpids must not pile up). */
-    private readonly keepPlan: (dpid: Dpid) => boolean = () => true,
-    /**
-     * Resolves when a switch that just connected may be reconciled: once its plan is the one
-     * it had before (a warm restart then rewrites nothing). Default: at once.
-     */
-    private readonly holdDown: (dpid: Dpid) => Promise<void> = () => Promise.resolve(),
+    private readonly options: FlowManagerOptions = {},
   ) {}
 
   start(): void {
+    this.scheduleAudit();
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
         this.retire(dpid, 'replaced by a new connection');
-        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.holdDown(dpid));
+        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.options.holdDown?.(dpid));
         this.reconcilers.set(dpid, r);
         r.poke();
       }),
       this.openflow.switchDown$.subscribe(({ dpid, reason }) => {
         this.retire(dpid, reason);
-        if (!this.keepPlan(dpid)) this.plans.forget(dpid);
+        if (this.options.keepPlan?.(dpid) === false) this.plans.forget(dpid);
       }),
       this.plans.changed$.subscribe((dpid) => {
         const r = this.reconcilers.get(dpid);
@@ -101,6 +110,28 @@ export class FlowManager {
 
   stop(): void {
     for (const s of this.subscriptions) s.unsubscribe();
+    clearTimeout(this.auditTimer);
+    this.auditTimer = undefined;
+  }
+
+  /**
+   * Every connected switch read back and put right where it drifted from what was installed
+   * (see SwitchReconciler.audit); resolves with how many entries and groups were repaired.
+   * Runs by itself every `auditIntervalMs` once started.
+   */
+  async audit(): Promise<number> {
+    const found = await Promise.all([...this.reconcilers.values()].map((r) => r.audit()));
+    return found.reduce((a, b) => a + b, 0);
+  }
+
+  private scheduleAudit(): void {
+    const every = this.options.auditIntervalMs ?? 0;
+    if (every <= 0) return;
+    this.auditTimer = setTimeout(() => {
+      // The next one is counted from the end of this one: audits of a slow switch never pile up.
+      void this.audit().finally(() => this.auditTimer !== undefined && this.scheduleAudit());
+    }, every);
+    this.auditTimer.unref();
   }
 
   private retire(dpid: Dpid, reason: string): void {
@@ -108,6 +139,7 @@ export class FlowManager {
     if (!r) return;
     r.abort(reason);
     this.retiredMessages += r.sentMessages;
+    this.retiredRepairs += r.driftRepaired;
     this.reconcilers.delete(dpid);
   }
 
@@ -138,5 +170,10 @@ export class FlowManager {
   /** Flow-mod and group-mod messages sent since start, over all switches and connections. */
   get sentMessages(): number {
     return [...this.reconcilers.values()].reduce((n, r) => n + r.sentMessages, this.retiredMessages);
+  }
+
+  /** Entries and groups found drifted by audits and repaired, since start. */
+  get driftRepaired(): number {
+    return [...this.reconcilers.values()].reduce((n, r) => n + r.driftRepaired, this.retiredRepairs);
   }
 }

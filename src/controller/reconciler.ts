@@ -38,11 +38,18 @@ export class SwitchReconciler {
   private cursor = 0;
   private running = false;
   private again = false;
+  /** The next run reads the switch back and repairs what differs (the audit). */
+  private auditNext = false;
+  private readonly auditWaiters: Array<(repaired: number) => void> = [];
+  /** Audits the current run answers. */
+  private auditors: Array<(repaired: number) => void> = [];
   private readonly waiters: Waiter[] = [];
   /** The plan version the switch holds, confirmed by barrier. */
   confirmedVersion = 0;
   /** Flow-mod and group-mod messages sent so far, for logs and benchmarks. */
   sentMessages = 0;
+  /** Entries and groups found different from what was installed (deleted, changed or added behind our back) and put right. */
+  driftRepaired = 0;
 
   constructor(
     private readonly conn: SwitchConnection,
@@ -79,10 +86,25 @@ export class SwitchReconciler {
     return done;
   }
 
+  /**
+   * Reads what the switch holds and puts right whatever differs from what this reconciler
+   * installed: an entry of ours deleted, modified, or one added with our cookie (another
+   * cookie is never read, so never touched). Resolves with how many entries and groups
+   * differed (0 when the switch leaves first).
+   */
+  audit(): Promise<number> {
+    if (this.conn.isClosed) return Promise.resolve(0);
+    this.auditNext = true;
+    const done = new Promise<number>((resolve) => this.auditWaiters.push(resolve));
+    this.poke();
+    return done;
+  }
+
   /** The switch left: every waiter is told. */
   abort(reason: string): void {
     const e = new ConnectionClosedError(`switch ${this.conn.dpid} left before its tables were confirmed: ${reason}`);
     for (const w of this.waiters.splice(0)) w.reject(e);
+    for (const w of this.auditWaiters.splice(0)) w(0);
   }
 
   private holds(version: number): boolean {
@@ -103,6 +125,7 @@ export class SwitchReconciler {
         // A switch that went away is routine (its next connection is reconciled afresh).
         this.log.log(this.conn.isClosed ? 'info' : 'error', 'reconcile failed', { dpid: this.conn.dpid, error: (e as Error).message });
         for (const w of this.waiters.splice(0)) w.reject(e as Error);
+        for (const w of this.auditors.splice(0)) w(0);
       }
     }
     this.running = false;
@@ -120,13 +143,27 @@ export class SwitchReconciler {
 
   /** One run: the whole table the first time (against what the switch holds), the changed parts after that. */
   private async sync(): Promise<void> {
+    const auditing = this.auditNext && this.index !== undefined;
+    this.auditors = this.auditWaiters.splice(0);
+    this.auditNext = false;
+    if (auditing) this.index = undefined;
     const cursor = this.plan.cursor;
     const changedSet = this.index === undefined ? undefined : this.plan.changedSince(this.cursor);
     if (this.index === undefined || changedSet === undefined) {
       const parts = new Map([...this.plan.partNames()].map((p) => [p, this.plan.get(p)!]));
       const target = this.plan.all();
       const actual = this.index === undefined ? await this.readSwitch() : indexedTables(this.applied);
+      // Drift: what the switch holds against what we installed (not against the plan, whose changes since are not drift).
+      const drift = auditing ? diffTables(indexedTables(this.applied), actual) : undefined;
       await this.send(diffTables(target, actual));
+      if (drift && diffSize(drift) > 0) {
+        this.driftRepaired += diffSize(drift);
+        this.log.warn('drift repaired', {
+          dpid: this.conn.dpid, flowsMissingOrChanged: drift.flowsToWrite.length, flowsUnknown: drift.flowsToDelete.length,
+          groupsMissingOrChanged: drift.groupsToWrite.length, groupsUnknown: drift.groupsToDelete.length,
+        });
+      }
+      for (const w of this.auditors.splice(0)) w(drift ? diffSize(drift) : 0);
       this.index = indexTables(target);
       this.applied.clear();
       for (const [name, t] of parts) this.applied.set(name, t);

@@ -194,3 +194,77 @@ test('more changes than the journal holds while connected: the next run diffs th
     await r.stop();
   }
 });
+
+test('audit: an entry of ours deleted, one modified, one added with our cookie and a group deleted behind our back are put right and counted; a flow with another cookie is never touched; a pending plan change is not drift', async () => {
+  const a = f(100, 1, 11);
+  const b = f(100, 2, 12);
+  const group = g(G, [1, 2]);
+  const { logger, lines } = memoryLogger();
+  const { server, port } = await startController();
+  const plans = new PlanStore();
+  plans.set(DPID, 'routes', t([a, b], [group]));
+  const manager = new FlowManager(server, plans, logger);
+  manager.start();
+  const tables = new ScriptedTables(3);
+  const up = next(server.switchUp$, 'switch up');
+  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  try {
+    await up;
+    await manager.confirmed([DPID]);
+    assert.equal(await manager.audit(), 0, 'nothing drifted yet');
+    const mark = tables.log.length;
+    assert.deepEqual(delta(tables, mark), [], 'and an audit with nothing to repair sends nothing');
+    // Behind the controller's back (ovs-ofctl del-flows, mod-flows, add-flow, del-groups):
+    tables.flows.delete(flowKey(a));
+    tables.flows.set(flowKey(b), f(100, 2, 99));
+    const intruder = f(100, 3, 13);
+    const foreign = f(100, 4, 14, 0x1234n);
+    tables.flows.set(flowKey(intruder), intruder);
+    tables.flows.set(flowKey(foreign), foreign);
+    tables.groups.delete(G);
+    // And a plan change not yet sent: installed, but not counted as drift.
+    const fresh = f(300, 5, 15);
+    plans.set(DPID, 'extra', t([fresh]));
+    assert.equal(await manager.audit(), 4, 'a missing, a changed, an unknown flow and a missing group');
+    await manager.confirmed([DPID]);
+    assert.deepEqual(tables.flows.get(flowKey(a)), a, 'the deleted flow is back');
+    assert.deepEqual(tables.flows.get(flowKey(b)), b, 'the modified one is as planned again');
+    assert.equal(tables.flows.has(flowKey(intruder)), false, 'the one added with our cookie is gone');
+    assert.deepEqual(tables.flows.get(flowKey(foreign)), foreign, 'another cookie is left alone');
+    assert.deepEqual(tables.groups.get(G), group, 'the group is back');
+    assert.deepEqual(tables.flows.get(flowKey(fresh)), fresh, 'the plan change went out too');
+    assert.equal(manager.driftRepaired, 4);
+    const warn = lines.find((l) => l.message === 'drift repaired');
+    assert.deepEqual([warn?.level, warn?.flowsMissingOrChanged, warn?.flowsUnknown, warn?.groupsMissingOrChanged, warn?.groupsUnknown], ['warn', 2, 1, 1, 0]);
+    const after = tables.log.length;
+    assert.equal(await manager.audit(), 0, 'repaired for good');
+    assert.deepEqual(delta(tables, after), []);
+  } finally {
+    manager.stop();
+    sw.destroy();
+    await server.close();
+  }
+});
+
+test('audits run by themselves every auditIntervalMs', async () => {
+  const a = f(100, 1, 11);
+  const { server, port } = await startController();
+  const plans = new PlanStore();
+  plans.set(DPID, 'routes', t([a]));
+  const manager = new FlowManager(server, plans, memoryLogger().logger, { auditIntervalMs: 100 });
+  manager.start();
+  const tables = new ScriptedTables(3);
+  const up = next(server.switchUp$, 'switch up');
+  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  try {
+    await up;
+    await manager.confirmed([DPID]);
+    tables.flows.delete(flowKey(a));
+    await until(() => tables.flows.has(flowKey(a)), 'the audit to put the flow back', 5000);
+    assert.equal(manager.driftRepaired, 1);
+  } finally {
+    manager.stop();
+    sw.destroy();
+    await server.close();
+  }
+});

@@ -24,7 +24,13 @@ const HOA = '10.0.1.10';
 before(requireOvs);
 
 const stateDir = mkdtempSync(join(tmpdir(), 'svcswitch-warm-'));
-after(() => rmSync(stateDir, { recursive: true, force: true }));
+/** What the first test started, for the next one and for the cleanup. */
+const running: { ctl?: ControllerProcess; dc?: MininetDc } = {};
+after(async () => {
+  await running.dc?.stop();
+  await running.ctl?.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+});
 
 /** Every switch's flows of ours (no counters) and groups, sorted: equal when the tables are. */
 async function tables(): Promise<Record<string, string[]>> {
@@ -64,11 +70,13 @@ async function migrate(ctl: ControllerProcess, dc: MininetDc, vm: string, hoa: s
 test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream intact, 0 flow or group mods, the binding back; a new migration works right after a restart; an emptied switch gets its tables back', async () => {
   const ofPort = await freePort();
   const apiPort = await freePort();
-  const args = ['--topology', 'topologies/dc-small.yaml', '--of-listen', `127.0.0.1:${ofPort}`, '--state-dir', stateDir, '--lldp-interval', '500'];
+  // Audits every second: they run through the restart too, and must find nothing to repair there.
+  const args = ['--topology', 'topologies/dc-small.yaml', '--of-listen', `127.0.0.1:${ofPort}`, '--state-dir', stateDir, '--lldp-interval', '500', '--audit-interval', '1000'];
   let ctl = await ControllerProcess.start(args, apiPort);
-  let dc: MininetDc | undefined;
-  try {
-    dc = await MininetDc.start('topologies/dc-small.yaml', ofPort);
+  running.ctl = ctl;
+  {
+    const dc = await MininetDc.start('topologies/dc-small.yaml', ofPort);
+    running.dc = dc;
     await settled(ctl, 60_000);
     await migrate(ctl, dc, 'h11', HOA, { switch: 'acc3', port: 5 });
     await settled(ctl);
@@ -82,6 +90,7 @@ test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream in
     await ctl.kill9();
     await new Promise((r) => setTimeout(r, 500));
     ctl = await ControllerProcess.start(args, apiPort);
+    running.ctl = ctl;
     await settled(ctl);
     const reconnectedMs = Date.now() - ctl.spawnedAt;
     const { pings, stream } = await traffic.results();
@@ -102,6 +111,7 @@ test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream in
     // Right after another kill -9: a new migration (h12 to acc4), prepared and confirmed as soon as the switches are back.
     await ctl.kill9();
     ctl = await ControllerProcess.start(args, apiPort);
+    running.ctl = ctl;
     let prepared: { status: number; body: Record<string, unknown> } | undefined;
     await until(async () => {
       prepared = await ctl.call('POST', '/api/migrations', { hoa: '10.0.1.11', switch: 'acc4', port: 6, mode: 'optimized' });
@@ -131,8 +141,29 @@ test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream in
     // Its own flows and groups, and the routes of the others, which went around it while it was away and come back.
     assert.ok(sent >= acc2.length, `${sent} mods: at least one for each of acc2's flows and groups`);
     assert.equal((await dc.ping('client', '10.0.2.10', 3)).received, 3, 'h21 (on acc2) reached again');
-  } finally {
-    await dc?.stop();
-    await ctl.stop();
   }
+});
+
+test('the audit: a flow of ours deleted, one modified, one added with our cookie are repaired within an audit interval; a flow with another cookie stays', async () => {
+  const { ctl, dc } = running;
+  assert.ok(ctl && dc, 'the controller and Mininet of the test before');
+  await settled(ctl);
+  const before = await tables();
+  const repairedBefore = (await ctl.health()).driftRepaired;
+  // What an operator might do by hand.
+  await ofctl('del-flows', 'acc3', 'ip,nw_dst=10.0.3.10');
+  await ofctl('mod-flows', 'acc2', 'arp,arp_tpa=10.0.2.10,actions=drop');
+  await ofctl('add-flow', 'acc4', 'cookie=0x5356000100000063,priority=5,udp,tp_dst=9,actions=drop');
+  await ofctl('add-flow', 'acc4', 'cookie=0x1234,priority=5,udp,tp_dst=10,actions=drop');
+  const tamperedAt = Date.now();
+  assert.notDeepEqual(await tables(), before, 'the tables did change');
+  await until(async () => JSON.stringify(await tables()) === JSON.stringify(before), 'the audit to repair every table', 10_000, 50);
+  const repairMs = Date.now() - tamperedAt;
+  const repaired = (await ctl.health()).driftRepaired - repairedBefore;
+  process.stdout.write(`# audit (every 1000 ms): ${repaired} entries repaired ${repairMs} ms after the tables were changed by hand\n`);
+  assert.ok(repaired >= 3, `${repaired} repairs: at least the deleted, the modified and the added flow`);
+  assert.match(await ofctl('dump-flows', 'acc4', 'cookie=0x1234/-1'), /tp_dst=10 actions=drop/, 'a flow with another cookie is never touched');
+  const warns = ctl.lines.filter((l) => l.message === 'drift repaired');
+  assert.ok(warns.length >= 3 && warns.every((l) => l.level === 'warn'), 'each repair is logged at warn, with its switch');
+  assert.equal((await dc.ping('client', '10.0.3.10', 3)).received, 3, 'h31 reached again (its host route was the deleted flow)');
 });

@@ -30,6 +30,7 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
                             DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
                             "none": in memory only
+  --audit-interval MS       every switch's tables are read back and drift repaired this often (default 10000; 0: never)
   --hold-down MS            a switch that connects is reconciled once the declared links around it are up,
                             or after this long at most (default 5000): a warm restart rewrites nothing
 `;
@@ -52,6 +53,7 @@ function parseConfig(argv: string[]): ControllerConfig {
       migrations: { type: 'string' },
       'state-dir': { type: 'string' },
       'hold-down': { type: 'string' },
+      'audit-interval': { type: 'string' },
     },
     strict: true,
   });
@@ -64,6 +66,8 @@ function parseConfig(argv: string[]): ControllerConfig {
   if (!isMode(mode)) throw new UsageError(`--migration-mode: "${mode}" is not ${MIGRATION_MODES.join(', ')}`);
   const trigger = values.migrations ?? DEFAULT_CONFIG.migration.trigger;
   if (trigger !== 'any' && trigger !== 'orchestrated-only') throw new UsageError(`--migrations: "${trigger}" is neither any nor orchestrated-only`);
+  const auditInterval = Number(values['audit-interval'] ?? DEFAULT_CONFIG.auditIntervalMs);
+  if (!Number.isInteger(auditInterval) || (auditInterval !== 0 && auditInterval < 100)) throw new UsageError(`--audit-interval: "${values['audit-interval']}" is not 0 or a whole number of milliseconds >= 100`);
   const stateDir = values['state-dir'] ?? defaultStateDir();
   if (stateDir === '') throw new UsageError('--state-dir: empty (give a directory, or "none" to keep state in memory only)');
   const ms = (flag: 'echo-interval' | 'lldp-interval' | 'migration-timeout' | 'hold-down', fallback: number): number => {
@@ -83,6 +87,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     acceptUndeclaredSwitches: values['accept-undeclared-switches'] ?? false,
     migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migration-timeout', DEFAULT_CONFIG.migration.timeoutMs) },
     stateDir: stateDir === 'none' ? undefined : stateDir,
+    auditIntervalMs: auditInterval,
     holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
