@@ -6,6 +6,7 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { openApiDocument } from './openapi.js';
+import type { BearerToken } from './bearer-token.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError, type MigrationService } from '../migration/migration-service.js';
 import {
@@ -52,6 +53,8 @@ const IPV6 = /^\[[0-9a-fA-F:.]+\]$/;
  * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
  * Returns why a Host header is refused, or undefined when it is fine.
  */
+const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 function hostRefusal(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return 'a Host header is required';
   const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
@@ -77,7 +80,12 @@ export class ApiServer {
     private readonly migration: MigrationService,
     private readonly flows: FlowManager,
     private readonly log: Logger,
+    /** With a token, every request that changes something needs it; reads too unless the API is on loopback. */
+    private readonly token?: BearerToken,
   ) {}
+
+  /** Reads need no token: set by listen() from the address (loopback only). */
+  private readsOpen = true;
 
   /** The fastify instance with every route, not listening (tests may `inject` into it). */
   build(): FastifyInstance {
@@ -95,6 +103,8 @@ export class ApiServer {
       const refused = hostRefusal(req.headers.host);
       if (refused !== undefined) return reply.code(403).send({ error: refused });
       reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
+      const unauthorized = this.token?.refusal(req.method, req.headers.authorization, this.readsOpen);
+      if (unauthorized !== undefined) return reply.code(401).header('www-authenticate', 'Bearer realm="svcswitch"').send({ error: unauthorized });
       return undefined;
     });
     app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
@@ -152,6 +162,8 @@ export class ApiServer {
   }
 
   async listen(host: string, port: number): Promise<AddressInfo> {
+    if (!isLoopback(host) && !this.token) throw new Error(`the REST API on ${host} (not loopback) needs --api-token-file: anyone who reaches it could migrate VMs`);
+    this.readsOpen = isLoopback(host);
     const app = this.build();
     await app.listen({ host, port });
     const addr = app.server.address() as AddressInfo;

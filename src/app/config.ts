@@ -24,6 +24,8 @@ export interface ControllerConfig {
   stateDir: string | undefined;
   /** How long a reconnecting switch waits for the topology around it to settle (see hold-down.ts). */
   holdDown: HoldDownOptions;
+  /** The REST API's bearer token (from --api-token-file); undefined: none (loopback only). */
+  apiToken?: string;
   /** Every switch's tables are read back and repaired this often (0: never). */
   auditIntervalMs: number;
 }

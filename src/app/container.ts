@@ -1,5 +1,6 @@
 import { Container } from 'inversify';
 import { ApiServer } from '../api/api-server.js';
+import { BearerToken } from '../api/bearer-token.js';
 import { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
 import { ArpProxy } from '../fabric/arp-proxy.js';
@@ -71,7 +72,8 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration),
   );
   c.bind(TOKENS.api).toDynamicValue(
-    (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.logger)),
+    (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.logger),
+      config.apiToken === undefined ? undefined : new BearerToken(config.apiToken)),
   );
   c.bind(TOKENS.app).toDynamicValue(
     (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state)),

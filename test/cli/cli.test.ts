@@ -91,4 +91,10 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
   assert.match(down.stderr, /^svcswitch migrate: /);
   const badFlag = await run(['run', '--migrations', 'sometimes']);
   assert.deepEqual([badFlag.code, badFlag.stderr.split('\n')[0]], [2, 'svcswitch run: --migrations: "sometimes" is neither any nor orchestrated-only']);
+  const noToken = await run(['run', '--api-token-file', '/nonexistent/token']);
+  assert.deepEqual([noToken.code, noToken.stderr.split('\n')[0]], [2, "svcswitch run: --api-token-file: ENOENT: no such file or directory, open '/nonexistent/token'"]);
+  const badAudit = await run(['run', '--audit-interval', '5']);
+  assert.deepEqual([badAudit.code, badAudit.stderr.split('\n')[0]], [2, 'svcswitch run: --audit-interval: "5" is not 0 or a whole number of milliseconds >= 100']);
+  const emptyState = await run(['run', '--state-dir', '']);
+  assert.deepEqual([emptyState.code, emptyState.stderr.split('\n')[0]], [2, 'svcswitch run: --state-dir: empty (give a directory, or "none" to keep state in memory only)']);
 });

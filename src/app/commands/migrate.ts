@@ -1,15 +1,18 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseToken } from '../../api/bearer-token.js';
 import { MIGRATION_MODES } from '../../migration/migration-service.js';
 import { UsageError } from './usage-error.js';
 
 export const MIGRATE_HELP = `svcswitch migrate: ask a running controller to migrate a VM (make-before-break)
 
-  svcswitch migrate HOA --to SWITCH:PORT [--mode mobile-ip|optimized|first-hop] [--api URL] [--complete]
+  svcswitch migrate HOA --to SWITCH:PORT [--mode mobile-ip|optimized|first-hop] [--api URL] [--token-file F] [--complete]
 
   HOA            the VM's Home Address (it keeps it)
   --to           the access switch port it moves to (its new subnet)
   --mode         the controller's default otherwise
   --api URL      the controller's REST API (default http://127.0.0.1:8080)
+  --token-file F the API's bearer token (the controller's --api-token-file)
   --complete     switch over at once (without it the switchover comes when the VM is seen there)
   Prints the migration as JSON once the tables are confirmed. Exit code: 0 prepared (or completed), 1 refused, 2 usage.
 `;
@@ -19,7 +22,7 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { to: { type: 'string' }, mode: { type: 'string' }, api: { type: 'string' }, complete: { type: 'boolean' } },
+      options: { to: { type: 'string' }, mode: { type: 'string' }, api: { type: 'string' }, complete: { type: 'boolean' }, 'token-file': { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -29,8 +32,10 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
     if (!to) throw new UsageError(`--to: "${values.to ?? ''}" is not SWITCH:PORT (for example acc3:5)`);
     if (values.mode !== undefined && !(MIGRATION_MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode: "${values.mode}" is not ${MIGRATION_MODES.join(', ')}`);
     const api = (values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
+    const tokenFile = values['token-file'];
+    const auth: Record<string, string> = tokenFile === undefined ? {} : { authorization: `Bearer ${parseToken(tokenFile, readFileSync(tokenFile, 'utf8'))}` };
     const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
       const answer = (await res.json()) as Record<string, unknown>;
       if (!res.ok) throw new Error(`${res.status}: ${String(answer.error ?? 'error')}`);
       return answer;

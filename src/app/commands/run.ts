@@ -1,5 +1,7 @@
 import { UsageError } from './usage-error.js';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { parseToken } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { Topology } from '../../topology/model.js';
@@ -30,11 +32,28 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
                             DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
                             "none": in memory only
+  --api-token-file FILE     a bearer token (one line, 16+ characters): requests that change something need
+                            "Authorization: Bearer <token>"; on an address that is not loopback, reads too
+                            (and without it the API refuses to listen there)
   --audit-interval MS       every switch's tables are read back and drift repaired this often (default 10000; 0: never)
   --hold-down MS            a switch that connects is reconciled once the declared links around it are up,
                             or after this long at most (default 5000): a warm restart rewrites nothing
 `;
 
+
+function readToken(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`--api-token-file: ${(e as Error).message}`);
+  }
+  try {
+    return parseToken(file, text);
+  } catch (e) {
+    throw new UsageError(`--api-token-file: ${(e as Error).message}`);
+  }
+}
 
 function parseConfig(argv: string[]): ControllerConfig {
   const { values } = parseArgs({
@@ -54,6 +73,7 @@ function parseConfig(argv: string[]): ControllerConfig {
       'state-dir': { type: 'string' },
       'hold-down': { type: 'string' },
       'audit-interval': { type: 'string' },
+      'api-token-file': { type: 'string' },
     },
     strict: true,
   });
@@ -66,6 +86,7 @@ function parseConfig(argv: string[]): ControllerConfig {
   if (!isMode(mode)) throw new UsageError(`--migration-mode: "${mode}" is not ${MIGRATION_MODES.join(', ')}`);
   const trigger = values.migrations ?? DEFAULT_CONFIG.migration.trigger;
   if (trigger !== 'any' && trigger !== 'orchestrated-only') throw new UsageError(`--migrations: "${trigger}" is neither any nor orchestrated-only`);
+  const tokenFile = values['api-token-file'];
   const auditInterval = Number(values['audit-interval'] ?? DEFAULT_CONFIG.auditIntervalMs);
   if (!Number.isInteger(auditInterval) || (auditInterval !== 0 && auditInterval < 100)) throw new UsageError(`--audit-interval: "${values['audit-interval']}" is not 0 or a whole number of milliseconds >= 100`);
   const stateDir = values['state-dir'] ?? defaultStateDir();
@@ -88,6 +109,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migration-timeout', DEFAULT_CONFIG.migration.timeoutMs) },
     stateDir: stateDir === 'none' ? undefined : stateDir,
     auditIntervalMs: auditInterval,
+    ...(tokenFile === undefined ? {} : { apiToken: readToken(tokenFile) }),
     holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
