@@ -84,6 +84,15 @@ def stop_network(net, topo):
             subprocess.run(['ip', 'link', 'del', s['name']], check=False, stderr=subprocess.DEVNULL)
 
 
+def parse_controller(text):
+    """'[tcp:|ssl:]HOST:PORT' -> (protocol, host, port)."""
+    protocol = 'tcp'
+    if text.startswith(('tcp:', 'ssl:')):
+        protocol, text = text[:3], text[4:]
+    host, port = text.rsplit(':', 1)
+    return protocol, host, int(port)
+
+
 def reconnect_fast(net):
     """OVS retries a lost controller with a backoff that grows to 8 s; 1 s brings every switch
     back within a second of a controller restart (docs/reliability.md: the same for real switches)."""
@@ -183,7 +192,8 @@ def control(net):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--topology', required=True)
-    parser.add_argument('--controller', default='127.0.0.1:6653', help='HOST:PORT of svcswitch')
+    parser.add_argument('--controller', default='127.0.0.1:6653',
+                        help='[tcp:|ssl:]HOST:PORT of svcswitch (ssl: needs the switch certificate set with ovs-vsctl set-ssl)')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--control', action='store_true', help='JSON-lines control on stdin/stdout')
     mode.add_argument('--scenario', choices=['pingall'], help='run a scripted scenario and exit')
@@ -191,7 +201,7 @@ def main():
     args = parser.parse_args()
     setLogLevel(args.log)
     topo = load_topology(args.topology)
-    host, port = args.controller.rsplit(':', 1)
+    protocol, host, port = parse_controller(args.controller)
 
     def stop_on_signal(signum, _frame):
         raise SystemExit(128 + signum)
@@ -201,7 +211,7 @@ def main():
                   # fail-mode secure: while the controller is away the switch keeps forwarding on
                   # its tables (standalone would flush them and turn into a learning switch).
                   switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13', failMode='secure'),
-                  controller=partial(RemoteController, ip=host, port=int(port)))
+                  controller=partial(RemoteController, ip=host, port=port, protocol=protocol))
     try:
         net.build()
         net.start()

@@ -24,6 +24,8 @@ export interface ControllerConfig {
   stateDir: string | undefined;
   /** How long a reconnecting switch waits for the topology around it to settle (see hold-down.ts). */
   holdDown: HoldDownOptions;
+  /** OpenFlow over TLS (PEM key, certificate, and the CA that signs the switches' certificates); undefined: TCP. */
+  ofTls?: { key: Buffer; cert: Buffer; ca: Buffer };
   /** The REST API's bearer token (from --api-token-file); undefined: none (loopback only). */
   apiToken?: string;
   /** Every switch's tables are read back and repaired this often (0: never). */

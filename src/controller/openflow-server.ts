@@ -1,4 +1,5 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { Observable, Subject, defer, from, merge } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { MessageType, type MessageOf, type PacketIn, type Port } from '../openflow/index.js';
@@ -36,6 +37,8 @@ export interface ServerOptions extends ConnectionOptions {
   duplicateEchoMs: number;
   /** Why a switch may not connect, or undefined when it may (the topology decides; none: all may). */
   admit?: ((dpid: Dpid) => string | undefined) | undefined;
+  /** OpenFlow over TLS (PEM): only a switch whose certificate `ca` signed gets past the TLS handshake. */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer } | undefined;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -114,7 +117,19 @@ export class OpenFlowServer {
   }
 
   listen(host: string, port: number): Promise<AddressInfo> {
-    const server = createServer((socket) => this.accept(socket));
+    const tls = this.options.tls;
+    const server = tls
+      ? // The certificate is checked here rather than by rejectUnauthorized, which hangs up without saying why.
+        createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => {
+          if (socket.authorized) return this.accept(socket);
+          this.limited.write('warn', 'tls-refused', 'switch refused by TLS', { peer: `${socket.remoteAddress}:${socket.remotePort}`, error: `certificate not accepted: ${String(socket.authorizationError)}` });
+          socket.destroy();
+        })
+      : createServer((socket) => this.accept(socket));
+    // A switch without a certificate our CA signed never reaches the OpenFlow handshake.
+    server.on('tlsClientError', (e: Error, socket: Socket) => {
+      this.limited.write('warn', 'tls-refused', 'switch refused by TLS', { peer: `${socket.remoteAddress}:${socket.remotePort}`, error: e.message });
+    });
     server.maxConnections = this.options.maxConnections;
     this.server = server;
     return new Promise((resolve, reject) => {
@@ -122,7 +137,7 @@ export class OpenFlowServer {
       server.listen(port, host, () => {
         server.off('error', reject);
         const addr = server.address() as AddressInfo;
-        this.log.info('listening for OpenFlow 1.3 switches', { address: `${addr.address}:${addr.port}` });
+        this.log.info('listening for OpenFlow 1.3 switches', { address: `${tls ? 'ssl' : 'tcp'}:${addr.address}:${addr.port}` });
         resolve(addr);
       });
     });

@@ -95,6 +95,8 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
   assert.deepEqual([noToken.code, noToken.stderr.split('\n')[0]], [2, "svcswitch run: --api-token-file: ENOENT: no such file or directory, open '/nonexistent/token'"]);
   const badAudit = await run(['run', '--audit-interval', '5']);
   assert.deepEqual([badAudit.code, badAudit.stderr.split('\n')[0]], [2, 'svcswitch run: --audit-interval: "5" is not 0 or a whole number of milliseconds >= 100']);
+  const halfTls = await run(['run', '--of-tls-key', 'key.pem']);
+  assert.deepEqual([halfTls.code, halfTls.stderr.split('\n')[0]], [2, 'svcswitch run: --of-tls-key, --of-tls-cert and --of-tls-ca go together']);
   const emptyState = await run(['run', '--state-dir', '']);
   assert.deepEqual([emptyState.code, emptyState.stderr.split('\n')[0]], [2, 'svcswitch run: --state-dir: empty (give a directory, or "none" to keep state in memory only)']);
 });

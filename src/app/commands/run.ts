@@ -1,5 +1,6 @@
 import { UsageError } from './usage-error.js';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
 import { parseToken } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
@@ -32,6 +33,9 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
                             DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
                             "none": in memory only
+  --of-tls-key FILE, --of-tls-cert FILE, --of-tls-ca FILE
+                            OpenFlow over TLS (PEM; all three): switches connect with ssl:HOST:PORT and
+                            must present a certificate the CA signed (ovs-vsctl set-ssl on the switch)
   --api-token-file FILE     a bearer token (one line, 16+ characters): requests that change something need
                             "Authorization: Bearer <token>"; on an address that is not loopback, reads too
                             (and without it the API refuses to listen there)
@@ -55,6 +59,26 @@ function readToken(file: string): string {
   }
 }
 
+/** The three TLS files, read and checked together (a key that does not match its certificate is found here, not at the first switch). */
+function ofTls(key: string | undefined, cert: string | undefined, ca: string | undefined): { ofTls?: { key: Buffer; cert: Buffer; ca: Buffer } } {
+  if (key === undefined && cert === undefined && ca === undefined) return {};
+  if (key === undefined || cert === undefined || ca === undefined) throw new UsageError('--of-tls-key, --of-tls-cert and --of-tls-ca go together');
+  const read = (flag: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (e) {
+      throw new UsageError(`${flag}: ${(e as Error).message}`);
+    }
+  };
+  const files = { key: read('--of-tls-key', key), cert: read('--of-tls-cert', cert), ca: read('--of-tls-ca', ca) };
+  try {
+    createSecureContext(files);
+  } catch (e) {
+    throw new UsageError(`--of-tls-key ${key}, --of-tls-cert ${cert}, --of-tls-ca ${ca}: ${(e as Error).message}`);
+  }
+  return { ofTls: files };
+}
+
 function parseConfig(argv: string[]): ControllerConfig {
   const { values } = parseArgs({
     args: argv,
@@ -74,6 +98,9 @@ function parseConfig(argv: string[]): ControllerConfig {
       'hold-down': { type: 'string' },
       'audit-interval': { type: 'string' },
       'api-token-file': { type: 'string' },
+      'of-tls-key': { type: 'string' },
+      'of-tls-cert': { type: 'string' },
+      'of-tls-ca': { type: 'string' },
     },
     strict: true,
   });
@@ -110,6 +137,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     stateDir: stateDir === 'none' ? undefined : stateDir,
     auditIntervalMs: auditInterval,
     ...(tokenFile === undefined ? {} : { apiToken: readToken(tokenFile) }),
+    ...ofTls(values['of-tls-key'], values['of-tls-cert'], values['of-tls-ca']),
     holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
