@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz demo demo-openflow mininet bench-openflow bench-fabric bench-planning bench-throughput soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -26,6 +26,11 @@ build-only:
 # Every test: unit, property, fuzz, the ovs-ofctl oracle corpus, and real Open vSwitch.
 test: build
 	@node --test --test-concurrency=1 --test-reporter=spec $$(find dist/test -name '*.test.js' | sort)
+	@FUZZ_CASES=100000 node --expose-gc dist/bench/fuzz.js
+
+# FUZZ_CASES (default 1,000,000) mutated messages through the decoder and through a live controller over TCP; exit 1 on any crash or untyped error.
+fuzz: deps build-only
+	@node --expose-gc dist/bench/fuzz.js
 
 # Tests that need neither root nor Open vSwitch nor tshark: codec, planners, loader, API and
 # controller against the scripted switch. The rest are named *.oracle, *.integration, *.e2e.

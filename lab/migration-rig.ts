@@ -19,6 +19,7 @@ export interface Rig {
   tables: Map<string, ScriptedTables>;
   switches: Map<string, ScriptedSwitch>;
   call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
+  apiPort: number;
   close: () => Promise<void>;
 }
 
@@ -28,6 +29,8 @@ export interface RigOptions {
   stateDir?: string;
   /** The switches' tables from an earlier rig: the same switches, reconnecting to a restarted controller. */
   tables?: Map<string, ScriptedTables>;
+  /** The REST API's request timeout. */
+  apiRequestTimeoutMs?: number;
 }
 
 /**
@@ -40,6 +43,7 @@ export async function migrationRig(timeoutMs: number, options: RigOptions = {}):
   const { app, port, apiPort } = await startSvcswitch(RIG_TOPOLOGY, logger, {
     migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs, ...options.migration },
     stateDir: options.stateDir,
+    ...(options.apiRequestTimeoutMs === undefined ? {} : { apiRequestTimeoutMs: options.apiRequestTimeoutMs }),
   });
   const tables = new Map<string, ScriptedTables>();
   const switches = new Map<string, ScriptedSwitch>();
@@ -60,7 +64,7 @@ export async function migrationRig(timeoutMs: number, options: RigOptions = {}):
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   return {
-    app, tables, switches, call,
+    app, tables, switches, call, apiPort,
     close: async () => {
       for (const sw of switches.values()) sw.destroy();
       await app.stop();

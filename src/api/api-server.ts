@@ -1,4 +1,6 @@
+import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { type TSchema, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
@@ -53,6 +55,21 @@ const IPV6 = /^\[[0-9a-fA-F:.]+\]$/;
  * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
  * Returns why a Host header is refused, or undefined when it is fine.
  */
+/** An answer written on the raw connection (before or instead of a request fastify could route), then the connection closed. */
+function answerAndClose(socket: Duplex, status: number, error: string): void {
+  if (socket.destroyed || !socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error });
+  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  setTimeout(() => socket.destroy(), 1000).unref();
+}
+
+/** The status and message for a request Node's HTTP parser gave up on. */
+function clientError(code: string | undefined, timeoutMs: number): [number, string] {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, `the request did not arrive within ${timeoutMs} ms`];
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'the request headers are too large (16 KiB at most)'];
+  return [400, 'not a well-formed HTTP/1.1 request'];
+}
+
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 function hostRefusal(header: string | undefined): string | undefined {
@@ -82,6 +99,8 @@ export class ApiServer {
     private readonly log: Logger,
     /** With a token, every request that changes something needs it; reads too unless the API is on loopback. */
     private readonly token?: BearerToken,
+    /** A request (headers and body) not received within this is answered 408 and its connection closed. */
+    private readonly requestTimeoutMs = 10_000,
   ) {}
 
   /** Reads need no token: set by listen() from the address (loopback only). */
@@ -93,12 +112,19 @@ export class ApiServer {
       logger: false,
       bodyLimit: 64 * 1024,
       routerOptions: { maxParamLength: 200 },
-      requestTimeout: 10_000,
-      connectionTimeout: 10_000,
+      requestTimeout: this.requestTimeoutMs,
+      connectionTimeout: this.requestTimeoutMs,
+      // What Node itself refuses (a request too slow, headers too large, not HTTP) is answered in the API's own JSON form.
+      clientErrorHandler: (err: Error & { code?: string }, socket) => {
+        if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
+        answerAndClose(socket, ...clientError(err.code, this.requestTimeoutMs));
+      },
       return503OnClosing: true,
       ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     });
     app.addSchema(ErrorBody);
+    // JSON only: text/plain (what a web page may send without a preflight) is 415, like a form.
+    app.removeContentTypeParser('text/plain');
     app.addHook('onRequest', async (req, reply) => {
       const refused = hostRefusal(req.headers.host);
       if (refused !== undefined) return reply.code(403).send({ error: refused });
@@ -165,6 +191,8 @@ export class ApiServer {
     if (!isLoopback(host) && !this.token) throw new Error(`the REST API on ${host} (not loopback) needs --api-token-file: anyone who reaches it could migrate VMs`);
     this.readsOpen = isLoopback(host);
     const app = this.build();
+    // A connection silent for the timeout (a request that never finishes: slow loris) is told why, then closed.
+    app.server.on('timeout', (socket: Duplex) => answerAndClose(socket, 408, `the request did not arrive within ${this.requestTimeoutMs} ms`));
     await app.listen({ host, port });
     const addr = app.server.address() as AddressInfo;
     app.server.maxConnections = 256;

@@ -98,7 +98,8 @@ export const TraceBody = Type.Object({
   reason: Opt(Type.String()),
 });
 
-const Ipv4 = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', maxLength: 15 });
+/** A dotted quad whose every octet is 0-255 (10.0.1.300 is refused here, not looked up). */
+const Ipv4 = Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$', maxLength: 15 });
 const Mode = Type.Union([Type.Literal('mobile-ip'), Type.Literal('optimized'), Type.Literal('first-hop')]);
 const Place = Type.Object({ switch: Type.String(), port: Type.Integer(), coa: Type.Optional(Type.String()), subnet: Type.String() });
 

@@ -26,6 +26,8 @@ export interface ControllerConfig {
   holdDown: HoldDownOptions;
   /** OpenFlow over TLS (PEM key, certificate, and the CA that signs the switches' certificates); undefined: TCP. */
   ofTls?: { key: Buffer; cert: Buffer; ca: Buffer };
+  /** A REST request not received within this gets 408 (tests shorten it). */
+  apiRequestTimeoutMs?: number;
   /** The REST API's bearer token (from --api-token-file); undefined: none (loopback only). */
   apiToken?: string;
   /** Every switch's tables are read back and repaired this often (0: never). */

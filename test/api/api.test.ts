@@ -202,7 +202,7 @@ test('a web page cannot start a migration: a form or text/plain body is refused,
   const form = await send('/api/migrations', 'POST', 'hoa=10.0.1.10&switch=acc3&port=5', 'application/x-www-form-urlencoded');
   assert.equal(form.status, 415);
   const text = await send('/api/migrations', 'POST', '{"hoa":"10.0.1.10","switch":"acc3","port":5}', 'text/plain');
-  assert.equal(text.status, 400);
+  assert.equal(text.status, 415);
   const preflight = await fetch(base + '/api/bindings/10.0.1.10', { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'DELETE' } });
   assert.equal(preflight.headers.get('access-control-allow-origin'), null);
 });

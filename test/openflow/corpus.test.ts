@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { decodeMessage, encodeMessage } from '../../src/openflow/index.js';
-import { CORPUS, NOT_IN_OVS } from './corpus.js';
+import { CORPUS, NOT_IN_OVS } from '../../lab/openflow-corpus.js';
 
 /**
  * The ofp-print corpus without ovs-ofctl (so it runs in make test-unit, and under mutation):

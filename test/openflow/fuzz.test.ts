@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { Framer, OfpDecodeError, decodeMessage, encodeMessage } from '../../src/openflow/index.js';
 import { message } from './arbitraries.js';
-import { CORPUS } from './corpus.js';
+import { rng } from '../../lab/fuzz.js';
+import { CORPUS } from '../../lab/openflow-corpus.js';
 
 /**
  * Untrusted bytes from a switch may only ever produce a message or an OfpDecodeError.
@@ -18,19 +19,6 @@ function decodeOrTypedError(buf: Buffer): 'ok' | 'error' {
     if (e instanceof OfpDecodeError) return 'error';
     throw new Error(`non-typed error ${(e as Error).name}: ${(e as Error).message} for ${buf.toString('hex')}`);
   }
-}
-
-/** Deterministic PRNG (xorshift32) so a failure names a reproducible seed. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
 }
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261125);

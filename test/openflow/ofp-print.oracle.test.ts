@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import { decodeMessage, encodeMessage } from '../../src/openflow/index.js';
-import { CORPUS } from './corpus.js';
+import { CORPUS } from '../../lab/openflow-corpus.js';
 
 const run = promisify(execFile);
 

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { decodeMessage, encodeMessage } from '../../src/openflow/index.js';
 import { message } from './arbitraries.js';
-import { CORPUS, NOT_IN_OVS } from './corpus.js';
+import { CORPUS, NOT_IN_OVS } from '../../lab/openflow-corpus.js';
 
 /** Buffers compare by content; fast-check's Uint8Arrays became Buffers in the generator. */
 const normalise = (v: unknown): unknown => JSON.parse(JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x)));

@@ -2,7 +2,7 @@ import {
   ActionType, ControllerRole, ErrorType, FlowModCommand, FlowModFlags, GroupModCommand, GroupType, InstructionType,
   MessageType, MeterBandType, MeterFlags, MeterModCommand, MultipartType, PacketInReason, PortConfig, PortNo, PortReason,
   act, bucket, flowMod, inst, type Action, type Match, type OfpMessage, type Port,
-} from '../../src/openflow/index.js';
+} from '../src/openflow/index.js';
 
 /**
  * Messages encoded by our codec, each with the text `ovs-ofctl ofp-print` must show for it.

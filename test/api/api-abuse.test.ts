@@ -1,0 +1,126 @@
+import assert from 'node:assert/strict';
+import { connect, type Socket } from 'node:net';
+import { test } from 'node:test';
+import { migrationRig, type Rig } from '../../lab/migration-rig.js';
+import type { ScriptedTables } from '../../lab/scripted-tables.js';
+
+/**
+ * The migration API under abuse: every kind of bad request a script, a broken client or a
+ * web page could send, while two migrations are in flight and net3's pool is exhausted. Each
+ * gets its 4xx (or 413, 408, 431) with a JSON error, and afterwards the bindings, the
+ * migrations and every switch's flow and group tables are compared with what they were:
+ * unchanged, checked rather than assumed.
+ */
+
+const H11 = '10.0.1.10';
+const H12 = '10.0.1.11';
+const H21 = '10.0.2.10';
+
+/** Everything a bad request could have changed. */
+function state(r: Rig): string {
+  const tables = (t: ScriptedTables): unknown => ({ flows: [...t.flows.keys()].sort(), groups: [...t.groups.values()].map((g) => JSON.stringify(g)).sort(), mods: t.log.filter((l) => l !== 'barrier').length });
+  return JSON.stringify({ bindings: r.app.migration.bindings.all(), migrations: r.app.migration.migrations(), free: r.app.migration.coaFree('net3'), tables: Object.fromEntries([...r.tables].map(([n, t]) => [n, tables(t)])) }, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+}
+
+/** Raw bytes to the API (what no HTTP client sends); resolves with the status and the body when the server answers and closes. */
+function raw(port: number, chunks: string[], gapMs = 0): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const s = connect(port, '127.0.0.1');
+    let text = '';
+    s.on('data', (d) => (text += d.toString()));
+    s.on('error', reject);
+    s.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? 0);
+      resolve({ status, body: text.slice(text.indexOf('\r\n\r\n') + 4) });
+    });
+    void (async () => {
+      for (const c of chunks) {
+        if (s.destroyed) return;
+        s.write(c);
+        if (gapMs) await new Promise((r) => setTimeout(r, gapMs));
+      }
+    })();
+  });
+}
+
+test('the migration API under abuse: 26 kinds of bad request, each a 4xx with a JSON error, and nothing changes (bindings, migrations, CoAs, every table)', async () => {
+  const r = await migrationRig(60_000, { apiRequestTimeoutMs: 500 });
+  try {
+    // Two migrations in flight take net3's two CoAs.
+    assert.equal((await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 })).status, 201);
+    assert.equal((await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 })).status, 201);
+    await r.app.settled();
+    const before = state(r);
+    const json = (body: string, type = 'application/json', method = 'POST', path = '/api/migrations') =>
+      fetch(`http://127.0.0.1:${r.apiPort}${path}`, { method, body, headers: { 'content-type': type } }).then(async (res) => ({ status: res.status, body: await res.text() }));
+    const post = (body: unknown) => json(JSON.stringify(body));
+    const cases: Array<[string, Promise<{ status: number; body: string }>, number, RegExp]> = [
+      ['malformed JSON', json('{"hoa": "10.0.1.10", '), 400, /JSON/i],
+      ['not an object', post([H11, 'acc3', 5]), 400, /object/],
+      ['a port that is a word', post({ hoa: H21, switch: 'acc3', port: 'five' }), 400, /port/],
+      ['a negative port', post({ hoa: H21, switch: 'acc3', port: -1 }), 400, /port/],
+      ['a port past 32 bits', post({ hoa: H21, switch: 'acc3', port: 2 ** 32 }), 400, /port/],
+      ['an address that is a number', post({ hoa: 167837962, switch: 'acc3', port: 5 }), 400, /hoa/],
+      ['an address that is not one', post({ hoa: '10.0.1.300', switch: 'acc3', port: 5 }), 400, /hoa/],
+      ['a field too many', post({ hoa: H21, switch: 'acc3', port: 7, admin: true }), 400, /additional/],
+      ['a field missing', post({ hoa: H21, port: 7 }), 400, /switch/],
+      ['a mode that does not exist', post({ hoa: H21, switch: 'acc3', port: 7, mode: 'teleport' }), 400, /mode/],
+      ['a body of a megabyte', json(JSON.stringify({ hoa: H21, switch: 'acc3', port: 7, pad: 'x'.repeat(1 << 20) })), 413, /large|limit/i],
+      ['an unknown HoA', post({ hoa: '10.0.1.99', switch: 'acc3', port: 7 }), 404, /no VM with address 10\.0\.1\.99/],
+      ['an unknown switch', post({ hoa: H21, switch: 'acc9', port: 7 }), 404, /no switch named "acc9"/],
+      ['a port in its own subnet', post({ hoa: H21, switch: 'acc2', port: 5 }), 409, /already in net2/],
+      ['a switch-to-switch port', post({ hoa: H21, switch: 'acc3', port: 1 }), 400, /joins two switches/],
+      ['a switch that serves no subnet', post({ hoa: H21, switch: 'agg1', port: 9 }), 400, /serves no subnet/],
+      ['an exhausted CoA pool', post({ hoa: H21, switch: 'acc3', port: 7 }), 409, /pool of net3 .* is exhausted/],
+      ['a second migration of a VM in flight', post({ hoa: H11, switch: 'acc2', port: 5 }), 409, /already in flight/],
+      ['a form (a web page\'s POST)', json(`hoa=${H21}&switch=acc3&port=7`, 'application/x-www-form-urlencoded'), 415, /content type|Unsupported/i],
+      ['text/plain (a web page\'s simple request)', json(JSON.stringify({ hoa: H21, switch: 'acc3', port: 7 }), 'text/plain'), 415, /content type|Unsupported/i],
+      ['complete of an unknown migration', json('{}', 'application/json', 'POST', '/api/migrations/999/complete'), 404, /no migration 999/],
+      ['delete of an unknown binding', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/10.0.9.9`, { method: 'DELETE' }).then(async (res) => ({ status: res.status, body: await res.text() })), 404, /no binding for 10\.0\.9\.9/],
+      ['delete of a binding whose migration is in flight', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/${H11}`, { method: 'DELETE' }).then(async (res) => ({ status: res.status, body: await res.text() })), 409, /in flight; cancel it first/],
+      ['a method the resource does not have', json('{}', 'application/json', 'PUT', '/api/migrations'), 405, /PUT not allowed/],
+      ['a foreign Host header (DNS rebinding)', raw(r.apiPort, [`POST /api/migrations HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`]), 403, /Host/],
+      ['headers that never end (slow loris)', raw(r.apiPort, ['POST /api/migrations HTTP/1.1\r\n', 'Host: 127.0.0.1\r\n', 'X-Slow: 1\r\n'], 100), 408, /did not arrive within 500 ms/],
+      ['headers of 64 KiB', raw(r.apiPort, [`GET /api/bindings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(65_536)}\r\n\r\n`]), 431, /headers are too large/],
+    ];
+    const results = await Promise.all(cases.map(async ([name, answer, status, error]) => ({ name, status, error, got: await answer })));
+    for (const { name, status, error, got } of results) {
+      assert.equal(got.status, status, `${name}: ${got.status} ${got.body.slice(0, 200)}`);
+      const body = JSON.parse(got.body) as { error?: unknown };
+      assert.equal(typeof body.error, 'string', `${name}: a JSON error`);
+      assert.match(String(body.error), error, name);
+    }
+    await r.app.settled();
+    assert.equal(state(r), before, 'bindings, migrations, CoAs and every table are as they were');
+  } finally {
+    await r.close();
+  }
+});
+
+test('many connections at once: past the API\'s 256 the rest are refused, the controller keeps answering, and nothing changes', async () => {
+  const r = await migrationRig(60_000);
+  const sockets: Socket[] = [];
+  try {
+    const before = state(r);
+    let refused = 0;
+    await Promise.all(Array.from({ length: 400 }, () => new Promise<void>((resolve) => {
+      const s = connect(r.apiPort, '127.0.0.1');
+      sockets.push(s);
+      s.on('error', () => undefined);
+      s.once('close', () => {
+        refused++;
+        resolve();
+      });
+      setTimeout(resolve, 500);
+    })));
+    assert.ok(refused >= 400 - 256, `${refused} of 400 connections closed by the server (it keeps at most 256)`);
+    for (const s of sockets) s.destroy();
+    await new Promise((res) => setTimeout(res, 100));
+    const health = await r.call('GET', '/api/health');
+    assert.equal(health.status, 200, 'the API answers once they are gone');
+    assert.equal(state(r), before);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await r.close();
+  }
+});
