@@ -4,7 +4,7 @@
  * that cover each mutant. Incremental: the results are kept in reports/stryker-incremental-SCOPE.json
  * (committed), so a run re-tests only mutants whose code or tests changed.
  *
- * SCOPE picks layers (openflow, controller, topology, fabric, api, app, packet, log), each
+ * SCOPE picks layers (openflow, controller, topology, fabric, migration, state, api, app, packet, log), each
  * mutated and judged by its own test folder: a full run takes longer than an hour on a
  * 2-core machine, a layer fits.
  */
@@ -12,7 +12,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const scope = process.env.SCOPE;
-const layers = scope ? scope.split(',') : ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'api', 'app'];
+const layers = scope ? scope.split(',') : ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'state', 'api', 'app'];
 
 /** The compiled unit tests of one layer's test folder. */
 function unitTests(layer) {

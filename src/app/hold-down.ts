@@ -14,21 +14,18 @@ export const DEFAULT_HOLD_DOWN: HoldDownOptions = { startupMs: 5_000, maxMs: 5_0
 
 /**
  * The hold-down of a warm restart: a switch that connects is reconciled only once the
- * topology around it has settled, so that the first plan it is compared with is the plan it
- * had, not one made before its links came back (which would delete routes and put them back
- * a moment later). Settled: every declared link whose two switches are connected is up, and,
- * in the first `startupMs` after the controller started, every declared switch is connected
- * (they all come back after a restart); or `maxMs` passed. Then the routes of that topology
- * are planned at once. A switch the file does not declare, or no file, is not held.
+ * topology it is planned from is the one it had, not one made before its neighbours came
+ * back (which would delete routes and put them back a moment later). A link's state is known
+ * as soon as both its switches are connected (their ports come with the handshake), so in
+ * the first `startupMs` after the controller starts, a switch waits until every declared
+ * switch is connected; after that (a switch that reconnects alone) it waits for nothing but
+ * its own connection. Then the routes of that topology are planned at once, without the
+ * planner's coalescing delay. `maxMs` bounds every wait. A switch the file does not declare,
+ * or no file, is not held.
  */
 export function holdDown(topology: TopologyService, planning: Planning, log: Logger, options: HoldDownOptions = DEFAULT_HOLD_DOWN): (dpid: string) => Promise<void> {
   const startedAt = Date.now();
-  const settled = (): boolean => {
-    const switches = topology.switchList();
-    const connected = new Set(switches.filter((s) => s.connected).map((s) => s.name));
-    if (connected.size < switches.length && Date.now() - startedAt < options.startupMs) return false;
-    return topology.linkList().every((l) => !l.declared || l.up || !connected.has(l.a.switch) || !connected.has(l.b.switch));
-  };
+  const settled = (): boolean => Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
   return (dpid) => {
     if (!topology.declared?.switches.some((s) => s.dpid === dpid)) return Promise.resolve();
     return new Promise<void>((resolve) => {
@@ -40,16 +37,19 @@ export function holdDown(topology: TopologyService, planning: Planning, log: Log
         over = true;
         for (const t of timers) clearTimeout(t);
         subscription?.unsubscribe();
-        planning.flush();
-        log.debug('hold-down over', { dpid, why, afterMs: Date.now() - startedAt });
-        resolve();
+        // The switch-up that brought this switch is still being delivered: let every subscriber see it first.
+        setImmediate(() => {
+          planning.flush();
+          log.debug('hold-down over', { dpid, why, afterMs: Date.now() - startedAt });
+          resolve();
+        });
       };
       const check = (): void => {
         if (settled()) end('topology settled');
       };
       timers.push(setTimeout(() => end(`${options.maxMs} ms passed`), options.maxMs));
       timers.push(setTimeout(check, Math.max(0, startedAt + options.startupMs - Date.now())));
-      // graph$ replays the current graph at once, and again on every link that goes up or down.
+      // graph$ replays the current graph at once, and again whenever a link (a switch's ports with it) comes or goes.
       subscription = topology.graph$.subscribe(check);
       if (over) subscription.unsubscribe();
     });

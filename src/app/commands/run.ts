@@ -40,7 +40,7 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
                             "Authorization: Bearer <token>"; on an address that is not loopback, reads too
                             (and without it the API refuses to listen there)
   --audit-interval MS       every switch's tables are read back and drift repaired this often (default 10000; 0: never)
-  --hold-down MS            a switch that connects is reconciled once the declared links around it are up,
+  --hold-down MS            after a start, a switch is reconciled once every declared switch is connected,
                             or after this long at most (default 5000): a warm restart rewrites nothing
 `;
 

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { BehaviorSubject } from 'rxjs';
+import { holdDown } from '../../src/app/hold-down.js';
+import type { Planning } from '../../src/app/planning.js';
+import type { TopologyService } from '../../src/topology/topology-service.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
+
+/** The warm restart's hold-down against a stand-in topology: when a switch that connects may be reconciled. */
+
+function rig(options: { startupMs: number; maxMs: number }) {
+  const connected = new Set<string>();
+  const graph = new BehaviorSubject<unknown>({});
+  const switches = [{ name: 'a', dpid: '000000000000000a' }, { name: 'b', dpid: '000000000000000b' }];
+  const topology = {
+    declared: { switches },
+    switchList: () => switches.map((s) => ({ ...s, connected: connected.has(s.name) })),
+    graph$: graph,
+  } as unknown as TopologyService;
+  let flushes = 0;
+  const planning = { flush: () => flushes++ } as unknown as Planning;
+  const held = holdDown(topology, planning, memoryLogger().logger, options);
+  /** A switch connects: its ports bring its links, the graph moves. */
+  const connect = (name: string): void => {
+    connected.add(name);
+    graph.next({});
+  };
+  const state = (p: Promise<void>): Promise<'released' | 'held'> => Promise.race([p.then(() => 'released' as const), new Promise<'held'>((r) => setTimeout(() => r('held'), 30))]);
+  return { held, connect, state, flushes: () => flushes };
+}
+
+test('after a start, a switch waits until every declared switch is connected; then the routes are planned at once and it goes', async () => {
+  const r = rig({ startupMs: 10_000, maxMs: 10_000 });
+  r.connect('a');
+  const a = r.held('000000000000000a');
+  assert.equal(await r.state(a), 'held', 'b is not back yet');
+  assert.equal(r.flushes(), 0);
+  r.connect('b');
+  const b = r.held('000000000000000b');
+  assert.deepEqual([await r.state(a), await r.state(b)], ['released', 'released']);
+  assert.equal(r.flushes(), 2, 'the routes planned at once, for each');
+});
+
+test('after the start-up window a switch that reconnects alone is not held; a switch the file does not declare never is', async () => {
+  const r = rig({ startupMs: 0, maxMs: 10_000 });
+  r.connect('a');
+  assert.equal(await r.state(r.held('000000000000000a')), 'released', 'b is away, but that is the topology now');
+  assert.equal(await r.state(r.held('00000000000000ff')), 'released');
+  assert.equal(r.flushes(), 1, 'no flush for an undeclared switch');
+});
+
+test('no wait is longer than maxMs: a switch whose peers never come back goes after it', async () => {
+  const r = rig({ startupMs: 10_000, maxMs: 60 });
+  r.connect('a');
+  const a = r.held('000000000000000a');
+  assert.equal(await r.state(a), 'held');
+  await new Promise((res) => setTimeout(res, 60));
+  assert.equal(await r.state(a), 'released');
+});
