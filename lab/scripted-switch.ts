@@ -15,6 +15,8 @@ export const port = (portNo: number, name = `p${portNo}`, hwAddr = macOf(portNo)
  */
 export class ScriptedSwitch {
   readonly received: OfpMessage[] = [];
+  /** Whether every message is kept in `received` (a switch of a benchmark's farm keeps none). */
+  keepReceived = true;
   private readonly framer = new Framer();
   /** When false, requests are left unanswered (a hung switch). */
   answering = true;
@@ -57,7 +59,7 @@ export class ScriptedSwitch {
   }
 
   private onMessage(m: OfpMessage): void {
-    this.received.push(m);
+    if (this.keepReceived) this.received.push(m);
     if (!this.answering || this.script?.(m, this) === true) return;
     switch (m.type) {
       case MessageType.FEATURES_REQUEST:

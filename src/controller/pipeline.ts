@@ -74,7 +74,7 @@ export const PIPELINE = {
     3,
     [{ min: 2000, max: 2999 }],
     { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400 },
-    { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_BASE + 0x7fff },
+    { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_LIMIT },
   ),
 } as const satisfies Record<string, PlannerSlot>;
 

@@ -37,8 +37,8 @@ export interface Placement {
    * reaching its CoA go on to where the VM is now (its CoA, or its HoA at home).
    */
   leaving?: Place & { coa: string };
-  /** The first of its two bicast group ids (host side, fabric side), from the migration's range. */
-  group: number;
+  /** The first of its two bicast group ids (host side, fabric side), from the migration's range: while in flight or draining (a settled VM has none). */
+  group: number | undefined;
 }
 
 type Actions = Parameters<typeof inst.apply>[0];
@@ -61,6 +61,10 @@ export function redirectingSwitches(ctx: FabricContext, mode: MigrationMode, hom
  * entry on aggregation or core switches. Pure: the same placement and links, the same tables.
  */
 export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placement): Map<string, SwitchTables> {
+  const group = (): number => {
+    if (p.group === undefined) throw new Error(`the migration of ${p.hoa} is in flight without a bicast group id`);
+    return p.group;
+  };
   const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
   const on = (sw: string) => {
     const t = out.get(sw) ?? { flows: [], groups: [] };
@@ -88,11 +92,11 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     }
     const here = bucket([act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(localPort)]);
     on(sw).groups.push(
-      { groupId: p.group, groupType: GroupType.ALL, buckets: [here, ...(hop ? [bucket([...rewrite(to.coa), act.output(hop.port)])] : [])] },
-      { groupId: p.group + 1, groupType: GroupType.ALL, buckets: [here, bucket([...rewrite(to.coa), act.output(PortNo.IN_PORT)])] },
+      { groupId: group(), groupType: GroupType.ALL, buckets: [here, ...(hop ? [bucket([...rewrite(to.coa), act.output(hop.port)])] : [])] },
+      { groupId: group() + 1, groupType: GroupType.ALL, buckets: [here, bucket([...rewrite(to.coa), act.output(PortNo.IN_PORT)])] },
     );
-    on(sw).flows.push(flow(PRIORITY.toHoa, toHoa, [act.group(p.group)]));
-    for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, [act.group(p.group + 1)]));
+    on(sw).flows.push(flow(PRIORITY.toHoa, toHoa, [act.group(group())]));
+    for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, [act.group(group() + 1)]));
   };
 
   /** The Foreign switch at `place`: CoA -> HoA and delivery (with `onward`, a copy onward as that CoA), and the VM's ARP for its Home Network. */
@@ -102,8 +106,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), ...deliver(place.port)]));
     } else {
       // Packets for a CoA only come from the fabric: the copy goes back out of the port it came in.
-      on(place.switch).groups.push({ groupId: p.group + 1, groupType: GroupType.ALL, buckets: [bucket(deliver(place.port)), bucket([...rewrite(onward), act.output(PortNo.IN_PORT)])] });
-      on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(p.group + 1)]));
+      on(place.switch).groups.push({ groupId: group() + 1, groupType: GroupType.ALL, buckets: [bucket(deliver(place.port)), bucket([...rewrite(onward), act.output(PortNo.IN_PORT)])] });
+      on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(group() + 1)]));
     }
     // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC.
     on(place.switch).flows.push(flow(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, [act.output(PortNo.CONTROLLER)]));
@@ -119,8 +123,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     const there = nextHops(graph, sw, to.switch)[0];
     const homeward = nextHops(graph, sw, home)[0];
     const buckets = [...(there ? [bucket([...rewrite(to.coa), act.output(there.port)])] : []), ...(homeward ? [bucket([...markedHome, act.output(homeward.port)])] : [])];
-    on(sw).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets });
-    on(sw).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(p.group)]));
+    on(sw).groups.push({ groupId: group(), groupType: GroupType.ALL, buckets });
+    on(sw).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(group())]));
     // From the fabric (not on any path of the fabric's routes): as before, back out as the CoA.
     for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [...rewrite(to.coa), act.output(PortNo.IN_PORT)]));
   };
@@ -149,8 +153,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.
       const hop = nextHops(graph, at.switch, next.switch)[0];
       const onward = next.coa === undefined ? markedHome : [act.setField('ipv4_dst', next.coa), act.decNwTtl()];
-      on(at.switch).groups.push({ groupId: p.group, groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([...onward, act.output(hop.port)])] : [])] });
-      on(at.switch).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(p.group)]));
+      on(at.switch).groups.push({ groupId: group(), groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([...onward, act.output(hop.port)])] : [])] });
+      on(at.switch).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(group())]));
     }
   }
   if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });

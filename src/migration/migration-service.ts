@@ -66,16 +66,24 @@ export class MigrationService {
   private readonly pools: CoaPools;
   private readonly dpidOf: Map<string, string>;
   private readonly pending = new Map<string, { record: MigrationRecord; timer: NodeJS.Timeout; coaWasHeld: boolean }>();
-  private readonly records: MigrationRecord[] = [];
+  /** Every migration kept, by id: those in flight, and the last `history` finished ones (their ids in `finished`, oldest first). */
+  private readonly records = new Map<string, MigrationRecord>();
+  private readonly finished: string[] = [];
   /** Switched over, waiting for every redirect to move: the old Foreign switch still forwards its CoA onward. */
   private readonly draining = new Map<string, MigrationRecord>();
-  /** Migrations whose `arrival` entry may still be on the switch, by HoA (one each: bounded by the VMs). */
+  /** Migrations whose `arrival` entry may still be on the switch, by the VM's MAC (one each: bounded by the VMs). */
   private readonly arrivals = new Map<string, MigrationRecord>();
   private stopped = false;
   /** Which switches hold each VM's part now. */
   private readonly partOn = new Map<string, Set<string>>();
-  /** Bicast group ids in use, by HoA (two consecutive ids each). */
+  /**
+   * Bicast group ids, by HoA (two consecutive ids each), held only while a migration is in
+   * flight or draining: a VM settled abroad needs none, so the range bounds migrations in
+   * flight (24,576), not bindings. Handed out round the range, never the one just freed.
+   */
   private readonly groups = new Map<string, number>();
+  private readonly groupsInUse = new Set<number>();
+  private groupCursor = PIPELINE.migration.groups.min;
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
   private readonly eventsSubject = new Subject<MigrationEvent>();
@@ -131,11 +139,11 @@ export class MigrationService {
   }
 
   migrations(): MigrationRecord[] {
-    return this.records.map((r) => structuredClone(r));
+    return [...this.records.values()].map((r) => structuredClone(r));
   }
 
   migration(id: string): MigrationRecord | undefined {
-    const r = this.records.find((m) => m.id === id);
+    const r = this.records.get(id);
     return r && structuredClone(r);
   }
 
@@ -158,17 +166,22 @@ export class MigrationService {
 
   /** The cloud manager says the VM runs at its new place: switch over now. */
   complete(id: string): MigrationRecord {
-    const p = [...this.pending.values()].find((x) => x.record.id === id);
-    if (!p) throw new MigrationError(this.migration(id) ? 409 : 404, this.migration(id) ? `migration ${id} is ${this.migration(id)!.status}, not pending` : `no migration ${id}`);
+    const p = this.pendingById(id);
     this.switchover(p.record.hoa, 'completed by request');
     return structuredClone(p.record);
   }
 
   cancel(id: string): MigrationRecord {
-    const p = [...this.pending.values()].find((x) => x.record.id === id);
-    if (!p) throw new MigrationError(this.migration(id) ? 409 : 404, this.migration(id) ? `migration ${id} is ${this.migration(id)!.status}, not pending` : `no migration ${id}`);
+    const p = this.pendingById(id);
     this.rollback(p.record.hoa, 'cancelled', 'cancelled by request');
     return structuredClone(p.record);
+  }
+
+  private pendingById(id: string): { record: MigrationRecord; timer: NodeJS.Timeout; coaWasHeld: boolean } {
+    const record = this.records.get(id);
+    const p = record && this.pending.get(record.hoa);
+    if (p && p.record === record) return p;
+    throw record ? new MigrationError(409, `migration ${id} is ${record.status}, not pending`) : new MigrationError(404, `no migration ${id}`);
   }
 
   /** A VM that is gone: its binding, CoA and entries go, and the Home Network hears it is at its own MAC again. */
@@ -185,7 +198,7 @@ export class MigrationService {
       throw unsaved(e);
     }
     this.pools.release(b.subnet, b.coa, hoa);
-    this.groups.delete(hoa);
+    this.dropGroup(hoa);
     this.replan(hoa);
     this.topology.relocateHost(b.mac, b.hoa, b.home, false);
     this.announceAtHome(b.homeSubnet, hoa, b.mac);
@@ -222,7 +235,7 @@ export class MigrationService {
     const group = this.groupOf(req.hoa);
     // Refused: nothing taken stays taken.
     const untake = (): void => {
-      if (!hadGroup) this.groups.delete(req.hoa);
+      if (!hadGroup) this.dropGroup(req.hoa);
       if (coa !== undefined && !coaWasHeld) this.pools.release(target.name, coa, req.hoa);
     };
     if (target.name !== home.name) {
@@ -293,15 +306,16 @@ export class MigrationService {
     const redirects = this.replan(hoa);
     if (wasHome || returning) this.announceAtHome(this.homeOf(hoa).name, hoa, returning ? record.mac : GATEWAY_MAC);
     record.status = 'completed';
+    this.retire(record);
     this.emit(record);
     const drained = (): Promise<void> => {
       if (this.draining.get(hoa) === record) this.draining.delete(hoa);
       const { from } = record;
       const user = this.pending.get(hoa)?.record.to.coa ?? this.bindings.get(hoa)?.coa;
       if (from.coa !== undefined && !p.coaWasHeld && from.coa !== user) this.pools.release(from.subnet, from.coa, hoa);
-      if (!this.bindings.get(hoa) && !this.pending.has(hoa)) this.freeGroup(hoa);
+      if (!this.pending.has(hoa)) this.freeGroup(hoa);
       return this.confirm(this.replan(hoa), record, 'old entries removed').finally(() => {
-        if (this.arrivals.get(hoa) === record) this.arrivals.delete(hoa);
+        if (this.arrivals.get(record.mac) === record) this.arrivals.delete(record.mac);
       });
     };
     const step1 = wasHome ? Promise.resolve() : this.confirm(redirects, record, 'redirects moved');
@@ -326,9 +340,9 @@ export class MigrationService {
     try {
       this.bindings.transaction(() => {
         this.bindings.setInFlight(hoa, undefined);
+        if (!this.draining.has(hoa)) this.bindings.setGroupId(hoa, undefined);
         if (record.from.coa === undefined) {
           if (binding) this.bindings.delete(hoa);
-          this.bindings.setGroupId(hoa, undefined);
         } else if (binding) {
           this.bindings.put({ ...binding, subnet: record.from.subnet, coa: record.from.coa, switch: record.from.switch, port: record.from.port, state: 'active', updatedAt: Date.now() });
         }
@@ -339,13 +353,14 @@ export class MigrationService {
     }
     clearTimeout(p.timer);
     this.pending.delete(hoa);
-    this.arrivals.delete(hoa);
+    this.arrivals.delete(record.mac);
     if (record.to.coa !== undefined && !p.coaWasHeld) this.pools.release(record.to.subnet, record.to.coa, hoa);
-    if (record.from.coa === undefined) this.groups.delete(hoa);
+    if (!this.draining.has(hoa)) this.dropGroup(hoa);
     this.replan(hoa);
     record.status = status;
     record.reason = reason;
     record.timeline.push({ step: status, at: Date.now() });
+    this.retire(record);
     this.emit(record);
     this.log.warn(`migration ${status}`, { id: record.id, hoa, reason });
   }
@@ -375,7 +390,6 @@ export class MigrationService {
     const group = this.groups.get(hoa);
     const drain = this.draining.get(hoa);
     const leaving = drain?.from.coa !== undefined ? { leaving: { ...strip(drain.from), coa: drain.from.coa } } : {};
-    if (group === undefined) return undefined;
     if (pending) {
       const { from, to } = pending;
       const mode = from.coa === undefined ? pending.mode : (binding?.mode ?? pending.mode);
@@ -481,9 +495,8 @@ export class MigrationService {
   private arrived(dpid: string, inPort: number, m: PacketIn): void {
     if (m.data.length < m.totalLen) return;
     const here = this.topology.nameOf(dpid);
-    const src = parseEthernet(m.data).src;
-    const record = [...this.arrivals.values()].find((r) => r.mac === src && r.to.switch === here && r.to.port === inPort);
-    if (!record) return;
+    const record = this.arrivals.get(parseEthernet(m.data).src);
+    if (!record || record.to.switch !== here || record.to.port !== inPort) return;
     if (this.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
     this.reinjected++;
     this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
@@ -518,20 +531,36 @@ export class MigrationService {
   private groupOf(hoa: string): number {
     const have = this.groups.get(hoa);
     if (have !== undefined) return have;
-    const used = new Set(this.groups.values());
-    const range = PIPELINE.migration.groups;
-    for (let g = range.min; g + 1 <= range.max; g += 2) {
-      if (!used.has(g)) {
-        this.groups.set(hoa, g);
+    const { min, max } = PIPELINE.migration.groups;
+    for (let tried = 0; tried < (max - min + 1) >> 1; tried++) {
+      const g = this.groupCursor;
+      this.groupCursor = g + 3 > max ? min : g + 2;
+      if (!this.groupsInUse.has(g)) {
+        this.holdGroup(hoa, g);
         return g;
       }
     }
-    throw new MigrationError(409, 'every bicast group id is in use');
+    throw new MigrationError(409, 'every bicast group id is in use (too many migrations in flight)');
+  }
+
+  private holdGroup(hoa: string, g: number): void {
+    this.groups.set(hoa, g);
+    this.groupsInUse.add(g);
+  }
+
+  /** Forgets the group id of `hoa` in memory (the caller writes the store). */
+  private dropGroup(hoa: string): void {
+    const g = this.groups.get(hoa);
+    if (g === undefined) return;
+    this.groups.delete(hoa);
+    this.groupsInUse.delete(g);
   }
 
   /** After a switchover: a failed write leaves a stale id on disk, dropped at the next start. */
   private freeGroup(hoa: string): void {
-    if (this.groups.delete(hoa)) this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
+    if (!this.groups.has(hoa)) return;
+    this.dropGroup(hoa);
+    this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
   }
 
   /** A write nobody waits for an answer to: logged if it fails. */
@@ -549,7 +578,7 @@ export class MigrationService {
     const timer = setTimeout(() => this.rollback(record.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), Math.max(0, timeoutMs));
     timer.unref();
     this.pending.set(record.hoa, { record, timer, coaWasHeld });
-    this.arrivals.set(record.hoa, record);
+    this.arrivals.set(record.mac, record);
   }
 
   /**
@@ -562,8 +591,9 @@ export class MigrationService {
     const now = Date.now();
     const flights = this.bindings.inFlight();
     const live = new Set([...this.bindings.all().map((b) => b.hoa), ...flights.map((f) => f.record.hoa)]);
+    const inFlight = new Set(flights.map((f) => f.record.hoa));
     for (const [hoa, id] of this.bindings.groupIds()) {
-      if (live.has(hoa)) this.groups.set(hoa, id);
+      if (inFlight.has(hoa)) this.holdGroup(hoa, id);
       else this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
     }
     for (const b of this.bindings.all()) {
@@ -586,14 +616,14 @@ export class MigrationService {
   }
 
   private remember(record: MigrationRecord): void {
-    this.records.push(record);
-    // Finished migrations beyond the history limit go, oldest first; pending ones stay.
-    while (this.records.length > this.options.history) {
-      const i = this.records.findIndex((r) => r.status !== 'preparing' && r.status !== 'prepared');
-      if (i < 0) break;
-      this.records.splice(i, 1);
-    }
+    this.records.set(record.id, record);
     this.emit(record);
+  }
+
+  /** A migration finished: kept among the last `history` finished ones (the oldest goes first); those in flight always stay. */
+  private retire(record: MigrationRecord): void {
+    this.finished.push(record.id);
+    while (this.finished.length > this.options.history) this.records.delete(this.finished.shift()!);
   }
 
   private emit(record: MigrationRecord): void {

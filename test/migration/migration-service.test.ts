@@ -162,6 +162,7 @@ test('a chained switchover in two steps: the old Foreign switch forwards its CoA
     assert.deepEqual(held(r.tables.get('acc3')!), nothing, 'acc3 holds nothing of it now');
     assert.equal(r.app.migration.coaFree('net3'), 2, 'and its CoA is free');
     assert.equal(r.app.migration.bindings.get(H11)?.coa, '10.0.2.200');
+    assert.deepEqual(r.app.migration.bindings.groupIds(), new Map(), 'a VM settled abroad holds no bicast group id (only migrations in flight do)');
   } finally {
     await r.close();
   }

@@ -180,6 +180,7 @@ test('a restart on the same state dir: bindings, CoAs and a migration in flight 
     assert.equal(second.app.migration.coaFree('net3'), 0, 'both CoAs held again: h11\'s and the one of h12\'s migration in flight');
     const h11 = second.app.topology.hostByIp(H11)!;
     assert.deepEqual([h11.switch, h11.port], ['acc3', 5], 'the VM is where its binding says');
+    assert.deepEqual([...second.app.migration.bindings.groupIds().keys()], [H12], 'a group id for the migration in flight only');
     const resumed = second.app.migration.migration(inFlightId)!;
     assert.deepEqual([resumed.status, resumed.timeline.map((s) => s.step)], ['preparing', ['requested', 'found after a restart']]);
     const done = await second.call('POST', `/api/migrations/${inFlightId}/complete`, {});
