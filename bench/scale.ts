@@ -118,8 +118,10 @@ async function start(t: Topology, bindings: Binding[]): Promise<{ app: Svcswitch
 /** The VMs of a datacenter (its hosts but the external client), subnet by subnet. */
 const vmCache = new WeakMap<Topology, Topology['hosts']>();
 function vms(t: Topology): Topology['hosts'] {
-  let v = vmCache.get(t);
-  if (!v) vmCache.set(t, (v = t.hosts.filter((h) => !h.external)));
+  const cached = vmCache.get(t);
+  if (cached) return cached;
+  const v = t.hosts.filter((h) => !h.external);
+  vmCache.set(t, v);
   return v;
 }
 
