@@ -59,7 +59,7 @@ bench-fabric: build
 
 # Migration at scale without Mininet: 40, 400 and 2,000 switches emulated by a switch farm (SCALE_QUICK=1: the small sizes).
 bench-scale: deps build-only
-	@node --max-old-space-size=8192 dist/bench/scale.js
+	@node --expose-gc --max-old-space-size=8192 dist/bench/scale.js
 
 # The hostile-input soak: a well-behaved switch beside every attack at once (SOAK_SECONDS, default 30).
 soak: deps build-only

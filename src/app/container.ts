@@ -62,7 +62,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.flows).toDynamicValue(
     (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), {
       keepPlan: (dpid) => declared.has(dpid),
-      holdDown: holdDown(ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.logger), config.holdDown),
+      holdDown: holdDown(ctx.get(TOKENS.topology), [ctx.get(TOKENS.planning), { flush: () => c.get(TOKENS.migration).flush() }], ctx.get(TOKENS.logger), config.holdDown),
       auditIntervalMs: config.auditIntervalMs,
     }),
   );

@@ -1,7 +1,6 @@
 import type { Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
-import type { Planning } from './planning.js';
 
 export interface HoldDownOptions {
   /** After the controller starts, how long a switch waits for every declared switch to connect. */
@@ -19,11 +18,11 @@ export const DEFAULT_HOLD_DOWN: HoldDownOptions = { startupMs: 5_000, maxMs: 5_0
  * as soon as both its switches are connected (their ports come with the handshake), so in
  * the first `startupMs` after the controller starts, a switch waits until every declared
  * switch is connected; after that (a switch that reconnects alone) it waits for nothing but
- * its own connection. Then the routes of that topology are planned at once, without the
- * planner's coalescing delay. `maxMs` bounds every wait. A switch the file does not declare,
+ * its own connection. Then the routes and the migrations of that topology are planned at
+ * once (`planners`), without their coalescing delay. `maxMs` bounds every wait. A switch the file does not declare,
  * or no file, is not held.
  */
-export function holdDown(topology: TopologyService, planning: Planning, log: Logger, options: HoldDownOptions = DEFAULT_HOLD_DOWN): (dpid: string) => Promise<void> {
+export function holdDown(topology: TopologyService, planners: ReadonlyArray<{ flush(): void }>, log: Logger, options: HoldDownOptions = DEFAULT_HOLD_DOWN): (dpid: string) => Promise<void> {
   const startedAt = Date.now();
   const settled = (): boolean => Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
   return (dpid) => {
@@ -39,7 +38,7 @@ export function holdDown(topology: TopologyService, planning: Planning, log: Log
         subscription?.unsubscribe();
         // The switch-up that brought this switch is still being delivered: let every subscriber see it first.
         setImmediate(() => {
-          planning.flush();
+          for (const p of planners) p.flush();
           log.debug('hold-down over', { dpid, why, afterMs: Date.now() - startedAt });
           resolve();
         });

@@ -29,6 +29,8 @@ export interface MigrationOptions {
   trigger: 'any' | 'orchestrated-only';
   /** Migrations kept for GET /api/migrations (the oldest finished ones go first). */
   history: number;
+  /** How long link changes are gathered before every VM's part is re-planned (default 20 ms). */
+  coalesceMs?: number;
 }
 
 export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = { mode: 'optimized', timeoutMs: 60_000, trigger: 'any', history: 256 };
@@ -88,6 +90,7 @@ export class MigrationService {
   private readonly limitedLog: RateLimitedLog;
   private readonly eventsSubject = new Subject<MigrationEvent>();
   private removeProcessor: (() => void) | undefined;
+  private replanTimer: NodeJS.Timeout | undefined;
   /** Announcements that moved nothing (spoofed, or refused by policy). */
   refusedAnnouncements = 0;
   /** Frames of arriving VMs sent on through the tables after the controller saw them. */
@@ -116,16 +119,25 @@ export class MigrationService {
     this.restore();
     this.subscriptions.push(
       this.topology.events$.subscribe((e) => this.onTopology(e)),
-      // New links, new uplinks for the bicast and the redirects.
+      // New links, new uplinks for the bicast and the redirects: coalesced, as switches come and go by the dozen.
       this.topology.graph$.subscribe(() => {
-        for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...this.pending.keys()])) this.replan(hoa);
+        this.replanTimer ??= setTimeout(() => this.flush(), this.options.coalesceMs ?? 20);
       }),
     );
     this.removeProcessor = this.openflow.packetProcessors.add('migration-arp', PROCESSOR_PRIORITY.migration, (dpid, m) => this.packetIn(dpid, m));
   }
 
+  /** Re-plans every VM's part for the current links now, if a link change is waiting for its coalescing timer. */
+  flush(): void {
+    if (this.replanTimer === undefined) return;
+    clearTimeout(this.replanTimer);
+    this.replanTimer = undefined;
+    for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...this.pending.keys()])) this.replan(hoa);
+  }
+
   stop(): void {
     this.stopped = true;
+    clearTimeout(this.replanTimer);
     for (const s of this.subscriptions) s.unsubscribe();
     this.removeProcessor?.();
     for (const p of this.pending.values()) clearTimeout(p.timer);

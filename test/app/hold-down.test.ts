@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BehaviorSubject } from 'rxjs';
 import { holdDown } from '../../src/app/hold-down.js';
-import type { Planning } from '../../src/app/planning.js';
 import type { TopologyService } from '../../src/topology/topology-service.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 
@@ -18,8 +17,7 @@ function rig(options: { startupMs: number; maxMs: number }) {
     graph$: graph,
   } as unknown as TopologyService;
   let flushes = 0;
-  const planning = { flush: () => flushes++ } as unknown as Planning;
-  const held = holdDown(topology, planning, memoryLogger().logger, options);
+  const held = holdDown(topology, [{ flush: () => flushes++ }], memoryLogger().logger, options);
   /** A switch connects: its ports bring its links, the graph moves. */
   const connect = (name: string): void => {
     connected.add(name);
