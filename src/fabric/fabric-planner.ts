@@ -25,18 +25,32 @@ export interface FabricInput {
 
 /** The select group on switch X that spreads traffic for switch T over X's next hops to T. */
 export const nextHopGroupId = (topology: Topology, target: string): number => {
-  const id = PIPELINE.fabric.groups.min + topology.switches.findIndex((s) => s.name === target);
+  let index = switchIndexes.get(topology);
+  if (!index) {
+    index = new Map(topology.switches.map((s, i) => [s.name, i]));
+    switchIndexes.set(topology, index);
+  }
+  const id = PIPELINE.fabric.groups.min + (index.get(target) ?? -1);
   if (id > PIPELINE.fabric.groups.max) throw new RangeError(`switch ${target}: more switches than the fabric's group range holds`);
   return id;
 };
 
-/** What every fabric plan is made from: the file, and its networks (computed once). */
+/** Each file's switches by position (a group id per switch), made once: planning asks for every pair. */
+const switchIndexes = new WeakMap<Topology, Map<string, number>>();
+
+/** What every fabric plan is made from: the file, and its networks by the switch that serves them (computed once). */
 export interface FabricContext {
   topology: Topology;
   networks: readonly Network[];
+  networksBySwitch: ReadonlyMap<string, readonly Network[]>;
 }
 
-export const fabricContext = (topology: Topology): FabricContext => ({ topology, networks: networksOf(topology) });
+export const fabricContext = (topology: Topology): FabricContext => {
+  const networks = networksOf(topology);
+  const networksBySwitch = new Map<string, Network[]>();
+  for (const n of networks) networksBySwitch.set(n.switch, [...(networksBySwitch.get(n.switch) ?? []), n]);
+  return { topology, networks, networksBySwitch };
+};
 
 type Actions = Parameters<typeof inst.apply>[0];
 const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry =>
@@ -83,13 +97,13 @@ export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): 
     flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
   ];
   const groups: GroupEntry[] = [];
-  for (const target of new Set(ctx.networks.map((n) => n.switch))) {
+  for (const [target, nets] of ctx.networksBySwitch) {
     if (target === sw) continue;
     const hops = nextHops(graph, sw, target);
     if (hops.length === 0) continue;
     const groupId = nextHopGroupId(ctx.topology, target);
     groups.push({ groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) });
-    for (const net of ctx.networks.filter((n) => n.switch === target)) {
+    for (const net of nets) {
       flows.push(flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]));
     }
   }

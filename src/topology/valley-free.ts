@@ -79,24 +79,70 @@ export function shortestPaths(graph: FabricGraph, src: string, dst: string, limi
 }
 
 /**
- * The ECMP set: links out of src that start some shortest valley-free path to dst, found
- * by walking the search's parent graph back from dst (no enumeration of paths).
+ * The ECMP set: links out of src that start some shortest valley-free path to dst. Answered
+ * from a table of every switch's distance to dst, made once per graph and destination by a
+ * search backwards from dst (planning a datacenter's routes asks for every pair: one search
+ * per destination instead of one per pair, 385 switches in milliseconds instead of seconds).
  */
 export function nextHops(graph: FabricGraph, src: string, dst: string): Adjacency[] {
-  if (src === dst) return [];
-  const s = search(graph, src, dst);
-  if (!s) return [];
-  const onPath = new Set<string>();
-  const stack = [...s.targets];
-  while (stack.length > 0) {
-    const key = stack.pop()!;
-    if (onPath.has(key)) continue;
-    onPath.add(key);
-    stack.push(...s.parents.get(key)!);
+  if (src === dst || !graph.tier.has(src)) return [];
+  const toDst = distancesTo(graph, dst);
+  const here = toDst.get(stateKey(src, 0));
+  if (here === undefined) return [];
+  return step(graph, src, 0).filter(({ adj, phase }) => toDst.get(stateKey(adj.peer, phase)) === here - 1).map(({ adj }) => adj);
+}
+
+/** Per graph (graphs are values: a change makes a new one), per destination: each state's hop count to it. */
+const distanceTables = new WeakMap<FabricGraph, Map<string, Map<string, number>>>();
+
+function distancesTo(graph: FabricGraph, dst: string): Map<string, number> {
+  let byDst = distanceTables.get(graph);
+  if (!byDst) {
+    byDst = new Map();
+    distanceTables.set(graph, byDst);
   }
-  return step(graph, src, 0)
-    .filter(({ adj, phase }) => onPath.has(stateKey(adj.peer, phase)) && s.dist.get(stateKey(adj.peer, phase)) === 1)
-    .map(({ adj }) => adj);
+  let table = byDst.get(dst);
+  if (!table) {
+    table = searchBack(graph, dst);
+    byDst.set(dst, table);
+  }
+  return table;
+}
+
+/**
+ * Breadth-first from dst backwards over the valley-free moves: a state (node, climbing) is
+ * reached from a lower neighbour still climbing; (node, descending) from a higher neighbour,
+ * climbing or descending. Gives the hop count from every state to dst.
+ */
+function searchBack(graph: FabricGraph, dst: string): Map<string, number> {
+  const dist = new Map<string, number>();
+  if (!graph.tier.has(dst)) return dist;
+  let frontier: Array<[string, Phase]> = [[dst, 0], [dst, 1]];
+  for (const [n, p] of frontier) dist.set(stateKey(n, p), 0);
+  for (let d = 1; frontier.length > 0; d++) {
+    const next: Array<[string, Phase]> = [];
+    const reach = (node: string, phase: Phase): void => {
+      const key = stateKey(node, phase);
+      if (dist.has(key)) return;
+      dist.set(key, d);
+      next.push([node, phase]);
+    };
+    for (const [node, phase] of frontier) {
+      const rank = RANK[graph.tier.get(node)!];
+      for (const adj of graph.adjacency.get(node) ?? []) {
+        const peerRank = RANK[graph.tier.get(adj.peer)!];
+        // peer -> node climbing: peer is lower and was climbing too.
+        if (phase === 0 && peerRank < rank) reach(adj.peer, 0);
+        // peer -> node descending: peer is higher, climbing or descending.
+        if (phase === 1 && peerRank > rank) {
+          reach(adj.peer, 0);
+          reach(adj.peer, 1);
+        }
+      }
+    }
+    frontier = next;
+  }
+  return dist;
 }
 
 /** Hop count of the shortest valley-free path, or undefined when there is none. */
