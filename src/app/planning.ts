@@ -38,6 +38,8 @@ export class Planning {
   /** A graph whose routes are not planned yet, and the timer that will plan them. */
   private latest: FabricGraph | undefined;
   private timer: NodeJS.Timeout | undefined;
+  /** How long the last re-plan of every switch's routes took. */
+  private lastFlushMs = 0;
 
   constructor(
     private readonly topology: PlanningSource,
@@ -57,7 +59,8 @@ export class Planning {
     this.subscriptions.push(
       this.topology.graph$.subscribe((graph) => {
         this.latest = graph;
-        this.timer ??= setTimeout(() => this.flush(), this.coalesceMs);
+        // Never more often than a re-plan takes: on 2,000 switches one takes seconds, and switches keep coming.
+        this.timer ??= setTimeout(() => this.flush(), Math.max(this.coalesceMs, this.lastFlushMs));
       }),
       // events$ first replays host-added for every host known now.
       this.topology.events$.subscribe((e) => {
@@ -80,7 +83,9 @@ export class Planning {
     const declared = this.topology.declared;
     this.latest = undefined;
     if (!graph || !declared || !this.ctx) return;
+    const began = performance.now();
     for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(this.ctx, graph, sw.name));
+    this.lastFlushMs = performance.now() - began;
   }
 
   private place(mac: string, host: HostInfo | undefined): void {

@@ -91,6 +91,8 @@ export class MigrationService {
   private readonly eventsSubject = new Subject<MigrationEvent>();
   private removeProcessor: (() => void) | undefined;
   private replanTimer: NodeJS.Timeout | undefined;
+  /** How long the last re-plan of every VM took. */
+  private lastFlushMs = 0;
   /** Announcements that moved nothing (spoofed, or refused by policy). */
   refusedAnnouncements = 0;
   /** Frames of arriving VMs sent on through the tables after the controller saw them. */
@@ -121,7 +123,8 @@ export class MigrationService {
       this.topology.events$.subscribe((e) => this.onTopology(e)),
       // New links, new uplinks for the bicast and the redirects: coalesced, as switches come and go by the dozen.
       this.topology.graph$.subscribe(() => {
-        this.replanTimer ??= setTimeout(() => this.flush(), this.options.coalesceMs ?? 20);
+        // Never more often than a re-plan of every VM takes: with many thousands, switches coming back must still get a turn.
+        this.replanTimer ??= setTimeout(() => this.flush(), Math.max(this.options.coalesceMs ?? 20, this.lastFlushMs));
       }),
     );
     this.removeProcessor = this.openflow.packetProcessors.add('migration-arp', PROCESSOR_PRIORITY.migration, (dpid, m) => this.packetIn(dpid, m));
@@ -132,7 +135,9 @@ export class MigrationService {
     if (this.replanTimer === undefined) return;
     clearTimeout(this.replanTimer);
     this.replanTimer = undefined;
+    const began = performance.now();
     for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...this.pending.keys()])) this.replan(hoa);
+    this.lastFlushMs = performance.now() - began;
   }
 
   stop(): void {

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { BatchRejectedError, ConnectionClosedError } from '../../src/controller/errors.js';
 import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
 import { flowKey, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
-import { PIPELINE } from '../../src/controller/pipeline.js';
+import { GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE } from '../../src/controller/pipeline.js';
 import { ErrorType, FlowModFailedCode, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
 import { startController } from '../../lab/controller.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
@@ -262,6 +262,122 @@ test('audits run by themselves every auditIntervalMs', async () => {
     tables.flows.delete(flowKey(a));
     await until(() => tables.flows.has(flowKey(a)), 'the audit to put the flow back', 5000);
     assert.equal(manager.driftRepaired, 1);
+  } finally {
+    manager.stop();
+    sw.destroy();
+    await server.close();
+  }
+});
+
+/** Holds the scripted switch's barrier replies until the returned function is called: what was sent is applied, not yet confirmed. */
+function holdBarriers(sw: ScriptedSwitch): () => void {
+  const held: number[] = [];
+  const script = sw.script;
+  sw.script = (m, s) => {
+    if (m.type !== MessageType.BARRIER_REQUEST) return script?.(m, s) ?? false;
+    held.push(m.xid);
+    return true;
+  };
+  return () => {
+    sw.script = script;
+    for (const xid of held) sw.send({ type: MessageType.BARRIER_REPLY, xid });
+  };
+}
+
+test('inSync only when the latest plan is confirmed and no run is going; a run in flight is never joined by a second one', async () => {
+  const r = await rig(() => {}, { a: t([f(100, 1, 11)]) });
+  try {
+    assert.equal(r.manager.inSync, true);
+    const release = holdBarriers(r.sw);
+    const mark = r.tables.log.length;
+    r.plans.set(DPID, 'a', t([f(100, 1, 12)]));
+    assert.equal(r.manager.inSync, false, 'the plan moved on');
+    await until(() => r.tables.log.length > mark, 'the run sent its mods');
+    r.plans.set(DPID, 'b', t([f(200, 2, 22)]));
+    await new Promise((res) => setTimeout(res, 30));
+    assert.deepEqual(delta(r.tables, mark), [addLine(f(100, 1, 12))], 'the second change waits for the first run to be confirmed');
+    assert.equal(r.manager.inSync, false, 'not while a run waits for its barrier');
+    release();
+    await r.manager.confirmed([DPID]);
+    // (The held barrier is answered by the release, not logged by the table.)
+    assert.deepEqual(delta(r.tables, mark), [addLine(f(100, 1, 12)), addLine(f(200, 2, 22)), 'barrier']);
+    assert.equal(r.manager.inSync, true);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('waitFor: a version already held resolves without a run; a version past the plan\'s resolves once the latest is held', async () => {
+  const r = await rig(() => {}, { a: t([f(100, 1, 11)]) });
+  try {
+    const mark = r.tables.log.length;
+    await r.manager.confirmed([DPID], r.plans.version);
+    assert.deepEqual(delta(r.tables, mark), [], 'nothing sent, not even a barrier');
+    await r.manager.confirmed([DPID], r.plans.version + 1000);
+    assert.deepEqual(delta(r.tables, mark), [], 'a later version than the plan has is held once the plan is');
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a part removed and then put back as it was is installed again; a run that only removes sends no empty batch before its removals', async () => {
+  const a = f(100, 1, 11);
+  const r = await rig(() => {}, { keep: t([f(50, 9, 9)]), a: t([a]) });
+  try {
+    const mark = r.tables.log.length;
+    r.plans.set(DPID, 'a', undefined);
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), [delLine(a), 'barrier'], 'removals only: one batch');
+    r.plans.set(DPID, 'a', t([a]));
+    await r.manager.confirmed([DPID]);
+    assert.deepEqual(delta(r.tables, mark), [delLine(a), 'barrier', addLine(a), 'barrier'], 'the same content again is sent again');
+    assert.deepEqual(r.tables.flows.get(flowKey(a)), a);
+  } finally {
+    await r.stop();
+  }
+});
+
+test('the group id range is ours from its first id to its last, inclusive: stale ones at both ends are deleted, their neighbours outside are not', async () => {
+  const inside = [g(GROUP_ID_BASE, [1]), g(GROUP_ID_LIMIT, [2])];
+  const outside = [g(GROUP_ID_BASE - 1, [1]), g(GROUP_ID_LIMIT + 1, [2])];
+  const r = await rig((tables) => {
+    for (const x of [...inside, ...outside]) tables.groups.set(x.groupId, x);
+  });
+  try {
+    assert.deepEqual([...r.tables.groups.keys()].sort((x, y) => x - y), outside.map((x) => x.groupId), 'only the two outside the range are left');
+  } finally {
+    await r.stop();
+  }
+});
+
+test('a batch the switch refuses is logged at error with the switch and the reason; a run cut by the switch leaving only at info', async () => {
+  const { logger, lines } = memoryLogger();
+  const { server, port } = await startController();
+  const plans = new PlanStore();
+  plans.set(DPID, 'a', t([f(100, 1, 11)]));
+  const manager = new FlowManager(server, plans, logger);
+  manager.start();
+  const tables = new ScriptedTables(3);
+  tables.fail = (m) => (m.type === MessageType.FLOW_MOD ? { errType: ErrorType.FLOW_MOD_FAILED, code: FlowModFailedCode.TABLE_FULL } : undefined);
+  const up = next(server.switchUp$, 'switch up');
+  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  try {
+    await up;
+    await assert.rejects(manager.confirmed([DPID]));
+    const failed = lines.find((l) => l.message === 'reconcile failed');
+    assert.deepEqual([failed?.level, failed?.dpid], ['error', DPID]);
+    assert.match(String(failed?.error), /TABLE_FULL/);
+    const release = holdBarriers(sw);
+    tables.fail = undefined;
+    plans.set(DPID, 'a', t([f(100, 1, 12)]));
+    const waiting = manager.confirmed([DPID]);
+    await until(() => tables.log.some((l) => l.includes('"in_port":1')), 'the retry sent');
+    sw.destroy();
+    await assert.rejects(waiting, (e: Error) => e instanceof ConnectionClosedError && /left before its tables were confirmed/.test(e.message));
+    release();
+    await until(() => lines.filter((l) => l.message === 'reconcile failed').length >= 2 || lines.some((l) => l.message === 'switch disconnected'), 'the cut run');
+    const cut = lines.filter((l) => l.message === 'reconcile failed').slice(1);
+    assert.ok(cut.every((l) => l.level === 'info'), 'a switch that went away is routine');
   } finally {
     manager.stop();
     sw.destroy();
