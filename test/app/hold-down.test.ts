@@ -55,3 +55,23 @@ test('no wait is longer than maxMs: a switch whose peers never come back goes af
   await new Promise((res) => setTimeout(res, 60));
   assert.equal(await r.state(a), 'released');
 });
+
+test('the start-up window closing releases a switch whose peers are still away, long before maxMs; the log says when and why', async () => {
+  const { logger, lines } = memoryLogger();
+  const connected = new Set<string>(['a']);
+  const graph = new BehaviorSubject<unknown>({});
+  const switches = [{ name: 'a', dpid: '000000000000000a' }, { name: 'b', dpid: '000000000000000b' }];
+  const topology = { declared: { switches }, switchList: () => switches.map((s) => ({ ...s, connected: connected.has(s.name) })), graph$: graph } as unknown as TopologyService;
+  let flushes = 0;
+  const began = Date.now();
+  await holdDown(topology, [{ flush: () => flushes++ }], logger, { startupMs: 80, maxMs: 10_000 })('000000000000000a');
+  const waited = Date.now() - began;
+  assert.ok(waited >= 75 && waited < 5_000, `released after ${waited} ms: at the end of the start-up window`);
+  assert.equal(flushes, 1, 'planned once, at the release');
+  const line = lines.find((l) => l.message === 'hold-down over');
+  assert.deepEqual([line?.level, line?.dpid, line?.why], ['debug', '000000000000000a', 'topology settled']);
+  assert.ok(typeof line?.afterMs === 'number' && line.afterMs >= 75 && line.afterMs < 5_000, `afterMs ${String(line?.afterMs)}`);
+  const { lines: timed, logger: timedLogger } = memoryLogger();
+  await holdDown(topology, [], timedLogger, { startupMs: 10_000, maxMs: 40 })('000000000000000a');
+  assert.equal(timed.find((l) => l.message === 'hold-down over')?.why, '40 ms passed');
+});

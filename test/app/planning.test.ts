@@ -50,6 +50,9 @@ test('a host added, moved within its switch, moved to another, updated and remov
   events.next({ kind: 'host-moved', host: { ...h, switch: 'acc3', port: 9 }, from: { switch: 'acc1', port: 10 } });
   assert.equal(part('acc1'), undefined, 'gone from the switch it left');
   assert.ok(part('acc3'));
+  // Events that are not about hosts leave host parts alone.
+  events.next({ kind: 'switch-down', switch: { name: 'acc3', dpid: dpid('acc3'), tier: 'access', connected: false, connectedAt: 0 }, reason: 'test' } as TopologyEvent);
+  assert.ok(part('acc3'), 'a switch event does not remove a host');
   events.next({ kind: 'host-updated', host: { ...h, switch: 'acc3', port: 9, ip: undefined } });
   assert.deepEqual(part('acc3')!.flows, [], 'no address: no entries');
   events.next({ kind: 'host-removed', host: { ...h, switch: 'acc3', port: 9 }, reason: 'gone' });
