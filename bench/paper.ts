@@ -7,6 +7,7 @@
  * the switch hops of each path, from `svcswitch trace`. Beside the paper's own figures
  * (2011 testbed: compare ratios to the case not migrated).
  */
+import { resolve } from 'node:path';
 import type { MigrationMode } from '../src/migration/binding-store.js';
 import { startFabric, stopFabric, type Fabric } from '../lab/fabric.js';
 import { until } from '../lab/wait.js';
@@ -73,7 +74,8 @@ const webRows: Array<{ case: string; mean: number; p50: number; p99: number }> =
 progress('dc-small in Mininet');
 const f = await startFabric('topologies/dc-small.yaml');
 try {
-  await f.dc.do({ op: 'cmd', host: VM.name, cmd: 'cd /tmp && python3 -m http.server 8000 > /dev/null 2>&1 &' });
+  // One write per answer (mininet/web.py): Python's http.server writes headers and body apart, and the delayed ACK then adds 40 ms.
+  await f.dc.do({ op: 'cmd', host: VM.name, cmd: `/usr/bin/python3 ${resolve('mininet/web.py')} 8000 > /dev/null 2>&1 &` });
   await new Promise((r) => setTimeout(r, 1000));
   for (const c of ['not migrated', 'mobile-ip', 'optimized', 'first-hop'] as const) {
     if (c !== 'not migrated') {
