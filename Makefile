@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-scale bench-planning bench-throughput soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -60,6 +60,10 @@ bench-fabric: build
 # The paper's validation in Mininet: ping RTT and web response time, not migrated and in each mode (PAPER_PINGS, PAPER_REQUESTS).
 bench-paper: build
 	@node dist/bench/paper.js
+
+# Downtime over many migrations in Mininet, per mode and trigger (DOWNTIME_RUNS, default 20).
+bench-downtime: build
+	@node dist/bench/downtime.js
 
 # Migration at scale without Mininet: 40, 400 and 2,000 switches emulated by a switch farm (SCALE_QUICK=1: the small sizes).
 bench-scale: deps build-only
