@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -89,6 +89,10 @@ setup-bench: setup
 
 bench-throughput: build setup-bench
 	@node dist/bench/throughput.js
+
+# Every benchmark in one run, one after another (each prints its progress, its tables, and writes JSON and SVG to bench/results/).
+bench: build setup-bench
+	@for b in openflow fabric throughput planning paper downtime scale; do echo "[bench] === $$b ==="; node --expose-gc --max-old-space-size=8192 dist/bench/$$b.js || exit 1; done
 
 clean:
 	rm -rf dist
