@@ -95,3 +95,18 @@ export function endlessPortDesc(parts: number, ports: (i: number) => Port[] = (i
     return true;
   };
 }
+
+/** Holds a scripted switch's barrier replies until the returned function is called: what it was sent is applied, not yet confirmed. */
+export function holdBarriers(sw: ScriptedSwitch): () => void {
+  const held: number[] = [];
+  const script = sw.script;
+  sw.script = (m, s) => {
+    if (m.type !== MessageType.BARRIER_REQUEST) return script?.(m, s) ?? false;
+    held.push(m.xid);
+    return true;
+  };
+  return () => {
+    sw.script = script;
+    for (const xid of held) sw.send({ type: MessageType.BARRIER_REPLY, xid });
+  };
+}

@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchRejectedError, ConnectionClosedError } from '../../src/controller/errors.js';
-import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
+import { FlowManager, PlanStore, type FlowManagerOptions } from '../../src/controller/flow-manager.js';
 import { flowKey, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
 import { GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE } from '../../src/controller/pipeline.js';
 import { ErrorType, FlowModFailedCode, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
+import type { Logger } from '../../src/log/logger.js';
 import { startController } from '../../lab/controller.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
-import { ScriptedSwitch } from '../../lab/scripted-switch.js';
+import { ScriptedSwitch, holdBarriers } from '../../lab/scripted-switch.js';
 import { ScriptedTables } from '../../lab/scripted-tables.js';
 import { next, until } from '../../lab/wait.js';
 
@@ -20,18 +21,23 @@ const g = (id: number, ports: number[]): GroupEntry => ({ groupId: id, groupType
 const t = (flows: FlowEntry[], groups: GroupEntry[] = []): SwitchTables => ({ flows, groups });
 const DPID = '00000000000000a1';
 
-async function rig(preload: (tables: ScriptedTables) => void = () => {}, parts: Record<string, SwitchTables> = {}) {
+/** A flow manager and one scripted switch with a real table; `confirm: false` does not wait for the first run (a test that expects it to fail). */
+async function rig(
+  preload: (tables: ScriptedTables) => void = () => {},
+  parts: Record<string, SwitchTables> = {},
+  { logger = memoryLogger().logger, options = {}, confirm = true }: { logger?: Logger; options?: FlowManagerOptions; confirm?: boolean } = {},
+) {
   const { server, port } = await startController();
   const plans = new PlanStore();
   for (const [name, tables] of Object.entries(parts)) plans.set(DPID, name, tables);
-  const manager = new FlowManager(server, plans, memoryLogger().logger);
+  const manager = new FlowManager(server, plans, logger, options);
   manager.start();
   const tables = new ScriptedTables(3);
   preload(tables);
   const up = next(server.switchUp$, 'switch up');
   const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
   await up;
-  await manager.confirmed([DPID]);
+  if (confirm) await manager.confirmed([DPID]);
   const stop = async (): Promise<void> => {
     manager.stop();
     sw.destroy();
@@ -200,17 +206,8 @@ test('audit: an entry of ours deleted, one modified, one added with our cookie a
   const b = f(100, 2, 12);
   const group = g(G, [1, 2]);
   const { logger, lines } = memoryLogger();
-  const { server, port } = await startController();
-  const plans = new PlanStore();
-  plans.set(DPID, 'routes', t([a, b], [group]));
-  const manager = new FlowManager(server, plans, logger);
-  manager.start();
-  const tables = new ScriptedTables(3);
-  const up = next(server.switchUp$, 'switch up');
-  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  const { plans, manager, tables, stop } = await rig(() => {}, { routes: t([a, b], [group]) }, { logger });
   try {
-    await up;
-    await manager.confirmed([DPID]);
     assert.equal(await manager.audit(), 0, 'nothing drifted yet');
     const mark = tables.log.length;
     assert.deepEqual(delta(tables, mark), [], 'and an audit with nothing to repair sends nothing');
@@ -240,49 +237,21 @@ test('audit: an entry of ours deleted, one modified, one added with our cookie a
     assert.equal(await manager.audit(), 0, 'repaired for good');
     assert.deepEqual(delta(tables, after), []);
   } finally {
-    manager.stop();
-    sw.destroy();
-    await server.close();
+    await stop();
   }
 });
 
 test('audits run by themselves every auditIntervalMs', async () => {
   const a = f(100, 1, 11);
-  const { server, port } = await startController();
-  const plans = new PlanStore();
-  plans.set(DPID, 'routes', t([a]));
-  const manager = new FlowManager(server, plans, memoryLogger().logger, { auditIntervalMs: 100 });
-  manager.start();
-  const tables = new ScriptedTables(3);
-  const up = next(server.switchUp$, 'switch up');
-  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { options: { auditIntervalMs: 100 } });
   try {
-    await up;
-    await manager.confirmed([DPID]);
     tables.flows.delete(flowKey(a));
     await until(() => tables.flows.has(flowKey(a)), 'the audit to put the flow back', 5000);
     assert.equal(manager.driftRepaired, 1);
   } finally {
-    manager.stop();
-    sw.destroy();
-    await server.close();
+    await stop();
   }
 });
-
-/** Holds the scripted switch's barrier replies until the returned function is called: what was sent is applied, not yet confirmed. */
-function holdBarriers(sw: ScriptedSwitch): () => void {
-  const held: number[] = [];
-  const script = sw.script;
-  sw.script = (m, s) => {
-    if (m.type !== MessageType.BARRIER_REQUEST) return script?.(m, s) ?? false;
-    held.push(m.xid);
-    return true;
-  };
-  return () => {
-    sw.script = script;
-    for (const xid of held) sw.send({ type: MessageType.BARRIER_REPLY, xid });
-  };
-}
 
 test('inSync only when the latest plan is confirmed and no run is going; a run in flight is never joined by a second one', async () => {
   const r = await rig(() => {}, { a: t([f(100, 1, 11)]) });
@@ -352,17 +321,11 @@ test('the group id range is ours from its first id to its last, inclusive: stale
 
 test('a batch the switch refuses is logged at error with the switch and the reason; a run cut by the switch leaving only at info', async () => {
   const { logger, lines } = memoryLogger();
-  const { server, port } = await startController();
-  const plans = new PlanStore();
-  plans.set(DPID, 'a', t([f(100, 1, 11)]));
-  const manager = new FlowManager(server, plans, logger);
-  manager.start();
-  const tables = new ScriptedTables(3);
-  tables.fail = (m) => (m.type === MessageType.FLOW_MOD ? { errType: ErrorType.FLOW_MOD_FAILED, code: FlowModFailedCode.TABLE_FULL } : undefined);
-  const up = next(server.switchUp$, 'switch up');
-  const sw = await ScriptedSwitch.connect(port, 0xa1n, [4], (s) => tables.install(s));
+  const refuse = (tables: ScriptedTables): void => {
+    tables.fail = (m) => (m.type === MessageType.FLOW_MOD ? { errType: ErrorType.FLOW_MOD_FAILED, code: FlowModFailedCode.TABLE_FULL } : undefined);
+  };
+  const { plans, manager, tables, sw, stop } = await rig(refuse, { a: t([f(100, 1, 11)]) }, { logger, confirm: false });
   try {
-    await up;
     await assert.rejects(manager.confirmed([DPID]));
     const failed = lines.find((l) => l.message === 'reconcile failed');
     assert.deepEqual([failed?.level, failed?.dpid], ['error', DPID]);
@@ -379,8 +342,6 @@ test('a batch the switch refuses is logged at error with the switch and the reas
     const cut = lines.filter((l) => l.message === 'reconcile failed').slice(1);
     assert.ok(cut.every((l) => l.level === 'info'), 'a switch that went away is routine');
   } finally {
-    manager.stop();
-    sw.destroy();
-    await server.close();
+    await stop();
   }
 });

@@ -6,7 +6,7 @@ import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut 
 import { ETH_TYPE, buildEthernet, parseEthernet } from '../../src/packet/ethernet.js';
 import { ARP_OP, arpFrame, parseArp } from '../../src/packet/arp.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
-import { type ScriptedSwitch, port as switchPort } from '../../lab/scripted-switch.js';
+import { type ScriptedSwitch, holdBarriers, port as switchPort } from '../../lab/scripted-switch.js';
 import { held, migrationRig, RIG_TOPOLOGY, type Rig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
 
@@ -25,20 +25,6 @@ const rig = (timeoutMs: number, migration: Partial<typeof DEFAULT_CONFIG.migrati
 
 const nothing = { flows: [], groups: [] };
 
-/** Holds a scripted switch's barrier replies until `release()`: what it was sent is applied, not yet confirmed. */
-function holdBarriers(sw: ScriptedSwitch): () => void {
-  const held: number[] = [];
-  const script = sw.script;
-  sw.script = (m, s) => {
-    if (m.type !== MessageType.BARRIER_REQUEST) return script?.(m, s) ?? false;
-    held.push(m.xid);
-    return true;
-  };
-  return () => {
-    sw.script = script;
-    for (const xid of held) sw.send({ type: MessageType.BARRIER_REPLY, xid });
-  };
-}
 
 test('a prepared migration holds its CoA, the Foreign entries and the bicast; in flight, a second request and a DELETE of its binding are 409, an exhausted pool is 409, and none of them changes anything', async () => {
   const r = await rig(60_000);

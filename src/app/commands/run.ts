@@ -45,37 +45,23 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
 `;
 
 
-function readToken(file: string): string {
-  let text: string;
+/** Runs `fn` (reading a flag's file, checking it), and turns what it throws into a usage error naming the flag. */
+function forFlag<T>(flag: string, fn: () => T): T {
   try {
-    text = readFileSync(file, 'utf8');
+    return fn();
   } catch (e) {
-    throw new UsageError(`--api-token-file: ${(e as Error).message}`);
-  }
-  try {
-    return parseToken(file, text);
-  } catch (e) {
-    throw new UsageError(`--api-token-file: ${(e as Error).message}`);
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
 }
+
+const readToken = (file: string): string => forFlag('--api-token-file', () => parseToken(file, readFileSync(file, 'utf8')));
 
 /** The three TLS files, read and checked together (a key that does not match its certificate is found here, not at the first switch). */
 function ofTls(key: string | undefined, cert: string | undefined, ca: string | undefined): { ofTls?: { key: Buffer; cert: Buffer; ca: Buffer } } {
   if (key === undefined && cert === undefined && ca === undefined) return {};
   if (key === undefined || cert === undefined || ca === undefined) throw new UsageError('--of-tls-key, --of-tls-cert and --of-tls-ca go together');
-  const read = (flag: string, file: string): Buffer => {
-    try {
-      return readFileSync(file);
-    } catch (e) {
-      throw new UsageError(`${flag}: ${(e as Error).message}`);
-    }
-  };
-  const files = { key: read('--of-tls-key', key), cert: read('--of-tls-cert', cert), ca: read('--of-tls-ca', ca) };
-  try {
-    createSecureContext(files);
-  } catch (e) {
-    throw new UsageError(`--of-tls-key ${key}, --of-tls-cert ${cert}, --of-tls-ca ${ca}: ${(e as Error).message}`);
-  }
+  const files = { key: forFlag('--of-tls-key', () => readFileSync(key)), cert: forFlag('--of-tls-cert', () => readFileSync(cert)), ca: forFlag('--of-tls-ca', () => readFileSync(ca)) };
+  forFlag(`--of-tls-key ${key}, --of-tls-cert ${cert}, --of-tls-ca ${ca}`, () => createSecureContext(files));
   return { ofTls: files };
 }
 
