@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-summary soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -75,7 +75,7 @@ soak: deps build-only
 
 # Mutation testing of the unit suite (StrykerJS, incremental: reports/stryker-incremental-SCOPE.json are committed).
 mutation: deps
-	@SCOPE=$(SCOPE) MUTATE=$(MUTATE) TESTS=$(TESTS) npx stryker run stryker.config.mjs
+	@SCOPE=$(SCOPE) MUTATE=$(MUTATE) TESTS=$(TESTS) TIMEOUT_MS=$(TIMEOUT_MS) npx stryker run stryker.config.mjs
 	@# The incremental state is committed: no machine path in it (failure texts quote the sandbox).
 	@sed -i "s#$(CURDIR)#.#g" reports/stryker-incremental-*.json
 
@@ -93,6 +93,10 @@ bench-throughput: build setup-bench
 # Every benchmark in one run, one after another (each prints its progress, its tables, and writes JSON and SVG to bench/results/).
 bench: build setup-bench
 	@for b in openflow fabric throughput planning paper downtime scale; do echo "[bench] === $$b ==="; node --expose-gc --max-old-space-size=8192 dist/bench/$$b.js || exit 1; done
+	@node dist/bench/summary.js
+
+bench-summary: build-only
+	@node dist/bench/summary.js
 
 clean:
 	rm -rf dist

@@ -8,11 +8,18 @@
  * mutated and judged by its own test folder: a full run takes longer than an hour on a
  * 2-core machine, a layer fits.
  */
+import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const scope = process.env.SCOPE;
 const layers = scope ? scope.split(',') : ['log', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'state', 'api', 'app'];
+
+/** A file-name tag for a MUTATE list: the files' names, or a digest of them when that is too long for a file name. */
+function filesTag(list) {
+  const names = list.replace(/src\/|\.ts/g, '').replace(/[^a-z0-9]+/gi, '_');
+  return names.length <= 120 ? names : `${list.split(',').length}-files-${createHash('sha256').update(list).digest('hex').slice(0, 12)}`;
+}
 
 /** The compiled unit tests of one layer's test folder. */
 function unitTests(layer) {
@@ -50,9 +57,10 @@ export default {
   ignorePatterns: ['dist', 'bench/results', 'reports', 'out', '.stryker-tmp'],
   coverageAnalysis: 'perTest',
   incremental: true,
-  incrementalFile: `reports/stryker-incremental-${scope ?? 'all'}${process.env.MUTATE ? `-${process.env.MUTATE.replace(/src\/|\.ts/g, '').replace(/[^a-z0-9]+/gi, '_')}` : ''}.json`,
+  incrementalFile: `reports/stryker-incremental-${scope ?? 'all'}${process.env.MUTATE ? `-${filesTag(process.env.MUTATE)}` : ''}.json`,
   concurrency: 2,
-  timeoutMS: 20000,
+  // TIMEOUT_MS shortens the wait for a mutant that hangs a scripted-switch test (a hang counts as killed).
+  timeoutMS: Number(process.env.TIMEOUT_MS || 20000),
   reporters: ['clear-text', 'progress', 'json', 'html'],
   jsonReporter: { fileName: `reports/mutation/${scope ?? 'all'}.json` },
   htmlReporter: { fileName: `reports/mutation/${scope ?? 'all'}.html` },

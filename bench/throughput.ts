@@ -10,21 +10,37 @@ import { median, printTable, progress, writeBarChart, writeJson } from './lib/re
  * svcswitch, os-ken running the equivalent app (bench/peers/osken_arp.py), and a raw TCP
  * echo server (the ceiling of this I/O path here). Each peer runs in its own process; rounds
  * (BENCH_ROUNDS, 3) interleave the peers and the tables report medians.
+ *
+ * The fourth run is svcswitch again while BENCH_MIGRATIONS (100) orchestrated migrations a
+ * second go on through its REST API: each moves VM i from acc_i to acc_i+1, is prepared and
+ * barrier-confirmed, then cancelled (rolled back), so every second brings 100 prepares and 100
+ * roll-backs, each a set of flow and group mods. It needs two access switches at least.
  */
 
 const SWITCH_COUNTS = (process.env.BENCH_SWITCHES ?? '1,16,64').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MIGRATIONS_PER_SECOND = Number(process.env.BENCH_MIGRATIONS ?? 100);
+/** cbench's warm-up before it counts (its --warmup 1 s and 0.5 s of connecting). */
+const WARMUP_MS = 1500;
 
 interface Peer {
   name: string;
-  command: (port: number) => [string, string[]];
+  command: (port: number, api: number) => [string, string[]];
   echo: boolean;
+  /** Migrations a second driven through the REST API during the run (svcswitch only). */
+  migrations?: number;
 }
 
+/** svcswitch as the benchmark runs it: state in memory (never the user's state dir), no audit (the emulated switches keep no tables). */
+const svcswitch = (p: number, api: number): [string, string[]] => ['node', ['dist/src/cli.js', 'run', '--topology', 'bench/topologies/access-64.yaml', '--of-listen', `127.0.0.1:${p}`, '--api-listen', `127.0.0.1:${api}`,
+  '--state-dir', 'none', '--audit-interval', '0', '--hold-down', '300', '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']];
+const MIGRATING = `svcswitch + ${MIGRATIONS_PER_SECOND} migrations/s`;
+
 const PEERS: Peer[] = [
-  { name: 'svcswitch', echo: false, command: (p) => ['node', ['dist/src/cli.js', 'run', '--topology', 'bench/topologies/access-64.yaml', '--of-listen', `127.0.0.1:${p}`, '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']] },
+  { name: 'svcswitch', echo: false, command: svcswitch },
+  { name: MIGRATING, echo: false, command: svcswitch, migrations: MIGRATIONS_PER_SECOND },
   { name: 'os-ken', echo: false, command: (p) => ['osken-manager', ['--ofp-listen-host', '127.0.0.1', '--ofp-tcp-listen-port', String(p), 'bench/peers/osken_arp.py']] },
   { name: 'raw TCP echo', echo: true, command: (p) => ['node', ['dist/bench/peers/echo-server.js', String(p)]] },
 ];
@@ -62,6 +78,70 @@ interface Run {
   p99Ms: number;
   invalid: number;
   notReady: number;
+  migrations?: MigrationLoad;
+}
+
+/** What the migration driver did during one run's measured seconds. */
+interface MigrationLoad {
+  asked: number;
+  prepared: number;
+  failed: number;
+  /** Ticks that found their VM still in flight (its previous migration not yet rolled back). */
+  skipped: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function api(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: { id?: string } }> {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  return { status: res.status, json: (await res.json()) as { id?: string } };
+}
+
+/**
+ * `rate` migrations a second for `seconds`, after the warm-up: VM i (10.1.i.50) to acc_i+1:3,
+ * prepared, then cancelled. A VM whose previous migration is still going is skipped, not queued,
+ * so the load never grows beyond one migration per VM.
+ */
+async function driveMigrations(apiPort: number, switches: number, rate: number, seconds: number): Promise<MigrationLoad> {
+  await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const load = { asked: 0, prepared: 0, failed: 0, skipped: 0 };
+  const latencies: number[] = [];
+  const busy = new Set<number>();
+  const one = async (vm: number): Promise<void> => {
+    busy.add(vm);
+    const t0 = performance.now();
+    try {
+      const m = await api(apiPort, 'POST', '/api/migrations', { hoa: `10.1.${vm}.50`, switch: `acc${(vm + 1) % switches}`, port: 3 });
+      if (m.status !== 201 || !m.json.id) throw new Error(`answered ${m.status}`);
+      latencies.push(performance.now() - t0);
+      load.prepared++;
+      const c = await api(apiPort, 'DELETE', `/api/migrations/${m.json.id}`);
+      if (c.status !== 200) throw new Error(`cancel answered ${c.status}`);
+    } catch {
+      load.failed++;
+    } finally {
+      busy.delete(vm);
+    }
+  };
+  const start = performance.now();
+  const going: Array<Promise<void>> = [];
+  let next = 0;
+  while (performance.now() - start < seconds * 1000) {
+    const due = Math.floor(((performance.now() - start) / 1000) * rate);
+    for (; load.asked + load.skipped < due; next++) {
+      const vm = next % switches;
+      if (busy.has(vm)) load.skipped++;
+      else {
+        load.asked++;
+        going.push(one(vm));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(going);
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
+  return { ...load, p50Ms: q(0.5), p99Ms: q(0.99) };
 }
 
 /** The median run of a peer at one switch count, with every round's rate beside it. */
@@ -73,16 +153,21 @@ interface Result extends Run {
 /** Starts the peer in its own process, runs the generator at every switch count against it, and stops it. */
 async function measure(peer: Peer, round: number): Promise<Run[]> {
   const port = await freePort();
-  const [cmd, args] = peer.command(port);
+  const apiPort = await freePort();
+  const [cmd, args] = peer.command(port, apiPort);
   progress(`round ${round}/${ROUNDS}, ${peer.name}: starting on 127.0.0.1:${port}`);
   const child: ChildProcess = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
   const runs: Run[] = [];
   try {
     await listening(port);
     for (const n of SWITCH_COUNTS) {
+      if (peer.migrations && n < 2) continue;
       progress(`round ${round}/${ROUNDS}, ${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
-      const out = await run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : [])]);
-      runs.push(JSON.parse(out) as Run);
+      const [out, migrations] = await Promise.all([
+        run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : ['--core'])]),
+        peer.migrations ? driveMigrations(apiPort, n, peer.migrations, SECONDS) : undefined,
+      ]);
+      runs.push({ ...(JSON.parse(out) as Run), ...(migrations ? { migrations } : {}) });
     }
   } finally {
     child.kill('SIGTERM');
@@ -110,17 +195,21 @@ async function main(): Promise<void> {
       }
     }
   }
-  const results = PEERS.flatMap((p) => SWITCH_COUNTS.map((n) => medianRun(p.name, runs.get(`${p.name}/${n}`) ?? [])));
+  const results = PEERS.flatMap((p) => SWITCH_COUNTS.filter((n) => runs.has(`${p.name}/${n}`)).map((n) => medianRun(p.name, runs.get(`${p.name}/${n}`)!)));
   const of = (peer: string, n: number): Result | undefined => results.find((r) => r.peer === peer && r.switches === n);
   printTable(`Gateway ARP answered by PACKET_OUT (window ${WINDOW} per switch, ${SECONDS} s a run, median of ${ROUNDS} rounds; replies/s, latency ms of the median run)`,
     ['peer', 'switches', 'replies/s', 'rounds', 'p50 ms', 'p99 ms', 'invalid', 'switches not ready'],
     results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.rounds.map((x) => `${Math.round(x / 1000)}k`).join(' '), r.p50Ms, r.p99Ms, r.invalid, r.notReady]));
   const ratios = SWITCH_COUNTS.map((n) => {
     const s = of('svcswitch', n)?.repliesPerSecond ?? NaN;
-    return { switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN) };
+    return { switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN), whileMigrating: (of(MIGRATING, n)?.repliesPerSecond ?? NaN) / s };
   });
-  printTable('svcswitch relative to the others, medians (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho]));
-  writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, rounds: ROUNDS, results, ratios });
+  printTable('svcswitch relative to the others, medians (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo', 'kept while migrating'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho, r.whileMigrating]));
+  const migrating = results.filter((r) => r.migrations);
+  printTable(`The migrations during the runs above (${MIGRATIONS_PER_SECOND}/s asked over ${SECONDS} s; prepare = POST until barrier-confirmed; of the median run)`,
+    ['switches', 'asked', 'prepared / s', 'failed', 'skipped (VM busy)', 'prepare p50 ms', 'prepare p99 ms'],
+    migrating.map((r) => [r.switches, r.migrations!.asked, r.migrations!.prepared / SECONDS, r.migrations!.failed, r.migrations!.skipped, r.migrations!.p50Ms, r.migrations!.p99Ms]));
+  writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, rounds: ROUNDS, migrationsPerSecond: MIGRATIONS_PER_SECOND, results, ratios });
   writeBarChart('bench/results/throughput.svg', `Gateway ARP replies per second, median of ${ROUNDS} rounds (higher is better)`, 'replies/s',
     results.map((r) => ({ label: `${r.peer}, ${r.switches} sw`, value: r.repliesPerSecond, group: r.peer })));
   process.stdout.write('\nWrote bench/results/throughput.json and bench/results/throughput.svg\n\n');

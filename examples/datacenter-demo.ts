@@ -95,7 +95,7 @@ async function main(): Promise<void> {
     ];
     for (const { title, step } of steps) {
       say(`migration: ${title}, while the client streams TCP to h11 and four correspondents ping it every 10 ms`);
-      const r = await migrateWithTraffic(app, dc, { vm: 'h11', hoa: '10.0.1.10', streamFrom: 'client', seconds: 3, ...step });
+      const r = await migrateWithTraffic(app, dc, { vm: 'h11', hoa: '10.0.1.10', streamsFrom: ['client'], seconds: 3, ...step });
       const m = r.migration;
       const rel = (t: number): number => t - r.movedAt;
       const firstDelivered = Math.min(...Object.values(r.pings).map((p) => p.replies.find((t) => t > r.movedAt) ?? Infinity));
@@ -104,8 +104,8 @@ async function main(): Promise<void> {
       process.stdout.write(`   binding: ${m.hoa} in ${m.to.subnet}${m.to.coa ? ` as CoA ${m.to.coa}` : ' (home: no binding)'}, mode ${m.mode}\n`);
       process.stdout.write('   correspondent   lost/sent   median RTT\n');
       for (const [who, p] of Object.entries(r.pings)) process.stdout.write(`   ${who.padEnd(15)} ${`${p.lost}/${p.sent}`.padStart(9)}   ${p.rttMedian?.toFixed(3) ?? '-'} ms\n`);
-      const s = r.stream!;
-      process.stdout.write(`   TCP client -> h11: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 checked)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}\n`);
+      const s = r.streams.client!;
+      process.stdout.write(`   TCP client -> h11: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 checked)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}, longest silence ${s.longestGapMs} ms\n`);
       const gaps = Object.entries(r.pings).flatMap(([who, p]) => p.replies.slice(1).map((t, i) => ({ who, from: rel(p.replies[i]!), to: rel(t) })).filter((g) => g.to - g.from > 25 && g.to > -500 && g.from < 1500));
       rows.push({ name: title.split(',')[0]!, events: events.filter((e) => e.ms > -2000), gaps });
     }

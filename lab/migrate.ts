@@ -16,8 +16,8 @@ export interface MigrationStep {
   trigger: 'orchestrated' | 'transparent';
   mode?: MigrationMode;
   correspondents: readonly string[];
-  /** A checked TCP stream from this host to the VM during the step. */
-  streamFrom?: string;
+  /** A checked TCP stream from each of these hosts to the VM during the step. */
+  streamsFrom?: readonly string[];
   seconds?: number;
   /** QEMU's RARPs after the move (default true); without them, the VM's own traffic is all the controller sees. */
   announce?: boolean;
@@ -26,7 +26,8 @@ export interface MigrationStep {
 export interface StepResult {
   migration: MigrationRecord;
   pings: Record<string, PingResult>;
-  stream: StreamResult | undefined;
+  /** By the host the stream came from. */
+  streams: Record<string, StreamResult>;
   /** When the VM's link moved (ms since the epoch), for timelines. */
   movedAt: number;
 }
@@ -41,7 +42,7 @@ let port = 5100;
  */
 export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: MigrationStep): Promise<StepResult> {
   const seconds = step.seconds ?? 3;
-  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, step.streamFrom ? { from: step.streamFrom, bytes: 1_500_000, port: port++ } : undefined);
+  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, (step.streamsFrom ?? []).map((from) => ({ from, bytes: 1_500_000, port: port++ })));
   await new Promise((r) => setTimeout(r, 800));
   const before = new Set(app.migration.migrations().map((m) => m.id));
   if (step.trigger === 'orchestrated') {
@@ -61,8 +62,8 @@ export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: Mi
     return done?.status === 'completed' && done.timeline.some((t) => t.step === 'old entries removed');
   };
   await until(completed, `the migration of ${step.vm} to ${step.to.switch}:${step.to.port} to complete`, 15_000);
-  const { pings, stream } = await traffic.results();
-  return { migration: done!, pings, stream, movedAt };
+  const { pings, streams } = await traffic.results();
+  return { migration: done!, pings, streams, movedAt };
 }
 
 /** A switch's flows without counters, sorted: two dumps are equal when the tables are. */

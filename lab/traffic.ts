@@ -19,6 +19,15 @@ export interface StreamResult {
   received: number;
   intact: boolean;
   error: string | undefined;
+  /** The longest silence between two arrivals of data at the VM (the sender paces a chunk every few ms). */
+  longestGapMs: number;
+}
+
+/** A checked TCP stream from `from` to the VM's `port`. */
+export interface StreamSpec {
+  from: string;
+  bytes: number;
+  port: number;
 }
 
 const STREAM = resolve('mininet/stream.py');
@@ -26,9 +35,9 @@ let runs = 0;
 
 /**
  * Traffic to a VM while it migrates: every correspondent pings it every 10 ms for `seconds`
- * (ping -D -O: one line a reply, and a line for each reply that did not come), and with
- * `stream`, a TCP stream from `stream.from` to the VM carries `stream.bytes` with a
- * SHA-256 checked at both ends. Runs in the hosts' namespaces, in the background.
+ * (ping -D -O: one line a reply, and a line for each reply that did not come), and each of
+ * `streams`, a TCP stream from its host to the VM, carries its bytes with a SHA-256 checked at
+ * both ends. Runs in the hosts' namespaces, in the background.
  */
 export async function startTraffic(
   dc: MininetDc,
@@ -36,15 +45,13 @@ export async function startTraffic(
   vmHost: string,
   correspondents: readonly string[],
   seconds: number,
-  stream?: { from: string; bytes: number; port: number },
-): Promise<{ results: () => Promise<{ pings: Record<string, PingResult>; stream: StreamResult | undefined }> }> {
+  streams: readonly StreamSpec[] = [],
+): Promise<{ results: () => Promise<{ pings: Record<string, PingResult>; streams: Record<string, StreamResult> }> }> {
   const tag = `/tmp/svcswitch-traffic-${process.pid}-${runs++}`;
   const count = Math.round(seconds * 100);
-  if (stream) {
-    await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${stream.port} ${tag}-server.json > /dev/null 2>&1 &` });
-    await new Promise((r) => setTimeout(r, 300));
-    await dc.do({ op: 'cmd', host: stream.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${stream.port} ${stream.bytes} ${seconds} > ${tag}-client.json 2>&1 &` });
-  }
+  for (const s of streams) await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${s.port} ${tag}-server-${s.from}.json > /dev/null 2>&1 &` });
+  if (streams.length) await new Promise((r) => setTimeout(r, 300));
+  for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${s.port} ${s.bytes} ${seconds} > ${tag}-client-${s.from}.json 2>&1 &` });
   for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -D -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
   const read = async (host: string, file: string): Promise<string> => String((await dc.do({ op: 'cmd', host, cmd: `cat ${file} 2>/dev/null` })).output).trim();
   /** Reads `file` until `done` says it is complete. */
@@ -66,17 +73,18 @@ export async function startTraffic(
         const replies = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Math.round(Number(x[1]) * 1000));
         pings[c] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined, replies };
       }
-      let streamResult: StreamResult | undefined;
-      if (stream) {
+      const streamResults: Record<string, StreamResult> = {};
+      for (const stream of streams) {
         const json = (t: string): boolean => t.startsWith('{');
-        const client = await readWhen(stream.from, `${tag}-client.json`, json, 'the TCP stream to finish', seconds * 1000 + 60_000);
-        const server = await readWhen(vmHost, `${tag}-server.json`, json, 'the TCP server to report', 30_000);
+        const client = await readWhen(stream.from, `${tag}-client-${stream.from}.json`, json, `${stream.from}'s TCP stream to finish`, seconds * 1000 + 60_000);
+        const server = await readWhen(vmHost, `${tag}-server-${stream.from}.json`, json, `the TCP server of ${stream.from}'s stream to report`, 30_000);
         const c = JSON.parse(client) as { sent: number; sha256: string; error: string | null; acknowledged: boolean };
-        const s = JSON.parse(server) as { received: number; sha256: string; error: string | null };
-        streamResult = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined };
+        const s = JSON.parse(server) as { received: number; sha256: string; error: string | null; longest_gap_ms: number };
+        streamResults[stream.from] = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined, longestGapMs: s.longest_gap_ms };
       }
       await dc.do({ op: 'cmd', host: vmHost, cmd: `rm -f ${tag}-*` });
-      return { pings, stream: streamResult };
+      for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `rm -f ${tag}-*` });
+      return { pings, streams: streamResults };
     },
   };
 }

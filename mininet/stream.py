@@ -1,7 +1,8 @@
 """A TCP stream that checks itself, for migration tests: `serve PORT OUT` accepts one
-connection and writes what it received (bytes, SHA-256, error) to OUT as JSON; `send HOST
-PORT BYTES SECONDS` sends a known byte pattern at a steady pace and prints the same JSON.
-A reset or a timeout is an error; nothing here retries a lost connection."""
+connection and writes what it received (bytes, SHA-256, error, and the longest time between
+two arrivals of data, in ms) to OUT as JSON; `send HOST PORT BYTES SECONDS` sends a known
+byte pattern at a steady pace (a chunk every few ms) and prints the same JSON. A reset or a
+timeout is an error; nothing here retries a lost connection."""
 import hashlib
 import json
 import socket
@@ -16,8 +17,9 @@ def pattern(i):
 
 
 def serve(port, out):
-    result = {'received': 0, 'sha256': None, 'error': None}
+    result = {'received': 0, 'sha256': None, 'error': None, 'longest_gap_ms': 0}
     digest = hashlib.sha256()
+    last = None
     try:
         srv = socket.socket()
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -28,8 +30,14 @@ def serve(port, out):
         conn.settimeout(30)
         while True:
             data = conn.recv(65536)
+            now = time.monotonic()
             if not data:
                 break
+            # The sender paces its chunks: a long silence is the stream stalled (a lost
+            # segment waits for TCP's retransmission timeout, 200 ms at least on Linux).
+            if last is not None:
+                result['longest_gap_ms'] = max(result['longest_gap_ms'], round((now - last) * 1000, 1))
+            last = now
             digest.update(data)
             result['received'] += len(data)
         conn.sendall(b'ok')

@@ -2,6 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Framer, MessageType, MultipartType, encodeMessage, type OfpMessage } from '../../src/openflow/index.js';
 import { decodeMessage } from '../../src/openflow/index.js';
+import { port } from '../../lab/scripted-switch.js';
 
 /**
  * A cbench-like load generator: N emulated switches over TCP, each keeping a window of
@@ -11,13 +12,18 @@ import { decodeMessage } from '../../src/openflow/index.js';
  * PACKET_OUT carrying an ARP reply from that gateway to the requester); in echo mode the
  * PACKET_IN itself coming back counts. Prints one JSON line.
  *
- *   node dist/bench/lib/cbench.js --port P --switches 16 --window 32 --seconds 4 [--echo]
+ * Access switches report ports 1-3 (hosts) and 64 (uplink) live. --core also emulates the core
+ * switch (0xcb0100, ports 1-64, no load of its own), so that the fabric between the access
+ * switches is up and a migration has a path.
+ *
+ *   node dist/bench/lib/cbench.js --port P --switches 16 --window 32 --seconds 4 [--echo] [--core]
  */
 
 const { values } = parseArgs({
   options: {
     port: { type: 'string' }, switches: { type: 'string', default: '1' }, window: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '4' }, warmup: { type: 'string', default: '1' }, echo: { type: 'boolean', default: false },
+    core: { type: 'boolean', default: false },
   },
 });
 const PORT = Number(values.port);
@@ -48,7 +54,12 @@ function template(sw: number): Template {
   return { buf, ethMacAt: at + 11, arpMacAt: at + 27, ipAt: at + 31 };
 }
 
+const CORE = -1;
+const ACCESS_PORTS = [1, 2, 3, 64];
+const CORE_PORTS = Array.from({ length: 64 }, (_, i) => i + 1);
+
 interface Emulated {
+  /** i for access switch i, CORE for the core. */
   id: number;
   socket: Socket;
   framer: Framer;
@@ -85,11 +96,11 @@ function send(sw: Emulated): void {
 function answerControl(sw: Emulated, m: OfpMessage): void {
   switch (m.type) {
     case MessageType.FEATURES_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(0xcb0000 + sw.id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
+      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(sw.id === CORE ? 0xcb0100 : 0xcb0000 + sw.id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
       return;
     case MessageType.MULTIPART_REQUEST: {
       const mp = m.body.mpType;
-      const body = mp === MultipartType.FLOW ? { mpType: mp, flows: [] } : mp === MultipartType.GROUP_DESC ? { mpType: mp, groups: [] } : { mpType: MultipartType.PORT_DESC, ports: [] };
+      const body = mp === MultipartType.FLOW ? { mpType: mp, flows: [] } : mp === MultipartType.GROUP_DESC ? { mpType: mp, groups: [] } : { mpType: MultipartType.PORT_DESC, ports: (sw.id === CORE ? CORE_PORTS : ACCESS_PORTS).map((p) => port(p)) };
       sw.socket.write(encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body } as OfpMessage));
       if (mp === MultipartType.PORT_DESC) markReady(sw);
       return;
@@ -110,6 +121,7 @@ function answerControl(sw: Emulated, m: OfpMessage): void {
 function markReady(sw: Emulated): void {
   if (sw.ready) return;
   sw.ready = true;
+  if (sw.id === CORE) return;
   // Let the controller finish its own set-up (flows, barrier) before the load starts.
   setTimeout(() => {
     for (let i = 0; i < WINDOW; i++) send(sw);
@@ -123,6 +135,8 @@ function onFrame(sw: Emulated, frame: Buffer): void {
     ip = frame[frame.length - 42 + 31]!;
   } else if (type === MessageType.PACKET_OUT) {
     const data = 24 + frame.readUInt16BE(16);
+    // An LLDP probe of the fabric (the links to the core): not an answer, not a mistake.
+    if (frame.length >= data + 14 && frame.readUInt16BE(data + 12) === 0x88cc) return;
     const arp = data + 14;
     const ok = frame.length >= arp + 28 && frame.readUInt16BE(data + 12) === 0x0806 && frame.readUInt16BE(arp + 6) === 2 &&
       frame[arp + 14] === 10 && frame[arp + 15] === 1 && frame[arp + 16] === sw.id && frame[arp + 17] === 1 &&
@@ -150,13 +164,13 @@ function onFrame(sw: Emulated, frame: Buffer): void {
 
 async function main(): Promise<void> {
   const switches: Emulated[] = [];
-  for (let i = 0; i < SWITCHES; i++) {
+  for (const i of [...(values.core ? [CORE] : []), ...Array.from({ length: SWITCHES }, (_, k) => k)]) {
     const socket = await new Promise<Socket>((resolve, reject) => {
       const s = connect(PORT, '127.0.0.1', () => resolve(s));
       s.once('error', reject);
     });
     socket.setNoDelay(true);
-    const sw: Emulated = { id: i, socket, framer: new Framer(), tpl: template(i), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
+    const sw: Emulated = { id: i, socket, framer: new Framer(), tpl: template(Math.max(i, 0)), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
     socket.on('data', (chunk: Buffer) => {
       for (const f of sw.framer.push(chunk)) onFrame(sw, f);
     });

@@ -25,32 +25,59 @@ export const DEFAULT_HOLD_DOWN: HoldDownOptions = { startupMs: 5_000, maxMs: 5_0
 export function holdDown(topology: TopologyService, planners: ReadonlyArray<{ flush(): void }>, log: Logger, options: HoldDownOptions = DEFAULT_HOLD_DOWN): (dpid: string) => Promise<void> {
   const startedAt = Date.now();
   const settled = (): boolean => Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
+  // The switches held share one watch of the topology and are released together: with 2,000
+  // switches held, a check and a re-plan per switch per change would be quadratic.
+  interface Waiter {
+    dpid: string;
+    resolve: () => void;
+    deadline: NodeJS.Timeout;
+    why: string;
+  }
+  const waiting = new Set<Waiter>();
+  let released: Waiter[] = [];
+  let watch: Subscription | undefined;
+  let startupTimer: NodeJS.Timeout | undefined;
+  const release = (ws: readonly Waiter[], why: string): void => {
+    for (const w of ws) {
+      waiting.delete(w);
+      clearTimeout(w.deadline);
+      w.why = why;
+    }
+    if (waiting.size === 0) {
+      watch?.unsubscribe();
+      watch = undefined;
+      clearTimeout(startupTimer);
+      startupTimer = undefined;
+    }
+    if (released.length === 0) {
+      // The switch-up that brought a switch is still being delivered: let every subscriber see it first.
+      setImmediate(() => {
+        const batch = released;
+        released = [];
+        for (const p of planners) p.flush();
+        for (const w of batch) {
+          log.debug('hold-down over', { dpid: w.dpid, why: w.why, afterMs: Date.now() - startedAt });
+          w.resolve();
+        }
+      });
+    }
+    released.push(...ws);
+  };
+  const check = (): void => {
+    if (waiting.size > 0 && settled()) release([...waiting], 'topology settled');
+  };
   return (dpid) => {
     if (!topology.declared?.switches.some((s) => s.dpid === dpid)) return Promise.resolve();
     return new Promise<void>((resolve) => {
-      let over = false;
-      let subscription: Subscription | undefined;
-      const timers: NodeJS.Timeout[] = [];
-      const end = (why: string): void => {
-        if (over) return;
-        over = true;
-        for (const t of timers) clearTimeout(t);
-        subscription?.unsubscribe();
-        // The switch-up that brought this switch is still being delivered: let every subscriber see it first.
-        setImmediate(() => {
-          for (const p of planners) p.flush();
-          log.debug('hold-down over', { dpid, why, afterMs: Date.now() - startedAt });
-          resolve();
-        });
-      };
-      const check = (): void => {
-        if (settled()) end('topology settled');
-      };
-      timers.push(setTimeout(() => end(`${options.maxMs} ms passed`), options.maxMs));
-      timers.push(setTimeout(check, Math.max(0, startedAt + options.startupMs - Date.now())));
-      // graph$ replays the current graph at once, and again whenever a link (a switch's ports with it) comes or goes.
-      subscription = topology.graph$.subscribe(check);
-      if (over) subscription.unsubscribe();
+      const w: Waiter = { dpid, resolve, why: '', deadline: setTimeout(() => release([w], `${options.maxMs} ms passed`), options.maxMs) };
+      waiting.add(w);
+      const untilStartupEnds = startedAt + options.startupMs - Date.now();
+      if (untilStartupEnds > 0) startupTimer ??= setTimeout(check, untilStartupEnds);
+      if (watch) return check();
+      // graph$ replays the current graph at once (which may release this switch), and again whenever a link (a switch's ports with it) comes or goes.
+      const subscription = topology.graph$.subscribe(check);
+      if (waiting.size > 0) watch = subscription;
+      else subscription.unsubscribe();
     });
   };
 }

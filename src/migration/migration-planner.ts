@@ -45,10 +45,22 @@ type Actions = Parameters<typeof inst.apply>[0];
 type Match = FlowEntry['match'];
 const flow = (priority: number, match: Match, actions: Actions): FlowEntry => ({ tableId: 0, priority, cookie: MIGRATION_COOKIE, match, instructions: [inst.apply(actions)] });
 
+/** Edge switches, and first-hop switches (edge, access, or serving a subnet), of a context: worked out once, not for every binding planned. */
+const firstHopCache = new WeakMap<FabricContext, { edges: string[]; firstHops: string[] }>();
+function firstHopSwitches(ctx: FabricContext): { edges: string[]; firstHops: string[] } {
+  let cached = firstHopCache.get(ctx);
+  if (!cached) {
+    const edges = ctx.topology.switches.filter((s) => s.tier === 'edge').map((s) => s.name);
+    const firstHops = ctx.topology.switches.filter((s) => s.tier === 'edge' || s.tier === 'access' || ctx.networksBySwitch.has(s.name)).map((s) => s.name);
+    cached = { edges, firstHops };
+    firstHopCache.set(ctx, cached);
+  }
+  return cached;
+}
+
 /** The switches that rewrite HoA -> CoA for a VM at `at`, by mode (never the switch it is at). */
 export function redirectingSwitches(ctx: FabricContext, mode: MigrationMode, home: string, at: string): string[] {
-  const edges = ctx.topology.switches.filter((s) => s.tier === 'edge').map((s) => s.name);
-  const firstHops = ctx.topology.switches.filter((s) => s.tier === 'edge' || s.tier === 'access' || ctx.networks.some((n) => n.switch === s.name)).map((s) => s.name);
+  const { edges, firstHops } = firstHopSwitches(ctx);
   const chosen = mode === 'mobile-ip' ? [home] : mode === 'optimized' ? [home, ...edges] : firstHops;
   return [...new Set(chosen)].filter((s) => s !== at);
 }

@@ -70,8 +70,23 @@ export interface Topology {
 
 export const portKey = (p: PortRef): string => `${p.switch}:${p.port}`;
 
-/** The ports of switch `name` that the file declares as links. */
-export const linkPortsOf = (t: Topology, name: string): number[] => t.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port);
+const linkPortsCache = new WeakMap<Topology, ReadonlyMap<string, readonly number[]>>();
+
+/**
+ * The ports of switch `name` that the file declares as links. Indexed once per topology (a
+ * loaded topology never changes): the migration planner asks for every binding it plans, and
+ * a scan of every link each time made a cold start with 100k bindings take minutes.
+ */
+export function linkPortsOf(t: Topology, name: string): readonly number[] {
+  let bySwitch = linkPortsCache.get(t);
+  if (!bySwitch) {
+    const index = new Map<string, number[]>();
+    for (const e of t.links.flatMap((l) => [l.a, l.b])) index.set(e.switch, [...(index.get(e.switch) ?? []), e.port]);
+    bySwitch = index;
+    linkPortsCache.set(t, bySwitch);
+  }
+  return bySwitch.get(name) ?? [];
+}
 
 /**
  * One anycast gateway MAC for every subnet, as EVPN fabrics do: a VM that moves keeps a

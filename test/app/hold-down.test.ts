@@ -36,7 +36,33 @@ test('after a start, a switch waits until every declared switch is connected; th
   r.connect('b');
   const b = r.held('000000000000000b');
   assert.deepEqual([await r.state(a), await r.state(b)], ['released', 'released']);
-  assert.equal(r.flushes(), 2, 'the routes planned at once, for each');
+  assert.equal(r.flushes(), 1, 'the routes planned at once, once for both');
+});
+
+test('switches held together are released together: one check per topology change, one re-plan for all', async () => {
+  const names = Array.from({ length: 50 }, (_, i) => ({ name: `s${i}`, dpid: (i + 1).toString(16).padStart(16, '0') }));
+  const connected = new Set<string>();
+  const graph = new BehaviorSubject<unknown>({});
+  let lists = 0;
+  const topology = {
+    declared: { switches: names },
+    switchList: () => {
+      lists++;
+      return names.map((s) => ({ ...s, connected: connected.has(s.name) }));
+    },
+    graph$: graph,
+  } as unknown as TopologyService;
+  let flushes = 0;
+  const held = holdDown(topology, [{ flush: () => flushes++ }], memoryLogger().logger, { startupMs: 10_000, maxMs: 10_000 });
+  const waits: Array<Promise<void>> = [];
+  for (const s of names) {
+    connected.add(s.name);
+    graph.next({});
+    waits.push(held(s.dpid));
+  }
+  await Promise.all(waits);
+  assert.equal(flushes, 1, 'one re-plan when the last switch came');
+  assert.ok(lists <= 2 * names.length, `${lists} looks at the switch list for ${names.length} switches (one per change, and one per switch held): not one per switch per change`);
 });
 
 test('after the start-up window a switch that reconnects alone is not held; a switch the file does not declare never is', async () => {

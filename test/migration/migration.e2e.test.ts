@@ -25,7 +25,8 @@ before(requireOvs);
 
 function report(name: string, r: StepResult): void {
   const pings = Object.entries(r.pings).map(([h, p]) => `${h} ${p.lost}/${p.sent} lost`).join(', ');
-  process.stdout.write(`# ${name}: ${pings}; stream ${r.stream?.received ?? '-'} bytes${r.stream?.error ? ` (${r.stream.error})` : ''}\n`);
+  const streams = Object.entries(r.streams).map(([h, s]) => `${h} ${s.received} bytes, longest gap ${s.longestGapMs} ms${s.error ? ` (${s.error})` : ''}`).join(', ');
+  process.stdout.write(`# ${name}: ${pings}; stream ${streams || '-'}\n`);
   // Where the losses fell, relative to the end of the link's move: gaps between replies long enough to hide a lost ping (pings jitter up to 20 ms here), and the migration's steps.
   const gaps = Object.entries(r.pings).flatMap(([h, p]) => p.replies.slice(1).map((t, i) => [p.replies[i]!, t - p.replies[i]!] as const).filter(([, gap]) => gap > 25).map(([at, gap]) => `${h} ${Math.round(gap)} ms from ${Math.round(at - r.movedAt)}`));
   const steps = r.migration.timeline.map((t) => `${t.step} ${t.at - r.movedAt}`);
@@ -33,10 +34,10 @@ function report(name: string, r: StepResult): void {
 }
 
 function assertTraffic(r: StepResult, trigger: 'orchestrated' | 'transparent'): void {
-  if (r.stream) {
-    assert.equal(r.stream.error, undefined, 'the TCP stream saw no reset or timeout');
-    assert.equal(r.stream.received, r.stream.sent, 'every byte arrived');
-    assert.ok(r.stream.intact, 'and intact (SHA-256 at both ends)');
+  for (const [host, stream] of Object.entries(r.streams)) {
+    assert.equal(stream.error, undefined, `${host}'s TCP stream saw no reset or timeout`);
+    assert.equal(stream.received, stream.sent, `every byte of ${host}'s stream arrived`);
+    assert.ok(stream.intact, `and intact (SHA-256 at both ends)`);
   }
   for (const [host, p] of Object.entries(r.pings)) {
     assert.ok(p.sent > 100, `${host} pinged`);
@@ -99,7 +100,7 @@ describe('cross-subnet live migration on dc-small', () => {
   test('orchestrated, optimized: acc1 -> acc3 with a TCP stream from the client; aggregation and core untouched, only the CoA inside the fabric', async () => {
     const { app, dc } = f!;
     const fabricBefore = await Promise.all(AGG_AND_CORE.map(flowDump));
-    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'], streamFrom: 'client' });
+    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'] });
     report('orchestrated optimized acc1 -> acc3', r);
     assertTraffic(r, 'orchestrated');
     const coa = r.migration.to.coa!;
@@ -118,7 +119,7 @@ describe('cross-subnet live migration on dc-small', () => {
   test('transparent (QEMU RARP), chained: acc3 -> acc4, a new CoA, the old one released', async () => {
     const { app, dc } = f!;
     const before = app.migration.bindings.get(HOA)!;
-    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamFrom: 'client' });
+    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'] });
     report('transparent optimized acc3 -> acc4', r);
     assertTraffic(r, 'transparent');
     const b = app.migration.bindings.get(HOA)!;
@@ -131,7 +132,7 @@ describe('cross-subnet live migration on dc-small', () => {
     const { app, dc } = f!;
     const fabricBefore = await Promise.all(AGG_AND_CORE.map(flowDump));
     const reinjected = app.migration.reinjected;
-    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc2', port: 5 }, trigger: 'orchestrated', mode: 'first-hop', correspondents: ['client', 'h12', 'h22', 'h31'], streamFrom: 'client', announce: false });
+    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc2', port: 5 }, trigger: 'orchestrated', mode: 'first-hop', correspondents: ['client', 'h12', 'h22', 'h31'], streamsFrom: ['client'], announce: false });
     report('orchestrated first-hop acc4 -> acc2 (no RARP)', r);
     assertTraffic(r, 'orchestrated');
     assert.ok(r.migration.timeline.some((t) => t.step === 'VM seen at its new port'), 'switched over on the VM\'s own frames');
@@ -142,7 +143,7 @@ describe('cross-subnet live migration on dc-small', () => {
 
   test('transparent return home: acc2 -> acc1; no entry of the migration left anywhere, every CoA released', async () => {
     const { app, dc } = f!;
-    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc1', port: 3 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h21', 'h31'], streamFrom: 'client' });
+    const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, to: { switch: 'acc1', port: 3 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h21', 'h31'], streamsFrom: ['client'] });
     report('transparent return home acc2 -> acc1', r);
     assertTraffic(r, 'transparent');
     await app.settled();
@@ -167,7 +168,7 @@ describe('cross-subnet live migration on dc-small', () => {
     ] as const;
     for (const s of steps) {
       const { to, trigger, correspondents } = s;
-      const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, streamFrom: 'client', to, trigger, correspondents, ...('mode' in s ? { mode: s.mode } : {}) });
+      const r = await migrateWithTraffic(app, dc, { vm: VM, hoa: HOA, streamsFrom: ['client'], to, trigger, correspondents, ...('mode' in s ? { mode: s.mode } : {}) });
       report(`${s.trigger} -> ${s.to.switch} (second chain)`, r);
       assertTraffic(r, s.trigger);
       if (s.to.switch === 'acc3') assert.deepEqual(await naming(HOA), ['acc1', 'acc3'], 'mobile-ip: only Home and Foreign name the HoA');

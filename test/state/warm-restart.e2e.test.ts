@@ -84,7 +84,7 @@ test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream in
     const before = await tables();
 
     // Traffic across the restart: 10 ms pings from the client and an HN node, and a checked TCP stream.
-    const traffic = await startTraffic(dc, HOA, 'h11', ['client', 'h12'], 6, { from: 'client', bytes: 1_500_000, port: 5400 });
+    const traffic = await startTraffic(dc, HOA, 'h11', ['client', 'h12'], 6, [{ from: 'client', bytes: 1_500_000, port: 5400 }]);
     await new Promise((r) => setTimeout(r, 1500));
     const killedAt = Date.now();
     await ctl.kill9();
@@ -93,7 +93,8 @@ test('kill -9 and restart on the same state dir: 0 pings lost, the TCP stream in
     running.ctl = ctl;
     await settled(ctl);
     const reconnectedMs = Date.now() - ctl.spawnedAt;
-    const { pings, stream } = await traffic.results();
+    const { pings, streams } = await traffic.results();
+    const stream = streams.client;
     const health = await ctl.health();
     process.stdout.write(`# warm restart: back in sync ${reconnectedMs} ms after the spawn; lost ${Object.entries(pings).map(([h, p]) => `${h} ${p.lost}/${p.sent}`).join(', ')}; flow and group mods sent ${health.flowModsSent}\n`);
     for (const [host, p] of Object.entries(pings)) {
