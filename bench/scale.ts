@@ -98,6 +98,11 @@ const rssMb = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
   return Math.round(process.memoryUsage().rss / 1e6);
 };
+/** The JS heap in use after a full gc, MB: measured before the controller starts and with it running, the difference is the controller's. */
+const heapMb = (): number => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return Math.round(process.memoryUsage().heapUsed / 1e6);
+};
 const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
 /** The controller and its farm on a datacenter; `bindings` are written to the state file first (live at start, as after a restart). */
@@ -197,12 +202,13 @@ printTable('1. Concurrent orchestrated migrations (optimized): every one prepare
 // 2. One migration with N bindings live, on the 400-switch datacenter; 4. memory.
 const LIVE = !PARTS.has('2') ? [] : QUICK ? [1_000, 10_000] : (process.env.SCALE_LIVE ?? '1000,10000,100000').split(',').map(Number);
 const MIGRATIONS = 200;
-const single: Array<{ live: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number; rssMb: number; flowsOnSwitches: number }> = [];
+const single: Array<{ live: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number; rssMb: number; controllerHeapMb: number; flowsOnSwitches: number }> = [];
 const size400 = QUICK ? SIZES[0]! : SIZES[1]!;
 for (const live of LIVE) {
   const access = size400.aggregations * size400.accessPerAggregation;
   const t = datacenter(size400, Math.ceil((live + MIGRATIONS) / access) * 2 + 2);
   progress(`${size400.name}: ${live.toLocaleString('en-US')} live bindings loaded, then ${MIGRATIONS} migrations one after another`);
+  const heapBefore = heapMb();
   const c = await start(t, Array.from({ length: live }, (_, k) => bindingFor(t, k)));
   const latencies: number[] = [];
   const sentBefore = c.app.flows.sentMessages;
@@ -220,12 +226,12 @@ for (const live of LIVE) {
     live, startMs: c.startMs, p50: Math.round(median(latencies) * 10) / 10, p99: Math.round(pct(latencies, 99) * 10) / 10,
     messagesPerMigration: Math.round(((c.app.flows.sentMessages - sentBefore) / MIGRATIONS) * 10) / 10,
     cpuMsPerMigration: Math.round(((cpu.user + cpu.system) / 1000 / MIGRATIONS) * 100) / 100,
-    rssMb: rssMb(), flowsOnSwitches: farmCount.flows,
+    rssMb: rssMb(), controllerHeapMb: heapMb() - heapBefore, flowsOnSwitches: farmCount.flows,
   });
   await c.stop();
 }
-printTable(`2. One migration (prepare and confirm, then cancel) with N bindings live, ${size400.name}; controller memory`, ['live bindings', 'start to in sync (ms)', 'p50 (ms)', 'p99 (ms)', 'messages / migration', 'controller CPU ms / migration', 'controller RSS (MB)', 'flows on the switches'],
-  single.map((r) => [r.live, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.flowsOnSwitches]));
+printTable(`2. One migration (prepare and confirm, then cancel) with N bindings live, ${size400.name}; controller memory`, ['live bindings', 'start to in sync (ms)', 'p50 (ms)', 'p99 (ms)', 'messages / migration', 'controller CPU ms / migration', 'process RSS (MB)', 'controller heap (MB)', 'flows on the switches'],
+  single.map((r) => [r.live, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.controllerHeapMb, r.flowsOnSwitches]));
 
 // ---------------------------------------------------------------------------------------
 // 3. Entries per switch, per mode (pure planner counts on the 400-switch datacenter).
