@@ -12,7 +12,8 @@
  *  3. Entries per switch, per mode, as bindings grow (pure planner counts).
  *  4. Controller resident memory with the bindings live.
  *
- * SCALE_QUICK=1 runs the small sizes only.
+ * SCALE_QUICK=1 runs the small sizes only; SCALE_HEAP_SNAPSHOT=FILE writes a heap snapshot once
+ * the bindings of part 2 are live (what the memory is made of).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -210,6 +211,7 @@ for (const live of LIVE) {
   progress(`${size400.name}: ${live.toLocaleString('en-US')} live bindings loaded, then ${MIGRATIONS} migrations one after another`);
   const heapBefore = heapMb();
   const c = await start(t, Array.from({ length: live }, (_, k) => bindingFor(t, k)));
+  if (process.env.SCALE_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.SCALE_HEAP_SNAPSHOT);
   const latencies: number[] = [];
   const sentBefore = c.app.flows.sentMessages;
   const cpuBefore = process.cpuUsage();

@@ -29,8 +29,9 @@ export interface SwitchTables {
 
 
 /**
- * Wire bytes as a string, one character a byte (latin1: half the size of hex). The reconciler
- * keeps a key and a body for every entry it installed, millions with 100k bindings.
+ * Wire bytes as a string, one character a byte (latin1: half the size of hex), built from one
+ * buffer so that it is one flat string, not a chain of pieces. The reconciler keeps a key and
+ * a body for every entry it installed: millions with 100k bindings.
  */
 const wire = (write: (w: Writer) => void): string => {
   const w = new Writer(128);
@@ -39,10 +40,10 @@ const wire = (write: (w: Writer) => void): string => {
 };
 
 /** A flow's identity in OpenFlow: table, priority and match (in canonical wire form). */
-export const flowKey = (f: FlowEntry): string => `${f.tableId}/${f.priority}/${wire((w) => writeMatch(w, f.match))}`;
+export const flowKey = (f: FlowEntry): string => wire((w) => writeMatch(w.u8(f.tableId).u16(f.priority), f.match));
 /** What a flow does: cookie and instructions, in canonical wire form. */
-const flowBody = (f: FlowEntry): string => `${f.cookie.toString(16)}/${wire((w) => writeInstructions(w, f.instructions))}`;
-const groupBody = (g: GroupEntry): string => `${g.groupType}/${wire((w) => writeBuckets(w, g.buckets))}`;
+const flowBody = (f: FlowEntry): string => wire((w) => writeInstructions(w.u64(f.cookie), f.instructions));
+const groupBody = (g: GroupEntry): string => wire((w) => writeBuckets(w.u8(g.groupType), g.buckets));
 
 export interface TablesDiff {
   /** Groups to add or modify: sent before the flows that may point at them. */
