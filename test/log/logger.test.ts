@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import { createLogger } from '../../src/log/logger.js';
 
 const MESSAGE = Symbol.for('message');
+const LEVEL = Symbol.for('level');
 
 /** The line a logger would write for one entry, through its own format (no transport involved). */
 function line(format: 'json', entry: Record<string, unknown>): string {
@@ -22,5 +23,36 @@ test('the level filters', () => {
   const logger = createLogger('warn', 'json');
   assert.equal(logger.isLevelEnabled('info'), false);
   assert.equal(logger.isLevelEnabled('warn'), true);
+  logger.close();
+});
+
+/** The pretty line for one entry, colour codes removed. */
+function prettyLine(entry: Record<string, unknown>): string {
+  const logger = createLogger('debug', 'pretty');
+  const info = logger.format.transform({ level: 'info', [LEVEL]: 'info', ...entry } as never) as unknown as Record<symbol, string>;
+  logger.close();
+  return info[MESSAGE]!.replace(/\u001b\[\d+m/g, '');
+}
+
+test('pretty: time of day, level, message, then key=value fields (strings bare, the rest as JSON, bigints as digits)', () => {
+  const text = prettyLine({ message: 'link confirmed by LLDP', link: 'acc1:1 <-> agg1:2', declared: true, ports: [1, 2], cookie: 5n });
+  assert.match(text, /^\d\d:\d\d:\d\d\.\d{3} info link confirmed by LLDP link=acc1:1 <-> agg1:2 declared=true ports=\[1,2\] cookie="5"$/);
+  assert.match(prettyLine({ message: 'no fields' }), /^\d\d:\d\d:\d\d\.\d{3} info no fields$/, 'no trailing space without fields');
+  assert.match(prettyLine({ message: 'nested', at: { switch: 'acc1', port: 3 } }), / nested at=\{"switch":"acc1","port":3\}$/);
+});
+
+test('pretty lines are coloured by level on a terminal', () => {
+  const logger = createLogger('debug', 'pretty');
+  const info = logger.format.transform({ level: 'warn', [LEVEL]: 'warn', message: 'careful' } as never) as unknown as Record<symbol, string>;
+  logger.close();
+  assert.match(info[MESSAGE]!, /\u001b\[33mwarn\u001b\[39m careful$/, 'warn in yellow');
+});
+
+test('every level goes to stderr, so that stdout stays free for data', () => {
+  const logger = createLogger('debug', 'json');
+  const console = logger.transports[0] as unknown as { stderrLevels: Record<string, boolean> };
+  assert.deepEqual(Object.keys(console.stderrLevels).sort(), ['debug', 'error', 'http', 'info', 'silly', 'verbose', 'warn']);
+  assert.equal(logger.transports.length, 1);
+  assert.equal(logger.level, 'debug');
   logger.close();
 });
