@@ -33,17 +33,19 @@ interface Peer {
   migrations?: number;
 }
 
-/** svcswitch as the benchmark runs it: state in memory (never the user's state dir), no audit (the emulated switches keep no tables). */
-const svcswitch = (p: number, api: number): [string, string[]] => ['node', ['dist/src/cli.js', 'run', '--topology', 'bench/topologies/access-64.yaml', '--of-listen', `127.0.0.1:${p}`, '--api-listen', `127.0.0.1:${api}`,
+/** svcswitch as the benchmark runs it (BENCH_NODE_ARGS="--cpu-prof" profiles it): state in memory (never the user's state dir), no audit (the emulated switches keep no tables). */
+const svcswitch = (p: number, api: number): [string, string[]] => ['node', [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), 'dist/src/cli.js', 'run', '--topology', 'bench/topologies/access-64.yaml', '--of-listen', `127.0.0.1:${p}`, '--api-listen', `127.0.0.1:${api}`,
   '--state-dir', 'none', '--audit-interval', '0', '--hold-down', '300', '--log-level', 'error', '--log-format', 'json', '--lldp-interval', '60000']];
 const MIGRATING = `svcswitch + ${MIGRATIONS_PER_SECOND} migrations/s`;
 
-const PEERS: Peer[] = [
+const ALL_PEERS: Peer[] = [
   { name: 'svcswitch', echo: false, command: svcswitch },
   { name: MIGRATING, echo: false, command: svcswitch, migrations: MIGRATIONS_PER_SECOND },
   { name: 'os-ken', echo: false, command: (p) => ['osken-manager', ['--ofp-listen-host', '127.0.0.1', '--ofp-tcp-listen-port', String(p), 'bench/peers/osken_arp.py']] },
   { name: 'raw TCP echo', echo: true, command: (p) => ['node', ['dist/bench/peers/echo-server.js', String(p)]] },
 ];
+/** BENCH_PEERS=svcswitch,os-ken runs some peers only (names as in the table; "migrating" for the run with migrations). */
+const PEERS = process.env.BENCH_PEERS ? ALL_PEERS.filter((p) => process.env.BENCH_PEERS!.split(',').some((n) => n === p.name || (n === 'migrating' && p.migrations))) : ALL_PEERS;
 
 async function listening(port: number, ms = 20_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -184,7 +186,7 @@ function medianRun(peer: string, runs: Run[]): Result {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync('/usr/bin/osken-manager')) throw new Error('os-ken is missing: make bench-throughput installs python3-os-ken (make setup-bench)');
+  if (PEERS.some((p) => p.name === 'os-ken') && !existsSync('/usr/bin/osken-manager')) throw new Error('os-ken is missing: make bench-throughput installs python3-os-ken (make setup-bench)');
   // Rounds interleave the peers, so that a noisy minute on this shared machine hits them all alike.
   const runs = new Map<string, Run[]>();
   for (let round = 1; round <= ROUNDS; round++) {

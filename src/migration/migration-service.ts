@@ -5,8 +5,8 @@ import { PIPELINE, PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { fabricContext, type FabricContext } from '../fabric/fabric-planner.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
-import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
-import { ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
+import { MessageType, PortNo, act, ipv4FromBytes, type PacketIn } from '../openflow/index.js';
+import { ARP_AT, ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { contains, ipToInt } from '../topology/cidr.js';
@@ -488,7 +488,10 @@ export class MigrationService {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number' || m.data.length < 14) return;
     if (m.data.readUInt16BE(12) === ETH_TYPE.IPV4) return this.arrived(dpid, inPort, m);
-    if (m.data.length < 42 || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
+    if (m.data.length < ARP_AT.END || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
+    // Only a request for a migrated VM's HoA, or from a migrated VM, is ours: the rest (every
+    // host asking for its gateway) is known from two lookups, before any parsing.
+    if (this.bindings.get(ipv4FromBytes(m.data, ARP_AT.TARGET_IP)) === undefined && this.bindings.get(ipv4FromBytes(m.data, ARP_AT.SENDER_IP)) === undefined) return;
     try {
       const frame = parseEthernet(m.data);
       const arp = parseArp(frame.payload);

@@ -91,6 +91,9 @@ export class HostTracker implements HostStore {
   }
 
   roam(mac: string, at: { switch: string; ip: string } | undefined): void {
+    // Unchanged is no change: every migration calls this, and a new version voids every cached sighting.
+    const now = this.roaming.get(mac);
+    if (at === undefined ? now === undefined : now?.switch === at.switch && now.ip === at.ip) return;
     this.changes++;
     if (at === undefined) this.roaming.delete(mac);
     else this.roaming.set(mac, { ...at });

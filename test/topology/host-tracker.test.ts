@@ -258,3 +258,25 @@ test('a host known without an address moves freely, within its switch and across
   assert.equal(t.learn('02:00:00:00:07:01', undefined, { switch: 'acc3', port: 8 })?.kind, 'moved');
   t.stop();
 });
+
+test('the version moves with every change, and only then: a roaming permission set twice or taken when there is none changes nothing', () => {
+  const t = tracker();
+  t.declare(H11);
+  const v0 = t.version;
+  t.roam(H11.mac, undefined);
+  assert.equal(t.version, v0, 'no permission to take');
+  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  const v1 = t.version;
+  assert.ok(v1 > v0, 'a permission given');
+  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  assert.equal(t.version, v1, 'the same permission again');
+  t.roam(H11.mac, { switch: 'acc4', ip: H11.ip });
+  const v2 = t.version;
+  assert.ok(v2 > v1, 'another switch');
+  t.roam(H11.mac, { switch: 'acc4', ip: '10.0.1.11' });
+  const v3 = t.version;
+  assert.ok(v3 > v2, 'another address');
+  t.roam(H11.mac, undefined);
+  assert.ok(t.version > v3, 'taken back');
+  t.stop();
+});
