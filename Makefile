@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-summary soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-summary mutation-scores soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -74,6 +74,10 @@ soak: deps build-only
 	@node dist/bench/soak.js
 
 # Mutation testing of the unit suite (StrykerJS, incremental: reports/stryker-incremental-SCOPE.json are committed).
+# The score of every file under src/ from the committed incremental results: per file, per folder, overall; stale and unmeasured files named.
+mutation-scores:
+	@node scripts/mutation-scores.mjs
+
 mutation: deps
 	@SCOPE=$(SCOPE) MUTATE=$(MUTATE) TESTS=$(TESTS) TIMEOUT_MS=$(TIMEOUT_MS) npx stryker run stryker.config.mjs
 	@# The incremental state is committed: no machine path in it (failure texts quote the sandbox).
