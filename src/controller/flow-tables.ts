@@ -39,11 +39,27 @@ const wire = (write: (w: Writer) => void): string => {
   return w.finish().toString('latin1');
 };
 
+/**
+ * Each entry's wire strings, computed once per entry object: planned entries are values, and
+ * planners share one object among the switches that hold the same entry (a route is the same
+ * on 2,000 switches), so its key is made once, not once per switch and per diff.
+ */
+const keys = new WeakMap<FlowEntry, string>();
+const bodies = new WeakMap<FlowEntry | GroupEntry, string>();
+const cached = <E extends object>(cache: WeakMap<E, string>, e: E, make: (e: E) => string): string => {
+  let s = cache.get(e);
+  if (s === undefined) {
+    s = make(e);
+    cache.set(e, s);
+  }
+  return s;
+};
+
 /** A flow's identity in OpenFlow: table, priority and match (in canonical wire form). */
-export const flowKey = (f: FlowEntry): string => wire((w) => writeMatch(w.u8(f.tableId).u16(f.priority), f.match));
+export const flowKey = (f: FlowEntry): string => cached(keys, f, () => wire((w) => writeMatch(w.u8(f.tableId).u16(f.priority), f.match)));
 /** What a flow does: cookie and instructions, in canonical wire form. */
-const flowBody = (f: FlowEntry): string => wire((w) => writeInstructions(w.u64(f.cookie), f.instructions));
-const groupBody = (g: GroupEntry): string => wire((w) => writeBuckets(w.u8(g.groupType), g.buckets));
+const flowBody = (f: FlowEntry): string => cached(bodies, f, () => wire((w) => writeInstructions(w.u64(f.cookie), f.instructions)));
+const groupBody = (g: GroupEntry): string => cached(bodies, g, () => wire((w) => writeBuckets(w.u8(g.groupType), g.buckets)));
 
 export interface TablesDiff {
   /** Groups to add or modify: sent before the flows that may point at them. */

@@ -85,26 +85,69 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
 }
 
 /**
+ * Entries that many switches hold identically, made once and shared (a flyweight): the route
+ * to a subnet is the same entry on every switch (it points at the target's group id), and so
+ * is the ECMP group of every switch whose next hops leave by the same ports. A datacenter of
+ * 2,000 switches plans 3.9 million routes and as many groups; shared, they are a few thousand
+ * objects, and the reconciler computes each one's wire key once (flow-tables.ts). Planned
+ * entries are values: nothing may change one after planning.
+ */
+interface SharedEntries {
+  toController: readonly FlowEntry[];
+  routes: Map<string, FlowEntry>;
+  /** By group id and ports: at most the targets times the distinct uplink sets, cleared past MAX_SHARED_GROUPS. */
+  groups: Map<string, GroupEntry>;
+}
+const MAX_SHARED_GROUPS = 1_000_000;
+const sharedEntries = new WeakMap<FabricContext, SharedEntries>();
+
+function sharedOf(ctx: FabricContext): SharedEntries {
+  let shared = sharedEntries.get(ctx);
+  if (!shared) {
+    shared = {
+      // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements).
+      toController: [
+        flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
+        flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
+      ],
+      routes: new Map(),
+      groups: new Map(),
+    };
+    sharedEntries.set(ctx, shared);
+  }
+  return shared;
+}
+
+/**
  * One switch's routes: ARP and RARP that no host entry answers go to the controller, and
  * each subnet's prefix is forwarded along the shortest valley-free paths to the switch that
  * serves it, spread over the ECMP next hops by a select group whose buckets watch their port.
  * Depends on the links (`graph`), never on hosts.
  */
 export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): SwitchTables {
-  const flows: FlowEntry[] = [
-    // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements).
-    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
-    flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
-  ];
+  const shared = sharedOf(ctx);
+  const flows: FlowEntry[] = [...shared.toController];
   const groups: GroupEntry[] = [];
   for (const [target, nets] of ctx.networksBySwitch) {
     if (target === sw) continue;
     const hops = nextHops(graph, sw, target);
     if (hops.length === 0) continue;
     const groupId = nextHopGroupId(ctx.topology, target);
-    groups.push({ groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) });
+    const groupKey = `${groupId}/${hops.map((h) => h.port).join(',')}`;
+    let group = shared.groups.get(groupKey);
+    if (!group) {
+      if (shared.groups.size >= MAX_SHARED_GROUPS) shared.groups.clear();
+      group = { groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) };
+      shared.groups.set(groupKey, group);
+    }
+    groups.push(group);
     for (const net of nets) {
-      flows.push(flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]));
+      let route = shared.routes.get(net.name);
+      if (!route) {
+        route = flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]);
+        shared.routes.set(net.name, route);
+      }
+      flows.push(route);
     }
   }
   return { flows, groups };

@@ -142,3 +142,21 @@ test('next-hop group ids: one per switch from the start of the fabric\'s range, 
   assert.equal(nextHopGroupId(many, `s${max - min}`), max, 'the last id of the range is used');
   assert.throws(() => nextHopGroupId(many, `s${max - min + 1}`), (e: Error) => e instanceof RangeError && /s\d+: more switches than the fabric's group range holds/.test(e.message));
 });
+
+test('routes and ECMP groups that switches hold alike are one shared entry; a group with other ports is another', () => {
+  const t = loadTopology('topologies/dc-small.yaml');
+  const ctx = fabricContext(t);
+  const g = fabricGraph(t);
+  const [acc1, acc2, agg1] = ['acc1', 'acc2', 'agg1'].map((sw) => planRoutes(ctx, g, sw));
+  const routeTo = (tables: SwitchTables, prefix: string) => tables.flows.find((f) => (f.match.ipv4_dst as { value: string } | undefined)?.value === prefix)!;
+  assert.equal(routeTo(acc1!, '10.0.3.0'), routeTo(acc2!, '10.0.3.0'), 'the route to net3: one object on acc1 and acc2');
+  assert.equal(routeTo(acc1!, '10.0.3.0'), routeTo(agg1!, '10.0.3.0'), 'and on agg1');
+  assert.notEqual(routeTo(acc1!, '10.0.3.0'), routeTo(acc1!, '10.0.4.0'));
+  const groupTo = (tables: SwitchTables, id: number) => tables.groups.find((x) => x.groupId === id)!;
+  const net3Group = nextHopGroupId(t, 'acc3');
+  assert.equal(groupTo(acc1!, net3Group), groupTo(acc2!, net3Group), 'acc1 and acc2 reach acc3 by the same ports (1, 2): one group object');
+  assert.notEqual(groupTo(acc1!, net3Group), groupTo(agg1!, net3Group), 'agg1 reaches it by port 4: its own');
+  assert.deepEqual(groupTo(agg1!, net3Group).buckets.map((b) => b.watchPort), [4]);
+  assert.equal(acc1!.flows[0], acc2!.flows[0], 'ARP to the controller: shared');
+  assert.equal(planRoutes(ctx, g, 'acc1').flows.length, acc1!.flows.length, 'planning again gives the same');
+});
