@@ -38,8 +38,8 @@ import { until } from '../lab/wait.js';
 import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 const QUICK = process.env.SCALE_QUICK === '1';
-/** SCALE_LARGEST=1 adds the 2,000-switch datacenter to the concurrency runs (its cold start takes many minutes on 2 cores). */
-const LARGEST = process.env.SCALE_LARGEST === '1';
+/** SCALE_SIZES=40,400,2000 picks the datacenters of the concurrency runs (default: all three). */
+const SIZE_NAMES = (process.env.SCALE_SIZES ?? '40,400,2000').split(',');
 /** SCALE_PARTS=2,3 runs some parts only. */
 const PARTS = new Set((process.env.SCALE_PARTS ?? '1,2,3').split(','));
 
@@ -118,7 +118,8 @@ async function start(t: Topology, bindings: Binding[]): Promise<{ app: Svcswitch
     db.close();
   }
   const began = performance.now();
-  const { app, port } = await startSvcswitch(t, createLogger('error', 'json'), { stateDir: dir, auditIntervalMs: 0, lldpIntervalMs: 60_000, echoIntervalMs: 60_000,
+  // One farm process emulates every switch: on 2,000 switches it takes tens of seconds to take in a cold start's millions of mods, so barriers get minutes.
+  const { app, port } = await startSvcswitch(t, createLogger('error', 'json'), { stateDir: dir, auditIntervalMs: 0, lldpIntervalMs: 60_000, echoIntervalMs: 60_000, requestTimeoutMs: 300_000,
     // As `svcswitch run` does after a start: no switch is reconciled before every one is back (a farm of 2,000 takes a while to connect).
     holdDown: { startupMs: 120_000, maxMs: 120_000 }, migration: { mode: 'optimized', timeoutMs: 600_000, trigger: 'orchestrated-only', history: 256 } });
   const f = await farm(t, port, dir);
@@ -172,7 +173,7 @@ function bindingFor(t: Topology, k: number): Binding {
 // ---------------------------------------------------------------------------------------
 // 1. Concurrent migrations on the 40-switch datacenter (and 1,000 on the larger ones).
 const concurrency: Array<{ dc: string; switches: number; concurrent: number; totalMs: number; p50: number; p99: number; failed: number }> = [];
-for (const size of !PARTS.has('1') ? [] : QUICK ? SIZES.slice(0, 1) : LARGEST ? SIZES : SIZES.slice(0, 2)) {
+for (const size of !PARTS.has('1') ? [] : QUICK ? SIZES.slice(0, 1) : SIZES.filter((s) => SIZE_NAMES.includes(s.name.replace(/\D/g, '')))) {
   const small = size === SIZES[0];
   const counts = small ? [1, 100, 1_000, 10_000] : [1, 100, 1_000];
   const t = datacenter(size, Math.ceil(Math.max(...counts) / (size.aggregations * size.accessPerAggregation)) + 1);

@@ -1,6 +1,6 @@
 import { flowKey, type FlowEntry, type GroupEntry } from '../src/controller/flow-tables.js';
 import {
-  FlowModCommand, GroupModCommand, MessageType, MultipartFlags, MultipartType, type OfpMessage,
+  FlowModCommand, GroupModCommand, MessageType, MultipartFlags, MultipartType, OfpEncodeError, encodeMessage, type OfpMessage,
 } from '../src/openflow/index.js';
 import type { ScriptedSwitch } from './scripted-switch.js';
 
@@ -77,10 +77,23 @@ export class ScriptedTables {
   }
 
   private reply<T>(sw: ScriptedSwitch, xid: number, items: T[], body: (part: T[]) => unknown): void {
-    const parts = Math.max(1, Math.ceil(items.length / this.partSize));
-    for (let i = 0; i < parts; i++) {
-      const part = items.slice(i * this.partSize, (i + 1) * this.partSize);
-      sw.send({ type: MessageType.MULTIPART_REPLY, xid, flags: i < parts - 1 ? MultipartFlags.REPLY_MORE : 0, body: body(part) } as OfpMessage);
+    const parts: T[][] = [];
+    for (let i = 0; i < items.length || parts.length === 0; i += this.partSize) parts.push(items.slice(i, i + this.partSize));
+    const fitting = parts.flatMap((part) => this.fit(part, body));
+    for (const [i, part] of fitting.entries()) {
+      sw.send({ type: MessageType.MULTIPART_REPLY, xid, flags: i < fitting.length - 1 ? MultipartFlags.REPLY_MORE : 0, body: body(part) } as OfpMessage);
+    }
+  }
+
+  /** A part too large for one message (65,535 bytes: a core switch's thousands of groups) is halved until each half fits. */
+  private fit<T>(part: T[], body: (part: T[]) => unknown): T[][] {
+    try {
+      encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: 0, flags: 0, body: body(part) } as OfpMessage);
+      return [part];
+    } catch (e) {
+      if (!(e instanceof OfpEncodeError) || part.length < 2) throw e;
+      const mid = part.length >> 1;
+      return [...this.fit(part.slice(0, mid), body), ...this.fit(part.slice(mid), body)];
     }
   }
 }
