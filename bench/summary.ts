@@ -60,10 +60,10 @@ const sections: Array<{ title: string; source: string; body: (j: Json) => string
   {
     title: '3. Migration at scale (bench/scale, emulated switches)', source: 'scale',
     body: (j) => {
-      const c = j.concurrency as Array<{ dc: string; switches: number; concurrent: number; totalMs: number; p50: number; p99: number; failed: number }>;
+      const c = j.concurrency as Array<{ dc: string; switches: number; coldStartMs?: number; concurrent: number; totalMs: number; p50: number; p99: number; failed: number }>;
       const s = j.single as Array<{ live: number; switches?: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number; rssMb: number; controllerHeapMb?: number }>;
       return [
-        c.length ? table(['datacenter', 'switches', 'concurrent', 'all confirmed ms', 'p50 ms', 'p99 ms', 'failed'], c.map((r) => [r.dc, r.switches, r.concurrent, r.totalMs, r.p50, r.p99, r.failed])) : 'Concurrency: not in the last run.',
+        c.length ? table(['datacenter', 'switches', 'cold start ms', 'concurrent', 'all confirmed ms', 'p50 ms', 'p99 ms', 'failed'], c.map((r) => [r.dc, r.switches, r.coldStartMs, r.concurrent, r.totalMs, r.p50, r.p99, r.failed])) : 'Concurrency: not in the last run.',
         s.length ? table(['live bindings', 'start to in sync ms', 'p50 ms', 'p99 ms', 'messages', 'CPU ms', 'process RSS MB', 'controller heap MB'], s.map((r) => [r.live, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.controllerHeapMb])) : 'One migration with N live: not in the last run.',
       ].join('\n\n');
     },
