@@ -3,8 +3,9 @@
  * make mutation-scores: the mutation score of every file under src/, from the incremental
  * results committed in reports/ (one per `make mutation` scope). A file's result counts only
  * if it was measured on the file as it is now (same source text); otherwise it is listed as
- * stale. When several scopes measured the same source, the narrower scope (a MUTATE list) is
- * taken: it is the one run to re-measure that file. Prints per file, per folder, and over
+ * stale. When several scopes measured the same source (judged by different test files of the
+ * unit suite), a mutant counts as detected if any of them detected it: the score is the unit
+ * suite's. Prints per file, per folder, and over
  * every file measured, and which files under src/ were never measured.
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ const INVALID = new Set(['CompileError', 'RuntimeError', 'Ignored']);
 
 const reports = readdirSync('reports')
   .filter((f) => f.startsWith('stryker-incremental-') && f.endsWith('.json'))
-  .map((f) => ({ name: f, narrow: f.replace(/^stryker-incremental-[a-z]+/, '').length > 5, files: JSON.parse(readFileSync(join('reports', f), 'utf8')).files }));
+  .map((f) => ({ name: f, files: JSON.parse(readFileSync(join('reports', f), 'utf8')).files }));
 
 /** Source files a `make mutation` scope may mutate (as stryker.config.mjs excludes). */
 const mutable = (readdirSync('src', { recursive: true }).map(String))
@@ -29,15 +30,26 @@ const never = [];
 for (const path of mutable) {
   const source = readFileSync(path, 'utf8');
   const candidates = reports.filter((r) => r.files[path] !== undefined);
-  const current = candidates.filter((r) => r.files[path].source === source).sort((a, b) => Number(b.narrow) - Number(a.narrow));
+  const current = candidates.filter((r) => r.files[path].source === source);
   if (current.length === 0) {
     (candidates.length > 0 ? stale : never).push(path);
     continue;
   }
-  const mutants = current[0].files[path].mutants.filter((m) => !INVALID.has(m.status));
-  const detected = mutants.filter((m) => DETECTED.has(m.status)).length;
-  const survived = mutants.filter((m) => m.status === 'Survived').length;
-  rows.push({ path, folder: path.split('/')[1], valid: mutants.length, detected, survived, noCoverage: mutants.length - detected - survived, report: current[0].name });
+  /** Each mutant's best verdict over the results: detected, else survived (some test ran it), else no coverage. */
+  const verdicts = new Map();
+  const rank = (status) => (DETECTED.has(status) ? 2 : status === 'Survived' ? 1 : 0);
+  for (const r of current) {
+    for (const m of r.files[path].mutants) {
+      if (INVALID.has(m.status)) continue;
+      const l = m.location;
+      const id = `${m.mutatorName}@${l.start.line}:${l.start.column}-${l.end.line}:${l.end.column}/${m.replacement ?? ''}`;
+      verdicts.set(id, Math.max(verdicts.get(id) ?? 0, rank(m.status)));
+    }
+  }
+  const all = [...verdicts.values()];
+  const detected = all.filter((v) => v === 2).length;
+  const survived = all.filter((v) => v === 1).length;
+  rows.push({ path, folder: path.split('/')[1], valid: all.length, detected, survived, noCoverage: all.length - detected - survived });
 }
 
 const pct = (a, b) => (b === 0 ? '-' : `${((100 * a) / b).toFixed(1)}%`);
