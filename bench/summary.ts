@@ -5,7 +5,7 @@
  * A benchmark that has not been run is said to be missing, never filled in.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, release, totalmem } from 'node:os';
 
 const DIR = 'bench/results';
@@ -93,7 +93,8 @@ const found: Record<string, boolean> = {};
 for (const s of sections) {
   const j = read(s.source);
   found[s.source] = j !== undefined;
-  parts.push(`## ${s.title}\n\n${j ? s.body(j) : `Missing: ${DIR}/${s.source}.json (run \`make bench-${s.source}\`).`}\n`);
+  const when = j ? `Results of ${statSync(`${DIR}/${s.source}.json`).mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC.\n\n` : '';
+  parts.push(`## ${s.title}\n\n${when}${j ? s.body(j) : `Missing: ${DIR}/${s.source}.json (run \`make bench-${s.source}\`).`}\n`);
 }
 const text = parts.join('\n');
 process.stdout.write(`\n${text}\n`);
