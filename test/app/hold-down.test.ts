@@ -24,7 +24,7 @@ function rig(options: { startupMs: number; maxMs: number }) {
     graph.next({});
   };
   const state = (p: Promise<void>): Promise<'released' | 'held'> => Promise.race([p.then(() => 'released' as const), new Promise<'held'>((r) => setTimeout(() => r('held'), 30))]);
-  return { held, connect, state, flushes: () => flushes };
+  return { held, connect, state, flushes: () => flushes, graph };
 }
 
 test('after a start, a switch waits until every declared switch is connected; then the routes are planned at once and it goes', async () => {
@@ -100,4 +100,34 @@ test('the start-up window closing releases a switch whose peers are still away, 
   const { lines: timed, logger: timedLogger } = memoryLogger();
   await holdDown(topology, [], timedLogger, { startupMs: 10_000, maxMs: 40 })('000000000000000a');
   assert.equal(timed.find((l) => l.message === 'hold-down over')?.why, '40 ms passed');
+});
+
+test('the watch of the topology lasts while a switch is held, no longer; a later hold starts its own watch and its own release', async () => {
+  const r = rig({ startupMs: 10_000, maxMs: 10_000 });
+  assert.equal(r.graph.observed, false, 'nothing held, nothing watched');
+  r.connect('a');
+  const a = r.held('000000000000000a');
+  const a2 = r.held('000000000000000a');
+  assert.equal(r.graph.observers.length, 1, 'one watch for every switch held');
+  r.connect('b');
+  assert.deepEqual([await r.state(a), await r.state(a2)], ['released', 'released']);
+  assert.equal(r.graph.observed, false, 'released: the watch is dropped');
+  assert.equal(r.flushes(), 1);
+  // A second batch, later: released on its own, with its own re-plan.
+  assert.equal(await r.state(r.held('000000000000000b')), 'released');
+  assert.equal(r.flushes(), 2);
+  assert.equal(r.graph.observed, false);
+});
+
+test('a switch released by its own deadline leaves the others held and watched', async () => {
+  const r = rig({ startupMs: 10_000, maxMs: 600 });
+  r.connect('a');
+  const first = r.held('000000000000000a');
+  await new Promise((res) => setTimeout(res, 300));
+  const second = r.held('000000000000000a');
+  await first;
+  assert.equal(r.graph.observed, true, 'the second, held 300 ms later, is still watched');
+  await second;
+  assert.equal(r.graph.observed, false);
+  assert.equal(r.flushes(), 2, 'a re-plan at each release');
 });
