@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InMemoryBindingStore, type Binding, type BindingChange } from '../../src/migration/binding-store.js';
+import { InMemoryBindingStore, type Binding, type BindingChange, type InFlight, type MigrationRecord } from '../../src/migration/binding-store.js';
 import { CoaPools } from '../../src/migration/coa-pools.js';
 import { loadTopology } from '../../src/topology/loader.js';
 
@@ -59,4 +59,51 @@ test('binding store: changes are a stream; a late subscriber first gets every bi
   got.port = 99;
   assert.equal(store.get('10.0.1.10')!.port, 5, 'a caller cannot change the store through what it was given');
   assert.deepEqual(store.all().map((b) => b.hoa), ['10.0.1.10']);
+});
+
+test('CoA pools after a restart: a claim inside the pool holds, outside it or another VM\'s is refused; release and holder by exact owner', () => {
+  const pools = new CoaPools(subnets);
+  // net3's pool: 10.0.3.200-10.0.3.250.
+  assert.equal(pools.claim('net3', '10.0.3.200', '10.0.1.10'), true, 'the first of the pool');
+  assert.equal(pools.claim('net3', '10.0.3.250', '10.0.1.11'), true, 'the last of the pool');
+  assert.equal(pools.claim('net3', '10.0.3.199', '10.0.1.12'), false, 'just below');
+  assert.equal(pools.claim('net3', '10.0.3.251', '10.0.1.12'), false, 'just above');
+  assert.equal(pools.claim('nosuch', '10.0.3.210', '10.0.1.12'), false, 'no such subnet');
+  assert.equal(pools.claim('net3', 'not an address', '10.0.1.12'), false);
+  assert.equal(pools.claim('net3', '10.0.3.200', '10.0.1.12'), false, 'another VM holds it');
+  assert.equal(pools.claim('net3', '10.0.3.200', '10.0.1.10'), true, 'its own holder may claim it again');
+  assert.equal(pools.free('net3'), 51 - 2);
+  assert.equal(pools.holder('net3', '10.0.3.250'), '10.0.1.11');
+  assert.equal(pools.holder('net3', '10.0.3.201'), undefined);
+  assert.equal(pools.holder('net3', 'garbage'), undefined);
+  assert.equal(pools.release('net3', '10.0.3.250', '10.0.1.10'), false, 'not its holder');
+  assert.equal(pools.release('net3', 'garbage', '10.0.1.11'), false);
+  assert.equal(pools.release('net3', '10.0.3.250', '10.0.1.11'), true);
+  assert.equal(pools.holder('net3', '10.0.3.250'), undefined);
+  assert.equal(pools.free('net3'), 51 - 1);
+  assert.equal(pools.free('nosuch'), 0);
+});
+
+test('binding store: group ids and migrations in flight are set, replaced and removed per VM; values are copies; ids never repeat', () => {
+  const store = new InMemoryBindingStore();
+  store.setGroupId('10.0.1.10', 0x53564000);
+  store.setGroupId('10.0.1.11', 0x53564002);
+  store.setGroupId('10.0.1.10', 0x53564004);
+  assert.deepEqual([...store.groupIds()], [['10.0.1.10', 0x53564004], ['10.0.1.11', 0x53564002]]);
+  store.setGroupId('10.0.1.10', undefined);
+  assert.deepEqual([...store.groupIds()], [['10.0.1.11', 0x53564002]]);
+  store.groupIds().clear();
+  assert.equal(store.groupIds().size, 1, 'a copy');
+  const flight = (id: string): InFlight => ({ record: { id } as MigrationRecord, coaWasHeld: false, deadline: 1 });
+  store.setInFlight('10.0.1.10', flight('1'));
+  store.setInFlight('10.0.1.11', flight('2'));
+  store.setInFlight('10.0.1.10', flight('3'));
+  assert.deepEqual(store.inFlight().map((m) => m.record.id), ['3', '2']);
+  store.inFlight()[0]!.record.id = 'changed';
+  assert.equal(store.inFlight()[0]!.record.id, '3', 'a copy');
+  store.setInFlight('10.0.1.10', undefined);
+  assert.deepEqual(store.inFlight().map((m) => m.record.id), ['2']);
+  const ids = [store.takeMigrationId(), store.takeMigrationId(), store.takeMigrationId()].map(Number);
+  assert.deepEqual([ids[1]! - ids[0]!, ids[2]! - ids[1]!], [1, 1], 'one after the other');
+  assert.equal(store.transaction(() => 42), 42);
 });
