@@ -20,6 +20,8 @@ import { median, printTable, progress, writeBarChart, writeJson } from './lib/re
 const SWITCH_COUNTS = (process.env.BENCH_SWITCHES ?? '1,16,64').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
+/** Hosts per emulated switch (cbench --hosts): 64, the per-port limit; 100 measures the MAC-flood defence instead. */
+const HOSTS = process.env.BENCH_HOSTS ?? '64';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MIGRATIONS_PER_SECOND = Number(process.env.BENCH_MIGRATIONS ?? 100);
 /** cbench's warm-up before it counts (its --warmup 1 s and 0.5 s of connecting). */
@@ -166,7 +168,7 @@ async function measure(peer: Peer, round: number): Promise<Run[]> {
       if (peer.migrations && n < 2) continue;
       progress(`round ${round}/${ROUNDS}, ${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
       const [out, migrations] = await Promise.all([
-        run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), ...(peer.echo ? ['--echo'] : ['--core'])]),
+        run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), '--hosts', HOSTS, ...(peer.echo ? ['--echo'] : ['--core'])]),
         peer.migrations ? driveMigrations(apiPort, n, peer.migrations, SECONDS) : undefined,
       ]);
       runs.push({ ...(JSON.parse(out) as Run), ...(migrations ? { migrations } : {}) });

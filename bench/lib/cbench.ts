@@ -7,7 +7,7 @@ import { port } from '../../lab/scripted-switch.js';
 /**
  * A cbench-like load generator: N emulated switches over TCP, each keeping a window of
  * PACKET_INs in flight. Switch i (datapath id 0xcb0000 + i) is the access switch of
- * 10.1.i.0/24 (bench/topologies/access-64.yaml); its 100 hosts, 10.1.i.100-199 each with a MAC
+ * 10.1.i.0/24 (bench/topologies/access-64.yaml); its hosts (64, --hosts), 10.1.i.100 and up, each with a MAC
  * of its own, take turns asking for the gateway 10.1.i.1. Counts only valid replies (a
  * PACKET_OUT carrying an ARP reply from that gateway to the requester); in echo mode the
  * PACKET_IN itself coming back counts. Prints one JSON line.
@@ -24,6 +24,7 @@ const { values } = parseArgs({
     port: { type: 'string' }, switches: { type: 'string', default: '1' }, window: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '4' }, warmup: { type: 'string', default: '1' }, echo: { type: 'boolean', default: false },
     core: { type: 'boolean', default: false },
+    hosts: { type: 'string', default: '64' },
   },
 });
 const PORT = Number(values.port);
@@ -31,7 +32,13 @@ const SWITCHES = Number(values.switches);
 const WINDOW = Number(values.window);
 const ECHO = values.echo;
 const FIRST_IP = 100;
-const IPS = 100; // requesters 10.1.i.100-10.1.i.199
+/**
+ * Requesters per switch, 10.1.i.100 and up. 64 by default, the controller's limit of hosts
+ * per port: with more, the others are refused at every packet and the run measures the MAC
+ * flood defence (--hosts 100 does, on purpose), not the gateway path.
+ */
+const IPS = Number(values.hosts);
+if (!(IPS >= 1 && IPS <= 100)) throw new Error('--hosts: 1 to 100');
 if (SWITCHES > 256) throw new Error('at most 256 switches: switch i serves 10.1.i.0/24');
 
 interface Template {
