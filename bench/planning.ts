@@ -8,7 +8,8 @@
 import { BehaviorSubject, Subject } from 'rxjs';
 import { Planning } from '../src/app/planning.js';
 import { PlanStore } from '../src/controller/flow-manager.js';
-import { applyToIndex, diffParts, diffTables, indexTables, type SwitchTables, type TablesIndex } from '../src/controller/flow-tables.js';
+import { applyToIndex, diffParts, diffTables, indexTables, type TablesIndex } from '../src/controller/flow-tables.js';
+import { toWire, type WireTables } from '../src/controller/wire-tables.js';
 import { planFabric } from '../src/fabric/fabric-planner.js';
 import type { HostInfo, TopologyEvent } from '../src/topology/events.js';
 import { fabricGraph, type FabricGraph } from '../src/topology/fabric-graph.js';
@@ -46,7 +47,7 @@ function incremental(t: Topology, graph: FabricGraph, hosts: HostInfo[]): number
   planning.start();
   for (const h of hosts) events.next({ kind: 'host-added', host: h });
   // What each switch's reconciler would hold after its first run.
-  const index = new Map<string, { idx: TablesIndex; applied: Map<string, SwitchTables>; cursor: number }>();
+  const index = new Map<string, { idx: TablesIndex; applied: Map<string, WireTables>; cursor: number }>();
   for (const s of t.switches) {
     const p = plans.plan(s.dpid);
     index.set(s.dpid, { idx: indexTables(p.all()), applied: new Map([...p.partNames()].map((n) => [n, p.get(n)!])), cursor: p.cursor });
@@ -81,7 +82,7 @@ function full(t: Topology, graph: FabricGraph, hosts: HostInfo[], changes: numbe
     const moved = hosts.map((h, j) => (j === i ? { ...h, port: h.port + 1 } : h));
     const start = process.hrtime.bigint();
     const next = planFabric({ topology: t, hosts: moved, graph });
-    for (const [sw, tables] of next) diffTables(tables, current.get(sw)!);
+    for (const [sw, tables] of next) diffTables(toWire(tables), toWire(current.get(sw)!));
     times.push(Number(process.hrtime.bigint() - start) / 1e3);
     current = next;
   }

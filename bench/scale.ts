@@ -99,6 +99,18 @@ const rssMb = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
   return Math.round(process.memoryUsage().rss / 1e6);
 };
+/**
+ * Resident memory once V8 has given back what it no longer uses: right after a cold start
+ * the heap still spans the pages its garbage filled (twice the live data, say), and V8's
+ * memory reducer returns them only after some seconds without work.
+ */
+async function settledRssMb(): Promise<number> {
+  rssMb();
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  return rssMb();
+}
+const SETTLE_MS = 20_000;
+
 /** The JS heap in use after a full gc, MB: measured before the controller starts and with it running, the difference is the controller's. */
 const heapMb = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
@@ -171,6 +183,71 @@ function bindingFor(t: Topology, k: number): Binding {
 }
 
 // ---------------------------------------------------------------------------------------
+// 2. One migration with N bindings live, on the 400-switch datacenter; 4. memory. Each run is
+// a process of its own (SCALE_SINGLE_RUN): what it measures of memory is then this
+// controller's, not what an earlier run left behind in the heap or the resident set.
+const LIVE = !PARTS.has('2') ? [] : QUICK ? [1_000, 10_000] : (process.env.SCALE_LIVE ?? '1000,10000,100000').split(',').map(Number);
+const MIGRATIONS = 200;
+type SingleRow = {
+  live: number; vms: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number;
+  rssMb: number; controllerRssMb: number; peakRssMb: number; controllerHeapMb: number; flowsOnSwitches: number;
+};
+const size400 = QUICK ? SIZES[0]! : SIZES[1]!;
+
+async function singleRun(live: number, sizedFor: number, snapshot: boolean): Promise<SingleRow> {
+  const access = size400.aggregations * size400.accessPerAggregation;
+  // Twice the VMs the bindings and the migrations need: half of the datacenter's VMs have moved subnet.
+  const t = datacenter(size400, Math.ceil((sizedFor + MIGRATIONS) / access) * 2 + 2);
+  const vmCount = vms(t).length;
+  progress(`${size400.name}, ${vmCount.toLocaleString('en-US')} VMs: ${live.toLocaleString('en-US')} live bindings loaded, then ${MIGRATIONS} migrations one after another`);
+  const rssBefore = await settledRssMb();
+  const heapBefore = heapMb();
+  const c = await start(t, Array.from({ length: live }, (_, k) => bindingFor(t, k)));
+  if (snapshot && process.env.SCALE_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.SCALE_HEAP_SNAPSHOT);
+  const latencies: number[] = [];
+  const sentBefore = c.app.flows.sentMessages;
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < MIGRATIONS; i++) {
+    const began = performance.now();
+    const m = await c.app.migration.migrate(move(t, i));
+    latencies.push(performance.now() - began);
+    c.app.migration.cancel(m.id);
+  }
+  await c.app.settled(50, 600_000);
+  const cpu = process.cpuUsage(cpuBefore);
+  const farmCount = await c.count();
+  const controllerHeapMb = heapMb() - heapBefore;
+  const rss = await settledRssMb();
+  const row = {
+    live, vms: vmCount, startMs: c.startMs, p50: Math.round(median(latencies) * 10) / 10, p99: Math.round(pct(latencies, 99) * 10) / 10,
+    messagesPerMigration: Math.round(((c.app.flows.sentMessages - sentBefore) / MIGRATIONS) * 10) / 10,
+    cpuMsPerMigration: Math.round(((cpu.user + cpu.system) / 1000 / MIGRATIONS) * 100) / 100,
+    rssMb: rss, controllerRssMb: rss - rssBefore, peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024), controllerHeapMb, flowsOnSwitches: farmCount.flows,
+  };
+  await c.stop();
+  return row;
+}
+
+/** One run in a child process: its row comes back as the last line of its output. */
+async function singleRunApart(live: number, sizedFor: number, snapshot: boolean): Promise<SingleRow> {
+  const child = spawn(process.execPath, [...process.execArgv, process.argv[1]!], {
+    env: { ...process.env, SCALE_SINGLE_RUN: JSON.stringify({ live, sizedFor, snapshot }) }, stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once('exit', r));
+  if (code !== 0) throw new Error(`the run with ${live} bindings failed (exit ${code})`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as SingleRow;
+}
+
+const SINGLE_RUN = process.env.SCALE_SINGLE_RUN;
+if (SINGLE_RUN !== undefined) {
+  const { live, sizedFor, snapshot } = JSON.parse(SINGLE_RUN) as { live: number; sizedFor: number; snapshot: boolean };
+  process.stdout.write(`${JSON.stringify(await singleRun(live, sizedFor, snapshot))}\n`);
+  process.exit(0);
+}
+
+// ---------------------------------------------------------------------------------------
 // 1. Concurrent migrations on the 40-switch datacenter (and 1,000 on the larger ones).
 const concurrency: Array<{ dc: string; switches: number; coldStartMs: number; concurrent: number; totalMs: number; p50: number; p99: number; failed: number }> = [];
 for (const size of !PARTS.has('1') ? [] : QUICK ? SIZES.slice(0, 1) : SIZES.filter((s) => SIZE_NAMES.includes(s.name.replace(/\D/g, '')))) {
@@ -201,40 +278,15 @@ printTable('1. Concurrent orchestrated migrations (optimized): every one prepare
   concurrency.map((r) => [r.dc, r.switches, r.coldStartMs, r.concurrent, r.totalMs, r.p50, r.p99, r.failed]));
 
 // ---------------------------------------------------------------------------------------
-// 2. One migration with N bindings live, on the 400-switch datacenter; 4. memory.
-const LIVE = !PARTS.has('2') ? [] : QUICK ? [1_000, 10_000] : (process.env.SCALE_LIVE ?? '1000,10000,100000').split(',').map(Number);
-const MIGRATIONS = 200;
-const single: Array<{ live: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number; rssMb: number; controllerHeapMb: number; flowsOnSwitches: number }> = [];
-const size400 = QUICK ? SIZES[0]! : SIZES[1]!;
-for (const live of LIVE) {
-  const access = size400.aggregations * size400.accessPerAggregation;
-  const t = datacenter(size400, Math.ceil((live + MIGRATIONS) / access) * 2 + 2);
-  progress(`${size400.name}: ${live.toLocaleString('en-US')} live bindings loaded, then ${MIGRATIONS} migrations one after another`);
-  const heapBefore = heapMb();
-  const c = await start(t, Array.from({ length: live }, (_, k) => bindingFor(t, k)));
-  if (process.env.SCALE_HEAP_SNAPSHOT) (await import('node:v8')).writeHeapSnapshot(process.env.SCALE_HEAP_SNAPSHOT);
-  const latencies: number[] = [];
-  const sentBefore = c.app.flows.sentMessages;
-  const cpuBefore = process.cpuUsage();
-  for (let i = 0; i < MIGRATIONS; i++) {
-    const began = performance.now();
-    const m = await c.app.migration.migrate(move(t, i));
-    latencies.push(performance.now() - began);
-    c.app.migration.cancel(m.id);
-  }
-  await c.app.settled(50, 600_000);
-  const cpu = process.cpuUsage(cpuBefore);
-  const farmCount = await c.count();
-  single.push({
-    live, startMs: c.startMs, p50: Math.round(median(latencies) * 10) / 10, p99: Math.round(pct(latencies, 99) * 10) / 10,
-    messagesPerMigration: Math.round(((c.app.flows.sentMessages - sentBefore) / MIGRATIONS) * 10) / 10,
-    cpuMsPerMigration: Math.round(((cpu.user + cpu.system) / 1000 / MIGRATIONS) * 100) / 100,
-    rssMb: rssMb(), controllerHeapMb: heapMb() - heapBefore, flowsOnSwitches: farmCount.flows,
-  });
-  await c.stop();
-}
-printTable(`2. One migration (prepare and confirm, then cancel) with N bindings live, ${size400.name}; controller memory`, ['live bindings', 'start to in sync (ms)', 'p50 (ms)', 'p99 (ms)', 'messages / migration', 'controller CPU ms / migration', 'process RSS (MB)', 'controller heap (MB)', 'flows on the switches'],
-  single.map((r) => [r.live, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.controllerHeapMb, r.flowsOnSwitches]));
+// 2. (continued) The runs, each in its own process.
+const single: SingleRow[] = [];
+/** The largest run is preceded by one with no binding on the same datacenter: what the VMs cost, the rest is the bindings'. */
+const largest = Math.max(0, ...LIVE);
+const runs = LIVE.flatMap((live) => (live === largest && live > 0 ? [{ live: 0, sizedFor: live }, { live, sizedFor: live }] : [{ live, sizedFor: live }]));
+for (const { live, sizedFor } of runs) single.push(await singleRunApart(live, sizedFor, live === largest));
+printTable(`2. One migration (prepare and confirm, then cancel) with N bindings live, ${size400.name}; controller memory (resident once settled; the peak is the process's)`,
+  ['live bindings', 'VMs', 'start to in sync (ms)', 'p50 (ms)', 'p99 (ms)', 'messages / migration', 'controller CPU ms / migration', 'process RSS (MB)', 'peak RSS (MB)', 'controller RSS (MB)', 'controller heap (MB)', 'flows on the switches'],
+  single.map((r) => [r.live, r.vms, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.peakRssMb, r.controllerRssMb, r.controllerHeapMb, r.flowsOnSwitches]));
 
 // ---------------------------------------------------------------------------------------
 // 3. Entries per switch, per mode (pure planner counts on the 400-switch datacenter).

@@ -1,22 +1,16 @@
 import type { Logger } from '../log/logger.js';
 import { MultipartType, PortNo, TableId, type MultipartReplyBody } from '../openflow/index.js';
 import { ConnectionClosedError } from './errors.js';
-import {
-  applyToIndex, diffMessages, diffParts, diffSize, diffTables, indexTables, type SwitchTables, type TablesDiff, type TablesIndex,
-} from './flow-tables.js';
+import { applyToIndex, diffMessages, diffParts, diffSize, diffTables, indexTables, type TablesDiff, type TablesIndex } from './flow-tables.js';
 import { COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT } from './pipeline.js';
 import type { SwitchConnection } from './switch-connection.js';
 import type { SwitchPlan } from './switch-plan.js';
+import { concatWire, toWire, type WireTables } from './wire-tables.js';
 
 interface Waiter {
   version: number;
   resolve: () => void;
   reject: (e: Error) => void;
-}
-
-/** Every part as applied, flattened: what the switch holds when the index is right. */
-function indexedTables(parts: ReadonlyMap<string, SwitchTables>): SwitchTables {
-  return { flows: [...parts.values()].flatMap((t) => t.flows), groups: [...parts.values()].flatMap((t) => t.groups) };
 }
 
 /**
@@ -33,7 +27,7 @@ export class SwitchReconciler {
   /** What the switch holds of ours; undefined: unknown, read it back on the next run. */
   private index: TablesIndex | undefined;
   /** Each part as last confirmed on the switch. */
-  private readonly applied = new Map<string, SwitchTables>();
+  private readonly applied = new Map<string, WireTables>();
   /** How far into the plan's journal the confirmed state goes. */
   private cursor = 0;
   private running = false;
@@ -152,9 +146,9 @@ export class SwitchReconciler {
     if (this.index === undefined || changedSet === undefined) {
       const parts = new Map([...this.plan.partNames()].map((p) => [p, this.plan.get(p)!]));
       const target = this.plan.all();
-      const actual = this.index === undefined ? await this.readSwitch() : indexedTables(this.applied);
+      const actual = this.index === undefined ? await this.readSwitch() : concatWire(this.applied.values());
       // Drift: what the switch holds against what we installed (not against the plan, whose changes since are not drift).
-      const drift = auditing ? diffTables(indexedTables(this.applied), actual) : undefined;
+      const drift = auditing ? diffTables(concatWire(this.applied.values()), actual) : undefined;
       await this.send(diffTables(target, actual));
       if (drift && diffSize(drift) > 0) {
         this.driftRepaired += diffSize(drift);
@@ -186,9 +180,10 @@ export class SwitchReconciler {
   private async send(diff: TablesDiff): Promise<void> {
     if (diffSize(diff) === 0) return;
     const { write, remove } = diffMessages(diff);
-    if (write.length > 0) await this.conn.batch(write);
-    if (remove.length > 0) await this.conn.batch(remove);
-    this.sentMessages += write.length + remove.length;
+    const writes = diff.groupsToWrite.length + diff.flowsToWrite.length;
+    if (writes > 0) await this.conn.batch(write);
+    if (diffSize(diff) > writes) await this.conn.batch(remove);
+    this.sentMessages += diffSize(diff);
     this.log.debug('tables reconciled', {
       dpid: this.conn.dpid, flowsWritten: diff.flowsToWrite.length, flowsDeleted: diff.flowsToDelete.length,
       groupsWritten: diff.groupsToWrite.length, groupsDeleted: diff.groupsToDelete.length,
@@ -196,16 +191,16 @@ export class SwitchReconciler {
   }
 
   /** What the switch holds of ours now. */
-  private async readSwitch(): Promise<SwitchTables> {
+  private async readSwitch(): Promise<WireTables> {
     const [flowParts, groupParts] = await Promise.all([
       this.conn.multipart({ mpType: MultipartType.FLOW, tableId: TableId.ALL, outPort: PortNo.ANY, outGroup: 0xffffffff, cookie: COOKIE_PREFIX, cookieMask: COOKIE_PREFIX_MASK, match: {} }),
       this.conn.multipart({ mpType: MultipartType.GROUP_DESC }),
     ]);
     const flows = flowParts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.FLOW ? p.flows : []));
     const groups = groupParts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.GROUP_DESC ? p.groups : []));
-    return {
+    return toWire({
       flows: flows.map((f) => ({ tableId: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, instructions: f.instructions })),
       groups: groups.filter((g) => g.groupId >= GROUP_ID_BASE && g.groupId <= GROUP_ID_LIMIT).map((g) => ({ groupId: g.groupId, groupType: g.groupType, buckets: g.buckets })),
-    };
+    });
   }
 }

@@ -216,8 +216,10 @@ export class SwitchConnection {
   /**
    * Sends the messages, then a barrier; resolves once the switch has processed all of them.
    * Every ERROR the switch returns for one of them rejects the batch (BatchRejectedError).
+   * The messages are taken one at a time as the socket drains: a generator that makes each
+   * one when asked keeps a cold start's millions of flow-mods from being in memory at once.
    */
-  async batch(messages: readonly OfpMessage[]): Promise<void> {
+  async batch(messages: Iterable<OfpMessage>): Promise<void> {
     const xids: number[] = [];
     const errors: OpenFlowErrorReply[] = [];
     try {
@@ -233,7 +235,7 @@ export class SwitchConnection {
     } finally {
       for (const xid of xids) this.batchErrors.delete(xid);
     }
-    if (errors.length > 0) throw new BatchRejectedError(this.dpid, errors, messages.length);
+    if (errors.length > 0) throw new BatchRejectedError(this.dpid, errors, xids.length);
   }
 
   /** Closes the channel; `level` 'debug' for one whose refusal was already logged (rate-limited) by the server. */

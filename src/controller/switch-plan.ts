@@ -1,4 +1,4 @@
-import type { SwitchTables } from './flow-tables.js';
+import { concatWire, fromWire, sameWire, toWire, type SwitchTables, type WireTables } from './wire-tables.js';
 
 /**
  * One switch's desired tables, as named parts: a planner's routes, one host's entries, the
@@ -6,11 +6,14 @@ import type { SwitchTables } from './flow-tables.js';
  * diffs that part alone, so the cost of a change does not grow with the size of the table.
  * Parts must not share a flow (same table, priority and match) or a group id.
  *
+ * Parts are kept in wire form (WireTables): planners hand over objects, and a part set to
+ * the same entries as before is no change at all (no version, nothing for the reconciler).
+ *
  * Every change is stamped with a version from a clock shared by all plans, so that a caller
  * can wait until "switches X and Y hold version N" (FlowManager.confirmed).
  */
 export class SwitchPlan {
-  private readonly parts = new Map<string, SwitchTables>();
+  private readonly parts = new Map<string, WireTables>();
   /**
    * Parts changed, in order, with the version of each change; read by the reconciler, trimmed
    * behind it. Bounded: while no reconciler reads (the switch is away), the oldest half goes,
@@ -23,16 +26,24 @@ export class SwitchPlan {
 
   constructor(private readonly clock: PlanClock) {}
 
-  get(part: string): SwitchTables | undefined {
+  /** One part, in wire form. */
+  get(part: string): WireTables | undefined {
     return this.parts.get(part);
+  }
+
+  /** One part as objects again (for people and tests). */
+  read(part: string): SwitchTables | undefined {
+    const t = this.parts.get(part);
+    return t && fromWire(t);
   }
 
   /** Sets (or with undefined, removes) one part. Returns the version of the change, or the current one when nothing changed. */
   set(part: string, tables: SwitchTables | undefined): number {
     const old = this.parts.get(part);
-    if (tables === undefined ? old === undefined : old === tables) return this.version;
-    if (tables === undefined) this.parts.delete(part);
-    else this.parts.set(part, tables);
+    const wire = tables && toWire(tables);
+    if (wire === undefined ? old === undefined : old !== undefined && sameWire(old, wire)) return this.version;
+    if (wire === undefined) this.parts.delete(part);
+    else this.parts.set(part, wire);
     this.version = this.clock.tick();
     this.journal.push({ version: this.version, part });
     if (this.journal.length > MAX_JOURNAL) this.trim(this.journalStart + MAX_JOURNAL / 2);
@@ -40,14 +51,8 @@ export class SwitchPlan {
   }
 
   /** Every part, flattened: what the switch should hold. */
-  all(): SwitchTables {
-    const flows = [];
-    const groups = [];
-    for (const t of this.parts.values()) {
-      flows.push(...t.flows);
-      groups.push(...t.groups);
-    }
-    return { flows, groups };
+  all(): WireTables {
+    return concatWire(this.parts.values());
   }
 
   partNames(): IterableIterator<string> {

@@ -53,8 +53,14 @@ export const fabricContext = (topology: Topology): FabricContext => {
 };
 
 type Actions = Parameters<typeof inst.apply>[0];
-const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry =>
-  ({ tableId: 0, priority, cookie: FABRIC_COOKIE, match, instructions: actions.length > 0 ? [inst.apply(actions)] : [] });
+type Instructions = FlowEntry['instructions'];
+const apply = (actions: Actions): Instructions => (actions.length > 0 ? [inst.apply(actions)] : []);
+/** An entry whose instruction list is shared with the other entries that do the same: its wire form is made and held once. */
+const flowWith = (priority: number, match: FlowEntry['match'], instructions: Instructions): FlowEntry =>
+  ({ tableId: 0, priority, cookie: FABRIC_COOKIE, match, instructions });
+const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry => flowWith(priority, match, apply(actions));
+/** Every host's announcement goes to the controller: one instruction list for all of them. */
+const TO_CONTROLLER: Instructions = apply([act.output(PortNo.CONTROLLER)]);
 
 /**
  * One host's entries, on the switch it is attached to: its gateway answers its ARP in the
@@ -66,6 +72,7 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
   if (h.ip === undefined) return { flows: [], groups: [] };
   const ip = h.ip;
   const flows: FlowEntry[] = [];
+  const toPort = apply([act.output(h.port)]);
   const home = networkOf(ctx.networks, ip);
   if (home) {
     flows.push(flow(PRIORITY.gatewayArp, { in_port: h.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: home.gateway, arp_sha: h.mac }, [
@@ -76,9 +83,9 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
   }
   flows.push(
     // Its own gratuitous ARP (Xen's announcement after a move) goes to the controller, not back to its old port.
-    flow(PRIORITY.hostAnnounce, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: h.mac, arp_tpa: ip }, [act.output(PortNo.CONTROLLER)]),
-    flow(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, [act.output(h.port)]),
-    flow(PRIORITY.l2, { eth_dst: h.mac }, [act.output(h.port)]),
+    flowWith(PRIORITY.hostAnnounce, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: h.mac, arp_tpa: ip }, TO_CONTROLLER),
+    flowWith(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, toPort),
+    flowWith(PRIORITY.l2, { eth_dst: h.mac }, toPort),
     flow(PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: ip }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port)]),
   );
   return { flows, groups: [] };

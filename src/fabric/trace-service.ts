@@ -1,5 +1,5 @@
 import type { PlanStore } from '../controller/flow-manager.js';
-import type { SwitchTables } from '../controller/flow-tables.js';
+import { fromWire, type SwitchTables } from '../controller/wire-tables.js';
 import type { SimPacket } from '../controller/simulator.js';
 import { planDiscovery } from '../topology/discovery-planner.js';
 import type { HostInfo, SwitchRef } from '../topology/events.js';
@@ -85,10 +85,15 @@ export class TraceService {
       peers.set(portKey(l.b), l.a);
     }
     const dpids = new Map(declared.switches.map((s) => [s.name, s.dpid]));
+    // Plans are kept in wire form: each switch the trace visits is decoded once per request.
+    const decoded = new Map<string, SwitchTables | undefined>();
     const net: TraceNetwork = {
       tables: (sw) => {
-        const dpid = dpids.get(sw);
-        return dpid === undefined ? undefined : this.plans.plan(dpid).all();
+        if (!decoded.has(sw)) {
+          const dpid = dpids.get(sw);
+          decoded.set(sw, dpid === undefined ? undefined : fromWire(this.plans.plan(dpid).all()));
+        }
+        return decoded.get(sw);
       },
       peer: (at) => peers.get(portKey(at)),
       portLive: (at) => this.topology.portLive(at),

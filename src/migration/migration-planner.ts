@@ -43,7 +43,11 @@ export interface Placement {
 
 type Actions = Parameters<typeof inst.apply>[0];
 type Match = FlowEntry['match'];
-const flow = (priority: number, match: Match, actions: Actions): FlowEntry => ({ tableId: 0, priority, cookie: MIGRATION_COOKIE, match, instructions: [inst.apply(actions)] });
+type Instructions = FlowEntry['instructions'];
+/** An entry whose instruction list may be shared with others that do the same: its wire form is then made and held once. */
+const flowWith = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: 0, priority, cookie: MIGRATION_COOKIE, match, instructions });
+const flow = (priority: number, match: Match, actions: Actions): FlowEntry => flowWith(priority, match, [inst.apply(actions)]);
+const TO_CONTROLLER: Instructions = [inst.apply([act.output(PortNo.CONTROLLER)])];
 
 /** Edge switches, and first-hop switches (edge, access, or serving a subnet), of a context: worked out once, not for every binding planned. */
 const firstHopCache = new WeakMap<FabricContext, { edges: string[]; firstHops: string[] }>();
@@ -78,6 +82,16 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     return p.group;
   };
   const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
+  /** Instruction lists that several of this VM's entries have (the same redirect on every switch and fabric port), made once. */
+  const made = new Map<string, Instructions>();
+  const once = (key: string, actions: () => Actions): Instructions => {
+    let i = made.get(key);
+    if (i === undefined) {
+      i = [inst.apply(actions())];
+      made.set(key, i);
+    }
+    return i;
+  };
   const on = (sw: string) => {
     const t = out.get(sw) ?? { flows: [], groups: [] };
     out.set(sw, t);
@@ -98,8 +112,9 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     const toHoa: Match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa };
     const hop = nextHops(graph, sw, to.switch)[0];
     if (localPort === undefined) {
-      if (hop) on(sw).flows.push(flow(PRIORITY.toHoa, toHoa, [...rewrite(to.coa), act.group(nextHopGroupId(ctx.topology, to.switch))]));
-      for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, [...rewrite(to.coa), act.output(PortNo.IN_PORT)]));
+      if (hop) on(sw).flows.push(flowWith(PRIORITY.toHoa, toHoa, once(`to ${to.switch} as ${to.coa}`, () => [...rewrite(to.coa), act.group(nextHopGroupId(ctx.topology, to.switch))])));
+      const back = once(`back as ${to.coa}`, () => [...rewrite(to.coa), act.output(PortNo.IN_PORT)]);
+      for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, back));
       return;
     }
     const here = bucket([act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(localPort)]);
@@ -122,7 +137,7 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(group() + 1)]));
     }
     // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC.
-    on(place.switch).flows.push(flow(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, [act.output(PortNo.CONTROLLER)]));
+    on(place.switch).flows.push(flowWith(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, TO_CONTROLLER));
   };
 
   /**
@@ -138,7 +153,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     on(sw).groups.push({ groupId: group(), groupType: GroupType.ALL, buckets });
     on(sw).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(group())]));
     // From the fabric (not on any path of the fabric's routes): as before, back out as the CoA.
-    for (const port of fabricPorts(sw)) on(sw).flows.push(flow(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [...rewrite(to.coa), act.output(PortNo.IN_PORT)]));
+    const back = once(`back as ${to.coa}`, () => [...rewrite(to.coa), act.output(PortNo.IN_PORT)]);
+    for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, back));
   };
   const { at, next } = p;
   if (at.coa === undefined) {
@@ -154,12 +170,13 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       else hoaBothWays(sw, current);
     }
     if (returning) {
+      const arrived: Instructions = [inst.apply([act.setField('eth_src', GATEWAY_MAC), act.output(next.port)])];
       for (const port of fabricPorts(home)) {
-        on(home).flows.push(flow(PRIORITY.homecoming, { in_port: port, eth_type: ETH_TYPE.IPV4, eth_dst: p.mac, ipv4_dst: p.hoa }, [act.setField('eth_src', GATEWAY_MAC), act.output(next.port)]));
+        on(home).flows.push(flowWith(PRIORITY.homecoming, { in_port: port, eth_type: ETH_TYPE.IPV4, eth_dst: p.mac, ipv4_dst: p.hoa }, arrived));
       }
     }
     // The HN nodes ARP for the HoA: the Home switch answers (the controller, with the gateway MAC) until the VM is back.
-    on(home).flows.push(flow(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, [act.output(PortNo.CONTROLLER)]));
+    on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, TO_CONTROLLER));
     foreignAt({ ...at, coa: at.coa }, next?.coa);
     if (next !== undefined) {
       // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.
@@ -171,7 +188,7 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
   }
   if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });
   // Make-before-break: the VM's first frame at its new place, whatever it is, tells the controller it runs there.
-  if (next) on(next.switch).flows.push(flow(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, [act.output(PortNo.CONTROLLER)]));
+  if (next) on(next.switch).flows.push(flowWith(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, TO_CONTROLLER));
   const { leaving } = p;
   if (leaving && leaving.coa !== at.coa && leaving.coa !== next?.coa) {
     const onward = at.coa === undefined ? [act.setField('ipv4_dst', p.hoa), act.decNwTtl()] : rewrite(at.coa);

@@ -389,10 +389,11 @@ export class MigrationService {
     const before = this.partOn.get(hoa) ?? new Set<string>();
     const after = new Set<string>();
     let version = this.plans.version;
+    const name = part(hoa); // one string for every switch's part (100k bindings: millions of part names otherwise)
     for (const sw of new Set([...before, ...tables.keys()])) {
       const dpid = this.dpidOf.get(sw);
       if (dpid === undefined) continue;
-      version = Math.max(version, this.plans.set(dpid, part(hoa), tables.get(sw)));
+      version = Math.max(version, this.plans.set(dpid, name, tables.get(sw)));
       if (tables.has(sw)) after.add(sw);
     }
     if (after.size > 0) this.partOn.set(hoa, after);

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffMessages, diffTables, type FlowEntry, type GroupEntry } from '../../src/controller/flow-tables.js';
+import { diffMessages, diffTables as diffWire, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
+import { flowOf, groupOf, toWire } from '../../src/controller/wire-tables.js';
 import { plannerCookie } from '../../src/controller/pipeline.js';
 import { FlowModCommand, GroupModCommand, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
 
 const cookie = plannerCookie(2);
 const f = (priority: number, port: number, out: number): FlowEntry => ({ tableId: 0, priority, cookie, match: { in_port: port }, instructions: [inst.apply([act.output(out)])] });
+const diffTables = (desired: SwitchTables, actual: SwitchTables) => diffWire(toWire(desired), toWire(actual));
 const g = (id: number, ports: number[]): GroupEntry => ({ groupId: id, groupType: GroupType.SELECT, buckets: ports.map((p) => bucket([act.output(p)], { weight: 1, watchPort: p })) });
 
 test('nothing to do when desired equals actual (compared in canonical wire form)', () => {
@@ -19,11 +21,12 @@ test('new, changed and stale flows and groups', () => {
   const actual = { flows: [f(10, 1, 2), f(10, 2, 1), f(5, 9, 9)], groups: [g(0x53560001, [1, 2]), g(0x53560002, [3])] };
   const desired = { flows: [f(10, 1, 2), f(10, 2, 3), f(20, 4, 4)], groups: [g(0x53560001, [1]), g(0x53560003, [4])] };
   const d = diffTables(desired, actual);
-  assert.deepEqual(d.flowsToWrite.map((x) => x.match.in_port), [2, 4]);
-  assert.deepEqual(d.flowsToDelete.map((x) => x.match.in_port), [9]);
-  assert.deepEqual(d.groupsToWrite.map((x) => [x.group.groupId, x.exists]), [[0x53560001, true], [0x53560003, false]]);
-  assert.deepEqual(d.groupsToDelete.map((x) => x.groupId), [0x53560002]);
-  const { write, remove } = diffMessages(d);
+  assert.deepEqual(d.flowsToWrite.map((x) => flowOf(x).match.in_port), [2, 4]);
+  assert.deepEqual(d.flowsToDelete.map((x) => flowOf(x).match.in_port), [9]);
+  assert.deepEqual(d.groupsToWrite.map((x) => [groupOf(x).groupId, x.exists]), [[0x53560001, true], [0x53560003, false]]);
+  assert.deepEqual(d.groupsToDelete.map((x) => x.id), [0x53560002]);
+  const write = [...diffMessages(d).write];
+  const remove = [...diffMessages(d).remove];
   // Groups are written before the flows that may use them, and deleted after them.
   assert.deepEqual(write.map((m) => m.type), [MessageType.GROUP_MOD, MessageType.GROUP_MOD, MessageType.FLOW_MOD, MessageType.FLOW_MOD]);
   assert.deepEqual(write.slice(0, 2).map((m) => m.type === MessageType.GROUP_MOD && m.command), [GroupModCommand.MODIFY, GroupModCommand.ADD]);

@@ -10,6 +10,7 @@ import { GATEWAY_MAC } from '../../src/topology/model.js';
 import type { HostInfo } from '../../src/topology/events.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import type { FlowEntry, SwitchTables } from '../../src/controller/flow-tables.js';
+import { EMPTY_TABLES, flowOf, fromWire, toWire } from '../../src/controller/wire-tables.js';
 
 const topo = loadTopology('topologies/dc-small.yaml');
 const hosts: HostInfo[] = topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: true, seen: false }));
@@ -71,7 +72,8 @@ test('planning is pure: the same input gives the same tables, and every flow and
   assert.deepEqual(plan(), plan());
   let n = 0;
   for (const t of plan().values()) {
-    const { write } = diffMessages(diffTables(t, { flows: [], groups: [] }));
+    assert.deepEqual(fromWire(toWire(t)), t, 'the wire form plans are kept in gives back the planned entries');
+    const write = [...diffMessages(diffTables(toWire(t), EMPTY_TABLES)).write];
     const decoded = write.map((m) => decodeMessage(encodeMessage(m)));
     assert.deepEqual(decoded.map((m) => m.type).sort(), write.map((m) => m.type).sort());
     for (const [i, m] of decoded.entries()) assert.deepEqual(m, { ...write[i], xid: m.xid });
@@ -84,10 +86,11 @@ test('the same match at two priorities are two entries: the diff keeps them apar
   const t = plan().get('acc1')!;
   const route = t.flows.find((f) => f.priority === PRIORITY.hostRoute)!;
   const twin = { ...route, priority: PRIORITY.subnetRoute };
-  const d = diffTables({ flows: [...t.flows, twin], groups: t.groups }, t);
-  assert.deepEqual([d.flowsToWrite, d.flowsToDelete], [[twin], []]);
-  const back = diffTables(t, { flows: [...t.flows, twin], groups: t.groups });
-  assert.deepEqual([back.flowsToWrite, back.flowsToDelete], [[], [twin]]);
+  const withTwin = toWire({ flows: [...t.flows, twin], groups: t.groups });
+  const d = diffTables(withTwin, toWire(t));
+  assert.deepEqual([d.flowsToWrite.map(flowOf), d.flowsToDelete], [[twin], []]);
+  const back = diffTables(toWire(t), withTwin);
+  assert.deepEqual([back.flowsToWrite, back.flowsToDelete.map(flowOf)], [[], [twin]]);
 });
 
 test('one host\'s entries, exactly: gateway ARP in the switch, its own announcement to the controller, ARP for it, frames for it, packets routed to it', () => {
