@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
-import { existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { existsSync, readFileSync } from 'node:fs';
 import { freePort } from './lib/net.js';
 import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
@@ -24,8 +25,6 @@ const WINDOW = Number(process.env.BENCH_WINDOW ?? 32);
 const HOSTS = process.env.BENCH_HOSTS ?? '64';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MIGRATIONS_PER_SECOND = Number(process.env.BENCH_MIGRATIONS ?? 100);
-/** cbench's warm-up before it counts (its --warmup 1 s and 0.5 s of connecting). */
-const WARMUP_MS = 1500;
 
 interface Peer {
   name: string;
@@ -65,13 +64,24 @@ async function listening(port: number, ms = 20_000): Promise<void> {
   throw new Error(`nothing listens on ${port} after ${ms} ms`);
 }
 
-function run(cmd: string, args: string[]): Promise<string> {
+/** The generator's result; `onMeasuring` is called when it starts counting (every switch ready, warm-up over). */
+function generate(args: string[], onMeasuring: () => void): Promise<Omit<Run, 'cpuUsPerReply' | 'cpuShare' | 'migrations'>> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} exited ${code}`))));
+    const child = spawn('node', ['dist/bench/lib/cbench.js', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let result = '';
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if ((JSON.parse(line) as { measuring?: boolean }).measuring) onMeasuring();
+      else result = line;
+    });
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(result) as Omit<Run, 'cpuUsPerReply' | 'cpuShare' | 'migrations'>) : reject(new Error(`the generator exited ${code}`))));
   });
+}
+
+/** A process's CPU time so far (user + system), ms: fields 14 and 15 of /proc/PID/stat, in clock ticks of 10 ms. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
 /** One cbench run against one peer. */
@@ -82,6 +92,15 @@ interface Run {
   p99Ms: number;
   invalid: number;
   notReady: number;
+  /** How long the switches took to be ready (the controller's handshakes and first tables), ms. */
+  readyMs: number;
+  /**
+   * The peer's own CPU (user + system, from /proc) per reply over the measured seconds: what a
+   * reply costs it, whatever share of this 2-core machine the generator and the kernel left it.
+   */
+  cpuUsPerReply: number;
+  /** The share of one core the peer used while measured (1 = a whole core). */
+  cpuShare: number;
   migrations?: MigrationLoad;
 }
 
@@ -102,12 +121,11 @@ async function api(port: number, method: string, path: string, body?: unknown): 
 }
 
 /**
- * `rate` migrations a second for `seconds`, after the warm-up: VM i (10.1.i.50) to acc_i+1:3,
+ * `rate` migrations a second for `seconds`, from when the generator starts counting: VM i (10.1.i.50) to acc_i+1:3,
  * prepared, then cancelled. A VM whose previous migration is still going is skipped, not queued,
  * so the load never grows beyond one migration per VM.
  */
 async function driveMigrations(apiPort: number, switches: number, rate: number, seconds: number): Promise<MigrationLoad> {
-  await new Promise((r) => setTimeout(r, WARMUP_MS));
   const load = { asked: 0, prepared: 0, failed: 0, skipped: 0 };
   const latencies: number[] = [];
   const busy = new Set<number>();
@@ -167,11 +185,18 @@ async function measure(peer: Peer, round: number): Promise<Run[]> {
     for (const n of SWITCH_COUNTS) {
       if (peer.migrations && n < 2) continue;
       progress(`round ${round}/${ROUNDS}, ${peer.name}: ${n} switch(es), window ${WINDOW}, ${SECONDS} s`);
-      const [out, migrations] = await Promise.all([
-        run('node', ['dist/bench/lib/cbench.js', '--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), '--hosts', HOSTS, ...(peer.echo ? ['--echo'] : ['--core'])]),
-        peer.migrations ? driveMigrations(apiPort, n, peer.migrations, SECONDS) : undefined,
-      ]);
-      runs.push({ ...(JSON.parse(out) as Run), ...(migrations ? { migrations } : {}) });
+      let cpuAtStart = 0;
+      let started: () => void = () => {};
+      const measuring = new Promise<void>((r) => (started = r));
+      const migrations = peer.migrations ? measuring.then(() => driveMigrations(apiPort, n, peer.migrations!, SECONDS)) : undefined;
+      const args = ['--port', String(port), '--switches', String(n), '--window', String(WINDOW), '--seconds', String(SECONDS), '--hosts', HOSTS, ...(peer.echo ? ['--echo'] : ['--core'])];
+      const counted = await generate(args, () => {
+        cpuAtStart = cpuMs(child.pid!);
+        started();
+      });
+      const cpu = cpuMs(child.pid!) - cpuAtStart;
+      const load = await migrations;
+      runs.push({ ...counted, cpuUsPerReply: (cpu * 1000) / (counted.repliesPerSecond * SECONDS), cpuShare: cpu / (SECONDS * 1000), ...(load ? { migrations: load } : {}) });
     }
   } finally {
     child.kill('SIGTERM');
@@ -202,13 +227,18 @@ async function main(): Promise<void> {
   const results = PEERS.flatMap((p) => SWITCH_COUNTS.filter((n) => runs.has(`${p.name}/${n}`)).map((n) => medianRun(p.name, runs.get(`${p.name}/${n}`)!)));
   const of = (peer: string, n: number): Result | undefined => results.find((r) => r.peer === peer && r.switches === n);
   printTable(`Gateway ARP answered by PACKET_OUT (window ${WINDOW} per switch, ${SECONDS} s a run, median of ${ROUNDS} rounds; replies/s, latency ms of the median run)`,
-    ['peer', 'switches', 'replies/s', 'rounds', 'p50 ms', 'p99 ms', 'invalid', 'switches not ready'],
-    results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.rounds.map((x) => `${Math.round(x / 1000)}k`).join(' '), r.p50Ms, r.p99Ms, r.invalid, r.notReady]));
+    ['peer', 'switches', 'replies/s', 'rounds', 'p50 ms', 'p99 ms', 'invalid', 'all ready after (ms)', 'never ready', 'peer CPU (cores)', 'peer CPU µs / reply'],
+    results.map((r) => [r.peer, r.switches, Math.round(r.repliesPerSecond), r.rounds.map((x) => `${Math.round(x / 1000)}k`).join(' '), r.p50Ms, r.p99Ms, r.invalid, r.readyMs, r.notReady, r.cpuShare, r.cpuUsPerReply]));
   const ratios = SWITCH_COUNTS.map((n) => {
     const s = of('svcswitch', n)?.repliesPerSecond ?? NaN;
-    return { switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN), whileMigrating: (of(MIGRATING, n)?.repliesPerSecond ?? NaN) / s };
+    const cost = (peer: string): number => of(peer, n)?.cpuUsPerReply ?? NaN;
+    return {
+      switches: n, vsOsKen: s / (of('os-ken', n)?.repliesPerSecond ?? NaN), vsEcho: s / (of('raw TCP echo', n)?.repliesPerSecond ?? NaN), whileMigrating: (of(MIGRATING, n)?.repliesPerSecond ?? NaN) / s,
+      // Replies per CPU-second, svcswitch over the echo: the ratio a core of its own would give each.
+      cpuVsEcho: cost('raw TCP echo') / cost('svcswitch'),
+    };
   });
-  printTable('svcswitch relative to the others, medians (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo', 'kept while migrating'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho, r.whileMigrating]));
+  printTable('svcswitch relative to the others, medians (goals: >= 10x os-ken, >= 0.5 of the raw echo)', ['switches', 'x os-ken', 'of raw echo', 'of raw echo per CPU-second', 'kept while migrating'], ratios.map((r) => [r.switches, r.vsOsKen, r.vsEcho, r.cpuVsEcho, r.whileMigrating]));
   const migrating = results.filter((r) => r.migrations);
   printTable(`The migrations during the runs above (${MIGRATIONS_PER_SECOND}/s asked over ${SECONDS} s; prepare = POST until barrier-confirmed; of the median run)`,
     ['switches', 'asked', 'prepared / s', 'failed', 'skipped (VM busy)', 'prepare p50 ms', 'prepare p99 ms'],

@@ -5,8 +5,9 @@ import { PIPELINE, PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { fabricContext, type FabricContext } from '../fabric/fabric-planner.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
-import { MessageType, PortNo, act, ipv4FromBytes, type PacketIn } from '../openflow/index.js';
+import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
 import { ARP_AT, ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
+import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { contains, ipToInt } from '../topology/cidr.js';
@@ -88,6 +89,8 @@ export class MigrationService {
   private groupCursor = PIPELINE.migration.groups.min;
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
+  /** Every HoA with a binding, as a number: the ARP processor's first test, with no string made per packet-in. */
+  private readonly boundAddresses = new Set<number>();
   private readonly eventsSubject = new Subject<MigrationEvent>();
   private removeProcessor: (() => void) | undefined;
   private replanTimer: NodeJS.Timeout | undefined;
@@ -120,6 +123,13 @@ export class MigrationService {
     if (!this.ctx) return;
     this.restore();
     this.subscriptions.push(
+      // Replays every binding first: the set is whole before the first packet-in.
+      this.bindings.changes$.subscribe((c) => {
+        const ip = ipToInt(c.binding.hoa);
+        if (ip === undefined) return;
+        if (c.kind === 'set') this.boundAddresses.add(ip);
+        else this.boundAddresses.delete(ip);
+      }),
       this.topology.events$.subscribe((e) => this.onTopology(e)),
       // New links, new uplinks for the bicast and the redirects: coalesced, as switches come and go by the dozen.
       this.topology.graph$.subscribe(() => {
@@ -492,7 +502,7 @@ export class MigrationService {
     if (m.data.length < ARP_AT.END || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
     // Only a request for a migrated VM's HoA, or from a migrated VM, is ours: the rest (every
     // host asking for its gateway) is known from two lookups, before any parsing.
-    if (this.bindings.get(ipv4FromBytes(m.data, ARP_AT.TARGET_IP)) === undefined && this.bindings.get(ipv4FromBytes(m.data, ARP_AT.SENDER_IP)) === undefined) return;
+    if (!this.boundAddresses.has(u32At(m.data, ARP_AT.TARGET_IP)) && !this.boundAddresses.has(u32At(m.data, ARP_AT.SENDER_IP))) return;
     try {
       const frame = parseEthernet(m.data);
       const arp = parseArp(frame.payload);
