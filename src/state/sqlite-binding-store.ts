@@ -1,5 +1,5 @@
 import { Subject, concat, defer, from, type Observable } from 'rxjs';
-import type { Binding, BindingChange, BindingStore, InFlight, MigrationMode } from '../migration/binding-store.js';
+import { copyBinding, type Binding, type BindingChange, type BindingStore, type InFlight, type MigrationMode } from '../migration/binding-store.js';
 import type { StateDatabase } from './database.js';
 
 interface BindingRow {
@@ -77,15 +77,15 @@ export class SqliteBindingStore implements BindingStore {
 
   get(hoa: string): Binding | undefined {
     const b = this.bindings.get(hoa);
-    return b && { ...b, home: { ...b.home } };
+    return b && copyBinding(b);
   }
 
   all(): Binding[] {
-    return [...this.bindings.values()].map((b) => ({ ...b, home: { ...b.home } }));
+    return [...this.bindings.values()].map(copyBinding);
   }
 
   put(binding: Binding): void {
-    const copy = { ...binding, home: { ...binding.home } };
+    const copy = copyBinding(binding);
     this.sql.putBinding.run(toRow(copy));
     this.afterCommit(() => {
       this.bindings.set(copy.hoa, copy);

@@ -17,11 +17,7 @@ export interface HostLimits {
 
 export const DEFAULT_HOST_LIMITS: HostLimits = { perPort: 64, total: 16_384, idleMs: 30 * 60_000, graceMs: 5000 };
 
-/**
- * A host as others see it. Built field by field: an object rest (`{ lastSeen, ...h }`) gives
- * every copy a hidden class of its own in V8, 300 bytes a host (65 MB with 200k hosts).
- */
-const publicHost = (h: HostRecord): HostInfo => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: h.declared, seen: h.seen });
+const publicHost = ({ lastSeen: _l, ...h }: HostRecord): HostInfo => h;
 
 /**
  * Where each host (by MAC) is attached. Pure state plus timers (detach grace, idle ageing):
@@ -54,7 +50,8 @@ export class HostTracker implements HostStore {
   /** Seeds a host from the topology file: known before it sends anything, and never aged out. */
   declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
     this.changes++;
-    this.put({ ...host, declared: true, seen: false, lastSeen: this.now() });
+    // Field by field, in one literal: a spread with properties after it gives every record a hidden class of its own in V8 (300 bytes a host).
+    this.put({ name: host.name, mac: host.mac, ip: host.ip, switch: host.switch, port: host.port, declared: true, seen: false, lastSeen: this.now() });
     if (host.ip !== undefined) this.macByIp.set(host.ip, host.mac);
   }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { InMemoryBindingStore, type Binding, type BindingChange, type InFlight, type MigrationRecord } from '../../src/migration/binding-store.js';
+import { InMemoryBindingStore, copyBinding, type Binding, type BindingChange, type InFlight, type MigrationRecord } from '../../src/migration/binding-store.js';
 import { CoaPools } from '../../src/migration/coa-pools.js';
 import { loadTopology } from '../../src/topology/loader.js';
 
@@ -106,4 +106,19 @@ test('binding store: group ids and migrations in flight are set, replaced and re
   const ids = [store.takeMigrationId(), store.takeMigrationId(), store.takeMigrationId()].map(Number);
   assert.deepEqual([ids[1]! - ids[0]!, ids[2]! - ids[1]!], [1, 1], 'one after the other');
   assert.equal(store.transaction(() => 42), 42);
+});
+
+test('a binding copy has every field and its own home: what a caller changes never reaches the store', () => {
+  const b: Binding = {
+    hoa: '10.0.1.10', mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', home: { switch: 'acc1', port: 3 }, subnet: 'net3', coa: '10.0.3.200',
+    switch: 'acc3', port: 7, mode: 'first-hop', state: 'active', createdAt: 5, updatedAt: 6,
+  };
+  const c = copyBinding(b);
+  assert.deepEqual(c, b);
+  assert.notEqual(c.home, b.home);
+  const store = new InMemoryBindingStore();
+  store.put(b);
+  b.home.port = 99;
+  store.get(b.hoa)!.home.port = 98;
+  assert.equal(store.get(b.hoa)!.home.port, 3);
 });
