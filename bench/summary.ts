@@ -61,21 +61,28 @@ const sections: Array<{ title: string; source: string; body: (j: Json) => string
     title: '3. Migration at scale (bench/scale, emulated switches)', source: 'scale',
     body: (j) => {
       const c = j.concurrency as Array<{ dc: string; switches: number; coldStartMs?: number; concurrent: number; totalMs: number; p50: number; p99: number; failed: number }>;
-      const s = j.single as Array<{ live: number; switches?: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number; rssMb: number; controllerHeapMb?: number }>;
+      const s = j.single as Array<{
+        live: number; vms?: number; startMs: number; p50: number; p99: number; messagesPerMigration: number; cpuMsPerMigration: number;
+        rssMb: number; peakRssMb?: number; controllerRssMb?: number; controllerHeapMb?: number;
+      }>;
       return [
         c.length ? table(['datacenter', 'switches', 'cold start ms', 'concurrent', 'all confirmed ms', 'p50 ms', 'p99 ms', 'failed'], c.map((r) => [r.dc, r.switches, r.coldStartMs, r.concurrent, r.totalMs, r.p50, r.p99, r.failed])) : 'Concurrency: not in the last run.',
-        s.length ? table(['live bindings', 'start to in sync ms', 'p50 ms', 'p99 ms', 'messages', 'CPU ms', 'process RSS MB', 'controller heap MB'], s.map((r) => [r.live, r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.controllerHeapMb])) : 'One migration with N live: not in the last run.',
+        s.length
+          ? table(['live bindings', 'VMs', 'start to in sync ms', 'p50 ms', 'p99 ms', 'messages', 'CPU ms', 'process RSS MB', 'peak RSS MB', 'controller RSS MB', 'controller heap MB'],
+            s.map((r) => [r.live, r.vms ?? '', r.startMs, r.p50, r.p99, r.messagesPerMigration, r.cpuMsPerMigration, r.rssMb, r.peakRssMb ?? '', r.controllerRssMb ?? '', r.controllerHeapMb]))
+          : 'One migration with N live: not in the last run.',
       ].join('\n\n');
     },
   },
   {
     title: '4. Controller throughput, also while migrating (bench/throughput)', source: 'throughput',
     body: (j) => {
-      const r = j.results as Array<{ peer: string; switches: number; repliesPerSecond: number; p99Ms: number; migrations?: { prepared: number; failed: number; p99Ms: number } }>;
-      const ratios = j.ratios as Array<{ switches: number; vsOsKen: number; vsEcho: number; whileMigrating?: number }>;
+      const r = j.results as Array<{ peer: string; switches: number; repliesPerSecond: number; p99Ms: number; cpuUsPerReply?: number; migrations?: { prepared: number; failed: number; p99Ms: number } }>;
+      const ratios = j.ratios as Array<{ switches: number; vsOsKen: number; vsEcho: number; cpuVsEcho?: number; whileMigrating?: number }>;
       return [
-        table(['peer', 'switches', 'ARP replies/s', 'p99 ms', 'migrations prepared', 'failed', 'prepare p99 ms'], r.map((x) => [x.peer, x.switches, x.repliesPerSecond, x.p99Ms, x.migrations?.prepared ?? '', x.migrations?.failed ?? '', x.migrations?.p99Ms ?? ''])),
-        table(['switches', 'svcswitch / os-ken', 'svcswitch / raw echo', 'kept while migrating'], ratios.map((x) => [x.switches, x.vsOsKen, x.vsEcho, x.whileMigrating ?? '-'])),
+        table(['peer', 'switches', 'ARP replies/s', 'p99 ms', 'CPU µs / reply', 'migrations prepared', 'failed', 'prepare p99 ms'],
+          r.map((x) => [x.peer, x.switches, x.repliesPerSecond, x.p99Ms, x.cpuUsPerReply ?? '', x.migrations?.prepared ?? '', x.migrations?.failed ?? '', x.migrations?.p99Ms ?? ''])),
+        table(['switches', 'svcswitch / os-ken', 'svcswitch / raw echo', 'per CPU-second', 'kept while migrating'], ratios.map((x) => [x.switches, x.vsOsKen, x.vsEcho, x.cpuVsEcho ?? '-', x.whileMigrating ?? '-'])),
       ].join('\n\n');
     },
   },

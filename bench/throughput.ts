@@ -111,6 +111,8 @@ interface MigrationLoad {
   failed: number;
   /** Ticks that found their VM still in flight (its previous migration not yet rolled back). */
   skipped: number;
+  /** Why the failed ones failed (the first few answers). */
+  failures: string[];
   p50Ms: number;
   p99Ms: number;
 }
@@ -126,7 +128,7 @@ async function api(port: number, method: string, path: string, body?: unknown): 
  * so the load never grows beyond one migration per VM.
  */
 async function driveMigrations(apiPort: number, switches: number, rate: number, seconds: number): Promise<MigrationLoad> {
-  const load = { asked: 0, prepared: 0, failed: 0, skipped: 0 };
+  const load = { asked: 0, prepared: 0, failed: 0, skipped: 0, failures: [] as string[] };
   const latencies: number[] = [];
   const busy = new Set<number>();
   const one = async (vm: number): Promise<void> => {
@@ -134,13 +136,14 @@ async function driveMigrations(apiPort: number, switches: number, rate: number, 
     const t0 = performance.now();
     try {
       const m = await api(apiPort, 'POST', '/api/migrations', { hoa: `10.1.${vm}.50`, switch: `acc${(vm + 1) % switches}`, port: 3 });
-      if (m.status !== 201 || !m.json.id) throw new Error(`answered ${m.status}`);
+      if (m.status !== 201 || !m.json.id) throw new Error(`migrate answered ${m.status}: ${JSON.stringify(m.json)}`);
       latencies.push(performance.now() - t0);
       load.prepared++;
       const c = await api(apiPort, 'DELETE', `/api/migrations/${m.json.id}`);
-      if (c.status !== 200) throw new Error(`cancel answered ${c.status}`);
-    } catch {
+      if (c.status !== 200) throw new Error(`cancel answered ${c.status}: ${JSON.stringify(c.json)}`);
+    } catch (e) {
       load.failed++;
+      if (load.failures.length < 5) load.failures.push((e as Error).message);
     } finally {
       busy.delete(vm);
     }
@@ -243,6 +246,7 @@ async function main(): Promise<void> {
   printTable(`The migrations during the runs above (${MIGRATIONS_PER_SECOND}/s asked over ${SECONDS} s; prepare = POST until barrier-confirmed; of the median run)`,
     ['switches', 'asked', 'prepared / s', 'failed', 'skipped (VM busy)', 'prepare p50 ms', 'prepare p99 ms'],
     migrating.map((r) => [r.switches, r.migrations!.asked, r.migrations!.prepared / SECONDS, r.migrations!.failed, r.migrations!.skipped, r.migrations!.p50Ms, r.migrations!.p99Ms]));
+  for (const r of migrating) for (const why of r.migrations!.failures) process.stdout.write(`failed at ${r.switches} switches: ${why}\n`);
   writeJson('bench/results/throughput.json', { date: new Date().toISOString(), window: WINDOW, seconds: SECONDS, rounds: ROUNDS, migrationsPerSecond: MIGRATIONS_PER_SECOND, results, ratios });
   writeBarChart('bench/results/throughput.svg', `Gateway ARP replies per second, median of ${ROUNDS} rounds (higher is better)`, 'replies/s',
     results.map((r) => ({ label: `${r.peer}, ${r.switches} sw`, value: r.repliesPerSecond, group: r.peer })));
