@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { diffMessages, diffTables as diffWire, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
-import { flowOf, groupOf, toWire } from '../../src/controller/wire-tables.js';
+import { diffMessages, diffParts, diffTables as diffWire, indexTables, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
+import { EMPTY_TABLES, flowOf, groupOf, toWire } from '../../src/controller/wire-tables.js';
 import { plannerCookie } from '../../src/controller/pipeline.js';
 import { FlowModCommand, GroupModCommand, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
 
@@ -36,4 +36,30 @@ test('new, changed and stale flows and groups', () => {
 test('a different cookie alone is a change (another planner owns it now)', () => {
   const other = { ...f(10, 1, 2), cookie: plannerCookie(3) };
   assert.equal(diffTables({ flows: [other], groups: [] }, { flows: [f(10, 1, 2)], groups: [] }).flowsToWrite.length, 1);
+});
+
+test('changed parts: only what differs from the switch is written; a group moved between parts, or one the switch does not hold, is not deleted', () => {
+  const shared = g(0x53560001, [1, 2]);
+  const before = toWire({ flows: [f(10, 1, 2)], groups: [shared, g(0x53560002, [3])] });
+  const index = indexTables(before);
+  // The part keeps its group as it was and changes a flow: the group is not sent again.
+  const after = toWire({ flows: [f(10, 1, 3)], groups: [shared] });
+  const d = diffParts([{ before, after }], index);
+  assert.deepEqual(d.groupsToWrite, [], 'an unchanged group is not rewritten');
+  assert.deepEqual(d.groupsToDelete.map((x) => x.id), [0x53560002]);
+  // The group leaves one part for another in the same batch: written where it is now, never deleted.
+  const moved = diffParts([{ before, after: EMPTY_TABLES }, { before: undefined, after: toWire({ flows: [], groups: [shared, g(0x53560002, [3])] }) }], index);
+  assert.deepEqual(moved.groupsToDelete, []);
+  assert.deepEqual(moved.flowsToDelete.map((x) => flowOf(x).match.in_port), [1]);
+  // A part that names a group the switch does not hold (deleted behind our back) deletes nothing.
+  const partial = indexTables(toWire({ flows: [f(10, 1, 2)], groups: [] }));
+  assert.deepEqual(diffParts([{ before, after: EMPTY_TABLES }], partial).groupsToDelete, []);
+});
+
+test('a group deleted is sent without buckets', () => {
+  const d = diffTables({ flows: [], groups: [] }, { flows: [], groups: [g(0x53560002, [3])] });
+  const [del] = [...diffMessages(d).remove];
+  assert.ok(del?.type === MessageType.GROUP_MOD);
+  assert.equal(del.command, GroupModCommand.DELETE);
+  assert.deepEqual(del.buckets, []);
 });

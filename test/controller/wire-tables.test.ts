@@ -61,3 +61,30 @@ test('a plan part set again to the same entries (new objects) is no change: no v
   assert.equal(plan.set('p', undefined), 3, 'removing what is not there is no change');
   assert.equal(plan.get('p'), undefined);
 });
+
+test('the plan journal: what changed since a cursor, each part once; trimmed behind its reader; bounded when nobody reads', () => {
+  const plan = new SwitchPlan(new PlanClock());
+  const one = (port: number): SwitchTables => ({ flows: [flow(port, '10.1.0.5')], groups: [] });
+  plan.set('a', one(1));
+  plan.set('b', one(2));
+  plan.set('a', one(3));
+  assert.equal(plan.cursor, 3);
+  assert.deepEqual([...plan.changedSince(0)!].sort(), ['a', 'b']);
+  assert.deepEqual([...plan.changedSince(2)!], ['a']);
+  plan.trim(0);
+  assert.deepEqual([...plan.changedSince(0)!].sort(), ['a', 'b'], 'trimming to where it starts drops nothing');
+  plan.trim(2);
+  assert.equal(plan.changedSince(1), undefined, 'a reader left behind the trim must read the whole table');
+  assert.deepEqual([...plan.changedSince(2)!], ['a']);
+  assert.equal(plan.cursor, 3, 'the cursor counts every change, trimmed or not');
+  plan.trim(3);
+  assert.deepEqual([...plan.changedSince(3)!], []);
+  plan.set('c', one(4));
+  assert.deepEqual([...plan.changedSince(3)!], ['c']);
+  // Nobody reads: past 65,536 entries the oldest half goes.
+  const idle = new SwitchPlan(new PlanClock());
+  for (let i = 0; i <= 65_536; i++) idle.set('p', one(i % 2));
+  assert.equal(idle.cursor, 65_537);
+  assert.equal(idle.changedSince(32_767), undefined);
+  assert.deepEqual([...idle.changedSince(32_768)!], ['p']);
+});
