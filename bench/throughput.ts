@@ -118,7 +118,7 @@ interface MigrationLoad {
 }
 
 async function api(port: number, method: string, path: string, body?: unknown): Promise<{ status: number; json: { id?: string } }> {
-  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  const res = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
   return { status: res.status, json: (await res.json()) as { id?: string } };
 }
 

@@ -60,7 +60,7 @@ export async function migrationRig(timeoutMs: number, options: RigOptions = {}):
   await until(() => ['acc1', 'acc2', 'acc3'].every((n) => app.topology.switchList().find((s) => s.name === n)?.connected), 'acc1, acc2 and acc3 connected');
   await app.settled();
   const call: Rig['call'] = async (method, path, body) => {
-    const res = await fetch(`http://127.0.0.1:${apiPort}${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } }) });
+    const res = await fetch(`http://127.0.0.1:${apiPort}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   return {

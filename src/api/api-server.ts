@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type TSchema, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -70,11 +70,34 @@ function clientError(code: string | undefined, timeoutMs: number): [number, stri
   return [400, 'not a well-formed HTTP/1.1 request'];
 }
 
+/** Headers a request may carry once only: with two, a proxy and this server could each read another one. */
+const SINGLE_HEADERS = ['host', 'authorization', 'content-type', 'content-length'];
+
+/** Which single header a request repeats, if any (Node keeps the first of some and joins others). */
+function repeatedHeader(raw: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toLowerCase();
+    if (!SINGLE_HEADERS.includes(name)) continue;
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/** Methods that change something. A web page can send these cross-origin without a preflight only with a form or text/plain body. */
+const isMutating = (method: string): boolean => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
+const isJson = (contentType: string | undefined): boolean => /^application\/json\s*(;|$)/i.test(contentType ?? '');
+
+/** Connections the API holds at once in all, and from one client address (slow loris from one place leaves room for the rest). */
+export const API_CONNECTION_LIMITS = { total: 256, perClient: 32 };
+
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 function hostRefusal(header: string | undefined): string | undefined {
   if (header === undefined || header === '') return 'a Host header is required';
-  const name = header.startsWith('[') ? header.slice(0, header.indexOf(']') + 1) : header.replace(/:\d*$/, '');
+  // The name, then at most a port: `[::1].evil.example` is a name, not the literal [::1].
+  const name = header.replace(/:\d{0,5}$/, '');
   if (name === 'localhost' || IPV4.test(name) || IPV6.test(name)) return undefined;
   return `Host "${header.slice(0, 100)}" refused: address the API by IP or localhost (DNS rebinding protection)`;
 }
@@ -125,9 +148,22 @@ export class ApiServer {
     app.addSchema(ErrorBody);
     // JSON only: text/plain (what a web page may send without a preflight) is 415, like a form.
     app.removeContentTypeParser('text/plain');
+    // A mutating request without a body (complete, cancel, delete) may still say application/json: an empty body is no body.
+    const jsonParser = app.getDefaultJsonParser('error', 'error');
+    app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+      const text = body.toString();
+      if (text === '') return done(null, undefined);
+      return jsonParser(req, text, done);
+    });
     app.addHook('onRequest', async (req, reply) => {
+      const repeated = repeatedHeader(req.raw.rawHeaders);
+      if (repeated !== undefined) return reply.code(400).send({ error: `the ${repeated} header appears more than once` });
       const refused = hostRefusal(req.headers.host);
       if (refused !== undefined) return reply.code(403).send({ error: refused });
+      // Cross-site request forgery: a page the operator has open can POST a form or text/plain, never application/json without a preflight (and no CORS header is ever sent).
+      if (req.routeOptions.url !== undefined && isMutating(req.method) && !isJson(req.headers['content-type'])) {
+        return reply.code(415).send({ error: `${req.method} needs "Content-Type: application/json" (with or without a body)` });
+      }
       reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
       const unauthorized = this.token?.refusal(req.method, req.headers.authorization, this.readsOpen);
       if (unauthorized !== undefined) return reply.code(401).header('www-authenticate', 'Bearer realm="svcswitch"').send({ error: unauthorized });
@@ -193,9 +229,21 @@ export class ApiServer {
     const app = this.build();
     // A connection silent for the timeout (a request that never finishes: slow loris) is told why, then closed.
     app.server.on('timeout', (socket: Duplex) => answerAndClose(socket, 408, `the request did not arrive within ${this.requestTimeoutMs} ms`));
+    const perClient = new Map<string, number>();
+    app.server.on('connection', (socket: Socket) => {
+      const client = socket.remoteAddress ?? '';
+      const n = (perClient.get(client) ?? 0) + 1;
+      if (n > API_CONNECTION_LIMITS.perClient) return void socket.destroy();
+      perClient.set(client, n);
+      socket.once('close', () => {
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left <= 0) perClient.delete(client);
+        else perClient.set(client, left);
+      });
+    });
     await app.listen({ host, port });
     const addr = app.server.address() as AddressInfo;
-    app.server.maxConnections = 256;
+    app.server.maxConnections = API_CONNECTION_LIMITS.total;
     this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
     return addr;
   }
@@ -216,6 +264,7 @@ export class ApiServer {
       tablesInSync: this.flows.inSync,
       flowModsSent: this.flows.sentMessages,
       driftRepaired: this.flows.driftRepaired,
+      hostRefusals: this.topology.hostRefusals(),
     };
   }
 

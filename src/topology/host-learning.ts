@@ -10,7 +10,8 @@ import { PacketParseError } from '../packet/errors.js';
 import { parseIpv4 } from '../packet/ipv4.js';
 import type { SwitchRef } from './events.js';
 import type { HostStore } from './host-store.js';
-import type { HostRefusal } from './host-store.js';
+import type { HostRefusal, RefusalRule } from './host-store.js';
+import { ChurnLimit } from './churn-limit.js';
 import { portKey } from './model.js';
 import { SightingCache } from './sighting-cache.js';
 
@@ -19,7 +20,9 @@ import { SightingCache } from './sighting-cache.js';
  * that reached the controller on a host port, and with which address. The sighting cache
  * skips, without parsing, a frame that would teach nothing new (nearly all of them). An ARP
  * whose sender MAC is not the frame's source is refused here; what an address may be is the
- * store's policy. Refusals are on `refused$` and in rate-limited warn lines.
+ * store's policy. Each port may change its hosts only so fast (ChurnLimit): one VM inventing
+ * MACs and addresses costs what a steady VM costs. Refusals are counted by rule, are on
+ * `refused$` and in rate-limited warn lines.
  */
 export class HostLearning {
   private readonly sightings = new SightingCache();
@@ -27,6 +30,9 @@ export class HostLearning {
   private readonly refusedSubject = new Subject<HostRefusal>();
   readonly refused$: Observable<HostRefusal> = this.refusedSubject.asObservable();
   private removeProcessor: (() => void) | undefined;
+  private readonly churn: ChurnLimit;
+  /** Sightings refused, by the rule that refused them. */
+  readonly refusals = new Map<RefusalRule, number>();
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -35,8 +41,10 @@ export class HostLearning {
     /** Ports that join two switches: host traffic never enters there. */
     private readonly isFabricPort: (at: SwitchRef) => boolean,
     private readonly log: Logger,
+    churn?: ChurnLimit,
   ) {
     this.limitedLog = new RateLimitedLog(log);
+    this.churn = churn ?? new ChurnLimit();
   }
 
   start(): void {
@@ -56,21 +64,26 @@ export class HostLearning {
     try {
       const frame = parseEthernet(m.data);
       const at = { switch: this.nameOf(dpid), port: inPort };
-      if (frame.ethType === ETH_TYPE.LLDP || this.isFabricPort(at) || (parseInt(frame.src.slice(0, 2), 16) & 1) === 1) return;
+      if (frame.ethType === ETH_TYPE.LLDP || this.isFabricPort(at)) return;
       let ip: string | undefined;
       const mac = frame.src;
       if (frame.ethType === ETH_TYPE.ARP || frame.ethType === ETH_TYPE.RARP) {
         const arp = parseArp(frame.payload);
         // RARP (QEMU's announcement) names the VM as target; ARP names the sender. Either must be the frame's source.
         const named = arp.op >= ARP_OP.RARP_REQUEST ? arp.targetMac : arp.senderMac;
-        if (named !== mac) return this.refuse({ kind: 'refused', mac, ip: undefined, at, reason: `ARP names ${named}, but the frame comes from ${mac}` });
+        if (named !== mac) return this.refuse({ kind: 'refused', mac, ip: undefined, at, rule: 'spoofed-sender', reason: `ARP names ${named}, but the frame comes from ${mac}` });
         if (arp.op <= ARP_OP.REPLY && arp.senderIp !== '0.0.0.0') ip = arp.senderIp;
       } else if (frame.ethType === ETH_TYPE.IPV4) {
         const src = parseIpv4(frame.payload).src;
         if (src !== '0.0.0.0') ip = src;
       }
+      const port = portKey(at);
+      if (!this.churn.allows(port)) {
+        return this.refuse({ kind: 'refused', mac, ip, at, rule: 'churn', reason: `port ${port} changes its hosts faster than ${this.churn.perSecond} a second` });
+      }
       const change = this.store.learn(mac, ip, at);
       if (change?.kind === 'refused') return this.refuse(change);
+      if (change !== undefined) this.churn.take(port);
       this.sightings.remember(dpid, inPort, m.data, this.store.version, this.store.record(mac));
     } catch (e) {
       if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
@@ -79,6 +92,7 @@ export class HostLearning {
   }
 
   private refuse(r: HostRefusal): void {
+    this.refusals.set(r.rule, (this.refusals.get(r.rule) ?? 0) + 1);
     this.limitedLog.write('warn', `host-refused ${portKey(r.at)}`, 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
     this.refusedSubject.next(r);
   }

@@ -8,12 +8,25 @@ export type HostChange =
   | { kind: 'updated'; host: HostInfo }
   | { kind: 'removed'; host: HostInfo; reason: string };
 
+/** Which rule refused a sighting: each is counted (`/api/health`), so an operator sees which defence is being tried. */
+export type RefusalRule =
+  | 'reserved-mac'
+  | 'spoofed-sender'
+  | 'address'
+  | 'address-taken'
+  | 'declared-elsewhere'
+  | 'new-address-elsewhere'
+  | 'roaming'
+  | 'churn'
+  | 'table-full';
+
 /** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
 export interface HostRefusal {
   kind: 'refused';
   mac: string;
   ip: string | undefined;
   at: SwitchRef;
+  rule: RefusalRule;
   reason: string;
   /**
    * Set when a known host, with its own address, shows up at a switch of another subnet: a

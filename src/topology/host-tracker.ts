@@ -1,8 +1,10 @@
 import { Subject, type Observable } from 'rxjs';
 import type { HostInfo, SwitchRef } from './events.js';
-import type { HostPolicy } from './host-policy.js';
 import type { HostChange, HostRecord, HostRefusal, HostStore } from './host-store.js';
+import { type HostPolicy, reservedMac } from './host-policy.js';
 import { portKey } from './model.js';
+
+type Refusal = Pick<HostRefusal, 'rule' | 'reason' | 'crossSubnet'>;
 
 export interface HostLimits {
   /** Hosts learned at one port; more is a VM inventing MACs (a hypervisor port holds a handful). */
@@ -32,6 +34,8 @@ export class HostTracker implements HostStore {
   private readonly detached = new Map<string, NodeJS.Timeout>();
   /** Migrated VMs: the switch (of another subnet) where each may hold its Home Address. Bounded by the bindings. */
   private readonly roaming = new Map<string, { switch: string; ip: string }>();
+  /** Where the file puts each declared host: the one place it may be learned at without a migration. */
+  private readonly declaredAt = new Map<string, SwitchRef>();
   private readonly sweeper: NodeJS.Timeout;
   private changes = 0;
   private readonly changesSubject = new Subject<HostChange>();
@@ -53,6 +57,7 @@ export class HostTracker implements HostStore {
     // Field by field, in one literal: a spread with properties after it gives every record a hidden class of its own in V8 (300 bytes a host).
     this.put({ name: host.name, mac: host.mac, ip: host.ip, switch: host.switch, port: host.port, declared: true, seen: false, lastSeen: this.now() });
     if (host.ip !== undefined) this.macByIp.set(host.ip, host.mac);
+    this.declaredAt.set(host.mac, { switch: host.switch, port: host.port });
   }
 
   /** Grows with every change to what is known: a cache of sightings is stale once it moved. */
@@ -109,7 +114,7 @@ export class HostTracker implements HostStore {
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined {
     const known = this.hosts.get(mac);
     const refused = this.refusal(mac, ip, at, known);
-    if (refused !== undefined) return { kind: 'refused', mac, ip, at, ...refused };
+    if (refused !== undefined) return { kind: 'refused', mac, ip, at, rule: refused.rule, reason: refused.reason, ...(refused.crossSubnet ? { crossSubnet: refused.crossSubnet } : {}) };
     this.cancelDetach(mac);
     if (ip !== undefined) this.claimIp(ip, mac);
     if (known) known.lastSeen = this.now();
@@ -137,8 +142,11 @@ export class HostTracker implements HostStore {
   }
 
   /**
-   * The port of some hosts went away. They are removed after the grace period unless they
-   * show up elsewhere first: a live migration detaches the VM here and attaches it there.
+   * The port of some hosts went away. A learned host is removed after the grace period
+   * unless it shows up elsewhere first (a live migration detaches the VM here and attaches it
+   * there). A declared host is never removed: it keeps its address and its place, marked
+   * unseen, until it speaks again or a migration moves it (a reboot must not free its address
+   * for a neighbour to take).
    */
   portGone(at: SwitchRef, reason: string): void {
     for (const h of this.hosts.values()) {
@@ -146,7 +154,11 @@ export class HostTracker implements HostStore {
       const timer = setTimeout(() => {
         this.detached.delete(h.mac);
         this.changes++;
-        if (this.hosts.get(h.mac) === h && h.switch === at.switch && h.port === at.port) this.remove(h, reason);
+        if (this.hosts.get(h.mac) !== h || h.switch !== at.switch || h.port !== at.port) return;
+        if (!h.declared) return this.remove(h, reason);
+        if (!h.seen) return;
+        h.seen = false;
+        this.changesSubject.next({ kind: 'updated', host: publicHost(h) });
       }, this.limits.graceMs);
       timer.unref();
       this.detached.set(h.mac, timer);
@@ -177,20 +189,22 @@ export class HostTracker implements HostStore {
     return c;
   }
 
-  private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): Pick<HostRefusal, 'reason' | 'crossSubnet'> | undefined {
+  private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): Refusal | undefined {
+    const reserved = reservedMac(mac);
+    if (reserved !== undefined) return { rule: 'reserved-mac', reason: `${reserved}: never a host's` };
     if (ip !== undefined) {
       const why = this.addressRefusal(mac, ip, at, known);
       if (why !== undefined) return why;
       const holder = this.macByIp.get(ip);
       const holderHost = holder === undefined || holder === mac ? undefined : this.hosts.get(holder);
-      if (holderHost?.declared) return { reason: `${ip} is declared for ${holderHost.name ?? holderHost.mac} (${holderHost.mac})` };
-      if (known?.declared && known.ip !== undefined && known.ip !== ip) return { reason: `${known.name ?? mac} is declared with ${known.ip}, not ${ip}` };
+      if (holderHost?.declared) return { rule: 'address-taken', reason: `${ip} is declared for ${holderHost.name ?? holderHost.mac} (${holderHost.mac})` };
+      if (known?.declared && known.ip !== undefined && known.ip !== ip) return { rule: 'address-taken', reason: `${known.name ?? mac} is declared with ${known.ip}, not ${ip}` };
     }
     const roaming = this.roaming.get(mac);
     if (roaming !== undefined && roaming.switch !== at.switch) {
       // A migrated VM seen at another switch (home again, or further on) moves only by migration.
       const from = known ? { switch: known.switch, port: known.port } : { switch: roaming.switch, port: 0 };
-      return { reason: `${mac} is a migrated VM bound at ${roaming.switch}; a move elsewhere is a migration`, crossSubnet: { from, ip: roaming.ip } };
+      return { rule: 'roaming', reason: `${mac} is a migrated VM bound at ${roaming.switch}; a move elsewhere is a migration`, crossSubnet: { from, ip: roaming.ip } };
     }
     if (known !== undefined) {
       // A move without an address in the frame (a RARP) keeps the host's address: it must fit the new place too.
@@ -199,22 +213,31 @@ export class HostTracker implements HostStore {
         if (why !== undefined) return { ...why, reason: `${mac} holds ${known.ip}: ${why.reason}; a move to another subnet is a migration` };
       }
       if (known.switch === at.switch && known.port === at.port) return undefined;
+      // The file says where a declared host is: only a migration (which lets it roam there) moves it.
+      const home = this.declaredAt.get(mac);
+      if (home !== undefined && roaming?.switch !== at.switch && (home.switch !== at.switch || home.port !== at.port)) {
+        return { rule: 'declared-elsewhere', reason: `${known.name ?? mac} is declared at ${portKey(home)}; it moves only by a migration` };
+      }
+      // A host that moves keeps its address: a frame with its MAC and another address elsewhere is someone else's.
+      if (ip !== undefined && known.ip !== undefined && known.ip !== ip) {
+        return { rule: 'new-address-elsewhere', reason: `${mac} holds ${known.ip} at ${portKey(known)}; seen with ${ip} at ${portKey(at)}` };
+      }
     } else if (this.hosts.size >= this.limits.total) {
-      return { reason: `host table full (${this.limits.total} hosts)` };
+      return { rule: 'table-full', reason: `host table full (${this.limits.total} hosts)` };
     }
-    if ((this.perPort.get(portKey(at)) ?? 0) >= this.limits.perPort) return { reason: `port ${portKey(at)} already has ${this.limits.perPort} hosts` };
+    if ((this.perPort.get(portKey(at)) ?? 0) >= this.limits.perPort) return { rule: 'table-full', reason: `port ${portKey(at)} already has ${this.limits.perPort} hosts` };
     return undefined;
   }
 
   /** Why `ip` may not be `mac`'s at `at`: the policy's answer, unless a migration lets the host roam there with its own address. */
-  private addressRefusal(mac: string, ip: string, at: SwitchRef, known: HostRecord | undefined): Pick<HostRefusal, 'reason' | 'crossSubnet'> | undefined {
+  private addressRefusal(mac: string, ip: string, at: SwitchRef, known: HostRecord | undefined): Refusal | undefined {
     const roaming = this.roaming.get(mac);
     if (roaming?.switch === at.switch && roaming.ip === ip) return undefined;
     const ownAddress = known !== undefined && known.ip === ip;
     const reason = this.policy.refuseAddress(ip, at);
     if (reason === undefined) return undefined;
     const migrated = ownAddress && known.switch !== at.switch && this.policy.servesSomeSubnet(at.switch);
-    return migrated ? { reason, crossSubnet: { from: { switch: known.switch, port: known.port }, ip } } : { reason };
+    return migrated ? { rule: 'address', reason, crossSubnet: { from: { switch: known.switch, port: known.port }, ip } } : { rule: 'address', reason };
   }
 
   private put(h: HostRecord): void {

@@ -150,6 +150,11 @@ export class TopologyService {
     return { hosts: this.hosts.page(offset, limit), total: this.hosts.size };
   }
 
+  /** Host sightings refused so far, by the rule that refused them. */
+  hostRefusals(): Record<string, number> {
+    return Object.fromEntries(this.learning.refusals);
+  }
+
   /** The host that holds `ip`, if any. */
   hostByIp(ip: string): HostInfo | undefined {
     return this.hosts.byIp(ip);
@@ -197,7 +202,9 @@ export class TopologyService {
 
   private emit(e: TopologyEvent): void {
     const { kind, ...rest } = e;
-    this.log.info(`topology: ${kind}`, rest);
+    // An undeclared host's changes are an outsider's to cause at will: at most a few lines per port and window.
+    if ('host' in e && !e.host.declared) this.limitedLog.write('info', `host-event ${portKey(e.host)}`, `topology: ${kind}`, rest);
+    else this.log.info(`topology: ${kind}`, rest);
     this.eventsSubject.next(e);
   }
 

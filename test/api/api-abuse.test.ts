@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
+import { API_CONNECTION_LIMITS } from '../../src/api/api-server.js';
 import { migrationRig, type Rig } from '../../lab/migration-rig.js';
 import type { ScriptedTables } from '../../lab/scripted-tables.js';
 
@@ -43,14 +44,16 @@ function raw(port: number, chunks: string[], gapMs = 0): Promise<{ status: numbe
   });
 }
 
-test('the migration API under abuse: 26 kinds of bad request, each a 4xx with a JSON error, and nothing changes (bindings, migrations, CoAs, every table)', async () => {
+test('the migration API under abuse: 30 kinds of bad request, each a 4xx with a JSON error, and nothing changes (bindings, migrations, CoAs, every table)', async () => {
   const r = await migrationRig(60_000, { apiRequestTimeoutMs: 500 });
   try {
     // Two migrations in flight take net3's two CoAs.
-    assert.equal((await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 })).status, 201);
+    const first = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal(first.status, 201);
     assert.equal((await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 })).status, 201);
     await r.app.settled();
     const before = state(r);
+    const id = String(first.body.id);
     const json = (body: string, type = 'application/json', method = 'POST', path = '/api/migrations') =>
       fetch(`http://127.0.0.1:${r.apiPort}${path}`, { method, body, headers: { 'content-type': type } }).then(async (res) => ({ status: res.status, body: await res.text() }));
     const post = (body: unknown) => json(JSON.stringify(body));
@@ -73,13 +76,18 @@ test('the migration API under abuse: 26 kinds of bad request, each a 4xx with a 
       ['a switch that serves no subnet', post({ hoa: H21, switch: 'agg1', port: 9 }), 400, /serves no subnet/],
       ['an exhausted CoA pool', post({ hoa: H21, switch: 'acc3', port: 7 }), 409, /pool of net3 .* is exhausted/],
       ['a second migration of a VM in flight', post({ hoa: H11, switch: 'acc2', port: 5 }), 409, /already in flight/],
-      ['a form (a web page\'s POST)', json(`hoa=${H21}&switch=acc3&port=7`, 'application/x-www-form-urlencoded'), 415, /content type|Unsupported/i],
-      ['text/plain (a web page\'s simple request)', json(JSON.stringify({ hoa: H21, switch: 'acc3', port: 7 }), 'text/plain'), 415, /content type|Unsupported/i],
+      ['a form (a web page\'s POST)', json(`hoa=${H21}&switch=acc3&port=7`, 'application/x-www-form-urlencoded'), 415, /needs "Content-Type: application\/json"/],
+      ['text/plain (a web page\'s simple request)', json(JSON.stringify({ hoa: H21, switch: 'acc3', port: 7 }), 'text/plain'), 415, /needs "Content-Type: application\/json"/],
       ['complete of an unknown migration', json('{}', 'application/json', 'POST', '/api/migrations/999/complete'), 404, /no migration 999/],
-      ['delete of an unknown binding', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/10.0.9.9`, { method: 'DELETE' }).then(async (res) => ({ status: res.status, body: await res.text() })), 404, /no binding for 10\.0\.9\.9/],
-      ['delete of a binding whose migration is in flight', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/${H11}`, { method: 'DELETE' }).then(async (res) => ({ status: res.status, body: await res.text() })), 409, /in flight; cancel it first/],
+      ['delete of an unknown binding', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/10.0.9.9`, { method: 'DELETE', headers: { 'content-type': 'application/json' } }).then(async (res) => ({ status: res.status, body: await res.text() })), 404, /no binding for 10\.0\.9\.9/],
+      ['delete of a binding whose migration is in flight', fetch(`http://127.0.0.1:${r.apiPort}/api/bindings/${H11}`, { method: 'DELETE', headers: { 'content-type': 'application/json' } }).then(async (res) => ({ status: res.status, body: await res.text() })), 409, /in flight; cancel it first/],
       ['a method the resource does not have', json('{}', 'application/json', 'PUT', '/api/migrations'), 405, /PUT not allowed/],
       ['a foreign Host header (DNS rebinding)', raw(r.apiPort, [`POST /api/migrations HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`]), 403, /Host/],
+      // A page in the operator's browser may POST with no body and no preflight: it must not switch a migration over.
+      ['a bodyless POST (a web page\'s fetch, no Content-Type)', raw(r.apiPort, [`POST /api/migrations/${id}/complete HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]), 415, /needs "Content-Type: application\/json"/],
+      ['a Host that only starts like an IPv6 literal', raw(r.apiPort, [`POST /api/migrations/${id}/complete HTTP/1.1\r\nHost: [::1].evil.example\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}`]), 403, /DNS rebinding/],
+      ['two Authorization headers', raw(r.apiPort, [`DELETE /api/migrations/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer aaaaaaaaaaaaaaaaaaaa\r\nAuthorization: Bearer bbbbbbbbbbbbbbbbbbbb\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]), 400, /authorization header appears more than once/],
+      ['two Host headers', raw(r.apiPort, [`DELETE /api/migrations/${id} HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`]), 400, /host header appears more than once/],
       ['headers that never end (slow loris)', raw(r.apiPort, ['POST /api/migrations HTTP/1.1\r\n', 'Host: 127.0.0.1\r\n', 'X-Slow: 1\r\n'], 100), 408, /did not arrive within 500 ms/],
       ['headers of 64 KiB', raw(r.apiPort, [`GET /api/bindings HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'x'.repeat(65_536)}\r\n\r\n`]), 431, /headers are too large/],
     ];
@@ -97,7 +105,7 @@ test('the migration API under abuse: 26 kinds of bad request, each a 4xx with a 
   }
 });
 
-test('many connections at once: past the API\'s 256 the rest are refused, the controller keeps answering, and nothing changes', async () => {
+test('many connections at once from one address: past its 32 the rest are refused, the controller keeps answering, and nothing changes', async () => {
   const r = await migrationRig(60_000);
   const sockets: Socket[] = [];
   try {
@@ -113,7 +121,7 @@ test('many connections at once: past the API\'s 256 the rest are refused, the co
       });
       setTimeout(resolve, 500);
     })));
-    assert.ok(refused >= 400 - 256, `${refused} of 400 connections closed by the server (it keeps at most 256)`);
+    assert.ok(refused >= 400 - API_CONNECTION_LIMITS.perClient, `${refused} of 400 connections closed by the server (it keeps at most ${API_CONNECTION_LIMITS.perClient} from one address)`);
     for (const s of sockets) s.destroy();
     await new Promise((res) => setTimeout(res, 100));
     const health = await r.call('GET', '/api/health');
@@ -121,6 +129,44 @@ test('many connections at once: past the API\'s 256 the rest are refused, the co
     assert.equal(state(r), before);
   } finally {
     for (const s of sockets) s.destroy();
+    await r.close();
+  }
+});
+
+test('slow loris from one address (600 connections reopened as fast as they close) leaves the API to everyone else: every request from another address is answered', async () => {
+  const r = await migrationRig(60_000);
+  let open = 0;
+  let stop = false;
+  const held = new Set<Socket>();
+  // The attacker: 127.0.0.2 keeps 600 connections open, each sending a header line now and then, reopening each one closed.
+  const attack = (): void => {
+    if (stop) return;
+    const s = connect({ port: r.apiPort, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    held.add(s);
+    open++;
+    s.on('error', () => undefined);
+    s.once('connect', () => s.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    s.once('close', () => {
+      held.delete(s);
+      setImmediate(attack);
+    });
+  };
+  try {
+    for (let i = 0; i < 600; i++) attack();
+    await new Promise((res) => setTimeout(res, 300));
+    let served = 0;
+    const tries = 60;
+    for (let i = 0; i < tries; i++) {
+      const res = await r.call('GET', '/api/health').catch(() => undefined);
+      if (res?.status === 200) served++;
+      await new Promise((res2) => setTimeout(res2, 20));
+    }
+    process.stdout.write(`# slow loris: ${open} attacker connections opened, ${held.size} held now; another client served ${served} of ${tries}\n`);
+    assert.equal(served, tries, 'every request of another address is answered');
+    assert.ok(open > 600, `the server closed the attacker's connections past its ${API_CONNECTION_LIMITS.perClient} (${open} opened to keep 600)`);
+  } finally {
+    stop = true;
+    for (const s of held) s.destroy();
     await r.close();
   }
 });

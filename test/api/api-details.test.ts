@@ -46,7 +46,7 @@ test('health: every field, exactly', async () => {
   const r = await get('/api/health');
   assert.deepEqual(r.json(), {
     status: 'ok', uptimeSeconds: 0, switchesConnected: 0, switchesDeclared: 8, topology: 'topologies/dc-small.yaml',
-    tablesInSync: true, flowModsSent: 0, driftRepaired: 0,
+    tablesInSync: true, flowModsSent: 0, driftRepaired: 0, hostRefusals: {},
   });
 });
 

@@ -33,7 +33,7 @@ after(async () => {
 });
 
 const get = async (path: string, method = 'GET'): Promise<{ status: number; body: Record<string, unknown> & unknown[] }> => {
-  const res = await fetch(base + path, { method });
+  const res = await fetch(base + path, { method, headers: method === 'GET' ? {} : { 'content-type': 'application/json' } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> & unknown[] };
 };
 

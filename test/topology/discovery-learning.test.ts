@@ -5,6 +5,7 @@ import type { PacketProcessor } from '../../src/controller/packet-processors.js'
 import { MessageType, PortNo, type OfpMessage, type PacketOut, type Port } from '../../src/openflow/index.js';
 import { ARP_OP, ETH_TYPE, arpFrame, buildEthernet, buildLldp, parseEthernet, parseLldp } from '../../src/packet/index.js';
 import type { HostRefusal } from '../../src/topology/host-store.js';
+import { ChurnLimit } from '../../src/topology/churn-limit.js';
 import { HostLearning } from '../../src/topology/host-learning.js';
 import { HostPolicy } from '../../src/topology/host-policy.js';
 import { DEFAULT_HOST_LIMITS, HostTracker } from '../../src/topology/host-tracker.js';
@@ -169,7 +170,7 @@ test('host learning: the sender of an ARP and the source of an IPv4 packet, with
   assert.equal(r.s.hasProcessor(), false, 'stop takes the processor out of the chain');
 });
 
-test('host learning ignores fabric ports, LLDP, group source MACs and packet-ins without a port; refuses an ARP naming another MAC; survives garbage', () => {
+test('host learning ignores fabric ports, LLDP and packet-ins without a port; refuses (and counts) group source MACs and an ARP naming another MAC; survives garbage', () => {
   const r = learning();
   const arp = (mac: string, ip: string) => arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.1' });
   r.s.deliver(ACC1, 2, arp(MAC, '10.0.1.99'));
@@ -182,7 +183,11 @@ test('host learning ignores fabric ports, LLDP, group source MACs and packet-ins
   const frame = Buffer.from(spoof);
   Buffer.from([0x02, 0x00, 0x0a, 0x00, 0x01, 0x63]).copy(frame, 6);
   r.s.deliver(ACC1, 5, frame);
-  assert.deepEqual(r.refused.map((x) => [x.mac, x.reason, `${x.at.switch}:${x.at.port}`]), [[MAC, 'ARP names 02:00:0a:00:01:0a, but the frame comes from 02:00:0a:00:01:63', 'acc1:5']]);
+  assert.deepEqual(r.refused.map((x) => [x.mac, x.reason, `${x.at.switch}:${x.at.port}`]), [
+    ['03:00:0a:00:01:63', '03:00:0a:00:01:63 is a group (multicast or broadcast) MAC: never a host\'s', 'acc1:5'],
+    [MAC, 'ARP names 02:00:0a:00:01:0a, but the frame comes from 02:00:0a:00:01:63', 'acc1:5'],
+  ]);
+  assert.deepEqual(Object.fromEntries(r.l.refusals), { 'reserved-mac': 1, 'spoofed-sender': 1 });
   assert.ok(r.lines.some((l) => l.level === 'warn' && l.message === 'host sighting refused' && l.reason === 'ARP names 02:00:0a:00:01:0a, but the frame comes from 02:00:0a:00:01:63'));
   r.s.deliver(ACC1, 5, Buffer.from([1, 2, 3]));
   assert.ok(r.lines.some((l) => l.level === 'debug' && l.message === 'unparsable packet-in'), 'a short frame is a debug line, not a crash');
@@ -194,4 +199,55 @@ test('host learning ignores fabric ports, LLDP, group source MACs and packet-ins
   assert.equal(r.store.size, size, 'no port, no place');
   s.deliver(ACC1, 5, data);
   assert.equal(r.store.size, size + 1, 'the same frame with a port is learned');
+});
+
+test('one gratuitous ARP with the anycast gateway MAC as source (or the all-zero MAC) is refused and counted, never learned', () => {
+  const r = learning();
+  for (const mac of ['02:53:56:00:00:01', '00:00:00:00:00:00']) {
+    r.s.deliver(ACC1, 5, arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: '10.0.1.77', targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.77' }));
+    assert.equal(r.store.byMac(mac), undefined, mac);
+  }
+  assert.equal(r.store.byIp('10.0.1.77'), undefined);
+  assert.deepEqual(Object.fromEntries(r.l.refusals), { 'reserved-mac': 2 });
+  r.l.stop();
+});
+
+test('one port inventing MACs and addresses: past its churn budget its frames are refused before they change anything; other ports still learn, and the port earns its budget back', () => {
+  let now = 1_000_000;
+  const s = server([ACC1]);
+  const store = new HostTracker(new HostPolicy(topology), DEFAULT_HOST_LIMITS);
+  const { logger, lines } = memoryLogger();
+  const churn = new ChurnLimit(10, 5, 100, () => now);
+  const l = new HostLearning(s.openflow, store, () => 'acc1', () => false, logger, churn);
+  l.start();
+  const arp = (mac: string, ip: string) => arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.1' });
+  // 64 MACs, a random address each, 1,000 frames.
+  for (let i = 0; i < 1000; i++) s.deliver(ACC1, 7, arp(`02:00:00:00:07:${(i % 64).toString(16).padStart(2, '0')}`, `10.0.1.${20 + (i % 150)}`));
+  const changedAt7 = store.all().filter((h) => h.port === 7).length;
+  assert.ok(changedAt7 <= 10, `${changedAt7} hosts at acc1:7: at most its burst of 10`);
+  assert.ok((l.refusals.get('churn') ?? 0) >= 980, `${l.refusals.get('churn')} refused for churn`);
+  assert.ok(lines.filter((x) => x.message === 'host sighting refused').length <= 5, 'the refusals are logged a few at a time');
+  s.deliver(ACC1, 8, arp('02:00:00:00:08:01', '10.0.1.180'));
+  assert.equal(store.byMac('02:00:00:00:08:01')?.port, 8, 'another port learns as before');
+  now += 1000;
+  s.deliver(ACC1, 7, arp('02:00:00:00:07:f0', '10.0.1.190'));
+  assert.equal(store.byMac('02:00:00:00:07:f0')?.port, 7, 'a second later the port may change again');
+  l.stop();
+  store.stop();
+});
+
+test('the churn budget: a burst, then so many a second; the table of ports is bounded, idle ports forgotten first', () => {
+  let now = 0;
+  const c = new ChurnLimit(3, 2, 4, () => now);
+  for (let i = 0; i < 3; i++) {
+    assert.equal(c.allows('a'), true);
+    c.take('a');
+  }
+  assert.equal(c.allows('a'), false);
+  now += 499;
+  assert.equal(c.allows('a'), false, 'not yet a whole change earned');
+  now += 1;
+  assert.equal(c.allows('a'), true);
+  for (const p of ['b', 'c', 'd', 'e', 'f']) c.take(p);
+  assert.ok(c.size <= 4, `${c.size} ports kept`);
 });

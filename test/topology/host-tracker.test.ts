@@ -14,14 +14,70 @@ const tracker = (limits: Partial<HostLimits> = {}, policy = open, onChange: (c: 
 };
 const H11 = { name: 'h11', mac: '02:00:00:00:00:01', ip: '10.0.1.10', switch: 'acc1', port: 3 };
 
-test('a declared host seen where the file says is not an event; seen at another port of its switch it has moved', () => {
+test('a declared host seen where the file says is not an event; seen at another port, even of its own switch, it is refused: the file says where it is', () => {
   const t = tracker();
   t.declare(H11);
   assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 }), undefined);
   assert.equal(t.byIp(H11.ip)?.seen, true);
   const c = t.learn(H11.mac, undefined, { switch: 'acc1', port: 5 });
-  assert.deepEqual(c, { kind: 'moved', from: { switch: 'acc1', port: 3 }, host: { ...H11, port: 5, declared: true, seen: true } });
-  assert.equal(t.learn(H11.mac, undefined, { switch: 'acc1', port: 5 }), undefined, 'seen again where it now is');
+  assert.deepEqual(c, { kind: 'refused', mac: H11.mac, ip: undefined, at: { switch: 'acc1', port: 5 }, rule: 'declared-elsewhere', reason: 'h11 is declared at acc1:3; it moves only by a migration' });
+  assert.equal(t.byMac(H11.mac)?.port, 3, 'still where the file says');
+  // A migration lets it roam to another switch; home again, its declared place takes it back.
+  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc3', port: 9 })?.kind, 'moved');
+  t.roam(H11.mac, undefined);
+  assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 })?.kind, 'moved');
+  t.stop();
+});
+
+test('reserved MACs are never learned, from any frame: the anycast gateway, all-zero, broadcast and multicast', () => {
+  const t = tracker({}, new HostPolicy(dcSmall));
+  for (const mac of ['02:53:56:00:00:01', '00:00:00:00:00:00', 'ff:ff:ff:ff:ff:ff', '01:00:5e:00:00:01', '33:33:00:00:00:01']) {
+    for (const ip of ['10.0.1.77', undefined]) {
+      const c = t.learn(mac, ip, { switch: 'acc1', port: 7 });
+      assert.equal(c?.kind === 'refused' && c.rule, 'reserved-mac', `${mac} ${ip ?? ''}`);
+    }
+  }
+  assert.equal(t.size, 0);
+  t.stop();
+});
+
+test('a Care-of Address is never learned: the controller hands those out', () => {
+  const t = tracker({}, new HostPolicy(dcSmall));
+  const c = t.learn('02:66:66:66:66:66', '10.0.3.200', { switch: 'acc3', port: 7 });
+  assert.equal(c?.kind === 'refused' && c.reason, '10.0.3.200 is in the Care-of Address pool of net3: handed out by the controller, never learned');
+  assert.equal(t.learn('02:66:66:66:66:66', '10.0.3.199', { switch: 'acc3', port: 7 })?.kind, 'added', 'just below the pool is an address like any');
+  t.stop();
+});
+
+test('a learned host that moves keeps its address: its MAC elsewhere with another address is refused, and it stays where it is', () => {
+  const t = tracker({}, new HostPolicy(dcSmall));
+  const vm = '02:00:00:00:0a:01';
+  assert.equal(t.learn(vm, '10.0.1.50', { switch: 'acc1', port: 7 })?.kind, 'added');
+  // An attacker on acc2 sends a frame with the VM's MAC and an address of its own subnet.
+  const c = t.learn(vm, '10.0.2.66', { switch: 'acc2', port: 5 });
+  assert.equal(c?.kind === 'refused' && c.rule, 'new-address-elsewhere');
+  assert.deepEqual([t.byMac(vm)?.switch, t.byMac(vm)?.port, t.byMac(vm)?.ip], ['acc1', 7, '10.0.1.50']);
+  assert.equal(t.byIp('10.0.2.66'), undefined);
+  t.stop();
+});
+
+test('a declared host whose port is down for longer than the grace keeps its record, address and place (unseen); nobody else can take its address, and it is seen again when it speaks', async () => {
+  const changes: HostChange[] = [];
+  const t = tracker({}, new HostPolicy(dcSmall), (c) => changes.push(c));
+  const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
+  t.declare(h11);
+  t.learn(h11.mac, h11.ip, { switch: 'acc1', port: h11.port });
+  t.portGone({ switch: 'acc1', port: h11.port }, 'port down');
+  await new Promise((r) => setTimeout(r, 120));
+  assert.deepEqual(changes.map((c) => [c.kind, c.host.mac, c.host.seen]), [['updated', h11.mac, false]], 'updated to unseen, never removed');
+  assert.deepEqual([t.byIp(h11.ip)?.mac, t.byIp(h11.ip)?.declared, t.byIp(h11.ip)?.port], [h11.mac, true, h11.port]);
+  const neighbour = t.learn('02:66:66:66:66:66', h11.ip, { switch: 'acc1', port: 4 });
+  assert.equal(neighbour?.kind === 'refused' && neighbour.rule, 'address-taken');
+  const elsewhere = t.learn(h11.mac, h11.ip, { switch: 'acc1', port: 9 });
+  assert.equal(elsewhere?.kind === 'refused' && elsewhere.rule, 'declared-elsewhere');
+  t.learn(h11.mac, h11.ip, { switch: 'acc1', port: h11.port });
+  assert.equal(t.byIp(h11.ip)?.seen, true);
   t.stop();
 });
 
@@ -101,7 +157,7 @@ test('a declared host\'s address belongs to its declared MAC: a gratuitous ARP f
   const before = t.all();
   // h31 (10.0.3.10) lives on acc3; an attacker on acc3 claims its address with another MAC.
   const c = t.learn('02:66:66:66:66:66', h31.ip, { switch: h31.switch, port: 9 });
-  assert.deepEqual(c, { kind: 'refused', mac: '02:66:66:66:66:66', ip: h31.ip, at: { switch: h31.switch, port: 9 }, reason: `${h31.ip} is declared for h31 (${h31.mac})` });
+  assert.deepEqual(c, { kind: 'refused', mac: '02:66:66:66:66:66', ip: h31.ip, at: { switch: h31.switch, port: 9 }, rule: 'address-taken', reason: `${h31.ip} is declared for h31 (${h31.mac})` });
   assert.deepEqual(t.all(), before, 'nothing changed');
   assert.equal(t.byIp(h31.ip)?.mac, h31.mac);
   t.stop();
@@ -134,21 +190,21 @@ test('a declared host claiming another address of its subnet is refused; its own
   const t = tracker({}, policy);
   const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
   t.declare(h11);
-  const c = t.learn(h11.mac, '10.0.1.200', { switch: 'acc1', port: h11.port });
-  assert.equal(c?.kind === 'refused' && c.reason, `h11 is declared with ${h11.ip}, not 10.0.1.200`);
+  const c = t.learn(h11.mac, '10.0.1.100', { switch: 'acc1', port: h11.port });
+  assert.equal(c?.kind === 'refused' && c.reason, `h11 is declared with ${h11.ip}, not 10.0.1.100`);
   assert.equal(t.learn(h11.mac, h11.ip, { switch: 'acc1', port: h11.port }), undefined);
   t.stop();
 });
 
-test('a RARP from a known MAC at a switch of another subnet does not move it (migration), one at its own switch does', () => {
+test('a RARP from a known MAC at a switch of another subnet does not move it (migration), one at another port of its own switch does', () => {
   const t = tracker({}, policy);
-  const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
-  t.declare(h11);
-  const c = t.learn(h11.mac, undefined, { switch: 'acc3', port: 9 });
+  const vm = '02:00:00:00:0a:02';
+  t.learn(vm, '10.0.1.10', { switch: 'acc1', port: 3 });
+  const c = t.learn(vm, undefined, { switch: 'acc3', port: 9 });
   assert.equal(c?.kind, 'refused');
   assert.match(c?.kind === 'refused' ? c.reason : '', /holds 10\.0\.1\.10: 10\.0\.1\.10 is outside the subnets of acc3; a move to another subnet is a migration/);
-  assert.equal(t.byIp(h11.ip)?.switch, 'acc1');
-  assert.equal(t.learn(h11.mac, undefined, { switch: 'acc1', port: 9 })?.kind, 'moved');
+  assert.equal(t.byIp('10.0.1.10')?.switch, 'acc1');
+  assert.equal(t.learn(vm, undefined, { switch: 'acc1', port: 9 })?.kind, 'moved');
   t.stop();
 });
 
