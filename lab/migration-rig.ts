@@ -20,6 +20,8 @@ export interface Rig {
   switches: Map<string, ScriptedSwitch>;
   call: (method: string, path: string, body?: unknown) => Promise<{ status: number; body: Record<string, unknown> }>;
   apiPort: number;
+  /** What the controller logged. */
+  lines: Array<Record<string, unknown>>;
   close: () => Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export interface RigOptions {
  * aggregation and core switches never connect.
  */
 export async function migrationRig(timeoutMs: number, options: RigOptions = {}): Promise<Rig> {
-  const { logger } = memoryLogger();
+  const { logger, lines } = memoryLogger();
   const { app, port, apiPort } = await startSvcswitch(RIG_TOPOLOGY, logger, {
     migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs, ...options.migration },
     stateDir: options.stateDir,
@@ -64,7 +66,7 @@ export async function migrationRig(timeoutMs: number, options: RigOptions = {}):
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
   return {
-    app, tables, switches, call, apiPort,
+    app, tables, switches, call, apiPort, lines,
     close: async () => {
       for (const sw of switches.values()) sw.destroy();
       await app.stop();

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { readBoundedFile } from '../files/bounded-read.js';
 
 /** Methods that change nothing: open without a token on loopback (reads), everything else needs one. */
 const READS = new Set(['GET', 'HEAD']);
@@ -32,3 +33,9 @@ export function parseToken(file: string, text: string): string {
   if (!/^[\x21-\x7e]{16,4096}$/.test(token)) throw new Error(`${file}: the API token must be one line of 16 to 4096 printable characters, without spaces`);
   return token;
 }
+
+/** A token file is one line: more than this is not a token file (and `/dev/zero` is not read into memory). */
+const MAX_TOKEN_FILE_BYTES = 64 * 1024;
+
+/** Reads and checks a token file (a regular file of at most 64 KiB). */
+export const readTokenFile = (file: string): string => parseToken(file, readBoundedFile(file, MAX_TOKEN_FILE_BYTES).toString('utf8'));

@@ -25,7 +25,9 @@ export interface ControllerConfig {
   /** How long a reconnecting switch waits for the topology around it to settle (see hold-down.ts). */
   holdDown: HoldDownOptions;
   /** OpenFlow over TLS (PEM key, certificate, and the CA that signs the switches' certificates); undefined: TCP. */
-  ofTls?: { key: Buffer; cert: Buffer; ca: Buffer };
+  ofTls?: { key: Buffer; cert: Buffer; ca: Buffer; bindDpid?: boolean };
+  /** A switch that has not finished the TLS and OpenFlow handshakes within this is cut (tests shorten it). */
+  handshakeTimeoutMs?: number;
   /** A REST request not received within this gets 408 (tests shorten it). */
   apiRequestTimeoutMs?: number;
   /** The REST API's bearer token (from --api-token-file); undefined: none (loopback only). */

@@ -34,7 +34,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.topologyFile).toConstantValue(topology);
   c.bind(TOKENS.logger).toDynamicValue(() => logger ?? createLogger(config.logLevel, config.logFormat));
   c.bind(TOKENS.openflow).toDynamicValue(
-    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs, admit: admission(config, topology, declared), tls: config.ofTls }),
+    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs, handshakeTimeoutMs: config.handshakeTimeoutMs ?? DEFAULT_SERVER_OPTIONS.handshakeTimeoutMs, admit: admission(config, topology, declared), tls: config.ofTls }),
   );
   // Opened before anything starts: a state file that cannot be used stops the start, naming it.
   c.bind(TOKENS.state).toDynamicValue(() => (config.stateDir === undefined ? undefined : openStateDatabase(config.stateDir)));

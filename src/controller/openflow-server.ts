@@ -1,9 +1,10 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { X509Certificate } from 'node:crypto';
 import { Observable, Subject, defer, from, merge } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { MessageType, type MessageOf, type PacketIn, type Port } from '../openflow/index.js';
-import type { Dpid } from './dpid.js';
+import { certificateDpids, type Dpid } from './dpid.js';
 import { ConnectionClosedError } from './errors.js';
 import { PacketProcessors } from './packet-processors.js';
 import { PROCESSOR_PRIORITY } from './pipeline.js';
@@ -37,8 +38,12 @@ export interface ServerOptions extends ConnectionOptions {
   duplicateEchoMs: number;
   /** Why a switch may not connect, or undefined when it may (the topology decides; none: all may). */
   admit?: ((dpid: Dpid) => string | undefined) | undefined;
-  /** OpenFlow over TLS (PEM): only a switch whose certificate `ca` signed gets past the TLS handshake. */
-  tls?: { key: Buffer; cert: Buffer; ca: Buffer } | undefined;
+  /**
+   * OpenFlow over TLS (PEM): only a switch whose certificate `ca` signed gets past the TLS
+   * handshake. With `bindDpid`, only as the datapath its certificate names (CN or a subject
+   * alternative name): one stolen certificate is one switch, not all of them.
+   */
+  tls?: { key: Buffer; cert: Buffer; ca: Buffer; bindDpid?: boolean | undefined } | undefined;
 }
 
 export const DEFAULT_SERVER_OPTIONS: ServerOptions = {
@@ -118,17 +123,25 @@ export class OpenFlowServer {
 
   listen(host: string, port: number): Promise<AddressInfo> {
     const tls = this.options.tls;
+    // The controller's own certificate is a server's: a switch presenting it is refused (a copy of the controller's key is no switch's).
+    const ownFingerprint = tls && new X509Certificate(tls.cert).fingerprint256;
     const server = tls
       ? // The certificate is checked here rather than by rejectUnauthorized, which hangs up without saying why.
-        createTlsServer({ ...tls, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => {
-          if (socket.authorized) return this.accept(socket);
-          this.limited.write('warn', 'tls-refused', 'switch refused by TLS', { peer: `${socket.remoteAddress}:${socket.remotePort}`, error: `certificate not accepted: ${String(socket.authorizationError)}` });
+        createTlsServer({ key: tls.key, cert: tls.cert, ca: tls.ca, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2', handshakeTimeout: this.options.handshakeTimeoutMs }, (socket) => {
+          const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+          const cert = socket.getPeerCertificate();
+          let refusal = socket.authorized ? undefined : `certificate not accepted: ${String(socket.authorizationError)}`;
+          if (refusal === undefined && cert.fingerprint256 === ownFingerprint) refusal = 'the certificate is the controller\'s own';
+          if (refusal === undefined) return this.accept(socket, tls.bindDpid ? certificateDpids(cert) : undefined);
+          this.limited.write('warn', 'tls-refused', 'switch refused by TLS', { peer, error: refusal });
           socket.destroy();
         })
       : createServer((socket) => this.accept(socket));
-    // A switch without a certificate our CA signed never reaches the OpenFlow handshake.
+    // A switch without a certificate our CA signed never reaches the OpenFlow handshake; one that never
+    // finishes it (a stalled client) is cut at the handshake timeout, as on the plain port.
     server.on('tlsClientError', (e: Error, socket: Socket) => {
       this.limited.write('warn', 'tls-refused', 'switch refused by TLS', { peer: `${socket.remoteAddress}:${socket.remotePort}`, error: e.message });
+      socket.destroy();
     });
     server.maxConnections = this.options.maxConnections;
     this.server = server;
@@ -162,13 +175,14 @@ export class OpenFlowServer {
     return subject.asObservable() as Observable<FromSwitch<MessageOf<T>>>;
   }
 
-  private accept(socket: Socket): void {
+  /** `certified`: with TLS bound to dpids, the datapaths the switch's certificate names. */
+  private accept(socket: Socket, certified?: readonly Dpid[]): void {
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     const conn = new SwitchConnection(socket, this.log, this.options, this.budget);
     conn
       .handshake(this.options.handshakeTimeoutMs)
-      .then(() => this.register(conn))
+      .then(() => this.register(conn, certified))
       .catch((e: Error) => {
         // A switch that hangs up mid-handshake (OVS does when its bridge is reconfigured) is routine.
         const level = e instanceof ConnectionClosedError && !/HELLO_FAILED|speaks OpenFlow/.test(e.message) ? 'info' : 'warn';
@@ -177,10 +191,12 @@ export class OpenFlowServer {
       });
   }
 
-  private async register(conn: SwitchConnection): Promise<void> {
+  private async register(conn: SwitchConnection, certified?: readonly Dpid[]): Promise<void> {
     if (conn.isClosed) return;
     const dpid = conn.dpid;
-    const refused = this.options.admit?.(dpid);
+    const refused = certified !== undefined && !certified.includes(dpid)
+      ? `its certificate names ${certified.length > 0 ? `datapath ${certified.join(', ')}` : 'no datapath'}, not ${dpid}`
+      : this.options.admit?.(dpid);
     if (refused !== undefined) {
       this.limited.write('warn', 'switch-refused', 'switch refused', { dpid, peer: conn.peer, reason: refused });
       conn.close(`refused: ${refused}`, 'debug');

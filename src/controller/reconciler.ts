@@ -7,6 +7,13 @@ import type { SwitchConnection } from './switch-connection.js';
 import type { SwitchPlan } from './switch-plan.js';
 import { concatWire, toWire, type WireTables } from './wire-tables.js';
 
+/**
+ * Unknown entries (ours by cookie or group id, but never planned) one pass deletes at most. A
+ * switch may report any number of them, each pass: deleting 200,000 in one go stalls the
+ * event loop for seconds. Past the bound the rest wait for the next audit, and the log says so.
+ */
+export const MAX_UNKNOWN_DELETED_PER_PASS = 4096;
+
 interface Waiter {
   version: number;
   resolve: () => void;
@@ -149,12 +156,16 @@ export class SwitchReconciler {
       const actual = this.index === undefined ? await this.readSwitch() : concatWire(this.applied.values());
       // Drift: what the switch holds against what we installed (not against the plan, whose changes since are not drift).
       const drift = auditing ? diffTables(concatWire(this.applied.values()), actual) : undefined;
-      await this.send(diffTables(target, actual));
+      const diff = diffTables(target, actual);
+      const unknown = diff.flowsToDelete.length + diff.groupsToDelete.length;
+      const bounded = boundDeletes(diff, MAX_UNKNOWN_DELETED_PER_PASS);
+      await this.send(bounded);
       if (drift && diffSize(drift) > 0) {
-        this.driftRepaired += diffSize(drift);
+        this.driftRepaired += diffSize(drift) - (unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length);
         this.log.warn('drift repaired', {
           dpid: this.conn.dpid, flowsMissingOrChanged: drift.flowsToWrite.length, flowsUnknown: drift.flowsToDelete.length,
           groupsMissingOrChanged: drift.groupsToWrite.length, groupsUnknown: drift.groupsToDelete.length,
+          ...(bounded !== diff ? { unknownDeletedThisPass: bounded.flowsToDelete.length + bounded.groupsToDelete.length, unknownLeftForNextAudit: unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length } : {}),
         });
       }
       for (const w of this.auditors.splice(0)) w(drift ? diffSize(drift) : 0);
@@ -203,4 +214,11 @@ export class SwitchReconciler {
       groups: groups.filter((g) => g.groupId >= GROUP_ID_BASE && g.groupId <= GROUP_ID_LIMIT).map((g) => ({ groupId: g.groupId, groupType: g.groupType, buckets: g.buckets })),
     });
   }
+}
+
+/** The diff with at most `max` deletions (flows first, then groups): the rest are left for a later pass. */
+function boundDeletes(diff: TablesDiff, max: number): TablesDiff {
+  if (diff.flowsToDelete.length + diff.groupsToDelete.length <= max) return diff;
+  const flowsToDelete = diff.flowsToDelete.slice(0, max);
+  return { ...diff, flowsToDelete, groupsToDelete: diff.groupsToDelete.slice(0, max - flowsToDelete.length) };
 }

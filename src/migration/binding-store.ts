@@ -103,6 +103,14 @@ export interface BindingStore {
   /** A migration id never handed out before, by this store (ids are not reused across restarts). */
   takeMigrationId(): string;
   /**
+   * Takes `hoa`'s binding, group id and migration in flight out of what is in force, without
+   * erasing what a durable store keeps of them: a row the topology no longer fits (a switch
+   * renamed, a subnet gone) is set aside for the operator to look at, never acted on.
+   */
+  setAside(hoa: string): void;
+  /** Rows a durable store could not read back (kept where they are, not in force), for the service to report. */
+  readonly unreadable?: ReadonlyArray<{ table: string; hoa: string; why: string }>;
+  /**
    * Runs `write` as one change: every write in it lands, or (a durable store that cannot
    * write: disk full, read-only) none does and it throws. The in-memory store cannot fail.
    */
@@ -162,6 +170,12 @@ export class InMemoryBindingStore implements BindingStore {
 
   takeMigrationId(): string {
     return String(this.nextId++);
+  }
+
+  setAside(hoa: string): void {
+    this.bindings.delete(hoa);
+    this.groups.delete(hoa);
+    this.flights.delete(hoa);
   }
 
   transaction<T>(write: () => T): T {

@@ -30,11 +30,18 @@ export class CoaPools {
     return { error: `the CoA pool of ${subnet} (${intToIp(pool.first)}-${intToIp(pool.last)}) is exhausted` };
   }
 
-  /** Marks `coa` as held by `hoa` (a binding found after a restart); false if it is outside the pool or another VM's. */
-  claim(subnet: string, coa: string, hoa: string): boolean {
+  /** Whether `coa` is an address of `subnet`'s pool. */
+  inPool(subnet: string, coa: string): boolean {
     const pool = this.pools.get(subnet);
     const n = ipToInt(coa);
-    if (!pool || n === undefined || n < pool.first || n > pool.last) return false;
+    return pool !== undefined && n !== undefined && n >= pool.first && n <= pool.last;
+  }
+
+  /** Marks `coa` as held by `hoa` (a binding found after a restart); false if it is outside the pool or another VM's. */
+  claim(subnet: string, coa: string, hoa: string): boolean {
+    if (!this.inPool(subnet, coa)) return false;
+    const pool = this.pools.get(subnet)!;
+    const n = ipToInt(coa)!;
     const owner = pool.held.get(n);
     if (owner !== undefined && owner !== hoa) return false;
     pool.held.set(n, hoa);

@@ -620,6 +620,9 @@ export class MigrationService {
    */
   private restore(): void {
     const now = Date.now();
+    for (const row of this.bindings.unreadable ?? []) this.log.warn('stored row skipped', { table: row.table, hoa: row.hoa, why: row.why });
+    for (const b of this.bindings.all()) this.setAsideUnless(b.hoa, 'bindings', this.misfit(b.homeSubnet, [b.home, b]) ?? this.coaMisfit(b.subnet, b.coa));
+    for (const { record } of this.bindings.inFlight()) this.setAsideUnless(record.hoa, 'migrations_in_flight', this.misfit(this.homeNetworkOf(record.hoa), [record.from, record.to]));
     const flights = this.bindings.inFlight();
     const live = new Set([...this.bindings.all().map((b) => b.hoa), ...flights.map((f) => f.record.hoa)]);
     const inFlight = new Set(flights.map((f) => f.record.hoa));
@@ -628,7 +631,7 @@ export class MigrationService {
       else this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
     }
     for (const b of this.bindings.all()) {
-      if (!this.pools.claim(b.subnet, b.coa, b.hoa)) this.log.warn('stored CoA not in its pool', { hoa: b.hoa, coa: b.coa, subnet: b.subnet });
+      if (!this.pools.claim(b.subnet, b.coa, b.hoa)) this.log.warn('stored CoA already held', { hoa: b.hoa, coa: b.coa, subnet: b.subnet });
       if (b.state === 'active') this.topology.relocateHost(b.mac, b.hoa, { switch: b.switch, port: b.port }, true);
     }
     for (const { record, coaWasHeld, deadline } of flights) {
@@ -644,6 +647,32 @@ export class MigrationService {
       }, (e: Error) => this.log.warn('resumed migration not confirmed', { hoa: record.hoa, error: e.message }));
     }
     if (live.size > 0) this.log.info('migration state restored', { bindings: this.bindings.all().length, inFlight: flights.length });
+  }
+
+  /** A stored row that does not fit the topology is set aside, with a warn naming it and why (never a crash at start). */
+  private setAsideUnless(hoa: string, table: string, why: string | undefined): void {
+    if (why === undefined) return;
+    this.log.warn('stored row skipped: it does not fit the topology', { table, hoa, why });
+    this.bindings.setAside(hoa);
+  }
+
+  /** Why a stored VM's places do not fit the topology, or undefined when they do. */
+  private misfit(homeSubnet: string | undefined, places: ReadonlyArray<{ switch: string; port: number; subnet?: string }>): string | undefined {
+    if (homeSubnet === undefined || !this.networks.some((n) => n.name === homeSubnet)) return `its home subnet ${homeSubnet ?? '(none)'} is not in the topology`;
+    for (const p of places) {
+      if (!this.dpidOf.has(p.switch)) return `switch ${p.switch} is not in the topology`;
+      if (p.subnet !== undefined && this.networks.find((n) => n.name === p.subnet)?.switch !== p.switch) return `subnet ${p.subnet} is not served by ${p.switch} in the topology`;
+    }
+    return undefined;
+  }
+
+  private coaMisfit(subnet: string, coa: string): string | undefined {
+    return this.pools.inPool(subnet, coa) ? undefined : `CoA ${coa} is not in the pool of ${subnet}`;
+  }
+
+  /** The subnet of the topology `hoa` belongs to. */
+  private homeNetworkOf(hoa: string): string | undefined {
+    return networkOf(this.networks, hoa)?.name;
   }
 
   private remember(record: MigrationRecord): void {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -52,11 +52,27 @@ export function openStateDatabase(dir: string, steps: readonly string[] = SCHEMA
   let db: StateDatabase;
   try {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
-    db = new Database(file);
-    db.pragma('journal_mode = WAL');
   } catch (e) {
     throw new StateFileError(file, `cannot be opened: ${(e as Error).message}`);
   }
+  const lock = lockStateDir(dir);
+  try {
+    // Bindings and learned hosts are the tenants' business: the file and its WAL are the controller's user's alone (SQLite gives the WAL the file's mode).
+    closeSync(openSync(file, 'a', 0o600));
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, 0o600);
+    db = new Database(file);
+    db.pragma('journal_mode = WAL');
+  } catch (e) {
+    releaseLock(lock);
+    throw new StateFileError(file, `cannot be opened: ${(e as Error).message}`);
+  }
+  // Closing the file lets another controller have the dir.
+  const close = db.close.bind(db);
+  db.close = () => {
+    close();
+    releaseLock(lock);
+    return db;
+  };
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 1000');
   db.pragma('foreign_keys = ON');
@@ -78,5 +94,78 @@ export function migrateSchema(db: StateDatabase, steps: readonly string[]): void
       db.exec(steps[v]!);
       db.pragma(`user_version = ${v + 1}`);
     })();
+  }
+}
+
+/**
+ * One controller per state dir: two would each load the bindings once and then write over
+ * each other's (the second's migrations failed on the file's UNIQUE constraints). `DIR/lock`
+ * holds the owner's pid, made with O_EXCL. A lock whose process is gone (kill -9, a crash) is
+ * stale and taken over; one of this very process is its own (tests restart in-process). The
+ * lock goes when the file is closed, or when the process exits. Returns the lock's path.
+ */
+export function lockStateDir(dir: string): string {
+  const lock = join(dir, 'lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx', 0o600);
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      heldLocks.add(lock);
+      if (!exitHooked) process.once('exit', () => {
+        for (const l of heldLocks) releaseLock(l);
+      });
+      exitHooked = true;
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateFileError(lock, `cannot be created: ${(e as Error).message}`);
+    }
+    const holder = Number.parseInt(readLock(lock), 10);
+    if (holder === process.pid) return lock;
+    if (Number.isInteger(holder) && holder > 0 && isNodeProcess(holder)) {
+      throw new StateFileError(dir, `in use by the svcswitch of pid ${holder} (${lock}); stop it, or give this one another --state-dir`);
+    }
+    try {
+      unlinkSync(lock);
+    } catch {
+      // another starter took it over first: the next attempt says who holds it
+    }
+  }
+  throw new StateFileError(lock, 'taken by another svcswitch starting at the same time');
+}
+
+const readLock = (lock: string): string => {
+  try {
+    return readFileSync(lock, 'utf8').slice(0, 32);
+  } catch {
+    return '';
+  }
+};
+
+/** Whether `pid` is a live Node.js process (a pid reused by something else since is no holder). */
+function isNodeProcess(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  try {
+    return /node|svcswitch/.test(readFileSync(`/proc/${pid}/cmdline`, 'latin1'));
+  } catch {
+    return true;
+  }
+}
+
+/** Locks this process holds, released at its exit if not before. */
+const heldLocks = new Set<string>();
+let exitHooked = false;
+
+function releaseLock(lock: string): void {
+  heldLocks.delete(lock);
+  if (Number.parseInt(readLock(lock), 10) !== process.pid) return;
+  try {
+    unlinkSync(lock);
+  } catch {
+    // already gone
   }
 }

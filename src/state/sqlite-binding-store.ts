@@ -48,6 +48,8 @@ export class SqliteBindingStore implements BindingStore {
     concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
   );
   private readonly sql;
+  /** Rows that could not be read back (kept in the file, not in force): the service logs each. */
+  readonly unreadable: Array<{ table: string; hoa: string; why: string }> = [];
 
   constructor(private readonly db: StateDatabase) {
     this.sql = {
@@ -66,9 +68,11 @@ export class SqliteBindingStore implements BindingStore {
     for (const r of db.prepare('SELECT * FROM bindings').all() as BindingRow[]) this.bindings.set(r.hoa, fromRow(r));
     for (const r of db.prepare('SELECT hoa, group_id FROM bicast_groups').all() as Array<{ hoa: string; group_id: number }>) this.groups.set(r.hoa, r.group_id);
     for (const r of db.prepare('SELECT * FROM migrations_in_flight').all() as Array<{ hoa: string; record: string; coa_was_held: number; deadline: number }>) {
-      const record = JSON.parse(r.record) as InFlight['record'];
-      // JSON has no undefined: a place at home comes back without its `coa` key.
-      for (const place of [record.from, record.to]) place.coa = place.coa ?? undefined;
+      const record = parseFlight(r.record);
+      if (typeof record === 'string') {
+        this.unreadable.push({ table: 'migrations_in_flight', hoa: r.hoa, why: record });
+        continue;
+      }
       this.flights.set(r.hoa, { record, coaWasHeld: r.coa_was_held === 1, deadline: r.deadline });
     }
     const next = db.prepare(`SELECT value FROM meta WHERE key = 'next-migration-id'`).get() as { value: number } | undefined;
@@ -131,6 +135,12 @@ export class SqliteBindingStore implements BindingStore {
     return String(id);
   }
 
+  setAside(hoa: string): void {
+    this.bindings.delete(hoa);
+    this.groups.delete(hoa);
+    this.flights.delete(hoa);
+  }
+
   transaction<T>(write: () => T): T {
     if (this.queued) return write(); // nested: part of the outer one
     const queued: Array<() => void> = [];
@@ -149,4 +159,21 @@ export class SqliteBindingStore implements BindingStore {
     if (this.queued) this.queued.push(apply);
     else apply();
   }
+}
+
+/** A migration in flight as stored (JSON), or why it cannot be read. */
+function parseFlight(text: string): InFlight['record'] | string {
+  let record: InFlight['record'];
+  try {
+    record = JSON.parse(text) as InFlight['record'];
+  } catch (e) {
+    return `its record is not JSON: ${(e as Error).message}`;
+  }
+  const places = [record?.from, record?.to];
+  if (typeof record?.hoa !== 'string' || typeof record.id !== 'string' || !Array.isArray(record.timeline) || places.some((p) => typeof p?.switch !== 'string' || typeof p.port !== 'number' || typeof p.subnet !== 'string')) {
+    return 'its record lacks an id, the HoA, a timeline or a place (switch, port, subnet)';
+  }
+  // JSON has no undefined: a place at home comes back without its `coa` key.
+  for (const place of [record.from, record.to]) place.coa = place.coa ?? undefined;
+  return record;
 }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readBoundedFile } from '../files/bounded-read.js';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
@@ -29,30 +29,15 @@ interface Network {
 
 /** Reads and validates a topology file; throws TopologyError listing every problem found. */
 export function loadTopology(file: string): Topology {
-  const fail = (why: string): TopologyError => new TopologyError([{ file, line: 0, column: 0, field: '(file)', why }]);
   let text: string;
-  let fd: number | undefined;
   try {
-    // Read at most one byte past the limit: a FIFO or /dev/zero has no size to check first.
-    fd = openSync(file, 'r');
-    const buf = Buffer.alloc(MAX_TOPOLOGY_BYTES + 1);
-    let n = 0;
-    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
-    if (n > MAX_TOPOLOGY_BYTES) throw fail(`larger than ${MAX_TOPOLOGY_BYTES} bytes (${statSize(fd)}); a topology file declares switches, links, subnets and at most some ten thousand hosts`);
-    text = buf.subarray(0, n).toString('utf8');
+    text = readBoundedFile(file, MAX_TOPOLOGY_BYTES).toString('utf8');
   } catch (e) {
-    if (e instanceof TopologyError) throw e;
-    throw fail(`cannot read: ${(e as Error).message}`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    const why = (e as Error).message.startsWith(file) ? (e as Error).message.slice(file.length + 1) : `cannot read: ${(e as Error).message}`;
+    throw new TopologyError([{ file, line: 0, column: 0, field: '(file)', why: /more than the/.test(why) ? `${why}; a topology file declares switches, links, subnets and at most some ten thousand hosts` : why }]);
   }
   return parseTopology(text, file);
 }
-
-const statSize = (fd: number): string => {
-  const size = fstatSync(fd).size;
-  return size > 0 ? `${size} bytes` : 'not a regular file';
-};
 
 export function parseTopology(text: string, file: string): Topology {
   if (Buffer.byteLength(text) > MAX_TOPOLOGY_BYTES) throw new TopologyError([{ file, line: 0, column: 0, field: '(file)', why: `larger than ${MAX_TOPOLOGY_BYTES} bytes` }]);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -97,6 +97,20 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
   assert.deepEqual([badAudit.code, badAudit.stderr.split('\n')[0]], [2, 'svcswitch run: --audit-interval: "5" is not 0 or a whole number of milliseconds >= 100']);
   const halfTls = await run(['run', '--of-tls-key', 'key.pem']);
   assert.deepEqual([halfTls.code, halfTls.stderr.split('\n')[0]], [2, 'svcswitch run: --of-tls-key, --of-tls-cert and --of-tls-ca go together']);
+  // Files a flag names are read with a limit: /dev/zero and a FIFO are refused at once, in bounded memory.
+  const zeroToken = await run(['run', '--api-token-file', '/dev/zero']);
+  assert.deepEqual([zeroToken.code, zeroToken.stderr.split('\n')[0]], [2, 'svcswitch run: --api-token-file: /dev/zero is not a regular file (a character device)']);
+  const zeroKey = await run(['run', '--of-tls-key', '/dev/zero', '--of-tls-cert', '/dev/zero', '--of-tls-ca', '/dev/zero']);
+  assert.deepEqual([zeroKey.code, zeroKey.stderr.split('\n')[0]], [2, 'svcswitch run: --of-tls-key: /dev/zero is not a regular file (a character device)']);
+  const dir = mkdtempSync(join(tmpdir(), 'svcswitch-cli-'));
+  const fifo = join(dir, 'token.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const fifoToken = await run(['run', '--api-token-file', fifo]);
+  assert.deepEqual([fifoToken.code, fifoToken.stderr.split('\n')[0]], [2, `svcswitch run: --api-token-file: ${fifo} is not a regular file (a FIFO)`]);
+  const big = join(dir, 'big.token');
+  writeFileSync(big, 'x'.repeat(100_000));
+  const bigToken = await run(['migrate', '10.0.1.10', '--to', 'acc3:5', '--token-file', big]);
+  assert.deepEqual([bigToken.code, bigToken.stderr.split('\n')[0]], [1, `svcswitch migrate: ${big} is 100000 bytes, more than the 65536 allowed`]);
   const emptyState = await run(['run', '--state-dir', '']);
   assert.deepEqual([emptyState.code, emptyState.stderr.split('\n')[0]], [2, 'svcswitch run: --state-dir: empty (give a directory, or "none" to keep state in memory only)']);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
-import { formatDpid, parseDpid } from '../../src/controller/dpid.js';
+import { certificateDpids, formatDpid, parseDpid } from '../../src/controller/dpid.js';
 import { BatchRejectedError, ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from '../../src/controller/errors.js';
 import type { FromSwitch, SwitchDown } from '../../src/controller/openflow-server.js';
 import { MessageType, PortReason, encodeMessage, type PacketIn, type PortStatus } from '../../src/openflow/index.js';
@@ -134,4 +134,12 @@ test('error types carry their names and the switch\'s reason', () => {
   const batch = new BatchRejectedError('00000000000000a1', [reply, reply, reply, reply], 10);
   assert.equal(batch.name, 'BatchRejectedError');
   assert.equal(batch.message, `switch 00000000000000a1 rejected 4 of 10 messages: ${[reply.reason, reply.reason, reply.reason].join(', ')}`);
+});
+
+test('the datapaths a certificate names: its CN and DNS/URI alternative names written as a dpid, with or without dpid:; other names name none', () => {
+  assert.deepEqual(certificateDpids({ subject: { CN: 'dpid:0000000000030001' } }), ['0000000000030001']);
+  assert.deepEqual(certificateDpids({ subject: { CN: 'acc1 switch' }, subjectaltname: 'DNS:00:00:00:00:00:03:00:02, URI:dpid=0x30003, IP Address:127.0.0.1, DNS:example.org' }), ['0000000000030002', '0000000000030003']);
+  assert.deepEqual(certificateDpids({ subject: { CN: ['0000000000000001', 'zz'] } }), ['0000000000000001']);
+  assert.deepEqual(certificateDpids({}), []);
+  assert.deepEqual(certificateDpids({ subject: { CN: '00000000000000001' } }), [], 'seventeen digits are no dpid');
 });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BatchRejectedError, ConnectionClosedError } from '../../src/controller/errors.js';
 import { FlowManager, PlanStore, type FlowManagerOptions } from '../../src/controller/flow-manager.js';
+import { MAX_UNKNOWN_DELETED_PER_PASS } from '../../src/controller/reconciler.js';
 import { flowKey, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
 import { GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE } from '../../src/controller/pipeline.js';
 import { ErrorType, FlowModFailedCode, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
@@ -236,6 +237,31 @@ test('audit: an entry of ours deleted, one modified, one added with our cookie a
     const after = tables.log.length;
     assert.equal(await manager.audit(), 0, 'repaired for good');
     assert.deepEqual(delta(tables, after), []);
+  } finally {
+    await stop();
+  }
+});
+
+test('audit of a switch that reports 10,000 unknown flows of ours: each pass deletes at most its bound and says how many are left; later passes finish; planned entries are never touched', async () => {
+  const a = f(100, 1, 11);
+  const { logger, lines } = memoryLogger();
+  const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { logger });
+  try {
+    for (let i = 0; i < 10_000; i++) {
+      const intruder = f(200 + (i % 50), 1000 + Math.floor(i / 50), 1);
+      tables.flows.set(flowKey(intruder), intruder);
+    }
+    const deletes = (from: number): number => delta(tables, from).filter((l) => l.startsWith('del')).length;
+    const mark = tables.log.length;
+    await manager.audit();
+    assert.equal(deletes(mark), MAX_UNKNOWN_DELETED_PER_PASS, 'one pass deletes its bound, no more');
+    const warn = lines.filter((l) => l.message === 'drift repaired').at(-1);
+    assert.deepEqual([warn?.flowsUnknown, warn?.unknownDeletedThisPass, warn?.unknownLeftForNextAudit], [10_000, MAX_UNKNOWN_DELETED_PER_PASS, 10_000 - MAX_UNKNOWN_DELETED_PER_PASS]);
+    await manager.audit();
+    await manager.audit();
+    assert.equal(tables.flows.size, 1, 'three passes delete them all');
+    assert.deepEqual(tables.flows.get(flowKey(a)), a, 'the planned flow stays');
+    assert.equal(manager.driftRepaired, 10_000);
   } finally {
     await stop();
   }

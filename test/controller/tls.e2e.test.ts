@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -35,6 +35,7 @@ before(async () => {
   await certificate('switch', 'dc-small switches', 'ca');
   await certificate('rogue-ca', 'somebody else');
   await certificate('rogue', 'rogue switch', 'rogue-ca');
+  await certificate('acc1', 'dpid:0000000000030001', 'ca');
 });
 after(async () => {
   // set-ssl is Open vSwitch's global setting: leave it as it was.
@@ -80,6 +81,67 @@ test('dc-small over TLS: every switch connects with its CA-signed certificate an
   } finally {
     await dc?.stop();
     await vsctl('--if-exists', 'del-br', rogue).catch(() => undefined);
+    await app.stop();
+  }
+});
+
+test('TLS connections that never start the handshake are cut at the handshake timeout, and a switch with a valid certificate connects while they come', async () => {
+  const { logger } = memoryLogger();
+  const tls = { key: readFileSync(pem('controller-key')), cert: readFileSync(pem('controller-cert')), ca: readFileSync(pem('ca-cert')) };
+  const { app, port } = await startSvcswitch(loadTopology('topologies/dc-small.yaml'), logger, { ofTls: tls, handshakeTimeoutMs: 1000 });
+  const br = bridgeName();
+  const stalled: Socket[] = [];
+  try {
+    let closed = 0;
+    for (let i = 0; i < 300; i++) {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.once('close', () => closed++);
+      stalled.push(s);
+    }
+    const t0 = Date.now();
+    await until(() => closed === 300, 'every stalled connection closed by the controller', 10_000);
+    const cutAfter = Date.now() - t0;
+    process.stdout.write(`# 300 stalled TLS connections cut after ${cutAfter} ms (handshake timeout 1000 ms)\n`);
+    await vsctl('set-ssl', pem('switch-key'), pem('switch-cert'), pem('ca-cert'));
+    await vsctl('add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev', 'protocols=OpenFlow13', 'fail_mode=secure', 'other-config:datapath-id=0000000000030001',
+      '--', 'set-controller', br, `ssl:127.0.0.1:${port}`);
+    await until(() => app.openflow.connected.has('0000000000030001'), 'the valid switch connected', 20_000);
+  } finally {
+    for (const s of stalled) s.destroy();
+    await vsctl('--if-exists', 'del-br', br).catch(() => undefined);
+    await vsctl('del-ssl').catch(() => undefined);
+    await app.stop();
+  }
+});
+
+test('--of-tls-bind-dpid: a certificate naming acc1 connects acc1 only; the same certificate on acc2 is refused naming both; the controller\'s own certificate is no switch\'s', async () => {
+  const { logger, lines } = memoryLogger();
+  const tls = { key: readFileSync(pem('controller-key')), cert: readFileSync(pem('controller-cert')), ca: readFileSync(pem('ca-cert')), bindDpid: true };
+  const { app, port } = await startSvcswitch(loadTopology('topologies/dc-small.yaml'), logger, { ofTls: tls });
+  const acc1 = bridgeName();
+  const acc2 = bridgeName();
+  const add = (br: string, dpid: string) => vsctl('add-br', br, '--', 'set', 'bridge', br, 'datapath_type=netdev', 'protocols=OpenFlow13', 'fail_mode=secure', `other-config:datapath-id=${dpid}`,
+    '--', 'set-controller', br, `ssl:127.0.0.1:${port}`);
+  try {
+    // set-ssl is one setting for every bridge of Open vSwitch: both present the certificate that names acc1.
+    await vsctl('set-ssl', pem('acc1-key'), pem('acc1-cert'), pem('ca-cert'));
+    await add(acc1, '0000000000030001');
+    await add(acc2, '0000000000030002');
+    await until(() => app.openflow.connected.has('0000000000030001'), 'acc1 connected with its certificate', 20_000);
+    await until(() => lines.some((l) => l.message === 'switch refused' && l.dpid === '0000000000030002'), 'acc2 refused', 20_000);
+    const refusal = lines.find((l) => l.message === 'switch refused' && l.dpid === '0000000000030002');
+    assert.equal(refusal?.reason, 'its certificate names datapath 0000000000030001, not 0000000000030002');
+    assert.equal(app.openflow.connected.has('0000000000030002'), false);
+    // The controller's own certificate and key, presented by a switch.
+    await vsctl('--if-exists', 'del-br', acc1);
+    await vsctl('set-ssl', pem('controller-key'), pem('controller-cert'), pem('ca-cert'));
+    await until(() => lines.some((l) => l.message === 'switch refused by TLS' && l.error === 'the certificate is the controller\'s own'), 'the controller\'s certificate refused', 20_000);
+    assert.equal(app.openflow.connected.has('0000000000030002'), false);
+  } finally {
+    await vsctl('--if-exists', 'del-br', acc1).catch(() => undefined);
+    await vsctl('--if-exists', 'del-br', acc2).catch(() => undefined);
+    await vsctl('del-ssl').catch(() => undefined);
     await app.stop();
   }
 });

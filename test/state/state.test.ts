@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -120,6 +120,69 @@ test('kill -9 right after a write: the binding is there when the file is opened 
   const store = new SqliteBindingStore(openStateDatabase(dir));
   assert.deepEqual(store.all(), [binding(H11, '10.0.3.200')]);
   assert.deepEqual(store.groupIds(), new Map([[H11, 1398145024]]));
+});
+
+test('one controller per state dir: a second process is refused naming the holder\'s pid; once the holder is killed (-9) its stale lock is taken over; state.db and its WAL are 0600', async () => {
+  const dir = tempDir();
+  const database = new URL('../../src/state/database.js', import.meta.url).href;
+  const script = `
+    const { openStateDatabase } = await import(${JSON.stringify(database)});
+    const db = openStateDatabase(${JSON.stringify(dir)});
+    db.prepare('INSERT INTO meta VALUES (?, ?)').run('x', 1);
+    process.stdout.write('open\\n');
+    setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => d.toString().includes('open') && resolve());
+      child.once('exit', (code) => reject(new Error(`the holder exited (${code})`)));
+    });
+    assert.throws(() => openStateDatabase(dir), (e: Error) => e instanceof StateFileError && e.message === `${dir}: in use by the svcswitch of pid ${child.pid} (${join(dir, 'lock')}); stop it, or give this one another --state-dir`);
+    for (const f of ['state.db', 'state.db-wal']) assert.equal(statSync(join(dir, f)).mode & 0o777, 0o600, f);
+  } finally {
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+  }
+  const db = openStateDatabase(dir);
+  assert.equal(readFileSync(join(dir, 'lock'), 'utf8').trim(), String(process.pid), 'the stale lock is this process\'s now');
+  db.close();
+  assert.equal(existsSync(join(dir, 'lock')), false, 'closing the file releases the dir');
+});
+
+test('a pre-existing state.db readable by others is made 0600 when opened', () => {
+  const dir = tempDir();
+  new Database(join(dir, 'state.db')).close();
+  chmodSync(join(dir, 'state.db'), 0o644);
+  openStateDatabase(dir).close();
+  assert.equal(statSync(join(dir, 'state.db')).mode & 0o777, 0o600);
+});
+
+test('a state file from a changed topology or with a bad row: the controller starts, each row it cannot use is skipped with a warn naming it and why, kept in the file; the others are restored', async () => {
+  const stateDir = tempDir();
+  const db = openStateDatabase(stateDir);
+  const store = new SqliteBindingStore(db);
+  store.put(binding(H11, '10.0.3.200'));
+  store.put(binding(H12, '10.0.4.200', { mac: '02:00:0a:00:01:0b', home: { switch: 'acc1', port: 4 }, subnet: 'net4', switch: 'acc9' }));
+  store.put(binding('10.0.2.10', '10.0.2.77', { mac: '02:00:0a:00:02:0a', homeSubnet: 'net2', home: { switch: 'acc2', port: 3 }, subnet: 'net2', switch: 'acc2', port: 9 }));
+  db.prepare('INSERT INTO migrations_in_flight VALUES (?, ?, ?, ?)').run('10.0.2.11', '{"id": "9", "hoa": ', 0, 1);
+  db.close();
+  const r = await migrationRig(60_000, { stateDir });
+  try {
+    assert.deepEqual(r.app.migration.bindings.all().map((b) => b.hoa), [H11], 'the binding that fits is restored');
+    const skipped = r.lines.filter((l) => String(l.message).startsWith('stored row skipped')).map((l) => [l.level, l.table, l.hoa, l.why]);
+    assert.deepEqual(skipped.sort(), [
+      ['warn', 'bindings', '10.0.2.10', 'CoA 10.0.2.77 is not in the pool of net2'],
+      ['warn', 'bindings', H12, 'switch acc9 is not in the topology'],
+      ['warn', 'migrations_in_flight', '10.0.2.11', 'its record is not JSON: Unexpected end of JSON input'],
+    ].sort());
+    const health = await r.call('GET', '/api/health');
+    assert.equal(health.status, 200);
+  } finally {
+    await r.close();
+  }
+  const kept = new Database(join(stateDir, 'state.db'), { readonly: true });
+  assert.equal((kept.prepare('SELECT count(*) AS n FROM bindings').get() as { n: number }).n, 3, 'nothing erased from the file');
+  kept.close();
 });
 
 test('a state dir that cannot be opened is named in the error', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -125,11 +126,20 @@ test('a file over the size limit is refused before it is parsed, naming the file
   const file = join(dir, 'big.yaml');
   writeFileSync(file, SMALL + '#'.repeat(MAX_TOPOLOGY_BYTES));
   const before = process.memoryUsage().rss;
-  assert.throws(() => loadTopology(file), (e: unknown) => e instanceof TopologyError && e.message === `${file}:0:0: (file): larger than ${MAX_TOPOLOGY_BYTES} bytes (${MAX_TOPOLOGY_BYTES + SMALL.length} bytes); a topology file declares switches, links, subnets and at most some ten thousand hosts`);
+  assert.throws(() => loadTopology(file), (e: unknown) => e instanceof TopologyError && e.message === `${file}:0:0: (file): is ${MAX_TOPOLOGY_BYTES + SMALL.length} bytes, more than the ${MAX_TOPOLOGY_BYTES} allowed; a topology file declares switches, links, subnets and at most some ten thousand hosts`);
   assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'no parse happened');
   // Exactly at the limit is still read (and here fails only as YAML would).
   writeFileSync(file, SMALL + '#'.repeat(MAX_TOPOLOGY_BYTES - SMALL.length - 1) + '\n');
   assert.equal(loadTopology(file).switches.length, 8);
+});
+
+test('/dev/zero, a FIFO and a directory as the topology are refused at once, naming what they are (a FIFO never blocks the start)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'svcswitch-fifo-'));
+  const fifo = join(dir, 'topo.fifo');
+  execFileSync('mkfifo', [fifo]);
+  for (const [file, kind] of [['/dev/zero', 'a character device'], [fifo, 'a FIFO'], [dir, 'a directory']] as const) {
+    assert.throws(() => loadTopology(file), (e: unknown) => e instanceof TopologyError && e.message === `${file}:0:0: (file): is not a regular file (${kind})`, file);
+  }
 });
 
 test('a YAML alias bomb is refused at the alias, with its position', () => {

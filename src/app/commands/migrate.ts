@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { parseToken } from '../../api/bearer-token.js';
+import { readTokenFile } from '../../api/bearer-token.js';
 import { MIGRATION_MODES } from '../../migration/migration-service.js';
 import { UsageError } from './usage-error.js';
 
@@ -33,7 +32,7 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
     if (values.mode !== undefined && !(MIGRATION_MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode: "${values.mode}" is not ${MIGRATION_MODES.join(', ')}`);
     const api = (values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const tokenFile = values['token-file'];
-    const auth: Record<string, string> = tokenFile === undefined ? {} : { authorization: `Bearer ${parseToken(tokenFile, readFileSync(tokenFile, 'utf8'))}` };
+    const auth: Record<string, string> = tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` };
     const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
       const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
       const answer = (await res.json()) as Record<string, unknown>;

@@ -1,8 +1,8 @@
 import { UsageError } from './usage-error.js';
-import { readFileSync } from 'node:fs';
+import { readBoundedFile } from '../../files/bounded-read.js';
 import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
-import { parseToken } from '../../api/bearer-token.js';
+import { readTokenFile } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { Topology } from '../../topology/model.js';
@@ -36,6 +36,8 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
   --of-tls-key FILE, --of-tls-cert FILE, --of-tls-ca FILE
                             OpenFlow over TLS (PEM; all three): switches connect with ssl:HOST:PORT and
                             must present a certificate the CA signed (ovs-vsctl set-ssl on the switch)
+  --of-tls-bind-dpid        with TLS: a switch connects only as the datapath its certificate names
+                            (subject CN or a DNS/URI subject alternative name, e.g. CN=0000000000030001)
   --api-token-file FILE     a bearer token (one line, 16+ characters): requests that change something need
                             "Authorization: Bearer <token>"; on an address that is not loopback, reads too
                             (and without it the API refuses to listen there)
@@ -54,15 +56,22 @@ function forFlag<T>(flag: string, fn: () => T): T {
   }
 }
 
-const readToken = (file: string): string => forFlag('--api-token-file', () => parseToken(file, readFileSync(file, 'utf8')));
+/** A PEM file holds a key or a few certificates. */
+const MAX_PEM_FILE_BYTES = 1024 * 1024;
+
+const readToken = (file: string): string => forFlag('--api-token-file', () => readTokenFile(file));
+const readPem = (flag: string, file: string): Buffer => forFlag(flag, () => readBoundedFile(file, MAX_PEM_FILE_BYTES));
 
 /** The three TLS files, read and checked together (a key that does not match its certificate is found here, not at the first switch). */
-function ofTls(key: string | undefined, cert: string | undefined, ca: string | undefined): { ofTls?: { key: Buffer; cert: Buffer; ca: Buffer } } {
-  if (key === undefined && cert === undefined && ca === undefined) return {};
+function ofTls(key: string | undefined, cert: string | undefined, ca: string | undefined, bindDpid: boolean): { ofTls?: { key: Buffer; cert: Buffer; ca: Buffer; bindDpid: boolean } } {
+  if (key === undefined && cert === undefined && ca === undefined) {
+    if (bindDpid) throw new UsageError('--of-tls-bind-dpid needs --of-tls-key, --of-tls-cert and --of-tls-ca');
+    return {};
+  }
   if (key === undefined || cert === undefined || ca === undefined) throw new UsageError('--of-tls-key, --of-tls-cert and --of-tls-ca go together');
-  const files = { key: forFlag('--of-tls-key', () => readFileSync(key)), cert: forFlag('--of-tls-cert', () => readFileSync(cert)), ca: forFlag('--of-tls-ca', () => readFileSync(ca)) };
+  const files = { key: readPem('--of-tls-key', key), cert: readPem('--of-tls-cert', cert), ca: readPem('--of-tls-ca', ca) };
   forFlag(`--of-tls-key ${key}, --of-tls-cert ${cert}, --of-tls-ca ${ca}`, () => createSecureContext(files));
-  return { ofTls: files };
+  return { ofTls: { ...files, bindDpid } };
 }
 
 function parseConfig(argv: string[]): ControllerConfig {
@@ -87,6 +96,7 @@ function parseConfig(argv: string[]): ControllerConfig {
       'of-tls-key': { type: 'string' },
       'of-tls-cert': { type: 'string' },
       'of-tls-ca': { type: 'string' },
+      'of-tls-bind-dpid': { type: 'boolean' },
     },
     strict: true,
   });
@@ -123,7 +133,7 @@ function parseConfig(argv: string[]): ControllerConfig {
     stateDir: stateDir === 'none' ? undefined : stateDir,
     auditIntervalMs: auditInterval,
     ...(tokenFile === undefined ? {} : { apiToken: readToken(tokenFile) }),
-    ...ofTls(values['of-tls-key'], values['of-tls-cert'], values['of-tls-ca']),
+    ...ofTls(values['of-tls-key'], values['of-tls-cert'], values['of-tls-ca'], values['of-tls-bind-dpid'] ?? false),
     holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
