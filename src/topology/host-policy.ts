@@ -1,15 +1,7 @@
 import { contains, ipToInt, type Prefix } from './cidr.js';
 import type { SwitchRef } from './events.js';
-import { GATEWAY_MAC, type Topology } from './model.js';
+import type { Topology } from './model.js';
 import { networksOf } from './networks.js';
-
-/** MACs no host may hold: the fabric's anycast gateway, all-zero, broadcast and every group (multicast) address. */
-export function reservedMac(mac: string): string | undefined {
-  if (mac === GATEWAY_MAC) return `${mac} is the fabric's anycast gateway MAC`;
-  if (mac === '00:00:00:00:00:00') return `${mac} is the all-zero MAC`;
-  if ((Number.parseInt(mac.slice(0, 2), 16) & 1) === 1) return `${mac} is a group (multicast or broadcast) MAC`;
-  return undefined;
-}
 
 /**
  * Which addresses a host may claim where it stands. Every frame that reaches the controller

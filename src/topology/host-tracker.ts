@@ -1,8 +1,8 @@
 import { Subject, type Observable } from 'rxjs';
 import type { HostInfo, SwitchRef } from './events.js';
 import type { HostChange, HostRecord, HostRefusal, HostStore } from './host-store.js';
-import { type HostPolicy, reservedMac } from './host-policy.js';
-import { portKey } from './model.js';
+import type { HostPolicy } from './host-policy.js';
+import { portKey, reservedMac } from './model.js';
 
 type Refusal = Pick<HostRefusal, 'rule' | 'reason' | 'crossSubnet'>;
 
@@ -191,7 +191,7 @@ export class HostTracker implements HostStore {
 
   private refusal(mac: string, ip: string | undefined, at: SwitchRef, known: HostRecord | undefined): Refusal | undefined {
     const reserved = reservedMac(mac);
-    if (reserved !== undefined) return { rule: 'reserved-mac', reason: `${reserved}: never a host's` };
+    if (reserved !== undefined) return { rule: 'reserved-mac', reason: `${reserved}: never learned` };
     if (ip !== undefined) {
       const why = this.addressRefusal(mac, ip, at, known);
       if (why !== undefined) return why;

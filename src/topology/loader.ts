@@ -2,7 +2,7 @@ import { readBoundedFile } from '../files/bounded-read.js';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
-import { GATEWAY_MAC, TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 /** Larger files are refused before parsing: YAML costs about 150 bytes of memory per byte read. */
@@ -167,9 +167,8 @@ class Validator {
   private hostMac(h: Record<string, unknown>, path: Path): string | undefined {
     const mac = this.str(h, path, 'mac', MAC, 'a MAC address in lower case such as 02:00:00:00:01:0a');
     if (mac === undefined) return undefined;
-    if (mac === '00:00:00:00:00:00') return void this.fail([...path, 'mac'], 'the all-zero MAC is no host\'s');
-    if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) return void this.fail([...path, 'mac'], `${mac} is a ${mac === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast'} address`);
-    if (mac === GATEWAY_MAC) return void this.fail([...path, 'mac'], `${mac} is the anycast gateway MAC of the fabric`);
+    const reserved = reservedMac(mac);
+    if (reserved !== undefined) return void this.fail([...path, 'mac'], reserved);
     return mac;
   }
 

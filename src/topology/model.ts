@@ -93,3 +93,11 @@ export function linkPortsOf(t: Topology, name: string): readonly number[] {
  * valid ARP entry for its default gateway wherever it lands. No host may hold it.
  */
 export const GATEWAY_MAC = '02:53:56:00:00:01';
+
+/** Why no host may hold `mac` (the anycast gateway's, all-zero, broadcast, multicast), or undefined when one may: the file's checks and host learning's. */
+export function reservedMac(mac: string): string | undefined {
+  if (mac === '00:00:00:00:00:00') return 'the all-zero MAC is no host\'s';
+  if ((Number.parseInt(mac.slice(0, 2), 16) & 1) === 1) return `${mac} is a ${mac === 'ff:ff:ff:ff:ff:ff' ? 'broadcast' : 'multicast'} address`;
+  if (mac === GATEWAY_MAC) return `${mac} is the anycast gateway MAC of the fabric`;
+  return undefined;
+}

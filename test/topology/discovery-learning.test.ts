@@ -184,7 +184,7 @@ test('host learning ignores fabric ports, LLDP and packet-ins without a port; re
   Buffer.from([0x02, 0x00, 0x0a, 0x00, 0x01, 0x63]).copy(frame, 6);
   r.s.deliver(ACC1, 5, frame);
   assert.deepEqual(r.refused.map((x) => [x.mac, x.reason, `${x.at.switch}:${x.at.port}`]), [
-    ['03:00:0a:00:01:63', '03:00:0a:00:01:63 is a group (multicast or broadcast) MAC: never a host\'s', 'acc1:5'],
+    ['03:00:0a:00:01:63', '03:00:0a:00:01:63 is a multicast address: never learned', 'acc1:5'],
     [MAC, 'ARP names 02:00:0a:00:01:0a, but the frame comes from 02:00:0a:00:01:63', 'acc1:5'],
   ]);
   assert.deepEqual(Object.fromEntries(r.l.refusals), { 'reserved-mac': 1, 'spoofed-sender': 1 });
