@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { REFUSAL_RULES } from '../topology/host-store.js';
 
 /**
  * The JSON schemas of the REST API: fastify validates requests (and serialises replies)
@@ -38,7 +39,7 @@ export const Health = Type.Object({
   tablesInSync: Type.Boolean({ description: 'every connected switch holds its latest plan, confirmed by barrier' }),
   flowModsSent: Type.Integer({ description: 'FLOW_MOD and GROUP_MOD messages sent since start (0 after a warm restart)' }),
   driftRepaired: Type.Integer({ description: 'entries and groups the audit found deleted, changed or added behind the controller\'s back, and repaired' }),
-  hostRefusals: Type.Record(Type.String(), Type.Integer(), { description: 'host sightings refused since start, by rule (reserved-mac, spoofed-sender, address, address-taken, declared-elsewhere, new-address-elsewhere, roaming, churn, table-full)' }),
+  hostRefusals: Type.Record(Type.String(), Type.Integer(), { description: `host sightings refused since start, by rule (${REFUSAL_RULES.join(', ')})` }),
 });
 
 export const TopologyBody = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), switches: Type.Array(SwitchInfo), links: Type.Array(LinkInfo) });

@@ -14,6 +14,7 @@ import { contains, ipToInt } from '../topology/cidr.js';
 import type { SwitchRef, TopologyEvent } from '../topology/events.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
+import { bindingMisfit, flightMisfit } from './stored-rows.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Binding, BindingStore, MigrationMode, MigrationRecord } from './binding-store.js';
 import { CoaPools } from './coa-pools.js';
@@ -621,8 +622,9 @@ export class MigrationService {
   private restore(): void {
     const now = Date.now();
     for (const row of this.bindings.unreadable ?? []) this.log.warn('stored row skipped', { table: row.table, hoa: row.hoa, why: row.why });
-    for (const b of this.bindings.all()) this.setAsideUnless(b.hoa, 'bindings', this.misfit(b.homeSubnet, [b.home, b]) ?? this.coaMisfit(b.subnet, b.coa));
-    for (const { record } of this.bindings.inFlight()) this.setAsideUnless(record.hoa, 'migrations_in_flight', this.misfit(this.homeNetworkOf(record.hoa), [record.from, record.to]));
+    const ctx = { networks: this.networks, switches: new Set(this.dpidOf.keys()), pools: this.pools };
+    for (const b of this.bindings.all()) this.setAsideUnless(b.hoa, 'bindings', bindingMisfit(ctx, b));
+    for (const { record } of this.bindings.inFlight()) this.setAsideUnless(record.hoa, 'migrations_in_flight', flightMisfit(ctx, record));
     const flights = this.bindings.inFlight();
     const live = new Set([...this.bindings.all().map((b) => b.hoa), ...flights.map((f) => f.record.hoa)]);
     const inFlight = new Set(flights.map((f) => f.record.hoa));
@@ -654,25 +656,6 @@ export class MigrationService {
     if (why === undefined) return;
     this.log.warn('stored row skipped: it does not fit the topology', { table, hoa, why });
     this.bindings.setAside(hoa);
-  }
-
-  /** Why a stored VM's places do not fit the topology, or undefined when they do. */
-  private misfit(homeSubnet: string | undefined, places: ReadonlyArray<{ switch: string; port: number; subnet?: string }>): string | undefined {
-    if (homeSubnet === undefined || !this.networks.some((n) => n.name === homeSubnet)) return `its home subnet ${homeSubnet ?? '(none)'} is not in the topology`;
-    for (const p of places) {
-      if (!this.dpidOf.has(p.switch)) return `switch ${p.switch} is not in the topology`;
-      if (p.subnet !== undefined && this.networks.find((n) => n.name === p.subnet)?.switch !== p.switch) return `subnet ${p.subnet} is not served by ${p.switch} in the topology`;
-    }
-    return undefined;
-  }
-
-  private coaMisfit(subnet: string, coa: string): string | undefined {
-    return this.pools.inPool(subnet, coa) ? undefined : `CoA ${coa} is not in the pool of ${subnet}`;
-  }
-
-  /** The subnet of the topology `hoa` belongs to. */
-  private homeNetworkOf(hoa: string): string | undefined {
-    return networkOf(this.networks, hoa)?.name;
   }
 
   private remember(record: MigrationRecord): void {

@@ -9,16 +9,10 @@ export type HostChange =
   | { kind: 'removed'; host: HostInfo; reason: string };
 
 /** Which rule refused a sighting: each is counted (`/api/health`), so an operator sees which defence is being tried. */
-export type RefusalRule =
-  | 'reserved-mac'
-  | 'spoofed-sender'
-  | 'address'
-  | 'address-taken'
-  | 'declared-elsewhere'
-  | 'new-address-elsewhere'
-  | 'roaming'
-  | 'churn'
-  | 'table-full';
+export const REFUSAL_RULES = [
+  'reserved-mac', 'spoofed-sender', 'address', 'address-taken', 'declared-elsewhere', 'new-address-elsewhere', 'roaming', 'churn', 'table-full',
+] as const;
+export type RefusalRule = (typeof REFUSAL_RULES)[number];
 
 /** A sighting that was not learned, and why: spoofing, an address that is not the host's to claim, a full table. */
 export interface HostRefusal {
