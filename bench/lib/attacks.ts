@@ -1,6 +1,8 @@
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
-import { ErrorType, FlowModFailedCode, MessageType, PortReason } from '../../src/openflow/index.js';
+import { flowKey, type FlowEntry } from '../../src/controller/flow-tables.js';
+import { ErrorType, FlowModFailedCode, MessageType, MultipartType, PortReason, act, inst } from '../../src/openflow/index.js';
+import { ScriptedTables } from '../../lab/scripted-tables.js';
 import { ARP_OP, arpFrame, buildEthernet, buildLldp } from '../../src/packet/index.js';
 import { ScriptedSwitch, endlessPortDesc, port } from '../../lab/scripted-switch.js';
 
@@ -51,14 +53,37 @@ async function httpAttacks(): Promise<void> {
   const targets = ['//[', '//a:b', '//x:99999/', '/%', '/api/hosts?limit=abc'];
   const loop = async (i: number): Promise<void> => {
     while (live()) {
-      const kind = i % 3;
+      const kind = i % 5;
       if (kind === 0) await http(`GET ${targets[Math.floor(Math.random() * targets.length)]} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
       else if (kind === 1) await http('GET /api/hosts HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n');
-      else await http('GET /api/hosts?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      else if (kind === 2) await http('GET /api/hosts?limit=10000 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      // Round two: a web page's bodyless POST (no preflight), and header tricks.
+      else if (kind === 3) await http('POST /api/migrations/1/complete HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      else await http('DELETE /api/migrations/1 HTTP/1.1\r\nHost: [::1].evil.example\r\nAuthorization: Bearer a\r\nAuthorization: Bearer b\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n');
       count('http');
     }
   };
-  await Promise.all(Array.from({ length: 10 }, (_, i) => loop(i)));
+  await Promise.all([...Array.from({ length: 10 }, (_, i) => loop(i)), slowLoris()]);
+}
+
+/** Round two: 600 connections from 127.0.0.2 that never finish a request, each reopened as soon as it closes. */
+async function slowLoris(): Promise<void> {
+  const held = new Set<ReturnType<typeof connect>>();
+  const open = (): void => {
+    if (!live()) return;
+    const s = connect({ port: API, host: '127.0.0.1', localAddress: '127.0.0.2' });
+    held.add(s);
+    count('slow loris connections');
+    s.on('error', () => undefined);
+    s.once('connect', () => s.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n'));
+    s.once('close', () => {
+      held.delete(s);
+      setTimeout(open, 1);
+    });
+  };
+  for (let i = 0; i < 600; i++) open();
+  await every(1000, () => undefined);
+  for (const s of held) s.destroy();
 }
 
 async function tenantAttacks(): Promise<void> {
@@ -80,6 +105,19 @@ async function tenantAttacks(): Promise<void> {
     every(100, () => {
       for (const ip of ['10.0.3.10', '10.0.1.1', '10.0.2.11']) packetIn(acc2, 3, arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:02:0a', senderIp: ip, targetMac: '00:00:00:00:00:00', targetIp: ip }));
       count('address claims', 3);
+    }),
+    // Round two: a gratuitous ARP from the anycast gateway MAC (and the all-zero MAC) for a free address.
+    every(100, () => {
+      for (const mac of ['02:53:56:00:00:01', '00:00:00:00:00:00']) packetIn(acc2, 3, arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: '10.0.2.77', targetMac: '00:00:00:00:00:00', targetIp: '10.0.2.77' }));
+      count('gateway-MAC claims', 2);
+    }),
+    // Round two: one VM, 64 MACs, a random address of its subnet each, about 9k ARPs a second.
+    every(10, () => {
+      for (let i = 0; i < 90; i++) {
+        const mac = `02:00:00:00:64:${(Math.floor(Math.random() * 64)).toString(16).padStart(2, '0')}`;
+        packetIn(acc2, 4, arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: `10.0.2.${20 + Math.floor(Math.random() * 170)}`, targetMac: '00:00:00:00:00:00', targetIp: '10.0.2.1' }));
+      }
+      count('address churn', 90);
     }),
   ]);
   acc2.destroy();
@@ -109,6 +147,26 @@ async function switchAttacks(): Promise<void> {
     }),
   ]);
   for (const s of [acc3, acc4, edge1]) s.destroy();
+}
+
+/** Round two: agg1 reports 50,000 flows with our cookie that nobody planned, at every audit (they come back after each). */
+async function auditFlood(): Promise<void> {
+  const intruders = Array.from({ length: 50_000 }, (_, i): FlowEntry => ({
+    tableId: 1, priority: 600 + (i % 100), cookie: 0x5356000200000000n, match: { in_port: 1000 + Math.floor(i / 100) }, instructions: [inst.apply([act.output(1)])],
+  }));
+  const tables = new ScriptedTables(200, false);
+  const agg1 = await ScriptedSwitch.connect(OF, 0x20001n, [4], (s) => (s.ports = [1, 2, 3, 4, 5].map((p) => port(p))));
+  tables.install(agg1);
+  const answer = agg1.script!;
+  agg1.script = (m, sw) => {
+    if (m.type === MessageType.MULTIPART_REQUEST && m.body.mpType === MultipartType.FLOW) {
+      for (const f of intruders) tables.flows.set(flowKey(f), f);
+      count('flows reported to an audit', intruders.length);
+    }
+    return answer(m, sw);
+  };
+  await every(1000, () => undefined);
+  agg1.destroy();
 }
 
 async function connectionAttacks(): Promise<void> {
@@ -143,9 +201,9 @@ async function connectionAttacks(): Promise<void> {
   for (const s of open) s.destroy();
 }
 
-// ATTACKS=http,tenant,switch,connection picks some (all by default), to see which costs what.
-const chosen = new Set((process.env.ATTACKS ?? 'http,tenant,switch,connection').split(','));
-const all: Record<string, () => Promise<void>> = { http: httpAttacks, tenant: tenantAttacks, switch: switchAttacks, connection: connectionAttacks };
+// ATTACKS=http,tenant,switch,connection,audit picks some (all by default), to see which costs what.
+const chosen = new Set((process.env.ATTACKS ?? 'http,tenant,switch,connection,audit').split(','));
+const all: Record<string, () => Promise<void>> = { http: httpAttacks, tenant: tenantAttacks, switch: switchAttacks, connection: connectionAttacks, audit: auditFlood };
 await Promise.all(Object.entries(all).filter(([k]) => chosen.has(k)).map(([, run]) => run()));
 process.stdout.write(JSON.stringify(sent) + '\n');
 process.exit(0);

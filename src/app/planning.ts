@@ -2,6 +2,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { PlanStore } from '../controller/flow-manager.js';
 import type { SwitchTables } from '../controller/flow-tables.js';
 import { fabricContext, planHost, planRoutes, type FabricContext } from '../fabric/fabric-planner.js';
+import { planPortSecurity } from '../fabric/port-security.js';
 import { planDiscovery } from '../topology/discovery-planner.js';
 import type { HostInfo, TopologyEvent } from '../topology/events.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
@@ -18,6 +19,7 @@ export interface PlanningSource {
 /** The parts of a switch's plan, by name (each planner's cookie and band are in src/controller/pipeline.ts). */
 const PART = {
   discovery: 'discovery',
+  portSecurity: 'fabric/port-security',
   routes: 'fabric/routes',
   host: (mac: string): string => `fabric/host/${mac}`,
 } as const;
@@ -55,7 +57,10 @@ export class Planning {
     const declared = this.topology.declared;
     const ctx = this.ctx;
     if (!declared || !ctx) return;
-    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.discovery, planDiscovery(linkPortsOf(declared, sw.name)));
+    for (const sw of declared.switches) {
+      this.plans.set(sw.dpid, PART.discovery, planDiscovery(linkPortsOf(declared, sw.name)));
+      this.plans.set(sw.dpid, PART.portSecurity, planPortSecurity(declared, sw.name));
+    }
     this.subscriptions.push(
       this.topology.graph$.subscribe((graph) => {
         this.latest = graph;

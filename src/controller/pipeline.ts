@@ -1,11 +1,17 @@
 /**
  * The pipeline: the one place that says who owns what in a switch's tables and in the
- * controller's packet-in chain. Every planner takes its cookie, its priorities and its group
- * ids from here, so two planners can never step on each other (test/controller/pipeline.test.ts
- * proves the bands and ranges apart). Everything lives in table 0 today: a single table keeps
- * `ofproto/trace` output and the reconciler's diff readable, and the priority bands already
- * order the planners (see docs/architecture.md for when a second table would pay).
+ * controller's packet-in chain. Every planner takes its table, its cookie, its priorities and
+ * its group ids from here, so two planners can never step on each other
+ * (test/controller/pipeline.test.ts proves the bands and ranges apart). Two tables, as OVN's
+ * `ls_in_port_sec` stage comes before its switching stages: table 0 (`ingress`) reads LLDP
+ * and admits a frame only from a port and with a source the controller knows (port security),
+ * then hands it to table 1 (`forwarding`), where the fabric and the migration decide where
+ * it goes by priority bands (see docs/architecture.md). Without a topology file nothing is
+ * declared and table 0 alone sends everything to the controller.
  */
+
+/** The tables, by stage. */
+export const TABLE = { ingress: 0, forwarding: 1 } as const;
 
 /** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
 export const COOKIE_PREFIX = 0x5356n << 48n;
@@ -22,19 +28,24 @@ export interface Range {
   max: number;
 }
 
+/** Priorities of one table. */
+export interface Band extends Range {
+  table: number;
+}
+
 export interface PlannerSlot {
   /** The planner's number in its cookie. */
   owner: number;
   cookie: bigint;
-  /** The priorities of table 0 it may use (every named priority falls in one of them). */
-  bands: readonly Range[];
+  /** The table and priorities it may use (every named priority falls in one of them). */
+  bands: readonly Band[];
   /** Its flows' priorities, by purpose. */
   priority: Readonly<Record<string, number>>;
   /** Its group ids, or none. */
   groups: Range | undefined;
 }
 
-const slot = <P extends Record<string, number>, G extends Range | undefined>(owner: number, bands: Range[], priority: P, groups: G) => ({
+const slot = <P extends Record<string, number>, G extends Range | undefined>(owner: number, bands: Band[], priority: P, groups: G) => ({
   owner,
   cookie: plannerCookie(owner),
   bands,
@@ -48,11 +59,20 @@ export const PIPELINE = {
    * switch-to-switch ports only, and dropped from every other port just below); without a
    * file, a table-miss to learn hosts.
    */
-  discovery: slot(1, [{ min: 0xfffe, max: 0xffff }, { min: 0, max: 0 }], { lldp: 0xffff, lldpDrop: 0xfffe, tableMiss: 0 }, undefined),
+  discovery: slot(1, [{ table: TABLE.ingress, min: 0xfffe, max: 0xffff }, { table: TABLE.ingress, min: 0, max: 0 }], { lldp: 0xffff, lldpDrop: 0xfffe, tableMiss: 0 }, undefined),
+  /**
+   * Port security, in table 0 (OVN's port_sec stages; Faucet's per-port ACLs): a frame goes on
+   * to forwarding only from a switch-to-switch port or the controller (`trusted`), or from a
+   * host port with a known host's MAC and address, IPv4 source or ARP sender alike
+   * (`host`). A RARP (a hypervisor's announcement) goes on to the controller through the
+   * forwarding table (`announcement`); any other ARP goes to the controller only, where
+   * host learning decides (`learn`); everything else from a host port is dropped (`drop`).
+   */
+  portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
   /** The L3 fabric: gateway ARP, delivery to hosts, host and subnet routes, ECMP groups. */
   fabric: slot(
     2,
-    [{ min: 10, max: 1000 }],
+    [{ table: TABLE.forwarding, min: 10, max: 1000 }],
     { gatewayArp: 1000, hostAnnounce: 950, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
@@ -67,16 +87,23 @@ export const PIPELINE = {
    * bicast sends home, marked with the VM's own MAC: delivered at the Home switch only, never
    * sent back abroad), `arp` (proxy ARP, answered by the controller), `arrival` (while a
    * migration is prepared, any frame from the VM at its new port goes to the controller: the
-   * switchover trigger, and the frame is sent on). Two ALL groups per binding for its bicast
-   * (host side, fabric side).
+   * switchover trigger, and the frame is sent on), and in table 0 `admit` (while a migration
+   * is prepared, the VM's own MAC and HoA pass port security at its new port, above the
+   * port-security band's host entries: its host record moves there only at the switchover).
+   * Two ALL groups per binding for its bicast (host side, fabric side).
    */
   migration: slot(
     3,
-    [{ min: 2000, max: 2999 }],
-    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400 },
+    [{ table: TABLE.forwarding, min: 2000, max: 2999 }, { table: TABLE.ingress, min: 1000, max: 1099 }],
+    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400, admit: 1000 },
     { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_LIMIT },
   ),
 } as const satisfies Record<string, PlannerSlot>;
+
+/** The planner whose cookie `cookie` is (for traces and logs), or undefined for a cookie not ours. */
+export function plannerOf(cookie: bigint): string | undefined {
+  return Object.entries(PIPELINE).find(([, s]) => s.cookie === cookie)?.[0];
+}
 
 /**
  * Packet-in processors, lowest first: the topology reads LLDP and host learning learns the

@@ -27,8 +27,8 @@ export interface SimResult {
   /** The entries that matched, table by table. */
   entries: FlowEntry[];
   outputs: SimOutput[];
-  /** Why nothing (more) left: no entry matched, or the TTL ran out. */
-  dropped?: 'no-match' | 'ttl-expired';
+  /** Why nothing (more) left: no entry matched, the entry that matched outputs nothing (a drop entry, such as port security's), or the TTL ran out. */
+  dropped?: 'no-match' | 'dropped-by-entry' | 'ttl-expired';
 }
 
 export interface SimOptions {
@@ -96,7 +96,7 @@ export function simulate(tables: SwitchTables, inPort: number, packet: SimPacket
       }
     }
     if (next === undefined) {
-      if (result.outputs.length === 0) result.dropped ??= 'no-match';
+      if (result.outputs.length === 0) result.dropped ??= 'dropped-by-entry';
       return result;
     }
     tableId = next;

@@ -1,5 +1,6 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
-import { PIPELINE } from '../controller/pipeline.js';
+import { PIPELINE, TABLE } from '../controller/pipeline.js';
+import { admitHost, planPortSecurity } from './port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
@@ -12,7 +13,7 @@ import { nextHops } from '../topology/valley-free.js';
 export const FABRIC_COOKIE = PIPELINE.fabric.cookie;
 
 
-/** Its priorities in table 0 (src/controller/pipeline.ts has every planner's). */
+/** Its priorities in the forwarding table (src/controller/pipeline.ts has every planner's). */
 export const PRIORITY = PIPELINE.fabric.priority;
 
 export interface FabricInput {
@@ -57,14 +58,14 @@ type Instructions = FlowEntry['instructions'];
 const apply = (actions: Actions): Instructions => (actions.length > 0 ? [inst.apply(actions)] : []);
 /** An entry whose instruction list is shared with the other entries that do the same: its wire form is made and held once. */
 const flowWith = (priority: number, match: FlowEntry['match'], instructions: Instructions): FlowEntry =>
-  ({ tableId: 0, priority, cookie: FABRIC_COOKIE, match, instructions });
+  ({ tableId: TABLE.forwarding, priority, cookie: FABRIC_COOKIE, match, instructions });
 const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry => flowWith(priority, match, apply(actions));
 /** Every host's announcement goes to the controller: one instruction list for all of them. */
 const TO_CONTROLLER: Instructions = apply([act.output(PortNo.CONTROLLER)]);
 
 /**
- * One host's entries, on the switch it is attached to: its gateway answers its ARP in the
- * switch, its own gratuitous ARP reaches the controller, ARP for it goes to it only (no flooding), and frames and packets for it are
+ * One host's entries, on the switch it is attached to: what it may send (port security,
+ * table 0), and in forwarding: its gateway answers its ARP in the switch, its own gratuitous ARP reaches the controller, ARP for it goes to it only (no flooding), and frames and packets for it are
  * delivered (routed ones with the gateway's MAC and a TTL decrement). None for a host
  * whose address is not known yet.
  */
@@ -87,6 +88,8 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
     flowWith(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, toPort),
     flowWith(PRIORITY.l2, { eth_dst: h.mac }, toPort),
     flow(PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: ip }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port)]),
+    // And what it may send there (table 0, port security).
+    ...admitHost(h),
   );
   return { flows, groups: [] };
 }
@@ -164,7 +167,7 @@ export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): 
  * The L3 fabric: every access (and edge) switch is the default gateway of its subnets
  * (external networks), answers ARP for them, routes between them, delivers to its hosts.
  * Every switch decrements the TTL (each is a router in this L3 datacenter). The whole
- * fabric at once, from its two parts (planRoutes per switch, planHost per host); the
+ * fabric at once, from its parts (planPortSecurity and planRoutes per switch, planHost per host); the
  * controller itself plans incrementally from the same two functions (src/app/planning.ts).
  * Pure: the same input always gives the same tables.
  */
@@ -174,7 +177,8 @@ export function planFabric(input: FabricInput): Map<string, SwitchTables> {
   for (const sw of input.topology.switches) {
     const routes = planRoutes(ctx, input.graph, sw.name);
     const hosts = input.hosts.filter((h) => h.switch === sw.name).map((h) => planHost(ctx, h));
-    out.set(sw.name, { flows: [...hosts.flatMap((t) => t.flows), ...routes.flows], groups: routes.groups });
+    const ingress = planPortSecurity(input.topology, sw.name);
+    out.set(sw.name, { flows: [...ingress.flows, ...hosts.flatMap((t) => t.flows), ...routes.flows], groups: routes.groups });
   }
   return out;
 }

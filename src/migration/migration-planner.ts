@@ -1,5 +1,6 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
-import { PIPELINE } from '../controller/pipeline.js';
+import { PIPELINE, TABLE } from '../controller/pipeline.js';
+import { admitHost } from '../fabric/port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
@@ -45,7 +46,7 @@ type Actions = Parameters<typeof inst.apply>[0];
 type Match = FlowEntry['match'];
 type Instructions = FlowEntry['instructions'];
 /** An entry whose instruction list may be shared with others that do the same: its wire form is then made and held once. */
-const flowWith = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: 0, priority, cookie: MIGRATION_COOKIE, match, instructions });
+const flowWith = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: TABLE.forwarding, priority, cookie: MIGRATION_COOKIE, match, instructions });
 const flow = (priority: number, match: Match, actions: Actions): FlowEntry => flowWith(priority, match, [inst.apply(actions)]);
 const TO_CONTROLLER: Instructions = [inst.apply([act.output(PortNo.CONTROLLER)])];
 
@@ -188,7 +189,11 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
   }
   if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });
   // Make-before-break: the VM's first frame at its new place, whatever it is, tells the controller it runs there.
-  if (next) on(next.switch).flows.push(flowWith(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, TO_CONTROLLER));
+  if (next) {
+    on(next.switch).flows.push(flowWith(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, TO_CONTROLLER));
+    // Port security lets the VM's own MAC and HoA in at its new port: its host record moves there only at the switchover.
+    on(next.switch).flows.push(...admitHost({ mac: p.mac, ip: p.hoa, port: next.port }, PRIORITY.admit, MIGRATION_COOKIE));
+  }
   const { leaving } = p;
   if (leaving && leaving.coa !== at.coa && leaving.coa !== next?.coa) {
     const onward = at.coa === undefined ? [act.setField('ipv4_dst', p.hoa), act.decNwTtl()] : rewrite(at.coa);

@@ -1,5 +1,5 @@
 import type { FlowEntry, SwitchTables } from '../controller/flow-tables.js';
-import { PIPELINE } from '../controller/pipeline.js';
+import { PIPELINE, TABLE } from '../controller/pipeline.js';
 import { PortNo, act, inst } from '../openflow/index.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 
@@ -15,7 +15,7 @@ const PRIORITY = PIPELINE.discovery.priority;
  */
 export function planDiscovery(fabricPorts: readonly number[] | undefined): SwitchTables {
   const toController = [inst.apply([act.output(PortNo.CONTROLLER)])];
-  const flow = (priority: number, match: FlowEntry['match'], instructions: FlowEntry['instructions']): FlowEntry => ({ tableId: 0, priority, cookie: DISCOVERY_COOKIE, match, instructions });
+  const flow = (priority: number, match: FlowEntry['match'], instructions: FlowEntry['instructions']): FlowEntry => ({ tableId: TABLE.ingress, priority, cookie: DISCOVERY_COOKIE, match, instructions });
   if (fabricPorts === undefined) {
     return { flows: [flow(PRIORITY.lldp, { eth_type: ETH_TYPE.LLDP }, toController), flow(PRIORITY.tableMiss, {}, toController)], groups: [] };
   }

@@ -1,5 +1,6 @@
 import type { SwitchTables } from '../controller/flow-tables.js';
-import { simulate, type SimOptions, type SimPacket } from '../controller/simulator.js';
+import { simulate, type SimOptions, type SimPacket, type SimResult } from '../controller/simulator.js';
+import { plannerOf } from '../controller/pipeline.js';
 import type { SwitchRef } from './events.js';
 
 /** What a trace reports of the packet as it leaves each switch. */
@@ -76,7 +77,7 @@ export function trace(net: TraceNetwork, start: SwitchRef, packet: SimPacket, op
     };
     const r = simulate(tables, at.port, pkt, sim);
     const out = r.outputs[0];
-    if (!out) return { hops, result: 'dropped', at, reason: r.dropped === 'ttl-expired' ? 'TTL expired' : 'no entry matched' };
+    if (!out) return { hops, result: 'dropped', at, reason: dropReason(r) };
     hops.push({ switch: at.switch, inPort: at.port, outPort: out.port, packet: traced(out.packet), ...(out.alternatives ? { alternatives: out.alternatives } : {}) });
     if (out.port === 'controller') return { hops, result: 'controller', at };
     const next = net.peer({ switch: at.switch, port: out.port });
@@ -85,4 +86,12 @@ export function trace(net: TraceNetwork, start: SwitchRef, packet: SimPacket, op
     pkt = out.packet;
   }
   return { hops, result: 'loop', at, reason: `more than ${options.maxHops ?? 64} hops` };
+}
+
+/** Why a packet went no further at a switch, in words. */
+function dropReason(r: SimResult): string {
+  if (r.dropped === 'ttl-expired') return 'TTL expired';
+  const last = r.entries.at(-1);
+  if (r.dropped === 'dropped-by-entry' && last) return `dropped by ${plannerOf(last.cookie) ?? `cookie 0x${last.cookie.toString(16)}`} (table ${last.tableId}, priority ${last.priority})`;
+  return 'no entry matched';
 }

@@ -28,11 +28,11 @@ const tick = (): Promise<void> => new Promise((r) => setTimeout(r, 5));
 
 test('start: discovery on every declared switch at once, routes once the graph is read', async () => {
   const { plans } = rig();
-  assert.deepEqual(parts(plans, 'acc1'), ['discovery']);
+  assert.deepEqual(parts(plans, 'acc1'), ['discovery', 'fabric/port-security']);
   // LLDP to the controller from each declared link port of acc1 (1 and 2), dropped elsewhere.
   assert.deepEqual(plans.plan(dpid('acc1')).read('discovery')!.flows.map((f) => [f.priority, f.match.in_port]), [[PIPELINE.discovery.priority.lldp, 1], [PIPELINE.discovery.priority.lldp, 2], [PIPELINE.discovery.priority.lldpDrop, undefined]]);
   await tick();
-  assert.deepEqual(parts(plans, 'acc1'), ['discovery', 'fabric/routes']);
+  assert.deepEqual(parts(plans, 'acc1'), ['discovery', 'fabric/port-security', 'fabric/routes']);
 });
 
 test('a host added, moved within its switch, moved to another, updated and removed: only its own part changes, where it is', async () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE, PROCESSOR_PRIORITY, type Range } from '../../src/controller/pipeline.js';
+import { type Band, COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE, PROCESSOR_PRIORITY, TABLE, type Range } from '../../src/controller/pipeline.js';
 
 const slots = Object.entries(PIPELINE);
 const overlap = (a: Range, b: Range): boolean => a.min <= b.max && b.min <= a.max;
@@ -8,7 +8,7 @@ const overlap = (a: Range, b: Range): boolean => a.min <= b.max && b.min <= a.ma
 test('pipeline: no two planners share a priority band', () => {
   for (const [i, [na, a]] of slots.entries())
     for (const [nb, b] of slots.slice(i + 1))
-      for (const ra of a.bands) for (const rb of b.bands) assert.ok(!overlap(ra, rb), `${na} ${ra.min}-${ra.max} overlaps ${nb} ${rb.min}-${rb.max}`);
+      for (const ra of a.bands) for (const rb of b.bands) assert.ok(ra.table !== rb.table || !overlap(ra, rb), `${na} ${ra.min}-${ra.max} overlaps ${nb} ${rb.min}-${rb.max} in table ${ra.table}`);
 });
 
 test('pipeline: every named priority lies in its planner\'s band, within 0..65535', () => {
@@ -20,10 +20,16 @@ test('pipeline: every named priority lies in its planner\'s band, within 0..6553
   }
 });
 
-test('pipeline: the migration band outranks every fabric priority (NAT and proxy ARP must win over host routes)', () => {
-  const fabricTop = Math.max(...PIPELINE.fabric.bands.map((r) => r.max));
-  assert.ok(PIPELINE.migration.bands.every((r) => r.min > fabricTop));
-  assert.ok(PIPELINE.discovery.priority.lldp > Math.max(...PIPELINE.migration.bands.map((r) => r.max)), 'LLDP stays above all');
+test('pipeline: in forwarding, the migration band outranks every fabric priority (NAT and proxy ARP must win over host routes); in ingress, LLDP comes first, then the migration\'s admission, then port security', () => {
+  const inTable = (s: { bands: readonly Band[] }, table: number) => s.bands.filter((b) => b.table === table);
+  const fabricTop = Math.max(...inTable(PIPELINE.fabric, TABLE.forwarding).map((r) => r.max));
+  assert.deepEqual(inTable(PIPELINE.fabric, TABLE.ingress), [], 'the fabric forwards only');
+  assert.ok(inTable(PIPELINE.migration, TABLE.forwarding).every((r) => r.min > fabricTop));
+  assert.ok(PIPELINE.discovery.bands.every((b) => b.table === TABLE.ingress), 'LLDP is read before port security');
+  const ingressTop = Math.max(...[...PIPELINE.migration.bands, ...PIPELINE.portSecurity.bands].filter((b) => b.table === TABLE.ingress).map((r) => r.max));
+  assert.ok(PIPELINE.discovery.priority.lldpDrop > ingressTop, 'LLDP stays above all of table 0');
+  assert.ok(PIPELINE.migration.priority.admit > PIPELINE.portSecurity.priority.trusted);
+  assert.ok(PIPELINE.portSecurity.bands.every((b) => b.table === TABLE.ingress && b.min > PIPELINE.discovery.priority.tableMiss));
 });
 
 test('pipeline: group ranges are apart and inside the range the reconciler owns', () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { GroupType, InstructionType, PortNo, act, type Action } from '../../src/openflow/index.js';
-import { PIPELINE } from '../../src/controller/pipeline.js';
+import { GroupType, InstructionType, PortNo, act, inst, type Action } from '../../src/openflow/index.js';
+import { PIPELINE, TABLE } from '../../src/controller/pipeline.js';
 import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
 import { PRIORITY, fabricContext, nextHopGroupId, planFabric, planHost, planRoutes } from '../../src/fabric/fabric-planner.js';
 import { diffMessages, diffTables } from '../../src/controller/flow-tables.js';
@@ -79,7 +79,7 @@ test('planning is pure: the same input gives the same tables, and every flow and
     for (const [i, m] of decoded.entries()) assert.deepEqual(m, { ...write[i], xid: m.xid });
     n += t.flows.length;
   }
-  assert.equal(n, 96, 'dc-small: 5 entries for each of 9 hosts, 51 routes and ARP-to-controller entries');
+  assert.equal(n, 168, 'dc-small: 5 entries and 2 of port security for each of 9 hosts, 51 routes and ARP-to-controller entries, and each switch\'s port security (a trusted entry per link port, 22 in all, and 4 more each)');
 });
 
 test('the same match at two priorities are two entries: the diff keeps them apart', () => {
@@ -98,7 +98,12 @@ test('one host\'s entries, exactly: gateway ARP in the switch, its own announcem
   const h11 = hosts.find((h) => h.name === 'h11')!;
   const t = planHost(ctx, h11);
   assert.deepEqual(t.groups, []);
-  const entries = t.flows.map((f) => [f.priority, f.match, actionsOf(f)]);
+  // Table 0: what it may send (port security); table 1: the rest.
+  assert.deepEqual(t.flows.filter((f) => f.tableId === TABLE.ingress), [
+    { tableId: TABLE.ingress, priority: PIPELINE.portSecurity.priority.host, cookie: PIPELINE.portSecurity.cookie, match: { in_port: 3, eth_src: h11.mac, eth_type: 0x0800, ipv4_src: '10.0.1.10' }, instructions: [inst.gotoTable(TABLE.forwarding)] },
+    { tableId: TABLE.ingress, priority: PIPELINE.portSecurity.priority.host, cookie: PIPELINE.portSecurity.cookie, match: { in_port: 3, eth_src: h11.mac, eth_type: 0x0806, arp_sha: h11.mac, arp_spa: '10.0.1.10' }, instructions: [inst.gotoTable(TABLE.forwarding)] },
+  ]);
+  const entries = t.flows.filter((f) => f.tableId === TABLE.forwarding).map((f) => [f.priority, f.match, actionsOf(f)]);
   assert.deepEqual(entries, [
     [PRIORITY.gatewayArp, { in_port: 3, eth_type: 0x0806, arp_op: 1, arp_tpa: '10.0.1.1', arp_sha: h11.mac }, [
       act.setField('eth_dst', h11.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_op', 2),
@@ -110,10 +115,10 @@ test('one host\'s entries, exactly: gateway ARP in the switch, its own announcem
     [PRIORITY.l2, { eth_dst: h11.mac }, [act.output(3)]],
     [PRIORITY.hostRoute, { eth_type: 0x0800, ipv4_dst: '10.0.1.10' }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h11.mac), act.decNwTtl(), act.output(3)]],
   ]);
-  for (const f of t.flows) assert.equal(f.cookie, PIPELINE.fabric.cookie);
-  // Without an address there is nothing to route to; outside every network, no gateway to answer for.
+  for (const f of t.flows) if (f.tableId === TABLE.forwarding) assert.equal(f.cookie, PIPELINE.fabric.cookie);
+  // Without an address there is nothing to route to nor to admit; outside every network, no gateway to answer for.
   assert.deepEqual(planHost(ctx, { ...h11, ip: undefined }), { flows: [], groups: [] });
-  assert.deepEqual(planHost(ctx, { ...h11, ip: '192.0.2.7' }).flows.map((f) => f.priority), [PRIORITY.hostAnnounce, PRIORITY.arpToHost, PRIORITY.l2, PRIORITY.hostRoute]);
+  assert.deepEqual(planHost(ctx, { ...h11, ip: '192.0.2.7' }).flows.filter((f) => f.tableId === TABLE.forwarding).map((f) => f.priority), [PRIORITY.hostAnnounce, PRIORITY.arpToHost, PRIORITY.l2, PRIORITY.hostRoute]);
 });
 
 test('one switch\'s routes, exactly: ARP and RARP to the controller, then every other subnet over its group; none to itself, none to a switch it cannot reach', () => {

@@ -156,14 +156,14 @@ describe('a tenant VM that claims what is not its own', () => {
     });
     const tables = async (): Promise<string> => (await Promise.all(['acc1', 'acc3'].map((sw) => ofctl('--no-stats', 'dump-flows', sw)))).join('\n');
     const before = await tables();
-    // h12 (acc1:4) claims its own gateway and its neighbour h11's address (both answered or
-    // delivered by the switch's own flows: they never reach the controller), then h31's
-    // address (acc3) and acc4's gateway (these reach the controller, which refuses them).
+    // h12 (acc1:4) claims its own gateway, its neighbour h11's address, h31's address (acc3)
+    // and acc4's gateway. None is its own: port security sends each to the controller only
+    // (no host sees them), and the controller refuses each.
     for (const ip of ['10.0.1.1', '10.0.1.10', '10.0.3.10', '10.0.4.1']) await f!.dc.do({ op: 'announce', host: 'h12', kind: 'garp', ip });
-    await until(() => refused.length >= 2, 'two refusals', 10_000);
+    await until(() => refused.length >= 4, 'four refusals', 10_000);
     await new Promise((r) => setTimeout(r, 300));
     sub.unsubscribe();
-    assert.deepEqual(refused.sort(), ['10.0.3.10 acc1:4', '10.0.4.1 acc1:4']);
+    assert.deepEqual(refused.sort(), ['10.0.1.1 acc1:4', '10.0.1.10 acc1:4', '10.0.3.10 acc1:4', '10.0.4.1 acc1:4']);
     await app.settled();
     assert.equal(await tables(), before, 'acc1 and acc3 hold the same entries');
     assert.equal(app.topology.hostByIp('10.0.3.10')?.name, 'h31');

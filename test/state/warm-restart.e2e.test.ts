@@ -153,7 +153,8 @@ test('the audit: a flow of ours deleted, one modified, one added with our cookie
   const repairedBefore = (await ctl.health()).driftRepaired;
   // What an operator might do by hand.
   await ofctl('del-flows', 'acc3', 'ip,nw_dst=10.0.3.10');
-  await ofctl('mod-flows', 'acc2', 'arp,arp_tpa=10.0.2.10,actions=drop');
+  // Forwarding is table 1 (table 0 is port security): OpenFlow 1.3's modify touches the table it names only.
+  await ofctl('mod-flows', 'acc2', 'table=1,arp,arp_tpa=10.0.2.10,actions=drop');
   await ofctl('add-flow', 'acc4', 'cookie=0x5356000100000063,priority=5,udp,tp_dst=9,actions=drop');
   await ofctl('add-flow', 'acc4', 'cookie=0x1234,priority=5,udp,tp_dst=10,actions=drop');
   const tamperedAt = Date.now();
