@@ -230,7 +230,8 @@ export class ApiServer {
     // A connection silent for the timeout (a request that never finishes: slow loris) is told why, then closed.
     app.server.on('timeout', (socket: Duplex) => answerAndClose(socket, 408, `the request did not arrive within ${this.requestTimeoutMs} ms`));
     const perClient = new Map<string, number>();
-    app.server.on('connection', (socket: Socket) => {
+    // First of the connection listeners: a connection refused here never gets an HTTP parser (a reconnect flood costs less).
+    app.server.prependListener('connection', (socket: Socket) => {
       const client = socket.remoteAddress ?? '';
       const n = (perClient.get(client) ?? 0) + 1;
       if (n > API_CONNECTION_LIMITS.perClient) return void socket.destroy();

@@ -156,6 +156,8 @@ export class SwitchReconciler {
       const actual = this.index === undefined ? await this.readSwitch() : concatWire(this.applied.values());
       // Drift: what the switch holds against what we installed (not against the plan, whose changes since are not drift).
       const drift = auditing ? diffTables(concatWire(this.applied.values()), actual) : undefined;
+      // Two diffs of a table a switch may have filled with tens of thousands of entries: other switches get a turn between them.
+      if (auditing) await new Promise((r) => setImmediate(r));
       const diff = diffTables(target, actual);
       const unknown = diff.flowsToDelete.length + diff.groupsToDelete.length;
       const bounded = boundDeletes(diff, MAX_UNKNOWN_DELETED_PER_PASS);
@@ -207,12 +209,15 @@ export class SwitchReconciler {
       this.conn.multipart({ mpType: MultipartType.FLOW, tableId: TableId.ALL, outPort: PortNo.ANY, outGroup: 0xffffffff, cookie: COOKIE_PREFIX, cookieMask: COOKIE_PREFIX_MASK, match: {} }),
       this.conn.multipart({ mpType: MultipartType.GROUP_DESC }),
     ]);
-    const flows = flowParts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.FLOW ? p.flows : []));
     const groups = groupParts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.GROUP_DESC ? p.groups : []));
-    return toWire({
-      flows: flows.map((f) => ({ tableId: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, instructions: f.instructions })),
-      groups: groups.filter((g) => g.groupId >= GROUP_ID_BASE && g.groupId <= GROUP_ID_LIMIT).map((g) => ({ groupId: g.groupId, groupType: g.groupType, buckets: g.buckets })),
-    });
+    const wire = [toWire({ flows: [], groups: groups.filter((g) => g.groupId >= GROUP_ID_BASE && g.groupId <= GROUP_ID_LIMIT).map((g) => ({ groupId: g.groupId, groupType: g.groupType, buckets: g.buckets })) })];
+    // Part by part, yielding between them: a switch may report tens of thousands of entries (50,000 take 100 ms to put in wire form), and other switches wait meanwhile.
+    for (const part of flowParts) {
+      if (part.mpType !== MultipartType.FLOW) continue;
+      wire.push(toWire({ flows: part.flows.map((f) => ({ tableId: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, instructions: f.instructions })), groups: [] }));
+      if (part.flows.length > 0) await new Promise((r) => setImmediate(r));
+    }
+    return concatWire(wire);
   }
 }
 
