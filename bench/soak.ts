@@ -3,8 +3,9 @@
  * so its memory is its own); a well-behaved access switch (acc1) asks for its gateway every
  * 50 ms and times each answer, while every attack of the issue runs at once from a third
  * process (bench/lib/attacks.ts) for SOAK_SECONDS (default 30). Goals: the good switch's
- * answers under 10 ms at p99, the controller under 300 MB of RSS. Prints a table, writes
- * JSON and a timeline (SVG) to bench/results/.
+ * answers under 10 ms at p99, the controller under 300 MB of RSS, an operator's health probe
+ * (every 500 ms from another address) always answered. Prints a table, writes JSON and a
+ * timeline (SVG) to bench/results/.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
