@@ -158,7 +158,7 @@ test('the audit: a flow of ours deleted, one modified, one added with our cookie
   await ofctl('add-flow', 'acc4', 'cookie=0x5356000100000063,priority=5,udp,tp_dst=9,actions=drop');
   await ofctl('add-flow', 'acc4', 'cookie=0x1234,priority=5,udp,tp_dst=10,actions=drop');
   const tamperedAt = Date.now();
-  assert.notDeepEqual(await tables(), before, 'the tables did change');
+  // That the tables did change is shown by the repairs counted below (at least 3): reading them here would race the 1 s audit, which may already have put them right.
   await until(async () => JSON.stringify(await tables()) === JSON.stringify(before), 'the audit to repair every table', 10_000, 50);
   const repairMs = Date.now() - tamperedAt;
   const repaired = (await ctl.health()).driftRepaired - repairedBefore;
