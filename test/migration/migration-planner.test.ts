@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flowKey, type SwitchTables } from '../../src/controller/flow-tables.js';
-import { PIPELINE } from '../../src/controller/pipeline.js';
+import { PIPELINE, TABLE } from '../../src/controller/pipeline.js';
 import { fabricContext, nextHopGroupId, planFabric } from '../../src/fabric/fabric-planner.js';
 import { offlineNetwork } from '../../src/fabric/trace-service.js';
 import { MIGRATION_COOKIE, planMigration, redirectingSwitches, type Placement } from '../../src/migration/migration-planner.js';
-import { GroupType, PortNo, act } from '../../src/openflow/index.js';
+import { GroupType, PortNo, act, inst } from '../../src/openflow/index.js';
 import { fabricGraph } from '../../src/topology/fabric-graph.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { GATEWAY_MAC, portKey } from '../../src/topology/model.js';
@@ -180,4 +180,21 @@ test('switchover, first step: the Foreign switch just left forwards its CoA on t
       }
     }
   }
+});
+
+test('while a migration is prepared, port security at the new port lets in the VM\'s own MAC with its HoA (IPv4 source, ARP sender) and nothing else; once switched over the migration admits nothing (the host\'s own entries do)', () => {
+  const prepared: Placement = { ...active('optimized'), at: { switch: 'acc1', port: 3, coa: undefined }, next: { switch: 'acc3', port: 5, coa: '10.0.3.200' } };
+  const admitted = (p: Placement) => [...planMigration(ctx, graph, p).entries()].flatMap(([sw, t]) => t.flows.filter((f) => f.tableId === TABLE.ingress).map((f) => ({ sw, priority: f.priority, match: f.match, instructions: f.instructions })));
+  assert.deepEqual(admitted(prepared), [
+    { sw: 'acc3', priority: P.admit, match: { in_port: 5, eth_src: MAC, eth_type: 0x0800, ipv4_src: HOA }, instructions: [inst.gotoTable(TABLE.forwarding)] },
+    { sw: 'acc3', priority: P.admit, match: { in_port: 5, eth_src: MAC, eth_type: 0x0806, arp_sha: MAC, arp_spa: HOA }, instructions: [inst.gotoTable(TABLE.forwarding)] },
+  ]);
+  assert.deepEqual(admitted(active('optimized')), []);
+  // Traced on acc3 with the fabric and the migration planned: the VM's frame from its HoA passes, one from another address is dropped.
+  const fabric = planFabric({ topology, hosts: [], graph }).get('acc3')!;
+  const mig = planMigration(ctx, graph, prepared).get('acc3')!;
+  const acc3 = { flows: [...fabric.flows, ...mig.flows], groups: [...fabric.groups, ...mig.groups] };
+  const pkt = { eth_src: MAC, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: HOA, ipv4_dst: '10.0.2.10', ip_proto: 1, ttl: 64 };
+  assert.deepEqual(simulate(acc3, 5, pkt).outputs.map((o) => o.port), ['controller'], 'the arrival entry sends it up (the switchover trigger)');
+  assert.equal(simulate(acc3, 5, { ...pkt, ipv4_src: '10.0.3.99' }).dropped, 'dropped-by-entry');
 });
