@@ -37,7 +37,7 @@ interface Sample {
 }
 const samples: Sample[] = [];
 
-const f = await startFabric('topologies/dc-small.yaml');
+const f = await startFabric('topologies/dc-small.yaml', { migrations: 'any' });
 try {
   for (const mode of MODES) {
     // A transparent migration takes the controller's default mode (--migration-mode): set here for each mode.

@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const { app, port, apiPort } = await startSvcswitch(declared, createLogger('warn', 'pretty'), {
     lldpIntervalMs: 500,
     // Announced migrations take the default mode: first-hop here, so the second step shows it.
-    migration: { ...DEFAULT_MIGRATION_OPTIONS, mode: 'first-hop' },
+    // The second step is a transparent migration: announcements alone may migrate (--migrations any).
+    migration: { ...DEFAULT_MIGRATION_OPTIONS, mode: 'first-hop', trigger: 'any' },
   });
   const topology = app.topology;
   let live = false;

@@ -1,4 +1,6 @@
+import { DEFAULT_CONFIG } from '../src/app/config.js';
 import type { Svcswitch } from '../src/app/svcswitch.js';
+import type { MigrationOptions } from '../src/migration/migration-service.js';
 import { ETH_TYPE } from '../src/packet/ethernet.js';
 import { loadTopology } from '../src/topology/loader.js';
 import { memoryLogger } from './memory-logger.js';
@@ -14,15 +16,19 @@ export interface Fabric {
   packetIns: () => number;
 }
 
-export async function startFabric(file: string): Promise<Fabric> {
+/**
+ * `vms`: declared hosts that are real VMs, booted by the test (lab/qemu-vm.ts) once the fabric
+ * is up; `migrations`: 'any' lets announcements alone migrate VMs (transparent migrations).
+ */
+export async function startFabric(file: string, { vms = [], migrations = DEFAULT_CONFIG.migration.trigger }: { vms?: readonly string[]; migrations?: MigrationOptions['trigger'] } = {}): Promise<Fabric> {
   const topology = loadTopology(file);
   const { logger } = memoryLogger();
-  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500 });
+  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500, migration: { ...DEFAULT_CONFIG.migration, trigger: migrations } });
   let count = 0;
   app.openflow.packetIn$.subscribe(({ message }) => {
     if (message.data.length >= 14 && message.data.readUInt16BE(12) !== ETH_TYPE.LLDP) count++;
   });
-  const dc = await MininetDc.start(file, port).catch(async (e: Error) => {
+  const dc = await MininetDc.start(file, port, { vms }).catch(async (e: Error) => {
     await app.stop();
     throw e;
   });

@@ -19,7 +19,7 @@ export interface StreamResult {
   received: number;
   intact: boolean;
   error: string | undefined;
-  /** The longest silence between two arrivals of data at the VM (the sender paces a chunk every few ms). */
+  /** The longest silence between two arrivals of data at the VM (the sender paces a chunk every few ms); NaN for a real VM (its sink does not measure it). */
   longestGapMs: number;
 }
 
@@ -42,14 +42,15 @@ let runs = 0;
 export async function startTraffic(
   dc: MininetDc,
   vmIp: string,
-  vmHost: string,
+  /** The Mininet host that plays the VM (it runs the stream's server), or null: a real VM whose sink answers for itself (lab/qemu-vm.ts). */
+  vmHost: string | null,
   correspondents: readonly string[],
   seconds: number,
   streams: readonly StreamSpec[] = [],
 ): Promise<{ results: () => Promise<{ pings: Record<string, PingResult>; streams: Record<string, StreamResult> }> }> {
   const tag = `/tmp/svcswitch-traffic-${process.pid}-${runs++}`;
   const count = Math.round(seconds * 100);
-  for (const s of streams) await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${s.port} ${tag}-server-${s.from}.json > /dev/null 2>&1 &` });
+  if (vmHost !== null) for (const s of streams) await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${s.port} ${tag}-server-${s.from}.json > /dev/null 2>&1 &` });
   if (streams.length) await new Promise((r) => setTimeout(r, 300));
   for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${s.port} ${s.bytes} ${seconds} > ${tag}-client-${s.from}.json 2>&1 &` });
   for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -D -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
@@ -77,12 +78,13 @@ export async function startTraffic(
       for (const stream of streams) {
         const json = (t: string): boolean => t.startsWith('{');
         const client = await readWhen(stream.from, `${tag}-client-${stream.from}.json`, json, `${stream.from}'s TCP stream to finish`, seconds * 1000 + 60_000);
-        const server = await readWhen(vmHost, `${tag}-server-${stream.from}.json`, json, `the TCP server of ${stream.from}'s stream to report`, 30_000);
-        const c = JSON.parse(client) as { sent: number; sha256: string; error: string | null; acknowledged: boolean };
-        const s = JSON.parse(server) as { received: number; sha256: string; error: string | null; longest_gap_ms: number };
+        const c = JSON.parse(client) as { sent: number; sha256: string; error: string | null; acknowledged: boolean; peer_sha256?: string; peer_received?: number };
+        const s = vmHost === null
+          ? { received: c.peer_received ?? 0, sha256: c.peer_sha256 ?? '', error: null, longest_gap_ms: Number.NaN }
+          : JSON.parse(await readWhen(vmHost, `${tag}-server-${stream.from}.json`, json, `the TCP server of ${stream.from}'s stream to report`, 30_000)) as { received: number; sha256: string; error: string | null; longest_gap_ms: number };
         streamResults[stream.from] = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined, longestGapMs: s.longest_gap_ms };
       }
-      await dc.do({ op: 'cmd', host: vmHost, cmd: `rm -f ${tag}-*` });
+      if (vmHost !== null) await dc.do({ op: 'cmd', host: vmHost, cmd: `rm -f ${tag}-*` });
       for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `rm -f ${tag}-*` });
       return { pings, streams: streamResults };
     },

@@ -48,13 +48,15 @@ def prefix_len(topo, network):
 
 
 class DatacenterTopo(Topo):
-    def build(self, topo):  # pylint: disable=arguments-differ
+    def build(self, topo, vms=()):  # pylint: disable=arguments-differ
         for s in topo['switches']:
             self.addSwitch(s['name'], dpid=s['dpid'], protocols='OpenFlow13')
         for link in topo['links']:
             a, b = link['a'], link['b']
             self.addLink(a['switch'], b['switch'], port1=a['port'], port2=b['port'])
         for h in topo['hosts']:
+            if h['name'] in vms:
+                continue  # a real VM (lab/qemu-vm.ts) plugs its tap into the switch itself
             length, gateway = prefix_len(topo, h['network'])
             self.addHost(h['name'], ip='%s/%d' % (h['ip'], length), mac=h['mac'], defaultRoute='via %s' % gateway)
             self.addLink(h['name'], h['switch'], port1=0, port2=h['port'])
@@ -198,6 +200,8 @@ def main():
     mode.add_argument('--control', action='store_true', help='JSON-lines control on stdin/stdout')
     mode.add_argument('--scenario', choices=['pingall'], help='run a scripted scenario and exit')
     parser.add_argument('--log', default='warning')
+    parser.add_argument('--vm', action='append', default=[], metavar='HOST',
+                        help='a declared host that is a real VM (QEMU, its own tap): no Mininet host for it')
     args = parser.parse_args()
     setLogLevel(args.log)
     topo = load_topology(args.topology)
@@ -207,7 +211,7 @@ def main():
         raise SystemExit(128 + signum)
     signal.signal(signal.SIGTERM, stop_on_signal)
 
-    net = Mininet(topo=DatacenterTopo(topo=topo), build=False, autoSetMacs=False,
+    net = Mininet(topo=DatacenterTopo(topo=topo, vms=set(args.vm)), build=False, autoSetMacs=False,
                   # fail-mode secure: while the controller is away the switch keeps forwarding on
                   # its tables (standalone would flush them and turn into a learning switch).
                   switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13', failMode='secure'),

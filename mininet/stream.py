@@ -1,7 +1,8 @@
 """A TCP stream that checks itself, for migration tests: `serve PORT OUT` accepts one
 connection and writes what it received (bytes, SHA-256, error, and the longest time between
 two arrivals of data, in ms) to OUT as JSON; `send HOST PORT BYTES SECONDS` sends a known
-byte pattern at a steady pace (a chunk every few ms) and prints the same JSON. A reset or a
+byte pattern at a steady pace (a chunk every few ms) and prints the same JSON, with the
+peer's own count and SHA-256 when it answers "ok SHA256 BYTES" (the test VM's sink). A reset or a
 timeout is an error; nothing here retries a lost connection."""
 import hashlib
 import json
@@ -74,7 +75,17 @@ def send(host, port, nbytes, seconds):
             if delay > 0:
                 time.sleep(delay)
         sock.shutdown(socket.SHUT_WR)
-        result['acknowledged'] = sock.recv(2) == b'ok'
+        reply = b''
+        while len(reply) < 200:
+            data = sock.recv(200)
+            if not data:
+                break
+            reply += data
+        result['acknowledged'] = reply.startswith(b'ok')
+        # A sink that checks for itself (the test VM's) answers "ok SHA256 BYTES".
+        words = reply.split()
+        if len(words) == 3:
+            result['peer_sha256'], result['peer_received'] = words[1].decode(), int(words[2])
         sock.close()
     except OSError as e:
         result['error'] = '%s: %s' % (type(e).__name__, e)

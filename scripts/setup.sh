@@ -15,6 +15,9 @@ command -v tcpdump >/dev/null || need_apt+=(tcpdump)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ethtool >/dev/null || need_apt+=(ethtool)
 command -v openssl >/dev/null || need_apt+=(openssl)
+# The test VM (lab/qemu-vm.ts): QEMU, and busybox for its initramfs (scripts/vm-image.sh).
+command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
+[ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio || need_apt+=(busybox-static)
 # better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.
 { command -v g++ && command -v make; } >/dev/null || need_apt+=(g++ make)
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -23,7 +26,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   # tshark asks whether non-root users may capture; the preseed answers no.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  apt-get install -y -q "${need_apt[@]}" >/dev/null
+  apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 # Open vSwitch: no systemd and no kernel module here, so start the daemons directly.
@@ -32,6 +35,9 @@ if ! ovs-vsctl --timeout=3 show >/dev/null 2>&1; then
   /usr/share/openvswitch/scripts/ovs-ctl start --system-id=random >/dev/null 2>&1 || true
   ovs-vsctl --timeout=10 show >/dev/null || { echo "setup: Open vSwitch did not start (see /var/log/openvswitch/)" >&2; exit 1; }
 fi
+
+# The test VM's kernel and initramfs (build/vm), from Debian's packages; kept while unchanged.
+bash scripts/vm-image.sh
 
 # node modules, when the lock file changed since the last install.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

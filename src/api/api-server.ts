@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type TSchema, Type } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
@@ -8,6 +8,8 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { openApiDocument } from './openapi.js';
+import { type AdmissionCounts, admitConnections } from './connection-admission.js';
+import { FailureBudget } from './failure-budget.js';
 import type { BearerToken } from './bearer-token.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError, type MigrationService } from '../migration/migration-service.js';
@@ -89,9 +91,6 @@ function repeatedHeader(raw: readonly string[]): string | undefined {
 const isMutating = (method: string): boolean => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
 const isJson = (contentType: string | undefined): boolean => /^application\/json\s*(;|$)/i.test(contentType ?? '');
 
-/** Connections the API holds at once in all, and from one client address (slow loris from one place leaves room for the rest). */
-export const API_CONNECTION_LIMITS = { total: 256, perClient: 32 };
-
 const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 
 function hostRefusal(header: string | undefined): string | undefined {
@@ -126,6 +125,12 @@ export class ApiServer {
     private readonly requestTimeoutMs = 10_000,
   ) {}
 
+  /** Connections served, held and refused (set by listen()). */
+  admission: AdmissionCounts | undefined;
+  /** Failed requests per client address, and how many of their answers were slowed. */
+  readonly failures = new FailureBudget();
+  slowedFailures = 0;
+
   /** Reads need no token: set by listen() from the address (loopback only). */
   private readsOpen = true;
 
@@ -157,31 +162,31 @@ export class ApiServer {
     });
     app.addHook('onRequest', async (req, reply) => {
       const repeated = repeatedHeader(req.raw.rawHeaders);
-      if (repeated !== undefined) return reply.code(400).send({ error: `the ${repeated} header appears more than once` });
+      if (repeated !== undefined) return this.refuse(req, reply, 400, { error: `the ${repeated} header appears more than once` });
       const refused = hostRefusal(req.headers.host);
-      if (refused !== undefined) return reply.code(403).send({ error: refused });
+      if (refused !== undefined) return this.refuse(req, reply, 403, { error: refused });
       // Cross-site request forgery: a page the operator has open can POST a form or text/plain, never application/json without a preflight (and no CORS header is ever sent).
       if (req.routeOptions.url !== undefined && isMutating(req.method) && !isJson(req.headers['content-type'])) {
-        return reply.code(415).send({ error: `${req.method} needs "Content-Type: application/json" (with or without a body)` });
+        return this.refuse(req, reply, 415, { error: `${req.method} needs "Content-Type: application/json" (with or without a body)` });
       }
       reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
       const unauthorized = this.token?.refusal(req.method, req.headers.authorization, this.readsOpen);
-      if (unauthorized !== undefined) return reply.code(401).header('www-authenticate', 'Bearer realm="svcswitch"').send({ error: unauthorized });
+      if (unauthorized !== undefined) return this.refuse(req, reply.header('www-authenticate', 'Bearer realm="svcswitch"'), 401, { error: unauthorized });
       return undefined;
     });
-    app.setErrorHandler((err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
-      if (err instanceof MigrationError) return void reply.code(err.status).send({ error: err.message });
+    app.setErrorHandler(async (err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
+      if (err instanceof MigrationError) return err.status < 500 ? this.refuse(req, reply, err.status, { error: err.message }) : reply.code(err.status).send({ error: err.message });
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.log.error('REST API handler failed', { url: req.url, error: err.message });
       const example = err.validation ? ROUTES.find((r) => r.url === req.routeOptions.url)?.example : undefined;
-      const error = status === 500 ? 'internal error; see the controller log' : `${err.message}${example ? ` (for example ${example})` : ''}`;
-      void reply.code(status).send({ error });
+      if (status === 500) return reply.code(status).send({ error: 'internal error; see the controller log' });
+      return this.refuse(req, reply, status, { error: `${err.message}${example ? ` (for example ${example})` : ''}` });
     });
-    app.setNotFoundHandler((req, reply) => {
+    app.setNotFoundHandler(async (req, reply) => {
       const path = req.url.split('?')[0] ?? '';
       const allowed = ROUTES.filter((r) => new RegExp(`^${r.url.replace(/:\w+/g, '[^/]+')}$`).test(path)).map((r) => r.method);
-      if (allowed.length > 0) return reply.code(405).header('allow', allowed.join(', ')).send({ error: `${req.method} not allowed on ${path} (${allowed.join(', ')} are)` });
-      return reply.code(404).send({ error: `no resource ${path.slice(0, 200)}`, resources: ROUTES.map((r) => r.url) });
+      if (allowed.length > 0) return this.refuse(req, reply.header('allow', allowed.join(', ')), 405, { error: `${req.method} not allowed on ${path} (${allowed.join(', ')} are)` });
+      return this.refuse(req, reply, 404, { error: `no resource ${path.slice(0, 200)}`, resources: ROUTES.map((r) => r.url) });
     });
     const m = this.migration;
     const param = (req: FastifyRequest, name: 'hoa' | 'id'): string => (req.params as Record<string, string>)[name]!;
@@ -223,28 +228,25 @@ export class ApiServer {
     return app;
   }
 
+  /** A request refused (4xx): answered at once within its client's failure budget, late past it. */
+  private async refuse(req: FastifyRequest, reply: FastifyReply, status: number, body: Record<string, unknown>): Promise<FastifyReply> {
+    const wait = this.failures.fail(req.socket.remoteAddress ?? '');
+    if (wait > 0) {
+      this.slowedFailures++;
+      await new Promise((r) => setTimeout(r, wait));
+    }
+    return reply.code(status).send(body);
+  }
+
   async listen(host: string, port: number): Promise<AddressInfo> {
     if (!isLoopback(host) && !this.token) throw new Error(`the REST API on ${host} (not loopback) needs --api-token-file: anyone who reaches it could migrate VMs`);
     this.readsOpen = isLoopback(host);
     const app = this.build();
     // A connection silent for the timeout (a request that never finishes: slow loris) is told why, then closed.
     app.server.on('timeout', (socket: Duplex) => answerAndClose(socket, 408, `the request did not arrive within ${this.requestTimeoutMs} ms`));
-    const perClient = new Map<string, number>();
-    // First of the connection listeners: a connection refused here never gets an HTTP parser (a reconnect flood costs less).
-    app.server.prependListener('connection', (socket: Socket) => {
-      const client = socket.remoteAddress ?? '';
-      const n = (perClient.get(client) ?? 0) + 1;
-      if (n > API_CONNECTION_LIMITS.perClient) return void socket.destroy();
-      perClient.set(client, n);
-      socket.once('close', () => {
-        const left = (perClient.get(client) ?? 1) - 1;
-        if (left <= 0) perClient.delete(client);
-        else perClient.set(client, left);
-      });
-    });
+    this.admission = admitConnections(app.server, this.requestTimeoutMs);
     await app.listen({ host, port });
     const addr = app.server.address() as AddressInfo;
-    app.server.maxConnections = API_CONNECTION_LIMITS.total;
     this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
     return addr;
   }
@@ -252,6 +254,7 @@ export class ApiServer {
   async close(): Promise<void> {
     const app = this.app;
     this.app = undefined;
+    this.admission?.releaseHeld();
     if (app) await app.close();
   }
 

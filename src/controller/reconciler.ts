@@ -14,6 +14,14 @@ import { concatWire, toWire, type WireTables } from './wire-tables.js';
  */
 export const MAX_UNKNOWN_DELETED_PER_PASS = 4096;
 
+/**
+ * A switch that puts unknown entries back faster than the audit deletes them (more than one
+ * pass's bound, and more than the last pass left) is hostile or broken: reading its tables
+ * back at every audit costs the controller what the switch chooses. Its audits are skipped:
+ * 1, then 2, 4 ... up to this many in a row, until an audit finds it within the bound.
+ */
+const MAX_AUDITS_SKIPPED = 32;
+
 interface Waiter {
   version: number;
   resolve: () => void;
@@ -42,6 +50,11 @@ export class SwitchReconciler {
   /** The next run reads the switch back and repairs what differs (the audit). */
   private auditNext = false;
   private readonly auditWaiters: Array<(repaired: number) => void> = [];
+  /** Unknown entries the last audit left on the switch (found minus deleted). */
+  private unknownLeft: number | undefined;
+  /** Audits still to skip, and how many the last back-off skipped. */
+  private auditsToSkip = 0;
+  private auditBackoff = 0;
   /** Audits the current run answers. */
   private auditors: Array<(repaired: number) => void> = [];
   private readonly waiters: Waiter[] = [];
@@ -95,6 +108,10 @@ export class SwitchReconciler {
    */
   audit(): Promise<number> {
     if (this.conn.isClosed) return Promise.resolve(0);
+    if (this.auditsToSkip > 0) {
+      this.auditsToSkip--;
+      return Promise.resolve(0);
+    }
     this.auditNext = true;
     const done = new Promise<number>((resolve) => this.auditWaiters.push(resolve));
     this.poke();
@@ -170,6 +187,7 @@ export class SwitchReconciler {
           ...(bounded !== diff ? { unknownDeletedThisPass: bounded.flowsToDelete.length + bounded.groupsToDelete.length, unknownLeftForNextAudit: unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length } : {}),
         });
       }
+      if (drift) this.backOffIfRefilled(drift.flowsToDelete.length + drift.groupsToDelete.length, bounded.flowsToDelete.length + bounded.groupsToDelete.length);
       for (const w of this.auditors.splice(0)) w(drift ? diffSize(drift) : 0);
       this.index = indexTables(target);
       this.applied.clear();
@@ -188,6 +206,20 @@ export class SwitchReconciler {
     }
     this.cursor = cursor;
     this.plan.trim(cursor);
+  }
+
+  /** After an audit that found `unknown` entries and deleted `deleted` of them: see MAX_AUDITS_SKIPPED. */
+  private backOffIfRefilled(unknown: number, deleted: number): void {
+    const left = this.unknownLeft;
+    const refilled = unknown > MAX_UNKNOWN_DELETED_PER_PASS && left !== undefined && unknown > left;
+    this.unknownLeft = Math.max(0, unknown - deleted);
+    if (!refilled) {
+      if (unknown <= MAX_UNKNOWN_DELETED_PER_PASS) this.auditBackoff = 0;
+      return;
+    }
+    this.auditBackoff = Math.min(MAX_AUDITS_SKIPPED, Math.max(1, this.auditBackoff * 2));
+    this.auditsToSkip = this.auditBackoff;
+    this.log.warn('switch refills its tables with unknown entries: its next audits are skipped', { dpid: this.conn.dpid, unknownFound: unknown, leftByTheLastAudit: left, auditsSkipped: this.auditBackoff });
   }
 
   private async send(diff: TablesDiff): Promise<void> {

@@ -18,6 +18,7 @@ import { bindingMisfit, flightMisfit } from './stored-rows.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Binding, BindingStore, MigrationMode, MigrationRecord } from './binding-store.js';
 import { CoaPools } from './coa-pools.js';
+import { LivenessProbe } from './liveness-probe.js';
 import { planMigration, type Place, type Placement } from './migration-planner.js';
 
 export const MIGRATION_MODES: readonly MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
@@ -27,7 +28,11 @@ export interface MigrationOptions {
   mode: MigrationMode;
   /** A prepared migration not completed within this is rolled back. */
   timeoutMs: number;
-  /** 'orchestrated-only': a hypervisor's announcement alone never moves a VM to another subnet. */
+  /**
+   * 'orchestrated-only' (the default): a hypervisor's announcement alone never moves a VM; it
+   * completes a migration the cloud manager asked for. 'any': it may, once the VM is known to
+   * have left its old place (docs/security.md).
+   */
   trigger: 'any' | 'orchestrated-only';
   /** Migrations kept for GET /api/migrations (the oldest finished ones go first). */
   history: number;
@@ -35,7 +40,7 @@ export interface MigrationOptions {
   coalesceMs?: number;
 }
 
-export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = { mode: 'optimized', timeoutMs: 60_000, trigger: 'any', history: 256 };
+export const DEFAULT_MIGRATION_OPTIONS: MigrationOptions = { mode: 'optimized', timeoutMs: 60_000, trigger: 'orchestrated-only', history: 256 };
 
 /** A request the migration refuses, with the HTTP status that says why (400, 404, 409, 503). */
 export class MigrationError extends Error {
@@ -57,6 +62,8 @@ export interface MigrationRequest {
 export type MigrationEvent = { kind: 'migration'; migration: MigrationRecord } | { kind: 'announcement-refused'; mac: string; at: SwitchRef; reason: string };
 
 const part = (hoa: string): string => `migration/${hoa}`;
+/** Where an untagged IPv4 frame's source address ends. */
+const IPV4_SOURCE_END = 30;
 
 /**
  * Cross-subnet live migration, the imperative shell around the pure planner: bindings and
@@ -97,6 +104,9 @@ export class MigrationService {
   private replanTimer: NodeJS.Timeout | undefined;
   /** How long the last re-plan of every VM took. */
   private lastFlushMs = 0;
+  /** VMs whose old place is being asked whether they still run there, by HoA. */
+  private readonly probing = new Set<string>();
+  private readonly probe: LivenessProbe;
   /** Announcements that moved nothing (spoofed, or refused by policy). */
   refusedAnnouncements = 0;
   /** Frames of arriving VMs sent on through the tables after the controller saw them. */
@@ -118,6 +128,7 @@ export class MigrationService {
     this.pools = new CoaPools(declared?.subnets ?? []);
     this.dpidOf = new Map((declared?.switches ?? []).map((s) => [s.name, s.dpid]));
     this.limitedLog = new RateLimitedLog(log);
+    this.probe = new LivenessProbe(openflow, topology);
   }
 
   start(): void {
@@ -255,6 +266,10 @@ export class MigrationService {
     if (from.switch === req.switch && from.port === req.port) throw new MigrationError(409, `${req.hoa} is already at ${req.switch}:${req.port}`);
     if (from.switch === req.switch || (!binding && target.name === home.name)) {
       throw new MigrationError(409, `${req.hoa} is already in ${target.name}; a move inside a subnet is followed where the VM is seen, not migrated`);
+    }
+    // Home is where the topology file declares the VM: back in its Home Network it is at its declared port, or host learning would not take it there.
+    if (binding && target.name === home.name && (binding.home.switch !== req.switch || binding.home.port !== req.port)) {
+      throw new MigrationError(409, `${req.hoa} returns to ${home.name} at its declared port ${binding.home.switch}:${binding.home.port}, not ${req.switch}:${req.port}`);
     }
     const mode = req.mode ?? binding?.mode ?? this.options.mode;
     let coa: string | undefined;
@@ -440,21 +455,14 @@ export class MigrationService {
 
   private onTopology(e: TopologyEvent): void {
     if (e.kind === 'host-refused' && e.crossSubnet) this.announced(e.mac, e.crossSubnet.ip, e.at, e.crossSubnet.from);
-    // A migrated VM that changed port on its Foreign switch: deliver there.
-    if (e.kind === 'host-moved' && e.host.ip !== undefined) {
-      const b = this.bindings.get(e.host.ip);
-      if (b && b.state === 'active' && b.mac === e.host.mac && b.switch === e.host.switch && b.port !== e.host.port && !this.pending.has(b.hoa)) {
-        if (!this.save(() => this.bindings.put({ ...b, port: e.host.port, updatedAt: Date.now() }), b.hoa)) return;
-        this.replan(b.hoa);
-      }
-    }
   }
 
   /**
-   * A known VM, with its own address, seen at a switch of another subnet (a RARP, a gratuitous
-   * ARP, an ARP): the switchover of a pending migration to exactly there, or a migration of its
-   * own, unless policy, a migration pending elsewhere, or a VM still attached at its old port
-   * says it is a spoof.
+   * A known VM, with its own address, seen where it is not bound (a RARP, a gratuitous ARP,
+   * an ARP at a switch of another subnet, or at another port of its Foreign switch): the
+   * switchover of a pending migration to exactly there; else, only with `--migrations any`,
+   * a move of its own, once the VM is known to have left: see `announcementDoubt` and the
+   * probe of its old place (docs/security.md, "When an announcement is believed").
    */
   private announced(mac: string, hoa: string, at: SwitchRef, from: SwitchRef): void {
     const pending = this.pending.get(hoa);
@@ -464,10 +472,47 @@ export class MigrationService {
       return;
     }
     if (this.options.trigger === 'orchestrated-only') return this.refuseAnnouncement(mac, at, 'announcements alone do not migrate VMs (--migrations orchestrated-only)');
-    if (this.topology.portLive(from)) return this.refuseAnnouncement(mac, at, `${hoa} is still attached at ${from.switch}:${from.port}`);
+    // QEMU repeats its RARP: the probe in flight answers them all.
+    if (this.probing.has(hoa)) return;
+    const doubt = this.announcementDoubt(mac, hoa, at);
+    if (doubt !== undefined) return this.refuseAnnouncement(mac, at, doubt);
+    this.probing.add(hoa);
+    void this.probe.check(from, mac, hoa, this.homeOf(hoa).gateway).then((answer) => {
+      this.probing.delete(hoa);
+      if (this.stopped || this.pending.has(hoa)) return;
+      if (answer === 'answered') return this.refuseAnnouncement(mac, at, `${hoa} answered at ${from.switch}:${from.port}: it runs there`);
+      if (answer === 'unreachable') return this.refuseAnnouncement(mac, at, `${hoa} cannot be asked at ${from.switch}:${from.port} (its switch is not connected)`);
+      this.believe(mac, hoa, at);
+    });
+  }
+
+  /**
+   * Why an announcement is not believed before its VM is even asked: only a VM the operator
+   * declared or a migration bound moves by announcement (made-up identities would drain the
+   * CoA pools), and only to a port where no other host is known (a tenant's own port is not
+   * where a hypervisor plugs a migrated VM).
+   */
+  private announcementDoubt(mac: string, hoa: string, at: SwitchRef): string | undefined {
+    const declared = this.topology.declared?.hosts.some((h) => h.mac === mac && h.ip === hoa) ?? false;
+    if (!declared && this.bindings.get(hoa)?.mac !== mac) return `${mac} with ${hoa} is neither declared nor bound: announcements move only VMs the operator declared or migrated`;
+    const other = this.topology.hostList().find((h) => h.switch === at.switch && h.port === at.port && h.mac !== mac);
+    if (other) return `${at.switch}:${at.port} is where ${other.name ?? other.mac} is: an announcement is believed only at a port of the VM's own`;
+    return undefined;
+  }
+
+  /** The VM left its old place and is at `at`: a migration of its own (in the default mode), or a move inside its Foreign switch. */
+  private believe(mac: string, hoa: string, at: SwitchRef): void {
+    const b = this.bindings.get(hoa);
+    if (b?.state === 'active' && b.switch === at.switch) {
+      if (!this.save(() => this.bindings.put({ ...b, port: at.port, updatedAt: Date.now() }), hoa)) return;
+      this.topology.relocateHost(mac, hoa, at, true);
+      this.replan(hoa);
+      this.log.info('migrated VM moved inside its Foreign switch', { hoa, switch: at.switch, port: at.port });
+      return;
+    }
     try {
-      // An announcement names no mode: the controller's default applies (--migration-mode).
-      this.begin({ hoa, switch: at.switch, port: at.port, mode: this.options.mode }, 'announced');
+      // An announcement names no mode: the binding's own if it has one, else the controller's default (--migration-mode).
+      this.begin({ hoa, switch: at.switch, port: at.port, mode: b?.mode ?? this.options.mode }, 'announced');
       this.switchover(hoa, 'switched over on the announcement');
     } catch (e) {
       if (!(e instanceof MigrationError)) throw e;
@@ -529,6 +574,8 @@ export class MigrationService {
     const here = this.topology.nameOf(dpid);
     const record = this.arrivals.get(parseEthernet(m.data).src);
     if (!record || record.to.switch !== here || record.to.port !== inPort) return;
+    // The VM's MAC with its own address only (the switch's admit entry already holds to this; a frame sent up by anything else is not the VM).
+    if (m.data.length < IPV4_SOURCE_END || u32At(m.data, IPV4_SOURCE_END - 4) !== ipToInt(record.hoa)) return;
     if (this.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
     this.reinjected++;
     this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });

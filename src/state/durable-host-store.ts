@@ -2,7 +2,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
 import type { HostInfo, SwitchRef } from '../topology/events.js';
-import type { HostChange, HostRecord, HostRefusal, HostStore } from '../topology/host-store.js';
+import type { HostChange, HostRecord, HostRefusal, HostStore, RoamingPermission } from '../topology/host-store.js';
 import type { StateDatabase } from './database.js';
 
 /**
@@ -70,7 +70,7 @@ export class DurableHostStore implements HostStore {
     this.inner.portGone(at, reason);
   }
 
-  roam(mac: string, at: { switch: string; ip: string } | undefined): void {
+  roam(mac: string, at: RoamingPermission | undefined): void {
     this.inner.roam(mac, at);
   }
 

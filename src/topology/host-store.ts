@@ -40,6 +40,13 @@ export interface HostRecord extends HostInfo {
  * change is on `changes$`, whoever caused it (learning, a timer, another MAC taking an
  * address).
  */
+/** Where a migrated VM may be seen with its Home Address (its binding's place), which the migration gives and takes back. */
+export interface RoamingPermission {
+  switch: string;
+  port: number;
+  ip: string;
+}
+
 export interface HostStore {
   readonly changes$: Observable<HostChange>;
   /** Grows with every change: a cache of sightings is stale once it moved. */
@@ -54,7 +61,7 @@ export interface HostStore {
    * migrated VM keeps its Home Address), and nowhere else but by another call; undefined
    * takes the permission back.
    */
-  roam(mac: string, at: { switch: string; ip: string } | undefined): void;
+  roam(mac: string, at: RoamingPermission | undefined): void;
   all(): HostInfo[];
   page(offset: number, limit: number): HostInfo[];
   byIp(ip: string): HostInfo | undefined;

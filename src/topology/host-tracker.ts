@@ -1,6 +1,6 @@
 import { Subject, type Observable } from 'rxjs';
 import type { HostInfo, SwitchRef } from './events.js';
-import type { HostChange, HostRecord, HostRefusal, HostStore } from './host-store.js';
+import type { HostChange, HostRecord, HostRefusal, HostStore, RoamingPermission } from './host-store.js';
 import type { HostPolicy } from './host-policy.js';
 import { portKey, reservedMac } from './model.js';
 
@@ -33,7 +33,7 @@ export class HostTracker implements HostStore {
   private readonly perPort = new Map<string, number>();
   private readonly detached = new Map<string, NodeJS.Timeout>();
   /** Migrated VMs: the switch (of another subnet) where each may hold its Home Address. Bounded by the bindings. */
-  private readonly roaming = new Map<string, { switch: string; ip: string }>();
+  private readonly roaming = new Map<string, RoamingPermission>();
   /** Where the file puts each declared host: the one place it may be learned at without a migration. */
   private readonly declaredAt = new Map<string, SwitchRef>();
   private readonly sweeper: NodeJS.Timeout;
@@ -96,10 +96,10 @@ export class HostTracker implements HostStore {
     return h && publicHost(h);
   }
 
-  roam(mac: string, at: { switch: string; ip: string } | undefined): void {
+  roam(mac: string, at: RoamingPermission | undefined): void {
     // Unchanged is no change: every migration calls this, and a new version voids every cached sighting.
     const now = this.roaming.get(mac);
-    if (at === undefined ? now === undefined : now?.switch === at.switch && now.ip === at.ip) return;
+    if (at === undefined ? now === undefined : now?.switch === at.switch && now.port === at.port && now.ip === at.ip) return;
     this.changes++;
     if (at === undefined) this.roaming.delete(mac);
     else this.roaming.set(mac, { ...at });
@@ -201,10 +201,10 @@ export class HostTracker implements HostStore {
       if (known?.declared && known.ip !== undefined && known.ip !== ip) return { rule: 'address-taken', reason: `${known.name ?? mac} is declared with ${known.ip}, not ${ip}` };
     }
     const roaming = this.roaming.get(mac);
-    if (roaming !== undefined && roaming.switch !== at.switch) {
-      // A migrated VM seen at another switch (home again, or further on) moves only by migration.
-      const from = known ? { switch: known.switch, port: known.port } : { switch: roaming.switch, port: 0 };
-      return { rule: 'roaming', reason: `${mac} is a migrated VM bound at ${roaming.switch}; a move elsewhere is a migration`, crossSubnet: { from, ip: roaming.ip } };
+    if (roaming !== undefined && (roaming.switch !== at.switch || roaming.port !== at.port)) {
+      // A migrated VM seen elsewhere (home again, further on, or at another port of its Foreign switch) moves only by migration.
+      const from = known ? { switch: known.switch, port: known.port } : { switch: roaming.switch, port: roaming.port };
+      return { rule: 'roaming', reason: `${mac} is a migrated VM bound at ${roaming.switch}:${roaming.port}; a move elsewhere is a migration`, crossSubnet: { from, ip: roaming.ip } };
     }
     if (known !== undefined) {
       // A move without an address in the frame (a RARP) keeps the host's address: it must fit the new place too.

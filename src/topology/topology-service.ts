@@ -171,7 +171,7 @@ export class TopologyService {
    * it was refused.
    */
   relocateHost(mac: string, ip: string, at: SwitchRef, roaming: boolean): HostChange | HostRefusal | undefined {
-    this.hosts.roam(mac, roaming ? { switch: at.switch, ip } : undefined);
+    this.hosts.roam(mac, roaming ? { switch: at.switch, port: at.port, ip } : undefined);
     return this.hosts.learn(mac, ip, at);
   }
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
-import { API_CONNECTION_LIMITS } from '../../src/api/api-server.js';
+import { API_CONNECTION_LIMITS } from '../../src/api/connection-admission.js';
+import { FAILURE_BUDGET } from '../../src/api/failure-budget.js';
 import { migrationRig, type Rig } from '../../lab/migration-rig.js';
 import type { ScriptedTables } from '../../lab/scripted-tables.js';
+import { until } from '../../lab/wait.js';
 
 /**
  * The migration API under abuse: every kind of bad request a script, a broken client or a
@@ -105,27 +107,33 @@ test('the migration API under abuse: 30 kinds of bad request, each a 4xx with a 
   }
 });
 
-test('many connections at once from one address: past its 32 the rest are refused, the controller keeps answering, and nothing changes', async () => {
-  const r = await migrationRig(60_000);
+test('many connections at once from one address: its first 32 are served, the rest held unanswered for the request timeout and then closed (not at once: a client told no at once comes back at once); another address is served meanwhile; nothing changes', async () => {
+  const r = await migrationRig(60_000, { apiRequestTimeoutMs: 1500 });
   const sockets: Socket[] = [];
   try {
     const before = state(r);
-    let refused = 0;
-    await Promise.all(Array.from({ length: 400 }, () => new Promise<void>((resolve) => {
-      const s = connect(r.apiPort, '127.0.0.1');
+    const answered = new Set<Socket>();
+    const closedAt: number[] = [];
+    const opened = Date.now();
+    for (let i = 0; i < 400; i++) {
+      const s = connect({ port: r.apiPort, host: '127.0.0.1', localAddress: '127.0.0.2' });
       sockets.push(s);
       s.on('error', () => undefined);
-      s.once('close', () => {
-        refused++;
-        resolve();
-      });
-      setTimeout(resolve, 500);
-    })));
-    assert.ok(refused >= 400 - API_CONNECTION_LIMITS.perClient, `${refused} of 400 connections closed by the server (it keeps at most ${API_CONNECTION_LIMITS.perClient} from one address)`);
+      s.once('connect', () => s.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n'));
+      s.once('data', () => answered.add(s));
+      s.once('close', () => closedAt.push(Date.now() - opened));
+    }
+    await until(() => r.app.api.admission!.served + r.app.api.admission!.heldUnread >= 400, 'the server to see all 400');
+    const other = await r.call('GET', '/api/health');
+    assert.equal(other.status, 200, 'another address is served while one holds its 32 and 368 wait');
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(answered.size, API_CONNECTION_LIMITS.perClient, `${answered.size} of 400 answered: the first ${API_CONNECTION_LIMITS.perClient}`);
+    assert.equal(r.app.api.admission!.holding, 400 - API_CONNECTION_LIMITS.perClient, 'the rest are held');
+    assert.equal(closedAt.length, 0, 'none closed before the request timeout');
+    await until(() => closedAt.length >= 400 - API_CONNECTION_LIMITS.perClient, 'the held ones closed at the request timeout', 5000);
+    assert.ok(Math.min(...closedAt) >= 1000, `held for the request timeout (first closed after ${Math.min(...closedAt)} ms)`);
+    assert.equal(r.app.api.admission!.holding, 0);
     for (const s of sockets) s.destroy();
-    await new Promise((res) => setTimeout(res, 100));
-    const health = await r.call('GET', '/api/health');
-    assert.equal(health.status, 200, 'the API answers once they are gone');
     assert.equal(state(r), before);
   } finally {
     for (const s of sockets) s.destroy();
@@ -163,10 +171,37 @@ test('slow loris from one address (600 connections reopened as fast as they clos
     }
     process.stdout.write(`# slow loris: ${open} attacker connections opened, ${held.size} held now; another client served ${served} of ${tries}\n`);
     assert.equal(served, tries, 'every request of another address is answered');
-    assert.ok(open > 600, `the server closed the attacker's connections past its ${API_CONNECTION_LIMITS.perClient} (${open} opened to keep 600)`);
+    const a = r.app.api.admission!;
+    assert.equal(a.holding, 600 - API_CONNECTION_LIMITS.perClient, `the attacker's connections past its ${API_CONNECTION_LIMITS.perClient} are held, not closed (it opened ${open} to keep 600)`);
   } finally {
     stop = true;
     for (const s of held) s.destroy();
+    await r.close();
+  }
+});
+
+test('a client whose requests keep failing: its first failures answered at once, the rest late; its own good requests and another client at once', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    const bad = async (): Promise<number> => {
+      const t = Date.now();
+      const res = await fetch(`http://127.0.0.1:${r.apiPort}/api/hosts?limit=abc`);
+      assert.equal(res.status, 400);
+      await res.text();
+      return Date.now() - t;
+    };
+    const burst: number[] = [];
+    for (let i = 0; i < FAILURE_BUDGET.burst; i++) burst.push(await bad());
+    assert.ok(Math.max(...burst) < FAILURE_BUDGET.delayMs, `the burst answered at once (slowest ${Math.max(...burst)} ms)`);
+    // Meanwhile the budget earned some back (20 a second): of 40 more at once, those past it are late.
+    const more = await Promise.all(Array.from({ length: 20 }, bad));
+    const late = more.filter((ms) => ms >= FAILURE_BUDGET.delayMs - 5).length;
+    assert.ok(late >= 12, `past the burst, failures answered ${FAILURE_BUDGET.delayMs} ms late: ${late} of 20 (${more.join(', ')} ms)`);
+    assert.equal(r.app.api.slowedFailures, late);
+    const t = Date.now();
+    assert.equal((await r.call('GET', '/api/health')).status, 200);
+    assert.ok(Date.now() - t < FAILURE_BUDGET.delayMs, 'the same client\'s good request is not slowed');
+  } finally {
     await r.close();
   }
 });

@@ -267,6 +267,34 @@ test('audit of a switch that reports 10,000 unknown flows of ours: each pass del
   }
 });
 
+test('a switch that refills its tables with unknown entries after every audit: its audits are skipped, 1 then 2 in a row (and a warn says so), until it stops', async () => {
+  const a = f(100, 1, 11);
+  const { logger, lines } = memoryLogger();
+  const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { logger });
+  const refill = (): void => {
+    for (let i = 0; i < 10_000; i++) {
+      const intruder = f(200 + (i % 50), 1000 + Math.floor(i / 50), 1);
+      tables.flows.set(flowKey(intruder), intruder);
+    }
+  };
+  try {
+    const deletesPerAudit: number[] = [];
+    for (let round = 0; round < 9; round++) {
+      if (round < 4) refill();
+      const mark = tables.log.length;
+      await manager.audit();
+      deletesPerAudit.push(delta(tables, mark).filter((l) => l.startsWith('del')).length);
+    }
+    const B = MAX_UNKNOWN_DELETED_PER_PASS;
+    // Refilled before each of the first four: the second finds more than the first left (skip 1), the fourth too (skip 2); then the rest go in two passes.
+    assert.deepEqual(deletesPerAudit, [B, B, 0, B, 0, 0, B, 10_000 - 2 * B, 0]);
+    const warns = lines.filter((l) => l.message === 'switch refills its tables with unknown entries: its next audits are skipped');
+    assert.deepEqual(warns.map((w) => [w.level, w.auditsSkipped]), [['warn', 1], ['warn', 2]]);
+  } finally {
+    await stop();
+  }
+});
+
 test('audits run by themselves every auditIntervalMs', async () => {
   const a = f(100, 1, 11);
   const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { options: { auditIntervalMs: 100 } });

@@ -21,7 +21,8 @@ const H11 = '10.0.1.10';
 const H12 = '10.0.1.11';
 const H21 = '10.0.2.10';
 const { min: GROUP_MIN } = PIPELINE.migration.groups;
-const rig = (timeoutMs: number, migration: Partial<typeof DEFAULT_CONFIG.migration> = {}): Promise<Rig> => migrationRig(timeoutMs, { migration });
+/** Announcements alone may migrate here (--migrations any) unless a test says otherwise: this file tests when they are believed. */
+const rig = (timeoutMs: number, migration: Partial<typeof DEFAULT_CONFIG.migration> = {}): Promise<Rig> => migrationRig(timeoutMs, { migration: { trigger: 'any', ...migration } });
 
 const nothing = { flows: [], groups: [] };
 
@@ -167,7 +168,7 @@ function ipv4Frame(mac: string, srcIp: string, dstIp: string): Buffer {
   return buildEthernet(GATEWAY_MAC, mac, ETH_TYPE.IPV4, ip);
 }
 
-test('any frame of the VM at its new port is the switchover: the arrival entry sends it up, the controller switches over and sends it on through the tables; another MAC there moves nothing', async () => {
+test('any frame of the VM at its new port is the switchover: the arrival entry sends it up, the controller switches over and sends it on through the tables; another MAC there, or its MAC with another address, moves nothing', async () => {
   const r = await rig(60_000);
   try {
     const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
@@ -179,8 +180,9 @@ test('any frame of the VM at its new port is the switchover: the arrival entry s
       acc3.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 1, tableId: 0, cookie: PIPELINE.migration.cookie, match: { in_port: 5 }, data });
     const reinjected = (): PacketOut[] => acc3.received.filter((x): x is PacketOut => x.type === MessageType.PACKET_OUT && x.actions.some((a) => a.type === ActionType.OUTPUT && a.port === PortNo.TABLE));
 
-    // Someone else's IPv4 at that port: nothing moves, nothing is sent on.
+    // Someone else's IPv4 at that port, or the VM's MAC with another address: nothing moves, nothing is sent on.
     packetIn(ipv4Frame('02:00:0a:00:02:0a', '10.0.2.10', '10.0.1.11'));
+    packetIn(ipv4Frame('02:00:0a:00:01:0a', '10.0.3.77', '10.0.1.11'));
     const echo = await r.app.openflow.connection('0000000000030003')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
     assert.ok(echo);
     assert.equal(r.app.migration.migration(m.body.id as string)!.status, 'prepared');
@@ -215,31 +217,55 @@ const drained = async (r: Rig, name: string): Promise<void> => {
 const arpOuts = (sw: ScriptedSwitch, from = 0): PacketOut[] => sw.received.slice(from).filter((m): m is PacketOut => m.type === MessageType.PACKET_OUT && m.data.readUInt16BE(12) === ETH_TYPE.ARP);
 const portGone = (sw: ScriptedSwitch, portNo: number): void => sw.send({ type: MessageType.PORT_STATUS, xid: 0, reason: PortReason.DELETE, port: switchPort(portNo) });
 
-test('announcements: refused while the VM\'s old port is up, or with orchestrated-only; believed once it is gone; the migrated VM gets proxy ARP both sides, the Home Network a gratuitous ARP; a move inside its Foreign switch is followed', async () => {
+/** Makes `sw` answer the controller's probe for `mac` (an ARP request to it out of `port`) as a running VM does, while `alive()` holds. */
+function answerProbes(sw: ScriptedSwitch, mac: string, ip: string, port: number, alive: () => boolean): void {
+  const inner = sw.script;
+  sw.script = (m, s) => {
+    if (m.type === MessageType.PACKET_OUT && alive() && m.data.readUInt16BE(12) === ETH_TYPE.ARP && m.actions.some((a) => a.type === ActionType.OUTPUT && a.port === port)) {
+      const ask = parseArp(parseEthernet(m.data).payload);
+      if (ask.op === ARP_OP.REQUEST && ask.targetIp === ip && parseEthernet(m.data).dst === mac) {
+        packetIn(s, port, arpFrame({ op: ARP_OP.REPLY, senderMac: mac, senderIp: ip, targetMac: ask.senderMac, targetIp: ask.senderIp }));
+      }
+    }
+    return inner?.(m, s) ?? false;
+  };
+}
+
+test('announcements (--migrations any): refused while the VM answers at its old port; believed once it is silent there though its port is still up (the real order: QEMU\'s source outlives its RARPs); the migrated VM gets proxy ARP both sides, the Home Network a gratuitous ARP; a move inside its Foreign switch is judged the same way', async () => {
   const r = await rig(60_000);
   try {
     const [acc1, acc3] = [r.switches.get('acc1')!, r.switches.get('acc3')!];
     const events: string[] = [];
     const sub = r.app.migration.events$.subscribe((e) => events.push(e.kind === 'migration' ? `${e.migration.trigger} ${e.migration.status}` : `refused: ${e.reason}`));
+    let runningAtAcc1 = true;
+    answerProbes(acc1, MAC11, H11, 3, () => runningAtAcc1);
     packetIn(acc3, 5, rarp(MAC11));
-    await drained(r, 'acc3');
-    assert.deepEqual(events, ['refused: 10.0.1.10 is still attached at acc1:3']);
+    await until(() => events.length === 1, 'the announcement judged');
+    assert.deepEqual(events, ['refused: 10.0.1.10 answered at acc1:3: it runs there']);
     assert.equal(r.app.migration.refusedAnnouncements, 1);
     assert.deepEqual(r.app.migration.bindings.all(), []);
 
-    portGone(acc1, 3);
-    await until(() => !r.app.topology.portLive({ switch: 'acc1', port: 3 }), 'acc1:3 gone');
+    // Paused at its source once QEMU's migration completed: the port stays up, nobody answers.
+    runningAtAcc1 = false;
+    assert.ok(r.app.topology.portLive({ switch: 'acc1', port: 3 }));
     const before = acc1.received.length;
+    packetIn(acc3, 5, rarp(MAC11));
     packetIn(acc3, 5, rarp(MAC11));
     await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'the announced migration');
     const b = r.app.migration.bindings.get(H11)!;
     assert.deepEqual([b.switch, b.port, b.coa, b.mode, b.subnet], ['acc3', 5, '10.0.3.200', 'mobile-ip', 'net3']);
-    assert.deepEqual(events.slice(1, 3), ['announced preparing', 'announced completed']);
-    // The Home Network hears the HoA is at the gateway's MAC, on its live host ports (3 is gone).
-    const garp = arpOuts(acc1, before);
+    assert.deepEqual([...new Set(events.slice(1))], ['announced preparing', 'announced completed']);
+    assert.equal(r.app.migration.migrations().length, 1, 'one migration for QEMU\'s repeated RARPs');
+    // The probe went out of acc1:3 only, unicast to the VM, from the gateway.
+    const probes = arpOuts(acc1, before).filter((o) => parseArp(parseEthernet(o.data).payload).targetMac === MAC11);
+    assert.ok(probes.length >= 1);
+    assert.deepEqual(probes.map((o) => [parseEthernet(o.data).dst, parseArp(parseEthernet(o.data).payload), o.actions]), probes.map(() => [
+      MAC11, { op: ARP_OP.REQUEST, senderMac: GATEWAY_MAC, senderIp: '10.0.1.1', targetMac: MAC11, targetIp: H11 }, [{ type: ActionType.OUTPUT, port: 3, maxLen: 0xffff }],
+    ]));
+    // The Home Network hears the HoA is at the gateway's MAC, on its live host ports.
+    const garp = arpOuts(acc1, before).filter((o) => parseArp(parseEthernet(o.data).payload).targetMac === '00:00:00:00:00:00');
     assert.equal(garp.length, 1);
     assert.deepEqual(parseArp(parseEthernet(garp[0]!.data).payload), { op: ARP_OP.REQUEST, senderMac: GATEWAY_MAC, senderIp: H11, targetMac: '00:00:00:00:00:00', targetIp: H11 });
-    assert.deepEqual(garp[0]!.actions.map((a) => (a.type === ActionType.OUTPUT ? a.port : -1)).sort((x, y) => x - y), [4, 5, 6, 7]);
 
     // Proxy ARP at home: h12 asks for the HoA, the gateway MAC answers, back to h12's port; the VM's own MAC is not answered there.
     const outs1 = arpOuts(acc1).length;
@@ -259,15 +285,56 @@ test('announcements: refused while the VM\'s old port is up, or with orchestrate
     await until(() => arpOuts(acc3).length === outs3 + 1, 'the proxy reply abroad');
     assert.deepEqual(parseArp(parseEthernet(arpOuts(acc3).at(-1)!.data).payload), { op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: H12, targetMac: MAC11, targetIp: H11 });
 
-    // It moves to acc3:6 (its Foreign switch): the binding follows, no migration.
+    // A forged announcement at another port of its Foreign switch while it runs at acc3:5: refused; once it is silent there, the binding follows, no migration.
+    let runningAtAcc3 = true;
+    answerProbes(acc3, MAC11, H11, 5, () => runningAtAcc3);
     const migrations = r.app.migration.migrations().length;
-    portGone(acc3, 5);
+    packetIn(acc3, 6, rarp(MAC11));
+    await until(() => events.some((e) => e.includes('acc3:5')), 'the move judged');
+    assert.deepEqual(events.filter((e) => e.startsWith('refused')).at(-1), 'refused: 10.0.1.10 answered at acc3:5: it runs there');
+    runningAtAcc3 = false;
     packetIn(acc3, 6, rarp(MAC11));
     await until(() => r.app.migration.bindings.get(H11)?.port === 6, 'the binding at acc3:6');
     assert.equal(r.app.migration.migrations().length, migrations);
     await r.app.settled();
     assert.ok(held(r.tables.get('acc3')!).flows.some((f) => f.includes('"in_port":6')), 'acc3 delivers at port 6 now');
     assert.ok(!held(r.tables.get('acc3')!).flows.some((f) => f.includes('"in_port":5')));
+    sub.unsubscribe();
+  } finally {
+    await r.close();
+  }
+});
+
+test('announcements (--migrations any) never believed for a made-up identity, at a port where another host is, or when the old place cannot be asked; a chained announcement keeps the binding\'s mode', async () => {
+  const r = await rig(60_000);
+  try {
+    const [acc1, acc2, acc3] = [r.switches.get('acc1')!, r.switches.get('acc2')!, r.switches.get('acc3')!];
+    const reasons: string[] = [];
+    const sub = r.app.migration.events$.subscribe((e) => e.kind === 'announcement-refused' && reasons.push(e.reason));
+    // An address of net1 from a MAC nobody declared: learned at acc1:6, then announced elsewhere.
+    packetIn(acc1, 6, arpRequest('02:00:00:00:66:66', '10.0.1.66', '10.0.1.1'));
+    await until(() => r.app.topology.hostByMac('02:00:00:00:66:66') !== undefined, 'the stranger learned');
+    portGone(acc1, 6);
+    packetIn(acc3, 7, rarp('02:00:00:00:66:66'));
+    // h11's RARP at h31's port (acc3:3).
+    packetIn(acc3, 3, rarp(MAC11));
+    await until(() => reasons.length === 2, 'both judged');
+    assert.match(reasons[0]!, /neither declared nor bound/);
+    assert.match(reasons[1]!, /acc3:3 is where h31 is/);
+    // h12 migrated orchestrated in first-hop mode, then announced at acc2 (silent at acc3:7): the chained move keeps first-hop.
+    const m = await r.app.migration.migrate({ hoa: H12, switch: 'acc3', port: 7, mode: 'first-hop' });
+    r.app.migration.complete(m.id);
+    await until(() => r.app.migration.bindings.get(H12)?.state === 'active', 'h12 bound at acc3');
+    packetIn(acc2, 5, rarp('02:00:0a:00:01:0b'));
+    await until(() => r.app.migration.bindings.get(H12)?.switch === 'acc2', 'the chained move');
+    assert.equal(r.app.migration.bindings.get(H12)?.mode, 'first-hop', 'the binding\'s mode, not the default (mobile-ip here)');
+    // h11's Home switch's channel down: a RARP elsewhere cannot be believed (it may run there still).
+    acc1.destroy();
+    await until(() => !r.app.topology.switchList().find((s) => s.name === 'acc1')!.connected, 'acc1 gone');
+    packetIn(acc3, 6, rarp(MAC11));
+    await until(() => reasons.length === 3, 'judged');
+    assert.match(reasons[2]!, /cannot be asked at acc1:3 \(its switch is not connected\)/);
+    assert.equal(r.app.migration.bindings.get(H11), undefined);
     sub.unsubscribe();
   } finally {
     await r.close();
@@ -341,6 +408,21 @@ test('every refused request: its status and message, and nothing changes', async
     await r.app.settled();
     for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
     assert.deepEqual(r.app.topology.hostByMac(MAC11) && [r.app.topology.hostByMac(MAC11)!.switch, r.app.topology.hostByMac(MAC11)!.port], ['acc1', 3], 'the VM is at home again');
+  } finally {
+    await r.close();
+  }
+});
+
+test('home again only at the declared port: a migration back to the Home switch at another port is 409 and changes nothing', async () => {
+  const r = await rig(60_000);
+  try {
+    const m = await r.app.migration.migrate({ hoa: H11, switch: 'acc3', port: 5 });
+    r.app.migration.complete(m.id);
+    await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'bound at acc3');
+    const res = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc1', port: 6 });
+    assert.deepEqual([res.status, res.body.error], [409, '10.0.1.10 returns to net1 at its declared port acc1:3, not acc1:6']);
+    assert.deepEqual([r.app.migration.bindings.get(H11)?.switch, r.app.migration.migrations().length], ['acc3', 1]);
+    assert.equal((await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc1', port: 3 })).status, 201);
   } finally {
     await r.close();
   }

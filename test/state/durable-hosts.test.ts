@@ -41,7 +41,7 @@ test('every host traffic was seen from is written where it was seen, moves and a
     assert.deepEqual(s.rows(), [{ mac: NEW, ip: '10.0.1.99', switch: 'acc1', port: 8 }], 'the move; the declared host seen where the file puts it changes nothing');
     assert.equal(s.hosts.learn('02:00:0a:00:01:0a', '10.0.1.10', { switch: 'acc1', port: 5 })?.kind, 'refused', 'a declared host moves only by a migration');
     assert.deepEqual(s.rows(), [{ mac: NEW, ip: '10.0.1.99', switch: 'acc1', port: 8 }], 'a refusal writes nothing');
-    s.hosts.roam('02:00:0a:00:01:0a', { switch: 'acc3', ip: '10.0.1.10' });
+    s.hosts.roam('02:00:0a:00:01:0a', { switch: 'acc3', port: 5, ip: '10.0.1.10' });
     s.hosts.learn('02:00:0a:00:01:0a', '10.0.1.10', { switch: 'acc3', port: 5 });
     assert.deepEqual(s.rows(), [{ mac: '02:00:0a:00:01:0a', ip: '10.0.1.10', switch: 'acc3', port: 5 }, { mac: NEW, ip: '10.0.1.99', switch: 'acc1', port: 8 }], 'a declared host a migration moved is written');
     assert.deepEqual([s.hosts.byIp('10.0.1.99')?.port, s.hosts.byMac(NEW)?.switch, s.hosts.record(NEW)?.port, s.hosts.page(0, 10).length, s.hosts.all().length], [8, 'acc1', 8, 2, 2], 'reads are the tracker\'s');

@@ -23,8 +23,12 @@ test('a declared host seen where the file says is not an event; seen at another 
   assert.deepEqual(c, { kind: 'refused', mac: H11.mac, ip: undefined, at: { switch: 'acc1', port: 5 }, rule: 'declared-elsewhere', reason: 'h11 is declared at acc1:3; it moves only by a migration' });
   assert.equal(t.byMac(H11.mac)?.port, 3, 'still where the file says');
   // A migration lets it roam to another switch; home again, its declared place takes it back.
-  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  t.roam(H11.mac, { switch: 'acc3', port: 9, ip: H11.ip });
   assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc3', port: 9 })?.kind, 'moved');
+  // At another port of its Foreign switch it is refused too: the migration judges that move (a tenant there may be forging it).
+  const elsewhere = t.learn(H11.mac, H11.ip, { switch: 'acc3', port: 10 });
+  assert.deepEqual(elsewhere?.kind === 'refused' ? [elsewhere.rule, elsewhere.crossSubnet] : elsewhere, ['roaming', { from: { switch: 'acc3', port: 9 }, ip: H11.ip }]);
+  assert.equal(t.byMac(H11.mac)?.port, 9);
   t.roam(H11.mac, undefined);
   assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 })?.kind, 'moved');
   t.stop();
@@ -321,15 +325,17 @@ test('the version moves with every change, and only then: a roaming permission s
   const v0 = t.version;
   t.roam(H11.mac, undefined);
   assert.equal(t.version, v0, 'no permission to take');
-  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  t.roam(H11.mac, { switch: 'acc3', port: 5, ip: H11.ip });
   const v1 = t.version;
   assert.ok(v1 > v0, 'a permission given');
-  t.roam(H11.mac, { switch: 'acc3', ip: H11.ip });
+  t.roam(H11.mac, { switch: 'acc3', port: 5, ip: H11.ip });
   assert.equal(t.version, v1, 'the same permission again');
-  t.roam(H11.mac, { switch: 'acc4', ip: H11.ip });
+  t.roam(H11.mac, { switch: 'acc4', port: 5, ip: H11.ip });
   const v2 = t.version;
   assert.ok(v2 > v1, 'another switch');
-  t.roam(H11.mac, { switch: 'acc4', ip: '10.0.1.11' });
+  t.roam(H11.mac, { switch: 'acc4', port: 6, ip: H11.ip });
+  assert.ok(t.version > v2, 'another port');
+  t.roam(H11.mac, { switch: 'acc4', port: 5, ip: '10.0.1.11' });
   const v3 = t.version;
   assert.ok(v3 > v2, 'another address');
   t.roam(H11.mac, undefined);

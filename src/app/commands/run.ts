@@ -28,8 +28,9 @@ export const RUN_HELP = `svcswitch run [options]: start the controller
                             with --topology: let switches the file does not declare connect (default: refused)
   --migration-mode MODE     mobile-ip | optimized | first-hop: a migration that names none (default optimized)
   --migration-timeout MS    a prepared migration not completed within this is rolled back (default 60000)
-  --migrations WHICH        any | orchestrated-only: whether a hypervisor's RARP or gratuitous ARP alone
-                            moves a VM to another subnet (default any)
+  --migrations WHICH        orchestrated-only | any: whether a hypervisor's RARP or gratuitous ARP alone
+                            moves a VM (any: once it is known to have left its old port; default
+                            orchestrated-only: a cloud manager asks first, docs/security.md)
   --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
                             DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
                             "none": in memory only

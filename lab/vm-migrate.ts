@@ -1,0 +1,57 @@
+import type { Svcswitch } from '../src/app/svcswitch.js';
+import type { MigrationMode, MigrationRecord } from '../src/migration/binding-store.js';
+import type { MininetDc } from './mininet.js';
+import { type Attachment, type LiveMigration, type QemuVm, VM_SINK_PORT } from './qemu-vm.js';
+import { startTraffic, type PingResult, type StreamResult } from './traffic.js';
+import { until } from './wait.js';
+
+export interface VmMigrationStep {
+  hoa: string;
+  to: Attachment;
+  /** orchestrated: the cloud manager POSTs first; transparent: QEMU's migration and its announcements only. */
+  trigger: 'orchestrated' | 'transparent';
+  mode?: MigrationMode;
+  correspondents: readonly string[];
+  /** A checked TCP stream from each of these hosts to the VM's sink. */
+  streamsFrom?: readonly string[];
+  /** How long after the destination resumed the cloud manager stops the paused source (ms); null: never (paused for good). */
+  stopSourceAfterMs: number | null;
+  seconds?: number;
+}
+
+export interface VmStepResult {
+  migration: MigrationRecord;
+  qemu: LiveMigration;
+  pings: Record<string, PingResult>;
+  streams: Record<string, StreamResult>;
+}
+
+/**
+ * A real VM's live migration in Mininet under traffic, as a cloud manager runs it: pings
+ * every 10 ms from each correspondent and the checked streams start; (orchestrated) the
+ * migration is requested; QEMU migrates the VM to a tap at the new port; the paused source is
+ * stopped `stopSourceAfterMs` after the destination resumed. Resolves once svcswitch's
+ * migration completed and the traffic ended.
+ */
+export async function migrateVmWithTraffic(app: Svcswitch, dc: MininetDc, vm: QemuVm, step: VmMigrationStep): Promise<VmStepResult> {
+  const seconds = step.seconds ?? 6;
+  const traffic = await startTraffic(dc, step.hoa, null, step.correspondents, seconds, (step.streamsFrom ?? []).map((from) => ({ from, bytes: 1_500_000, port: VM_SINK_PORT })));
+  await new Promise((r) => setTimeout(r, 800));
+  const before = new Set(app.migration.migrations().map((m) => m.id));
+  if (step.trigger === 'orchestrated') {
+    const m = await app.migration.migrate({ hoa: step.hoa, switch: step.to.switch, port: step.to.port, ...(step.mode ? { mode: step.mode } : {}) });
+    if (m.status !== 'prepared') throw new Error(`migration ${m.id} is ${m.status}`);
+  }
+  const qemu = await vm.migrate(step.to);
+  if (step.stopSourceAfterMs !== null) {
+    await new Promise((r) => setTimeout(r, Math.max(0, qemu.resumedAt + step.stopSourceAfterMs! - Date.now())));
+    await vm.stopSource();
+  }
+  let done: MigrationRecord | undefined;
+  await until(() => {
+    done = app.migration.migrations().find((m) => !before.has(m.id));
+    return done?.status === 'completed' && done.timeline.some((t) => t.step === 'old entries removed');
+  }, `the migration of ${vm.spec.name} to ${step.to.switch}:${step.to.port} to complete`, 20_000);
+  const { pings, streams } = await traffic.results();
+  return { migration: done!, qemu, pings, streams };
+}
