@@ -7,8 +7,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=build/vm
-package=$(apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
-[ -n "$package" ] || { echo "vm-image: no linux-image-cloud-amd64 in the package lists (apt-get update?)" >&2; exit 1; }
+kernel_package() { apt-cache depends linux-image-cloud-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }'; }
+package=$(kernel_package)
+if [ -z "$package" ]; then apt-get update -q >/dev/null 2>&1 || true; package=$(kernel_package); fi
+[ -n "$package" ] || { echo "vm-image: no linux-image-cloud-amd64 in Debian's package lists" >&2; exit 1; }
 stamp="$package $(sha256sum lab/vm-init.sh | cut -c1-16)"
 if [ -f "$out/stamp" ] && [ "$(cat "$out/stamp")" = "$stamp" ] && [ -f "$out/kernel" ] && [ -f "$out/initramfs.gz" ]; then exit 0; fi
 
