@@ -12,6 +12,8 @@ import { until } from './wait.js';
 export interface Fabric {
   app: Svcswitch;
   dc: MininetDc;
+  /** The REST API's port (on 127.0.0.1). */
+  apiPort: number;
   /** Packet-ins that are not LLDP probes. */
   packetIns: () => number;
 }
@@ -23,7 +25,7 @@ export interface Fabric {
 export async function startFabric(file: string, { vms = [], migrations = DEFAULT_CONFIG.migration.trigger }: { vms?: readonly string[]; migrations?: MigrationOptions['trigger'] } = {}): Promise<Fabric> {
   const topology = loadTopology(file);
   const { logger } = memoryLogger();
-  const { app, port } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500, migration: { ...DEFAULT_CONFIG.migration, trigger: migrations } });
+  const { app, port, apiPort } = await startSvcswitch(topology, logger, { lldpIntervalMs: 500, migration: { ...DEFAULT_CONFIG.migration, trigger: migrations } });
   let count = 0;
   app.openflow.packetIn$.subscribe(({ message }) => {
     if (message.data.length >= 14 && message.data.readUInt16BE(12) !== ETH_TYPE.LLDP) count++;
@@ -35,7 +37,7 @@ export async function startFabric(file: string, { vms = [], migrations = DEFAULT
   await until(() => app.topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
   await until(() => app.topology.linkList().every((l) => l.up), 'all links up', 30_000);
   await app.settled();
-  return { app, dc, packetIns: () => count };
+  return { app, dc, apiPort, packetIns: () => count };
 }
 
 export async function stopFabric(f: Fabric | undefined): Promise<void> {

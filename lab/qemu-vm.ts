@@ -8,6 +8,8 @@ import { until } from './wait.js';
 
 /** The boot files scripts/vm-image.sh makes (`make setup`). */
 const IMAGE = resolve('build/vm');
+/** The most QEMU may pause the guest at the end of a live migration, ms. */
+const DOWNTIME_LIMIT_MS = 20;
 /** The guest's checked TCP sink (lab/vm-init.sh): a connection's bytes, answered "ok SHA256 BYTES". */
 export const VM_SINK_PORT = 5001;
 
@@ -93,12 +95,26 @@ export class QemuVm {
     return readFileSync(this.current.serial, 'utf8');
   }
 
-  /** QEMU's live migration to `to`; resolves once QEMU says it completed. The source stays, paused, until stopSource(). */
-  async migrate(to: Attachment): Promise<LiveMigration> {
+  /**
+   * QEMU's live migration to `to`; resolves once QEMU says it completed. `started` is called
+   * once the destination QEMU runs (waiting for the migration's data) with its tap plugged, as
+   * libvirt's `started` hook is. The source stays, paused, until stopSource().
+   */
+  async migrate(to: Attachment, { started }: { started?: (tap: string) => Promise<void> } = {}): Promise<LiveMigration> {
     if (this.source) throw new Error(`${this.spec.name}: stop the source of the last migration first`);
     const port = await freePort();
     const dest = await start(this.spec, this.dir, to, `tcp:127.0.0.1:${port}`);
+    if (started) {
+      try {
+        await started(dest.tap);
+      } catch (e) {
+        await stop(dest);
+        throw e;
+      }
+    }
     const began = Date.now();
+    // The guest's pause at the end, as `virsh migrate-setmaxdowntime DOMAIN 20` sets it (QEMU's default is 300 ms).
+    await this.current.qmp.execute('migrate-set-parameters', { 'downtime-limit': DOWNTIME_LIMIT_MS });
     await this.current.qmp.execute('migrate', { uri: `tcp:127.0.0.1:${port}` });
     let status = '';
     let info: { status?: string; 'total-time'?: number; downtime?: number; 'error-desc'?: string } = {};

@@ -2,14 +2,17 @@ import type { Svcswitch } from '../src/app/svcswitch.js';
 import type { MigrationMode, MigrationRecord } from '../src/migration/binding-store.js';
 import type { MininetDc } from './mininet.js';
 import { type Attachment, type LiveMigration, type QemuVm, VM_SINK_PORT } from './qemu-vm.js';
+import { domainXml, type LibvirtHooks } from './libvirt-hook.js';
 import { startTraffic, type PingResult, type StreamResult } from './traffic.js';
 import { until } from './wait.js';
 
 export interface VmMigrationStep {
   hoa: string;
   to: Attachment;
-  /** orchestrated: the cloud manager POSTs first; transparent: QEMU's migration and its announcements only. */
-  trigger: 'orchestrated' | 'transparent';
+  /** orchestrated: the cloud manager POSTs first; hook: libvirt's hook (`svcswitch hook libvirt`) on each hypervisor; transparent: QEMU's migration and its announcements only. */
+  trigger: 'orchestrated' | 'hook' | 'transparent';
+  /** With trigger 'hook': libvirt's hook calls. */
+  hooks?: LibvirtHooks;
   mode?: MigrationMode;
   correspondents: readonly string[];
   /** A checked TCP stream from each of these hosts to the VM's sink. */
@@ -42,10 +45,18 @@ export async function migrateVmWithTraffic(app: Svcswitch, dc: MininetDc, vm: Qe
     const m = await app.migration.migrate({ hoa: step.hoa, switch: step.to.switch, port: step.to.port, ...(step.mode ? { mode: step.mode } : {}) });
     if (m.status !== 'prepared') throw new Error(`migration ${m.id} is ${m.status}`);
   }
-  const qemu = await vm.migrate(step.to);
+  const hook = async (host: string, operation: string, sub: string, tap: string | undefined): Promise<void> => {
+    const r = await step.hooks!.call(host, operation, sub, domainXml(step.to.switch, tap));
+    if (r.code !== 0) throw new Error(`hook ${operation} ${sub} on ${host}: exit ${r.code}: ${r.stderr}`);
+  };
+  const source = vm.at;
+  if (step.trigger === 'hook') await hook(step.to.switch, 'migrate', 'begin', undefined);
+  const qemu = await vm.migrate(step.to, step.trigger === 'hook' ? { started: (tap) => hook(step.to.switch, 'started', 'begin', tap) } : {});
   if (step.stopSourceAfterMs !== null) {
     await new Promise((r) => setTimeout(r, Math.max(0, qemu.resumedAt + step.stopSourceAfterMs! - Date.now())));
     await vm.stopSource();
+    // libvirt on the source host, once it stopped the domain there: its hook does nothing.
+    if (step.trigger === 'hook') for (const sub of ['stopped', 'release']) await hook(source.switch, sub, 'end', undefined);
   }
   let done: MigrationRecord | undefined;
   await until(() => {

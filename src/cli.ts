@@ -3,6 +3,7 @@ import { RUN_HELP, runCommand } from './app/commands/run.js';
 import { TOPOLOGY_HELP, topologyCommand } from './app/commands/topology.js';
 import { TRACE_HELP, traceCommand } from './app/commands/trace.js';
 import { MIGRATE_HELP, migrateCommand } from './app/commands/migrate.js';
+import { HOOK_HELP, hookCommand, readStdin } from './app/commands/hook.js';
 
 const HELP = `svcswitch: OpenFlow 1.3 controller for cross-subnet live migration of VMs
 
@@ -11,12 +12,14 @@ Usage:
   svcswitch topology VERB ...      check, export, draw or generate topology files
   svcswitch trace --from --to ...  the path of one packet through the planned tables
   svcswitch migrate HOA --to SW:P  migrate a VM to another subnet (asks a running controller)
+  svcswitch hook libvirt ...       libvirt's QEMU hook: migrations prepared as libvirt migrates VMs
   svcswitch --help                 this text
 
 ${RUN_HELP}
 ${TOPOLOGY_HELP}
 ${TRACE_HELP}
-${MIGRATE_HELP}`;
+${MIGRATE_HELP}
+${HOOK_HELP}`;
 
 const out = (s: string): void => void process.stdout.write(s);
 const err = (s: string): void => void process.stderr.write(s);
@@ -36,6 +39,9 @@ if (command === undefined || command === '--help' || command === '-h' || command
 } else if (command === 'migrate') {
   if (rest.includes('--help')) out(MIGRATE_HELP);
   else void migrateCommand(rest, out, err).then((code) => (process.exitCode = code));
+} else if (command === 'hook') {
+  if (rest.includes('--help')) out(HOOK_HELP);
+  else void hookCommand(rest, readStdin, err).then((code) => (process.exitCode = code));
 } else {
   err(`svcswitch: unknown command "${command}"\nTry 'svcswitch --help'.\n`);
   process.exitCode = 2;

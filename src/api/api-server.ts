@@ -274,6 +274,11 @@ export class ApiServer {
 
   /** A page of hosts; the total in `x-total-count`, as a full table would be megabytes a call. */
   private hosts(q: HostsQuery, reply: FastifyReply): unknown {
+    if (q.mac !== undefined) {
+      const h = this.topology.hostByMac(q.mac);
+      void reply.header('x-total-count', h ? '1' : '0');
+      return h ? [h] : [];
+    }
     const page = this.topology.hostPage(q.offset ?? 0, q.limit ?? 1000);
     void reply.header('x-total-count', String(page.total));
     return page.hosts;

@@ -48,6 +48,7 @@ export const HostsQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'hosts in one page' })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'hosts to skip, in the order they became known' })),
+    mac: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$', description: 'only the host with this MAC (lower case), as a cloud manager knows its VM' })),
   },
   { additionalProperties: false },
 );
@@ -111,6 +112,7 @@ export const MigrationBody = Type.Object(
     switch: SwitchName,
     port: Type.Integer({ minimum: 1, maximum: 0xffffff00, description: 'a host port of an access switch' }),
     mode: Type.Optional(Mode),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000, description: 'rolled back if not completed within this many ms (default: the controller\'s --migration-timeout); a live migration of several GiB takes minutes' })),
   },
   { additionalProperties: false },
 );

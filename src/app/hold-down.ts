@@ -24,7 +24,9 @@ export const DEFAULT_HOLD_DOWN: HoldDownOptions = { startupMs: 5_000, maxMs: 5_0
  */
 export function holdDown(topology: TopologyService, planners: ReadonlyArray<{ flush(): void }>, log: Logger, options: HoldDownOptions = DEFAULT_HOLD_DOWN): (dpid: string) => Promise<void> {
   const startedAt = Date.now();
-  const settled = (): boolean => Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
+  // Set by the start-up timer itself: a timer may fire a millisecond before Date.now() says the window is over, and nothing would check again.
+  let startupOver = options.startupMs <= 0;
+  const settled = (): boolean => startupOver || Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
   // The switches held share one watch of the topology and are released together: with 2,000
   // switches held, a check and a re-plan per switch per change would be quadratic.
   interface Waiter {
@@ -72,7 +74,12 @@ export function holdDown(topology: TopologyService, planners: ReadonlyArray<{ fl
       const w: Waiter = { dpid, resolve, why: '', deadline: setTimeout(() => release([w], `${options.maxMs} ms passed`), options.maxMs) };
       waiting.add(w);
       const untilStartupEnds = startedAt + options.startupMs - Date.now();
-      if (untilStartupEnds > 0) startupTimer ??= setTimeout(check, untilStartupEnds);
+      if (untilStartupEnds > 0) {
+        startupTimer ??= setTimeout(() => {
+          startupOver = true;
+          check();
+        }, untilStartupEnds);
+      }
       if (watch) return check();
       // graph$ replays the current graph at once (which may release this switch), and again whenever a link (a switch's ports with it) comes or goes.
       const subscription = topology.graph$.subscribe(check);

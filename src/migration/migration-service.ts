@@ -57,6 +57,8 @@ export interface MigrationRequest {
   switch: string;
   port: number;
   mode?: MigrationMode;
+  /** Rolled back if not completed within this (default: --migration-timeout); a VM of several GiB takes minutes to migrate. */
+  timeoutMs?: number;
 }
 
 export type MigrationEvent = { kind: 'migration'; migration: MigrationRecord } | { kind: 'announcement-refused'; mac: string; at: SwitchRef; reason: string };
@@ -305,13 +307,13 @@ export class MigrationService {
             switch: req.switch, port: req.port, mode: binding?.mode ?? mode, state: 'prepared', createdAt: binding?.createdAt ?? now, updatedAt: now,
           });
         }
-        this.bindings.setInFlight(req.hoa, { record, coaWasHeld, deadline: now + this.options.timeoutMs });
+        this.bindings.setInFlight(req.hoa, { record, coaWasHeld, deadline: now + (req.timeoutMs ?? this.options.timeoutMs) });
       });
     } catch (e) {
       untake();
       throw unsaved(e);
     }
-    this.pend(record, coaWasHeld, this.options.timeoutMs);
+    this.pend(record, coaWasHeld, req.timeoutMs ?? this.options.timeoutMs);
     this.remember(record);
     this.log.info('migration prepared', { id: record.id, hoa: req.hoa, from: `${from.switch}:${from.port}`, to: `${req.switch}:${req.port}`, mode, coa });
     return record;
@@ -654,7 +656,7 @@ export class MigrationService {
   }
 
   private pend(record: MigrationRecord, coaWasHeld: boolean, timeoutMs: number): void {
-    const timer = setTimeout(() => this.rollback(record.hoa, 'rolled-back', `not completed within ${this.options.timeoutMs} ms`), Math.max(0, timeoutMs));
+    const timer = setTimeout(() => this.rollback(record.hoa, 'rolled-back', `not completed within its timeout (${timeoutMs} ms)`), Math.max(0, timeoutMs));
     timer.unref();
     this.pending.set(record.hoa, { record, timer, coaWasHeld });
     this.arrivals.set(record.mac, record);

@@ -50,6 +50,11 @@ test('GET /api/topology lists the declared switches and links, none connected ye
 test('GET /api/hosts and /api/health', async () => {
   const hosts = await get('/api/hosts');
   assert.equal(hosts.body.length, 9);
+  // By MAC, as a cloud manager's hook knows its VM: one host or none; a MAC that is not one is 400.
+  const one = await get('/api/hosts?mac=02:00:0a:00:01:0a');
+  assert.deepEqual([one.status, (one.body as Array<{ ip: string }>).map((h) => h.ip)], [200, ['10.0.1.10']]);
+  assert.deepEqual((await get('/api/hosts?mac=02:00:0a:00:01:99')).body, []);
+  assert.equal((await get('/api/hosts?mac=nope')).status, 400);
   const health = await get('/api/health');
   assert.deepEqual([health.status, health.body.status, health.body.switchesDeclared, health.body.switchesConnected], [200, 'ok', 8, 0]);
 });
@@ -141,7 +146,7 @@ test('/api/openapi.json documents every route with its query schema', async () =
   assert.ok(migrations.post.responses['201'] && migrations.get);
   assert.deepEqual(Object.keys(doc.paths['/api/bindings/{hoa}']!).sort(), ['delete', 'get']);
   assert.deepEqual(doc.paths['/api/paths']!.get.parameters.map((p) => [p.name, p.required]), [['from', true], ['to', true]]);
-  assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false]]);
+  assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false], ['mac', false]]);
 });
 
 test('/api/switches lists connected switches by name, with their ports (scripted switch)', async () => {

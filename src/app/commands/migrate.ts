@@ -5,11 +5,12 @@ import { UsageError } from './usage-error.js';
 
 export const MIGRATE_HELP = `svcswitch migrate: ask a running controller to migrate a VM (make-before-break)
 
-  svcswitch migrate HOA --to SWITCH:PORT [--mode mobile-ip|optimized|first-hop] [--api URL] [--token-file F] [--complete]
+  svcswitch migrate HOA --to SWITCH:PORT [--mode mobile-ip|optimized|first-hop] [--timeout MS] [--api URL] [--token-file F] [--complete]
 
   HOA            the VM's Home Address (it keeps it)
   --to           the access switch port it moves to (its new subnet)
   --mode         the controller's default otherwise
+  --timeout MS   rolled back if not completed within this (default: the controller's --migration-timeout)
   --api URL      the controller's REST API (default http://127.0.0.1:8080)
   --token-file F the API's bearer token (the controller's --api-token-file)
   --complete     switch over at once (without it the switchover comes when the VM is seen there)
@@ -21,7 +22,7 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
   try {
     const { values, positionals } = parseArgs({
       args: argv,
-      options: { to: { type: 'string' }, mode: { type: 'string' }, api: { type: 'string' }, complete: { type: 'boolean' }, 'token-file': { type: 'string' } },
+      options: { to: { type: 'string' }, mode: { type: 'string' }, timeout: { type: 'string' }, api: { type: 'string' }, complete: { type: 'boolean' }, 'token-file': { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -30,6 +31,8 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
     const to = /^([A-Za-z0-9_-]+):(\d+)$/.exec(values.to ?? '');
     if (!to) throw new UsageError(`--to: "${values.to ?? ''}" is not SWITCH:PORT (for example acc3:5)`);
     if (values.mode !== undefined && !(MIGRATION_MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode: "${values.mode}" is not ${MIGRATION_MODES.join(', ')}`);
+    const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
+    if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1000)) throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of milliseconds >= 1000`);
     const api = (values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
     const tokenFile = values['token-file'];
     const auth: Record<string, string> = tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` };
@@ -39,7 +42,7 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
       if (!res.ok) throw new Error(`${res.status}: ${String(answer.error ?? 'error')}`);
       return answer;
     };
-    let migration = await call('/api/migrations', { hoa, switch: to[1], port: Number(to[2]), ...(values.mode ? { mode: values.mode } : {}) });
+    let migration = await call('/api/migrations', { hoa, switch: to[1], port: Number(to[2]), ...(values.mode ? { mode: values.mode } : {}), ...(timeout === undefined ? {} : { timeoutMs: timeout }) });
     if (values.complete) migration = await call(`/api/migrations/${String(migration.id)}/complete`, {});
     out(JSON.stringify(migration, null, 2) + '\n');
     return 0;
