@@ -7,21 +7,26 @@ import { MininetDc } from '../lab/mininet.js';
 import { requireOvs } from '../lab/ovs.js';
 import { startSvcswitch } from '../lab/svcswitch.js';
 import { until } from '../lab/wait.js';
-import { migrateWithTraffic, type MigrationStep } from '../lab/migrate.js';
+import { LibvirtHooks } from '../lab/libvirt-hook.js';
+import { QemuVm } from '../lab/qemu-vm.js';
 import { timelineSvg, type TimelineRow } from '../lab/timeline-svg.js';
+import { migrateVmWithTraffic, type VmMigrationStep } from '../lab/vm-migrate.js';
+import { topologyWithVm } from '../lab/vm-topology.js';
 import { DEFAULT_MIGRATION_OPTIONS } from '../src/migration/migration-service.js';
 
 /**
  * make demo: the dc-small datacenter in Mininet (real OVS, userspace datapath) under
  * svcswitch: discovery checked against the file, the L3 fabric (every host reaches every
  * other and the external client, one TTL per switch), a link failure under a 10 ms ping,
- * then the VM h11 live-migrated to another subnet (optimized, orchestrated make-before-break),
- * on to a third (first-hop, transparent from QEMU's RARP), and home, while a TCP stream from
- * the external client and 10 ms pings from four correspondents run: a timeline and a table
- * per step, and the timeline as a picture (out/migration-timeline.svg).
+ * then a real VM (QEMU, Debian's kernel) booted at acc1 and live-migrated by QEMU to another
+ * subnet (prepared by libvirt's hook, `svcswitch hook libvirt`), on to a third (transparent:
+ * QEMU's RARP only) and home (REST), while a TCP stream from the external client and 10 ms
+ * pings from four correspondents run: a timeline and a table per step, and the timeline as a
+ * picture (out/migration-timeline.svg).
  */
 
-const FILE = process.env.TOPOLOGY ?? 'topologies/dc-small.yaml';
+const VM = { name: 'vm1', mac: '52:54:00:0a:01:14', ip: '10.0.1.20', switch: 'acc1', port: 5 };
+const FILE = topologyWithVm(process.env.TOPOLOGY ?? 'topologies/dc-small.yaml', VM);
 const OUT = 'out';
 const say = (s: string): void => void process.stdout.write(`\n== ${s}\n`);
 
@@ -44,7 +49,7 @@ async function main(): Promise<void> {
     lldpIntervalMs: 500,
     // Announced migrations take the default mode: first-hop here, so the second step shows it.
     // The second step is a transparent migration: announcements alone may migrate (--migrations any).
-    migration: { ...DEFAULT_MIGRATION_OPTIONS, mode: 'first-hop', trigger: 'any' },
+    migration: { ...DEFAULT_MIGRATION_OPTIONS, trigger: 'any' },
   });
   const topology = app.topology;
   let live = false;
@@ -54,7 +59,8 @@ async function main(): Promise<void> {
   });
   say(`svcswitch: OpenFlow on 127.0.0.1:${port}, REST on http://127.0.0.1:${apiPort}/api/topology; starting Mininet with ${FILE}`);
   const started = Date.now();
-  const dc = await MininetDc.start(FILE, port);
+  const dc = await MininetDc.start(FILE, port, { vms: [VM.name] });
+  let vm: QemuVm | undefined;
   try {
     await until(() => topology.switchList().every((s) => s.connected), 'all switches connected', 60_000);
     await until(() => topology.linkList().filter((l) => l.confirmed).length >= declared.links.length, 'every link confirmed by LLDP', 30_000);
@@ -88,25 +94,38 @@ async function main(): Promise<void> {
     await dc.do({ op: 'link', a: 'acc1', b: 'agg1', state: 'up' });
     await until(() => topology.paths('acc1', 'acc3').length === 2, 'paths restored', 10_000);
 
+    say(`booting a real VM: QEMU (TCG), Debian's cloud kernel, ${VM.ip} at ${VM.switch}:${VM.port}, a tap on the switch's OVS bridge`);
+    const booted = Date.now();
+    vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1' }, { switch: VM.switch, port: VM.port });
+    await until(async () => Number((await dc.do({ op: 'ping', src: 'client', dst: VM.ip, count: 1, timeout: 1 })).received) === 1, 'the client to reach the VM', 20_000, 200);
+    process.stdout.write(`   booted and reachable from the client ${Date.now() - booted} ms after QEMU started\n`);
+
     const rows: TimelineRow[] = [];
-    const steps: Array<{ title: string; step: Omit<MigrationStep, 'vm' | 'hoa' | 'streamFrom'> }> = [
-      { title: 'h11 acc1 -> acc3 (net3), optimized, orchestrated', step: { to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'] } },
-      { title: 'h11 acc3 -> acc4 (net4), first-hop, transparent (QEMU RARP)', step: { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'] } },
-      { title: 'h11 acc4 -> acc1, home again, orchestrated', step: { to: { switch: 'acc1', port: 3 }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'] } },
+    const hooks = new LibvirtHooks(apiPort);
+    const steps: Array<{ title: string; step: Omit<VmMigrationStep, 'hoa'> }> = [
+      { title: 'vm1 acc1 -> acc3 (net3), optimized, prepared by libvirt\'s hook', step: { to: { switch: 'acc3', port: 5 }, trigger: 'hook', hooks, correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
+      { title: 'vm1 acc3 -> acc4 (net4), transparent (QEMU\'s RARP only)', step: { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
+      { title: 'vm1 acc4 -> acc1, home again, orchestrated (REST)', step: { to: { switch: VM.switch, port: VM.port }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
     ];
     for (const { title, step } of steps) {
-      say(`migration: ${title}, while the client streams TCP to h11 and four correspondents ping it every 10 ms`);
-      const r = await migrateWithTraffic(app, dc, { vm: 'h11', hoa: '10.0.1.10', streamsFrom: ['client'], seconds: 3, ...step });
+      say(`migration: ${title}, while the client streams TCP to the VM and four correspondents ping it every 10 ms`);
+      const r = await migrateVmWithTraffic(app, dc, vm, { hoa: VM.ip, seconds: 5, ...step });
       const m = r.migration;
-      const rel = (t: number): number => t - r.movedAt;
-      const firstDelivered = Math.min(...Object.values(r.pings).map((p) => p.replies.find((t) => t > r.movedAt) ?? Infinity));
-      const events = [...m.timeline.map((t) => ({ label: t.step, ms: rel(t.at) })), { label: 'VM link moved', ms: 0 }, { label: 'first reply after the move', ms: rel(firstDelivered) }].sort((a, b) => a.ms - b.ms);
+      const rel = (t: number): number => t - r.qemu.resumedAt;
+      const firstDelivered = Math.min(...Object.values(r.pings).map((p) => p.replies.find((t) => t > r.qemu.resumedAt) ?? Infinity));
+      const events = [
+        ...m.timeline.map((t) => ({ label: t.step, ms: rel(t.at) })),
+        { label: `VM paused by QEMU (${r.qemu.downtimeMs} ms of downtime)`, ms: -r.qemu.downtimeMs },
+        { label: 'VM runs at its new port (QEMU resumed it)', ms: 0 },
+        { label: 'first reply after the resume', ms: rel(firstDelivered) },
+      ].sort((a, b) => a.ms - b.ms);
+      process.stdout.write(`   QEMU's live migration: ${r.qemu.totalMs} ms\n`);
       for (const e of events) process.stdout.write(`   ${String(Math.round(e.ms)).padStart(6)} ms  ${e.label}\n`);
       process.stdout.write(`   binding: ${m.hoa} in ${m.to.subnet}${m.to.coa ? ` as CoA ${m.to.coa}` : ' (home: no binding)'}, mode ${m.mode}\n`);
       process.stdout.write('   correspondent   lost/sent   median RTT\n');
       for (const [who, p] of Object.entries(r.pings)) process.stdout.write(`   ${who.padEnd(15)} ${`${p.lost}/${p.sent}`.padStart(9)}   ${p.rttMedian?.toFixed(3) ?? '-'} ms\n`);
       const s = r.streams.client!;
-      process.stdout.write(`   TCP client -> h11: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 checked)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}, longest silence ${s.longestGapMs} ms\n`);
+      process.stdout.write(`   TCP client -> vm1: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 computed inside the VM)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}\n`);
       const gaps = Object.entries(r.pings).flatMap(([who, p]) => p.replies.slice(1).map((t, i) => ({ who, from: rel(p.replies[i]!), to: rel(t) })).filter((g) => g.to - g.from > 25 && g.to > -500 && g.from < 1500));
       rows.push({ name: title.split(',')[0]!, events: events.filter((e) => e.ms > -2000), gaps });
     }
@@ -115,6 +134,7 @@ async function main(): Promise<void> {
     say(`pictures: ${OUT}/dc-small.svg, ${OUT}/dc-small-link-down.svg`);
   } finally {
     live = false;
+    await vm?.destroy();
     await dc.stop();
     await app.stop();
     say('Mininet stopped and cleaned up');

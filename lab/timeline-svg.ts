@@ -1,15 +1,15 @@
-/** One migration step drawn on the timeline: its name, and its events in ms from the VM's move. */
+/** One migration step drawn on the timeline: its name, and its events in ms from the moment the VM ran at its new port. */
 export interface TimelineRow {
   name: string;
   events: Array<{ label: string; ms: number }>;
-  /** Per correspondent, the gaps in its replies (ms from the move): where pings were lost. */
+  /** Per correspondent, the gaps in its replies (ms from that moment): where pings were lost. */
   gaps: Array<{ who: string; from: number; to: number }>;
 }
 
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** The migration timeline as an SVG picture: one band per step, events as ticks, reply gaps as red bars. */
-export function timelineSvg(rows: readonly TimelineRow[]): string {
+export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed the VM at its new port'): string {
   const all = rows.flatMap((r) => [...r.events.map((e) => e.ms), ...r.gaps.flatMap((g) => [g.from, g.to])]);
   const min = Math.min(-50, ...all);
   const max = Math.max(100, ...all);
@@ -34,6 +34,6 @@ export function timelineSvg(rows: readonly TimelineRow[]): string {
   for (let t = Math.ceil(min / 100) * 100; t <= max; t += 100) {
     parts.push(`<line x1="${x(t)}" y1="${axisY - 8}" x2="${x(t)}" y2="${axisY - 2}" stroke="#333"/><text x="${x(t) - 10}" y="${axisY + 10}" font-size="9">${t}</text>`);
   }
-  parts.push(`<text x="${left}" y="${axisY + 26}" font-size="11">ms from the moment the VM's link moved; red: 10 ms pings without a reply</text>`);
+  parts.push(`<text x="${left}" y="${axisY + 26}" font-size="11">ms from the moment ${origin}; red: 10 ms pings without a reply</text>`);
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${axisY + 40}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }

@@ -2,17 +2,31 @@ import { intToIp, ipToInt } from '../topology/cidr.js';
 import type { SubnetSpec } from '../topology/model.js';
 
 /**
+ * How long a released CoA rests before it is handed out again. Packets addressed to it may
+ * still cross the fabric for a moment after its VM left (in flight, or from a switch whose
+ * rewrite a barrier has not yet confirmed); a VM given it at once would receive them, and a
+ * rollback's CoA reused at once makes logs and traces ambiguous. Thirty seconds is far longer
+ * than any packet stays in a datacenter.
+ */
+export const COA_REST_MS = 30_000;
+
+/**
  * Care-of Addresses: each subnet's `coa_pool` (from the topology file) hands out addresses
  * to VMs that migrate into it. A CoA is never held by two VMs; a VM that asks again in the
- * same subnet gets the one it holds; addresses come lowest first, so the same history gives
- * the same CoAs (reproducible tests and traces). Pure state, bounded by the pools' sizes.
+ * same subnet gets the one it holds; a released one rests `restMs` first; addresses come
+ * lowest first, so the same history gives the same CoAs (reproducible tests and traces). Pure
+ * state, bounded by the pools' sizes.
  */
 export class CoaPools {
-  /** Each subnet's range, and which HoA holds each CoA (as a number) of it. */
-  private readonly pools = new Map<string, { first: number; last: number; held: Map<number, string> }>();
+  /** Each subnet's range, which HoA holds each CoA (as a number) of it, and until when each released one rests. */
+  private readonly pools = new Map<string, { first: number; last: number; held: Map<number, string>; resting: Map<number, number> }>();
 
-  constructor(subnets: readonly SubnetSpec[]) {
-    for (const s of subnets) this.pools.set(s.name, { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)!, held: new Map() });
+  constructor(
+    subnets: readonly SubnetSpec[],
+    private readonly restMs = COA_REST_MS,
+    private readonly now: () => number = Date.now,
+  ) {
+    for (const s of subnets) this.pools.set(s.name, { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)!, held: new Map(), resting: new Map() });
   }
 
   /** A CoA of `subnet` for the VM whose home address is `hoa`; why not, as a string, when none can be had. */
@@ -21,13 +35,16 @@ export class CoaPools {
     if (!pool) return { error: `no subnet named "${subnet}"` };
     const held = pool.held;
     for (const [coa, owner] of held) if (owner === hoa) return { coa: intToIp(coa) };
+    const now = this.now();
+    for (const [coa, until] of pool.resting) if (until <= now) pool.resting.delete(coa);
     for (let n = pool.first; n <= pool.last; n++) {
-      if (!held.has(n)) {
+      if (!held.has(n) && !pool.resting.has(n)) {
         held.set(n, hoa);
         return { coa: intToIp(n) };
       }
     }
-    return { error: `the CoA pool of ${subnet} (${intToIp(pool.first)}-${intToIp(pool.last)}) is exhausted` };
+    const resting = pool.resting.size === 0 ? '' : `; ${pool.resting.size} released in the last ${this.restMs / 1000} s rest before reuse`;
+    return { error: `the CoA pool of ${subnet} (${intToIp(pool.first)}-${intToIp(pool.last)}) is exhausted${resting}` };
   }
 
   /** Whether `coa` is an address of `subnet`'s pool. */
@@ -48,12 +65,17 @@ export class CoaPools {
     return true;
   }
 
-  /** Gives a CoA back (the VM moved on, went home, or its binding was deleted). False if `hoa` did not hold it. */
-  release(subnet: string, coa: string, hoa: string): boolean {
+  /**
+   * Gives a CoA back (the VM moved on, went home, or its binding was deleted): it rests before
+   * reuse, unless `used` is false (taken for a request that was refused before any switch saw
+   * it). False if `hoa` did not hold it.
+   */
+  release(subnet: string, coa: string, hoa: string, used = true): boolean {
     const held = this.pools.get(subnet)?.held;
     const n = ipToInt(coa) ?? -1;
     if (held?.get(n) !== hoa) return false;
     held.delete(n);
+    if (used && this.restMs > 0) this.pools.get(subnet)!.resting.set(n, this.now() + this.restMs);
     return true;
   }
 

@@ -17,8 +17,9 @@ import { networkOf, networksOf, type Network } from '../topology/networks.js';
 import { bindingMisfit, flightMisfit } from './stored-rows.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Binding, BindingStore, MigrationMode, MigrationRecord } from './binding-store.js';
-import { CoaPools } from './coa-pools.js';
+import { COA_REST_MS, CoaPools } from './coa-pools.js';
 import { LivenessProbe } from './liveness-probe.js';
+import { BicastGroups } from './bicast-groups.js';
 import { planMigration, type Place, type Placement } from './migration-planner.js';
 
 export const MIGRATION_MODES: readonly MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
@@ -36,6 +37,8 @@ export interface MigrationOptions {
   trigger: 'any' | 'orchestrated-only';
   /** Migrations kept for GET /api/migrations (the oldest finished ones go first). */
   history: number;
+  /** How long a released CoA rests before it is handed out again (default COA_REST_MS, 30 s). */
+  coaRestMs?: number;
   /** How long link changes are gathered before every VM's part is re-planned (default 20 ms). */
   coalesceMs?: number;
 }
@@ -89,14 +92,8 @@ export class MigrationService {
   private stopped = false;
   /** Which switches hold each VM's part now. */
   private readonly partOn = new Map<string, Set<string>>();
-  /**
-   * Bicast group ids, by HoA (two consecutive ids each), held only while a migration is in
-   * flight or draining: a VM settled abroad needs none, so the range bounds migrations in
-   * flight (24,576), not bindings. Handed out round the range, never the one just freed.
-   */
-  private readonly groups = new Map<string, number>();
-  private readonly groupsInUse = new Set<number>();
-  private groupCursor = PIPELINE.migration.groups.min;
+  /** Bicast group ids of the migrations in flight or draining. */
+  private readonly groups = new BicastGroups(PIPELINE.migration.groups);
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
   /** Every HoA with a binding, as a number: the ARP processor's first test, with no string made per packet-in. */
@@ -127,7 +124,7 @@ export class MigrationService {
     const declared = topology.declared;
     this.ctx = declared && fabricContext(declared);
     this.networks = declared ? networksOf(declared).filter((n) => !n.external) : [];
-    this.pools = new CoaPools(declared?.subnets ?? []);
+    this.pools = new CoaPools(declared?.subnets ?? [], options.coaRestMs ?? COA_REST_MS);
     this.dpidOf = new Map((declared?.switches ?? []).map((s) => [s.name, s.dpid]));
     this.limitedLog = new RateLimitedLog(log);
     this.probe = new LivenessProbe(openflow, topology);
@@ -281,7 +278,7 @@ export class MigrationService {
     // Refused: nothing taken stays taken.
     const untake = (): void => {
       if (!hadGroup) this.dropGroup(req.hoa);
-      if (coa !== undefined && !coaWasHeld) this.pools.release(target.name, coa, req.hoa);
+      if (coa !== undefined && !coaWasHeld) this.pools.release(target.name, coa, req.hoa, false);
     };
     if (target.name !== home.name) {
       const got = this.pools.allocate(target.name, req.hoa);
@@ -610,31 +607,14 @@ export class MigrationService {
   }
 
   private groupOf(hoa: string): number {
-    const have = this.groups.get(hoa);
-    if (have !== undefined) return have;
-    const { min, max } = PIPELINE.migration.groups;
-    for (let tried = 0; tried < (max - min + 1) >> 1; tried++) {
-      const g = this.groupCursor;
-      this.groupCursor = g + 3 > max ? min : g + 2;
-      if (!this.groupsInUse.has(g)) {
-        this.holdGroup(hoa, g);
-        return g;
-      }
-    }
-    throw new MigrationError(409, 'every bicast group id is in use (too many migrations in flight)');
-  }
-
-  private holdGroup(hoa: string, g: number): void {
-    this.groups.set(hoa, g);
-    this.groupsInUse.add(g);
+    const g = this.groups.take(hoa);
+    if (g === undefined) throw new MigrationError(409, 'every bicast group id is in use (too many migrations in flight)');
+    return g;
   }
 
   /** Forgets the group id of `hoa` in memory (the caller writes the store). */
   private dropGroup(hoa: string): void {
-    const g = this.groups.get(hoa);
-    if (g === undefined) return;
-    this.groups.delete(hoa);
-    this.groupsInUse.delete(g);
+    this.groups.drop(hoa);
   }
 
   /** After a switchover: a failed write leaves a stale id on disk, dropped at the next start. */
@@ -678,7 +658,7 @@ export class MigrationService {
     const live = new Set([...this.bindings.all().map((b) => b.hoa), ...flights.map((f) => f.record.hoa)]);
     const inFlight = new Set(flights.map((f) => f.record.hoa));
     for (const [hoa, id] of this.bindings.groupIds()) {
-      if (inFlight.has(hoa)) this.holdGroup(hoa, id);
+      if (inFlight.has(hoa)) this.groups.hold(hoa, id);
       else this.save(() => this.bindings.setGroupId(hoa, undefined), hoa);
     }
     for (const b of this.bindings.all()) {

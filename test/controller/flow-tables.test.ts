@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { diffMessages, diffParts, diffTables as diffWire, indexTables, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
 import { EMPTY_TABLES, flowOf, groupOf, toWire } from '../../src/controller/wire-tables.js';
 import { plannerCookie } from '../../src/controller/pipeline.js';
-import { FlowModCommand, GroupModCommand, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
+import { FlowModCommand, GroupModCommand, GroupType, MessageType, act, bucket, inst, type GroupMod } from '../../src/openflow/index.js';
 
 const cookie = plannerCookie(2);
 const f = (priority: number, port: number, out: number): FlowEntry => ({ tableId: 0, priority, cookie, match: { in_port: port }, instructions: [inst.apply([act.output(out)])] });
@@ -62,4 +62,20 @@ test('a group deleted is sent without buckets', () => {
   assert.ok(del?.type === MessageType.GROUP_MOD);
   assert.equal(del.command, GroupModCommand.DELETE);
   assert.deepEqual(del.buckets, []);
+});
+
+test('a group whose buckets changed is rewritten whole, as a MODIFY (the switch holds it), in the write batch; one the switch lacks is an ADD', () => {
+  const held = g(0x53560001, [1, 2]);
+  const changed = g(0x53560001, [1, 3]);
+  for (const d of [
+    diffTables({ flows: [], groups: [changed] }, { flows: [], groups: [held] }),
+    diffParts([{ before: toWire({ flows: [], groups: [held] }), after: toWire({ flows: [], groups: [changed] }) }], indexTables(toWire({ flows: [], groups: [held] }))),
+  ]) {
+    const { write, remove } = diffMessages(d);
+    const mods = [...write] as GroupMod[];
+    assert.deepEqual(mods.map((m) => [m.command, m.groupId, m.buckets]), [[GroupModCommand.MODIFY, 0x53560001, changed.buckets]]);
+    assert.deepEqual([...remove], []);
+  }
+  const add = [...diffMessages(diffTables({ flows: [], groups: [changed] }, { flows: [], groups: [] })).write] as GroupMod[];
+  assert.deepEqual(add.map((m) => m.command), [GroupModCommand.ADD]);
 });

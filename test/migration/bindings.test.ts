@@ -7,7 +7,8 @@ import { loadTopology } from '../../src/topology/loader.js';
 const subnets = loadTopology('topologies/dc-small.yaml').subnets;
 
 test('CoA pools: lowest free first, never one CoA for two VMs, the same one when asked again', () => {
-  const pools = new CoaPools(subnets);
+  let now = 0;
+  const pools = new CoaPools(subnets, 30_000, () => now);
   const net3 = subnets.find((s) => s.switch === 'acc3')!;
   assert.deepEqual(pools.allocate(net3.name, '10.0.1.10'), { coa: net3.coaPool.first });
   assert.deepEqual(pools.allocate(net3.name, '10.0.1.10'), { coa: net3.coaPool.first }, 'idempotent for its holder');
@@ -17,7 +18,10 @@ test('CoA pools: lowest free first, never one CoA for two VMs, the same one when
   assert.equal(pools.release(net3.name, net3.coaPool.first, '10.0.1.11'), false, 'only its holder gives it back');
   assert.equal(pools.release(net3.name, net3.coaPool.first, '10.0.1.10'), true);
   assert.equal(pools.holder(net3.name, net3.coaPool.first), undefined);
-  assert.deepEqual(pools.allocate(net3.name, '10.0.2.10'), { coa: net3.coaPool.first }, 'a freed address is reused, lowest first');
+  const third = pools.allocate(net3.name, '10.0.2.10');
+  assert.ok('coa' in third && third.coa !== net3.coaPool.first, 'a released CoA rests: not handed out again at once');
+  now = 30_000;
+  assert.deepEqual(pools.allocate(net3.name, '10.0.2.11'), { coa: net3.coaPool.first }, 'once rested it is reused, lowest first');
   assert.deepEqual(pools.allocate('net9', '10.0.1.10'), { error: 'no subnet named "net9"' });
   assert.equal(pools.release('net9', net3.coaPool.first, '10.0.2.10'), false, 'an unknown subnet holds nothing');
   assert.equal(pools.release(net3.name, 'not an address', '10.0.2.10'), false);
@@ -25,16 +29,22 @@ test('CoA pools: lowest free first, never one CoA for two VMs, the same one when
   assert.equal(pools.free('net9'), 0);
 });
 
-test('CoA pools are bounded by their size: the pool exhausted is an answer, not an exception', () => {
+test('CoA pools are bounded by their size: the pool exhausted is an answer, not an exception; resting CoAs are said', () => {
   const small = [{ ...subnets[0]!, coaPool: { first: '10.0.1.200', last: '10.0.1.202' } }];
-  const pools = new CoaPools(small);
+  let now = 0;
+  const pools = new CoaPools(small, 30_000, () => now);
   const name = small[0]!.name;
   for (const hoa of ['10.0.2.1', '10.0.2.2', '10.0.2.3']) assert.ok('coa' in pools.allocate(name, hoa));
   assert.equal(pools.free(name), 0);
   assert.deepEqual(pools.allocate(name, '10.0.2.4'), { error: `the CoA pool of ${name} (10.0.1.200-10.0.1.202) is exhausted` });
   pools.release(name, '10.0.1.201', '10.0.2.2');
   assert.equal(pools.free(name), 1);
+  assert.deepEqual(pools.allocate(name, '10.0.2.4'), { error: `the CoA pool of ${name} (10.0.1.200-10.0.1.202) is exhausted; 1 released in the last 30 s rest before reuse` });
+  now = 29_999;
+  assert.ok('error' in pools.allocate(name, '10.0.2.4'));
+  now = 30_000;
   assert.deepEqual(pools.allocate(name, '10.0.2.4'), { coa: '10.0.1.201' });
+  assert.deepEqual(new CoaPools(small, 0).release(name, '10.0.1.200', 'x'), false, 'nothing to release that was not held');
 });
 
 const binding = (hoa: string, coa: string): Binding => ({

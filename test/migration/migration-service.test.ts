@@ -257,6 +257,8 @@ test('announcements (--migrations any): refused while the VM answers at its old 
     assert.deepEqual([b.switch, b.port, b.coa, b.mode, b.subnet], ['acc3', 5, '10.0.3.200', 'mobile-ip', 'net3']);
     assert.deepEqual([...new Set(events.slice(1))], ['announced preparing', 'announced completed']);
     assert.equal(r.app.migration.migrations().length, 1, 'one migration for QEMU\'s repeated RARPs');
+    // A migration is a normal event: the only warn so far is the refused announcement (someone should look at that one).
+    assert.deepEqual(r.lines.filter((l) => l.level === 'warn').map((l) => l.message), ['announcement of 02:00:0a:00:01:0a at acc3:5 moves nothing: 10.0.1.10 answered at acc1:3: it runs there']);
     // The probe went out of acc1:3 only, unicast to the VM, from the gateway.
     const probes = arpOuts(acc1, before).filter((o) => parseArp(parseEthernet(o.data).payload).targetMac === MAC11);
     assert.ok(probes.length >= 1);
@@ -343,7 +345,7 @@ test('announcements (--migrations any) never believed for a made-up identity, at
 });
 
 test('orchestrated-only: an announcement alone never migrates; one for a migration pending elsewhere is refused; the history keeps the newest finished migrations', async () => {
-  const r = await rig(60_000, { trigger: 'orchestrated-only', history: 2 });
+  const r = await rig(60_000, { trigger: 'orchestrated-only', history: 2, coaRestMs: 0 });
   try {
     const acc3 = r.switches.get('acc3')!;
     portGone(r.switches.get('acc1')!, 3);
@@ -424,6 +426,21 @@ test('home again only at the declared port: a migration back to the Home switch 
     assert.deepEqual([res.status, res.body.error], [409, '10.0.1.10 returns to net1 at its declared port acc1:3, not acc1:6']);
     assert.deepEqual([r.app.migration.bindings.get(H11)?.switch, r.app.migration.migrations().length], ['acc3', 1]);
     assert.equal((await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc1', port: 3 })).status, 201);
+  } finally {
+    await r.close();
+  }
+});
+
+test('a CoA freed by a cancel rests before reuse: the next migration into that subnet gets another; with none left the 409 says why', async () => {
+  const r = await rig(60_000);
+  try {
+    const first = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal((first.body.to as { coa: string }).coa, '10.0.3.200');
+    assert.equal((await r.call('DELETE', `/api/migrations/${first.body.id as string}`)).status, 200);
+    const second = await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 });
+    assert.equal((second.body.to as { coa: string }).coa, '10.0.3.201', 'not the one just freed');
+    const third = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.deepEqual([third.status, third.body.error], [409, 'the CoA pool of net3 (10.0.3.200-10.0.3.201) is exhausted; 1 released in the last 30 s rest before reuse']);
   } finally {
     await r.close();
   }
