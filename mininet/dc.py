@@ -21,7 +21,7 @@ from functools import partial
 from mininet.cli import CLI
 from mininet.log import setLogLevel
 from mininet.net import Mininet
-from mininet.node import OVSSwitch, RemoteController
+from mininet.node import OVSBridge, OVSSwitch, RemoteController
 from mininet.topo import Topo
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -54,12 +54,20 @@ class DatacenterTopo(Topo):
         for link in topo['links']:
             a, b = link['a'], link['b']
             self.addLink(a['switch'], b['switch'], port1=a['port'], port2=b['port'])
+        # A hypervisor: a bridge of its own (OVS in standalone mode, a learning switch that no
+        # controller drives), plugged into its access switch's port; its VMs behind it.
+        for i, hv in enumerate(topo.get('hypervisors', [])):
+            self.addSwitch(hv['name'], cls=OVSBridge, datapath='user', dpid='%016x' % (0xfeed0000 + i))
+            self.addLink(hv['name'], hv['switch'], port2=hv['port'])
         for h in topo['hosts']:
             if h['name'] in vms:
                 continue  # a real VM (lab/qemu-vm.ts) plugs its tap into the switch itself
             length, gateway = prefix_len(topo, h['network'])
             self.addHost(h['name'], ip='%s/%d' % (h['ip'], length), mac=h['mac'], defaultRoute='via %s' % gateway)
-            self.addLink(h['name'], h['switch'], port1=0, port2=h['port'])
+            if h.get('hypervisor'):
+                self.addLink(h['name'], h['hypervisor'], port1=0)
+            else:
+                self.addLink(h['name'], h['switch'], port1=0, port2=h['port'])
 
 
 def switch_intf(host):
@@ -81,7 +89,7 @@ def stop_network(net, topo):
     except Exception as e:  # pylint: disable=broad-except
         sys.stderr.write('dc.py: net.stop() failed (%s); removing the bridges directly\n' % e)
     finally:
-        for s in topo['switches']:
+        for s in topo['switches'] + topo.get('hypervisors', []):
             subprocess.run(['ovs-vsctl', '--if-exists', 'del-br', s['name']], check=False)
             subprocess.run(['ip', 'link', 'del', s['name']], check=False, stderr=subprocess.DEVNULL)
 

@@ -2,7 +2,7 @@ import { readBoundedFile } from '../files/bounded-read.js';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
-import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type HypervisorSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 /** Larger files are refused before parsing: YAML costs about 150 bytes of memory per byte read. */
@@ -204,13 +204,13 @@ class Validator {
   }
 
   run(js: unknown): Topology {
-    const empty: Topology = { name: '', source: this.file, switches: [], links: [], subnets: [], externals: [], hosts: [] };
+    const empty: Topology = { name: '', source: this.file, switches: [], links: [], subnets: [], externals: [], hypervisors: [], hosts: [] };
     if (!isMap(this.doc.contents) || typeof js !== 'object' || js === null) {
       this.fail([], 'a topology file is a mapping with switches, links, subnets, hosts and external');
       return empty;
     }
     const root = js as Record<string, unknown>;
-    const known = new Set(['name', 'switches', 'links', 'subnets', 'hosts', 'external', 'description']);
+    const known = new Set(['name', 'switches', 'links', 'subnets', 'hypervisors', 'hosts', 'external', 'description']);
     for (const k of Object.keys(root)) if (!known.has(k)) this.fail([k], `unknown field (expected one of ${[...known].join(', ')})`);
 
     const switches = this.switches(root);
@@ -225,7 +225,8 @@ class Validator {
     const links = this.links(root, byName, claimPort);
     const { subnets, prefixes } = this.subnets(root, byName);
     const externals = this.externals(root, byName, prefixes);
-    const hosts = this.hosts(root, byName, externals, prefixes, claimPort);
+    const hypervisors = this.hypervisors(root, byName, claimPort);
+    const hosts = this.hosts(root, byName, externals, prefixes, claimPort, new Map(hypervisors.map((h) => [h.name, h])));
     const linked = new Set(links.flatMap((l) => [l.a.switch, l.b.switch]));
     for (const s of switches) {
       if (s.tier !== 'access' || linked.has(s.name)) continue;
@@ -233,7 +234,11 @@ class Validator {
       this.fail(['switches', i, 'name'], `access switch ${s.name} has no link: its subnets could reach nothing`);
     }
     this.checkCoaPools(subnets, hosts, prefixes);
-    return { name: typeof root.name === 'string' ? root.name : this.file, source: this.file, switches, links, subnets, externals, hosts };
+    const taken = new Set([...switches.map((s) => s.name), ...hosts.map((h) => h.name)]);
+    hypervisors.forEach((v, i) => {
+      if (taken.has(v.name)) this.fail(['hypervisors', i, 'name'], `"${v.name}" is already the name of a switch or a host`);
+    });
+    return { name: typeof root.name === 'string' ? root.name : this.file, source: this.file, switches, links, subnets, externals, hypervisors, hosts };
   }
 
   private switches(root: Record<string, unknown>): SwitchSpec[] {
@@ -378,12 +383,34 @@ class Validator {
     return out;
   }
 
+  /** Hypervisors: a name, and the access switch port their bridge is plugged into (theirs alone). */
+  private hypervisors(root: Record<string, unknown>, switches: Map<string, SwitchSpec>, claimPort: (sw: string, port: number, path: Path) => void): HypervisorSpec[] {
+    const out: HypervisorSpec[] = [];
+    const paths: Path[] = [];
+    this.list(root, 'hypervisors', false).forEach((v, i) => {
+      const path: Path = ['hypervisors', i];
+      const name = this.str(v, path, 'name', NAME, 'a name');
+      const sw = this.str(v, path, 'switch');
+      const port = v.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(v.port, [...path, 'port']);
+      if (sw !== undefined && !switches.has(sw)) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+      else if (sw !== undefined && switches.get(sw)!.tier !== 'access') this.fail([...path, 'switch'], `${sw} is ${switches.get(sw)!.tier}; a hypervisor plugs into an access switch`);
+      if (sw !== undefined && port !== undefined && switches.has(sw)) claimPort(sw, port, [...path, 'port']);
+      if (name && sw && port !== undefined && switches.get(sw)?.tier === 'access') {
+        out.push({ name, switch: sw, port });
+        paths.push(path);
+      }
+    });
+    this.unique(out.map((v, i) => ({ value: v.name, path: [...paths[i]!, 'name'] })), 'hypervisor name');
+    return out;
+  }
+
   private hosts(
     root: Record<string, unknown>,
     switches: Map<string, SwitchSpec>,
     externals: ExternalSpec[],
     prefixes: Map<string, Network>,
     claimPort: (sw: string, port: number, path: Path) => void,
+    hypervisors: Map<string, HypervisorSpec>,
   ): HostSpec[] {
     const out: HostSpec[] = [];
     const paths: Path[] = [];
@@ -409,9 +436,14 @@ class Validator {
       const name = this.str(h, path, 'name', NAME, 'a name');
       const mac = this.hostMac(h, path);
       const ip = this.str(h, path, 'ip');
-      const sw = external ? external.switch : this.str(h, path, 'switch');
+      const hvName = h.hypervisor === undefined ? undefined : this.str(h, path, 'hypervisor');
+      const hv = hvName === undefined ? undefined : hypervisors.get(hvName);
+      if (hvName !== undefined && !hv) this.fail([...path, 'hypervisor'], `unknown hypervisor "${hvName}"`);
+      if (hvName !== undefined && external) this.fail([...path, 'hypervisor'], `a host of ${external.name} sits on its edge switch, behind no hypervisor`);
+      for (const f of ['switch', 'port'] as const) if (hvName !== undefined && h[f] !== undefined) this.fail([...path, f], `a host behind hypervisor ${hvName} is at its ${f}: give one or the other`);
+      const sw = external ? external.switch : hvName !== undefined ? hv?.switch : this.str(h, path, 'switch');
       if (external && h.switch !== undefined && h.switch !== external.switch) this.fail([...path, 'switch'], `a host of ${external.name} sits on its edge switch ${external.switch}`);
-      const port = h.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(h.port, [...path, 'port']);
+      const port = hvName !== undefined ? hv?.port : h.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(h.port, [...path, 'port']);
       if (sw !== undefined && !switches.has(sw)) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
       const n = ip === undefined ? undefined : ipToInt(ip);
       if (ip !== undefined && n === undefined) this.fail([...path, 'ip'], `"${ip}" is not an IPv4 address`);
@@ -427,9 +459,10 @@ class Validator {
           if (n === p.first || n === p.last) this.fail([...path, 'ip'], `${ip} is the network or broadcast address of ${network.name}`);
         }
       }
-      if (sw !== undefined && port !== undefined && switches.has(sw)) claimPort(sw, port, [...path, 'port']);
+      // A hypervisor's port is claimed once, by the hypervisor: the hosts behind it share it.
+      if (sw !== undefined && port !== undefined && switches.has(sw) && hvName === undefined) claimPort(sw, port, [...path, 'port']);
       if (name && mac && ip && n !== undefined && sw && port !== undefined && network) {
-        out.push({ name, mac, ip, switch: sw, port, network: network.name, external: network.external });
+        out.push({ name, mac, ip, switch: sw, port, network: network.name, external: network.external, ...(hv ? { hypervisor: hv.name } : {}) });
         paths.push(path);
       }
     }

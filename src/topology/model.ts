@@ -46,12 +46,26 @@ export interface ExternalSpec {
   switch: string;
 }
 
+/**
+ * A server with a bridge of its own (a hypervisor), plugged into one access switch port:
+ * the VMs behind it share that port. Their host entries are per VM (MAC and address), so
+ * the switch tells them apart; a VM that leaves is judged by whether it still answers there,
+ * never by the port going down (its neighbours keep it up).
+ */
+export interface HypervisorSpec {
+  name: string;
+  switch: string;
+  port: number;
+}
+
 export interface HostSpec {
   name: string;
   mac: string;
   ip: string;
   switch: string;
   port: number;
+  /** The hypervisor it is behind (its switch and port are the hypervisor's), if it shares a port. */
+  hypervisor?: string;
   /** The subnet or external network the host belongs to. */
   network: string;
   external: boolean;
@@ -65,6 +79,7 @@ export interface Topology {
   links: LinkSpec[];
   subnets: SubnetSpec[];
   externals: ExternalSpec[];
+  hypervisors: HypervisorSpec[];
   hosts: HostSpec[];
 }
 

@@ -236,3 +236,31 @@ test('nesting is counted through quotes, comments and flow collections, not fool
   const deep = `name: x\ndescription: ${'['.repeat(70)}${']'.repeat(70)}\n`;
   assert.throws(() => parseTopology(deep, 'deep.yaml'), (e: unknown) => e instanceof TopologyError && /deep\.yaml:2:\d+: \(yaml\): nested deeper than 32 levels/.test(e.message));
 });
+
+const HV_LINE = 'hosts:\n';
+const withHypervisor = (hosts: string, hv = '  - { name: hv1, switch: acc1, port: 5 }'): string => SMALL.replace(HV_LINE, `hypervisors:\n${hv}\n${HV_LINE}${hosts}`);
+
+test('hypervisors: several hosts behind one access port, each at the hypervisor\'s switch and port', () => {
+  const t = parseTopology(withHypervisor('  - { name: va, mac: "02:00:0a:00:01:14", ip: 10.0.1.20, hypervisor: hv1 }\n  - { name: vb, mac: "02:00:0a:00:01:15", ip: 10.0.1.21, hypervisor: hv1 }\n'), 'hv.yaml');
+  assert.deepEqual(t.hypervisors, [{ name: 'hv1', switch: 'acc1', port: 5 }]);
+  assert.deepEqual(t.hosts.filter((h) => h.hypervisor).map((h) => [h.name, h.switch, h.port, h.hypervisor, h.network]), [['va', 'acc1', 5, 'hv1', 'net1'], ['vb', 'acc1', 5, 'hv1', 'net1']]);
+  assert.equal(t.hosts.find((h) => h.name === 'h11')!.hypervisor, undefined);
+});
+
+test('hypervisors: what is refused, with the field and why', () => {
+  const issues = (text: string): string[] => {
+    try {
+      parseTopology(text, 'hv.yaml');
+    } catch (e) {
+      return (e as TopologyError).issues.map((i) => `${i.field}: ${i.why}`);
+    }
+    return [];
+  };
+  const va = (extra: string): string => `  - { name: va, mac: "02:00:0a:00:01:14", ip: 10.0.1.20, ${extra} }\n`;
+  assert.deepEqual(issues(withHypervisor(va('hypervisor: hv9'))), ['hosts[0].hypervisor: unknown hypervisor "hv9"']);
+  assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1, port: 5'))), ['hosts[0].port: a host behind hypervisor hv1 is at its port: give one or the other']);
+  assert.deepEqual(issues(withHypervisor(va('switch: acc1, port: 5'))), ['hosts[0].port: port acc1:5 is already used by hypervisors[0].port']);
+  assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1'), '  - { name: hv1, switch: agg1, port: 9 }')), ['hypervisors[0].switch: agg1 is aggregation; a hypervisor plugs into an access switch', 'hosts[0].hypervisor: unknown hypervisor "hv1"']);
+  assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1'), '  - { name: hv1, switch: acc1, port: 1 }')), ['hypervisors[0].port: port acc1:1 is already used by links[3][0]']);
+  assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1'), '  - { name: acc2, switch: acc1, port: 5 }')).length, 2, 'a hypervisor named like a switch (and its hosts then name an unknown one)');
+});
