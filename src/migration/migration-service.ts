@@ -6,11 +6,9 @@ import { fabricContext, type FabricContext } from '../fabric/fabric-planner.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
 import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
-import { ARP_AT, ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
 import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
-import { PacketParseError } from '../packet/errors.js';
-import { contains, ipToInt } from '../topology/cidr.js';
+import { ipToInt } from '../topology/cidr.js';
 import type { SwitchRef, TopologyEvent } from '../topology/events.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
@@ -20,6 +18,7 @@ import type { Binding, BindingStore, MigrationMode, MigrationRecord } from './bi
 import { COA_REST_MS, CoaPools } from './coa-pools.js';
 import { LivenessProbe } from './liveness-probe.js';
 import { BicastGroups } from './bicast-groups.js';
+import { ProxyArp } from './proxy-arp.js';
 import { planMigration, type Place, type Placement } from './migration-planner.js';
 
 export const MIGRATION_MODES: readonly MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
@@ -96,8 +95,7 @@ export class MigrationService {
   private readonly groups = new BicastGroups(PIPELINE.migration.groups);
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
-  /** Every HoA with a binding, as a number: the ARP processor's first test, with no string made per packet-in. */
-  private readonly boundAddresses = new Set<number>();
+  private readonly proxyArp: ProxyArp;
   private readonly eventsSubject = new Subject<MigrationEvent>();
   private removeProcessor: (() => void) | undefined;
   private replanTimer: NodeJS.Timeout | undefined;
@@ -128,6 +126,7 @@ export class MigrationService {
     this.dpidOf = new Map((declared?.switches ?? []).map((s) => [s.name, s.dpid]));
     this.limitedLog = new RateLimitedLog(log);
     this.probe = new LivenessProbe(openflow, topology);
+    this.proxyArp = new ProxyArp(openflow, topology, bindings, this.networks, this.dpidOf);
   }
 
   start(): void {
@@ -135,12 +134,7 @@ export class MigrationService {
     this.restore();
     this.subscriptions.push(
       // Replays every binding first: the set is whole before the first packet-in.
-      this.bindings.changes$.subscribe((c) => {
-        const ip = ipToInt(c.binding.hoa);
-        if (ip === undefined) return;
-        if (c.kind === 'set') this.boundAddresses.add(ip);
-        else this.boundAddresses.delete(ip);
-      }),
+      this.bindings.changes$.subscribe((c) => this.proxyArp.track(c.kind, c.binding)),
       this.topology.events$.subscribe((e) => this.onTopology(e)),
       // New links, new uplinks for the bicast and the redirects: coalesced, as switches come and go by the dozen.
       this.topology.graph$.subscribe(() => {
@@ -239,7 +233,7 @@ export class MigrationService {
     this.dropGroup(hoa);
     this.replan(hoa);
     this.topology.relocateHost(b.mac, b.hoa, b.home, false);
-    this.announceAtHome(b.homeSubnet, hoa, b.mac);
+    this.proxyArp.announceAtHome(b.homeSubnet, hoa, b.mac);
     this.log.info('binding deleted', { hoa });
     return b;
   }
@@ -346,7 +340,7 @@ export class MigrationService {
     const moved = this.topology.relocateHost(record.mac, hoa, { switch: record.to.switch, port: record.to.port }, !returning);
     if (moved?.kind === 'refused') this.log.warn('migrated VM not relocated', { hoa, reason: moved.reason });
     const redirects = this.replan(hoa);
-    if (wasHome || returning) this.announceAtHome(this.homeOf(hoa).name, hoa, returning ? record.mac : GATEWAY_MAC);
+    if (wasHome || returning) this.proxyArp.announceAtHome(this.homeOf(hoa).name, hoa, returning ? record.mac : GATEWAY_MAC);
     record.status = 'completed';
     this.retire(record);
     this.emit(record);
@@ -535,31 +529,12 @@ export class MigrationService {
     this.eventsSubject.next({ kind: 'announcement-refused', mac, at, reason });
   }
 
-  /**
-   * Proxy ARP for migrated VMs: at the Home switch, a request for a HoA that is abroad gets
-   * the gateway MAC; at the Foreign switch, the VM's request for any address of its Home
-   * Network does too (gateways are the fabric ARP proxy's).
-   */
+  /** Packet-ins the migration reads: an arriving VM's IPv4 frame, and ARP for the proxy. */
   private packetIn(dpid: string, m: PacketIn): void {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number' || m.data.length < 14) return;
     if (m.data.readUInt16BE(12) === ETH_TYPE.IPV4) return this.arrived(dpid, inPort, m);
-    if (m.data.length < ARP_AT.END || m.data.readUInt16BE(12) !== ETH_TYPE.ARP) return;
-    // Only a request for a migrated VM's HoA, or from a migrated VM, is ours: the rest (every
-    // host asking for its gateway) is known from two lookups, before any parsing.
-    if (!this.boundAddresses.has(u32At(m.data, ARP_AT.TARGET_IP)) && !this.boundAddresses.has(u32At(m.data, ARP_AT.SENDER_IP))) return;
-    try {
-      const frame = parseEthernet(m.data);
-      const arp = parseArp(frame.payload);
-      if (arp.op !== ARP_OP.REQUEST || arp.senderIp === arp.targetIp || arp.senderMac !== frame.src) return;
-      const here = this.topology.nameOf(dpid);
-      if (!this.shouldAnswer(here, inPort, arp.senderMac, arp.senderIp, arp.targetIp)) return;
-      const reply = arpFrame({ op: ARP_OP.REPLY, senderMac: GATEWAY_MAC, senderIp: arp.targetIp, targetMac: arp.senderMac, targetIp: arp.senderIp });
-      // From the controller's port: an output to the packet's own in_port would be dropped.
-      this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(inPort)], data: reply });
-    } catch (e) {
-      if (!(e instanceof PacketParseError)) throw e;
-    }
+    this.proxyArp.packetIn(dpid, inPort, m);
   }
 
   /**
@@ -578,28 +553,6 @@ export class MigrationService {
     if (this.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
     this.reinjected++;
     this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
-  }
-
-  private shouldAnswer(here: string, inPort: number, senderMac: string, senderIp: string, target: string): boolean {
-    const abroad = this.bindings.get(target);
-    if (abroad && abroad.state === 'active' && this.homeOf(target).switch === here) return abroad.mac !== senderMac;
-    const self = this.bindings.get(senderIp);
-    if (self?.state !== 'active' || self.mac !== senderMac || self.switch !== here || self.port !== inPort) return false;
-    const home = this.homeOf(senderIp);
-    const t = ipToInt(target);
-    return t !== undefined && contains(home.range, t) && target !== home.gateway;
-  }
-
-  /** Gratuitous ARPs to every host port of the Home switch: `hoa` is at `mac` (the gateway's while abroad, its own once back). */
-  private announceAtHome(homeSubnet: string, hoa: string, mac: string): void {
-    const home = this.networks.find((n) => n.name === homeSubnet);
-    const dpid = home && this.dpidOf.get(home.switch);
-    const conn = dpid === undefined ? undefined : this.openflow.connection(dpid);
-    if (!home || !conn) return;
-    const ports = this.topology.hostPorts(home.switch);
-    if (ports.length === 0) return;
-    const garp = arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: hoa, targetMac: '00:00:00:00:00:00', targetIp: hoa });
-    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: ports.map((p) => act.output(p)), data: garp });
   }
 
   private homeOf(hoa: string): Network {
