@@ -32,4 +32,5 @@ nc -ll -p 5001 -e /bin/sink &
 # What a booting guest does: ask for its gateway.
 ping -c 1 -W 1 "$gw" > /dev/null 2>&1
 echo "svcswitch-vm: ready $ip"
-while :; do sleep 3600; done
+# A heartbeat on the console: a test that loses the VM can tell a hung guest from a lost path.
+while :; do sleep 1; echo "svcswitch-vm: alive $(cut -d' ' -f1 /proc/uptime) rx $(cat /sys/class/net/eth0/statistics/rx_packets) tx $(cat /sys/class/net/eth0/statistics/tx_packets)"; done

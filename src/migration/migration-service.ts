@@ -189,10 +189,12 @@ export class MigrationService {
     try {
       await this.confirm(this.replan(record.hoa), record, 'tables confirmed');
     } catch (e) {
-      this.rollback(record.hoa, 'failed', `tables not confirmed: ${(e as Error).message}`);
-      throw new MigrationError(503, `migration of ${record.hoa} rolled back: ${(e as Error).message}`);
+      // Rolled back only if it is still this migration that is pending: one the VM completed meanwhile is answered as it is.
+      if (this.rollback(record, 'failed', `tables not confirmed: ${(e as Error).message}`)) throw new MigrationError(503, `migration ${record.id} of ${record.hoa} rolled back: ${(e as Error).message}`);
     }
     if (record.status === 'preparing') record.status = 'prepared';
+    // Ended before its tables were confirmed (a timeout shorter than the confirmation, a cancel): not prepared, and the answer says so.
+    if (record.status === 'rolled-back' || record.status === 'cancelled' || record.status === 'failed') throw new MigrationError(409, `migration ${record.id} of ${record.hoa} was ${record.status} before its tables were confirmed: ${record.reason ?? ''}`);
     return structuredClone(record);
   }
 
@@ -205,7 +207,7 @@ export class MigrationService {
 
   cancel(id: string): MigrationRecord {
     const p = this.pendingById(id);
-    this.rollback(p.record.hoa, 'cancelled', 'cancelled by request');
+    this.rollback(p.record, 'cancelled', 'cancelled by request');
     return structuredClone(p.record);
   }
 
@@ -368,10 +370,11 @@ export class MigrationService {
    * failure it goes on in memory (a restart finds the migration past its deadline and rolls
    * it back again).
    */
-  private rollback(hoa: string, status: 'rolled-back' | 'cancelled' | 'failed', reason: string): void {
+  /** Rolls `record` back if it is the migration pending for its VM; whether it did. */
+  private rollback(record: MigrationRecord, status: 'rolled-back' | 'cancelled' | 'failed', reason: string): boolean {
+    const hoa = record.hoa;
     const p = this.pending.get(hoa);
-    if (!p) return;
-    const { record } = p;
+    if (p?.record !== record) return false;
     const binding = this.bindings.get(hoa);
     try {
       this.bindings.transaction(() => {
@@ -399,6 +402,7 @@ export class MigrationService {
     this.retire(record);
     this.emit(record);
     this.log.warn(`migration ${status}`, { id: record.id, hoa, reason });
+    return true;
   }
 
   /** Sets the VM's part on every switch from its binding and pending migration; returns what to wait for. */
@@ -589,7 +593,7 @@ export class MigrationService {
   }
 
   private pend(record: MigrationRecord, coaWasHeld: boolean, timeoutMs: number): void {
-    const timer = setTimeout(() => this.rollback(record.hoa, 'rolled-back', `not completed within its timeout (${timeoutMs} ms)`), Math.max(0, timeoutMs));
+    const timer = setTimeout(() => this.rollback(record, 'rolled-back', `not completed within its timeout (${timeoutMs} ms)`), Math.max(0, timeoutMs));
     timer.unref();
     this.pending.set(record.hoa, { record, timer, coaWasHeld });
     this.arrivals.set(record.mac, record);

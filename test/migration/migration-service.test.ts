@@ -445,3 +445,43 @@ test('a CoA freed by a cancel rests before reuse: the next migration into that s
     await r.close();
   }
 });
+
+test('a migration whose timeout ends before its tables are confirmed: the POST answers 409 with why (not 201 "rolled-back"), and a later timeout or cancel never touches another migration of the same VM', async () => {
+  const r = await rig(60_000);
+  try {
+    const release = holdBarriers(r.switches.get('acc3')!);
+    const post = r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5, timeoutMs: 1000 });
+    await new Promise((res) => setTimeout(res, 1300));
+    release();
+    const res = await post;
+    assert.equal(res.status, 409);
+    assert.match(String(res.body.error), /^migration \d+ of 10\.0\.1\.10 was rolled-back before its tables were confirmed: not completed within its timeout \(1000 ms\)/);
+    // The next migration of the same VM is not the first one's to roll back.
+    const next = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 6 });
+    assert.deepEqual([next.status, next.body.status], [201, 'prepared']);
+    assert.equal((await r.call('DELETE', `/api/migrations/${res.body.error ? String(/migration (\d+)/.exec(String(res.body.error))![1]) : ''}`)).status, 409, 'the first is over');
+    assert.equal(r.app.migration.migration(next.body.id as string)!.status, 'prepared');
+  } finally {
+    await r.close();
+  }
+});
+
+test('a chained migration cancelled: the binding is back exactly as it was (switch, port, CoA, mode, active), and the new subnet\'s CoA rests', async () => {
+  const r = await rig(60_000);
+  try {
+    const m = await r.app.migration.migrate({ hoa: H11, switch: 'acc3', port: 5 });
+    r.app.migration.complete(m.id);
+    await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'bound at acc3:5');
+    const before = r.app.migration.bindings.get(H11)!;
+    const chained = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc2', port: 6 });
+    assert.equal(chained.status, 201);
+    assert.equal((await r.call('DELETE', `/api/migrations/${chained.body.id as string}`)).status, 200);
+    const after = r.app.migration.bindings.get(H11)!;
+    assert.deepEqual([after.switch, after.port, after.coa, after.subnet, after.mode, after.state], [before.switch, before.port, before.coa, before.subnet, before.mode, 'active']);
+    assert.equal(r.app.migration.coaFree('net2'), 51, 'net2\'s CoA given back (resting: free, not handed out yet)');
+    await r.app.settled();
+    assert.ok(held(r.tables.get('acc3')!).flows.some((f) => f.includes('"in_port":5')), 'acc3 still delivers at port 5');
+  } finally {
+    await r.close();
+  }
+});
