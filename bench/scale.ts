@@ -133,7 +133,7 @@ async function start(t: Topology, bindings: Binding[]): Promise<{ app: Svcswitch
   // One farm process emulates every switch: on 2,000 switches it takes tens of seconds to take in a cold start's millions of mods, so barriers get minutes.
   const { app, port } = await startSvcswitch(t, createLogger('error', 'json'), { stateDir: dir, auditIntervalMs: 0, lldpIntervalMs: 60_000, echoIntervalMs: 60_000, requestTimeoutMs: 300_000,
     // As `svcswitch run` does after a start: no switch is reconciled before every one is back (a farm of 2,000 takes a while to connect).
-    holdDown: { startupMs: 120_000, maxMs: 120_000 }, migration: { mode: 'optimized', timeoutMs: 600_000, trigger: 'orchestrated-only', history: 256 } });
+    holdDown: { startupMs: 120_000, maxMs: 120_000 }, migration: { mode: 'optimized', timeoutMs: 600_000, confirmTimeoutMs: 600_000, trigger: 'orchestrated-only', history: 256 } });
   const f = await farm(t, port, dir);
   await until(() => app.openflow.connected.size === t.switches.length, 'every switch past its handshake', 120_000);
   await app.settled(100, 600_000);

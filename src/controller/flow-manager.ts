@@ -157,6 +157,11 @@ export class FlowManager {
     );
   }
 
+  /** Those of `dpids` that do not hold plan version `version` yet (or are not connected). */
+  unconfirmed(dpids: readonly Dpid[], version: number): Dpid[] {
+    return dpids.filter((dpid) => !this.reconcilers.get(dpid)?.holds(version));
+  }
+
   /** Resolves when every connected switch holds its latest plan (successfully or not: a failed run resolves too). */
   async settled(): Promise<void> {
     await Promise.allSettled([...this.reconcilers.keys()].map((dpid) => this.confirmed([dpid])));

@@ -125,7 +125,8 @@ export class SwitchReconciler {
     for (const w of this.auditWaiters.splice(0)) w(0);
   }
 
-  private holds(version: number): boolean {
+  /** Whether the switch holds `version` of its plan (or the latest, if the plan has not changed since), confirmed by barrier. */
+  holds(version: number): boolean {
     return this.index !== undefined && this.confirmedVersion >= Math.min(version, this.plan.version);
   }
 

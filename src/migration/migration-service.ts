@@ -36,6 +36,8 @@ export interface MigrationOptions {
   trigger: 'any' | 'orchestrated-only';
   /** Migrations kept for GET /api/migrations (the oldest finished ones go first). */
   history: number;
+  /** How long a migration request waits for its switches to confirm the prepared tables (default CONFIRM_TIMEOUT_MS). */
+  confirmTimeoutMs?: number;
   /** How long a released CoA rests before it is handed out again (default COA_REST_MS, 30 s). */
   coaRestMs?: number;
   /** How long link changes are gathered before every VM's part is re-planned (default 20 ms). */
@@ -66,6 +68,18 @@ export interface MigrationRequest {
 export type MigrationEvent = { kind: 'migration'; migration: MigrationRecord } | { kind: 'announcement-refused'; mac: string; at: SwitchRef; reason: string };
 
 const part = (hoa: string): string => `migration/${hoa}`;
+/** A migration request's wait for its switches' barriers: under the REST API's 10 s request timeout, so the answer says which switch did not confirm. */
+const CONFIRM_TIMEOUT_MS = 8000;
+
+/** `p`, or a rejection with `why()` once `ms` have passed. */
+function deadline<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(why())), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** Where an untagged IPv4 frame's source address ends. */
 const IPV4_SOURCE_END = 30;
 
@@ -187,7 +201,12 @@ export class MigrationService {
   async migrate(req: MigrationRequest): Promise<MigrationRecord> {
     const record = this.begin(req, 'orchestrated');
     try {
-      await this.confirm(this.replan(record.hoa), record, 'tables confirmed');
+      const wait = this.replan(record.hoa);
+      // Answered before the API's own request timeout, naming the switches that did not confirm (a hung switch is not "the request did not arrive").
+      await deadline(this.confirm(wait, record, 'tables confirmed'), this.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS, () => {
+        const late = this.flows.unconfirmed(wait.dpids, wait.version).map((d) => this.topology.nameOf(d));
+        return `${late.join(', ') || 'the switches'} did not confirm the tables within ${this.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS} ms`;
+      });
     } catch (e) {
       // Rolled back only if it is still this migration that is pending: one the VM completed meanwhile is answered as it is.
       if (this.rollback(record, 'failed', `tables not confirmed: ${(e as Error).message}`)) throw new MigrationError(503, `migration ${record.id} of ${record.hoa} rolled back: ${(e as Error).message}`);

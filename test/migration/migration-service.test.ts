@@ -485,3 +485,19 @@ test('a chained migration cancelled: the binding is back exactly as it was (swit
     await r.close();
   }
 });
+
+test('a switch that never confirms: the POST answers 503 before the API\'s own timeout, naming the switch by name, and the migration is rolled back', async () => {
+  const r = await rig(60_000, { confirmTimeoutMs: 500 });
+  try {
+    holdBarriers(r.switches.get('acc3')!);
+    const t = Date.now();
+    const res = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    assert.equal(res.status, 503);
+    assert.match(String(res.body.error), /^migration \d+ of 10\.0\.1\.10 rolled back: acc3 did not confirm the tables within 500 ms$/);
+    assert.ok(Date.now() - t < 5000);
+    assert.equal(r.app.migration.migrations()[0]?.status, 'failed');
+    assert.deepEqual(r.app.migration.bindings.all(), []);
+  } finally {
+    await r.close();
+  }
+});

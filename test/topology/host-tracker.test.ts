@@ -342,3 +342,16 @@ test('the version moves with every change, and only then: a roaming permission s
   assert.ok(t.version > v3, 'taken back');
   t.stop();
 });
+
+test('a migrated VM roams with its own address only: at its bound port with another address of its Home Network, or of the Foreign one, it is refused', () => {
+  const t = tracker({}, new HostPolicy(dcSmall));
+  t.declare(H11);
+  t.roam(H11.mac, { switch: 'acc3', port: 5, ip: H11.ip });
+  assert.equal(t.learn(H11.mac, H11.ip, { switch: 'acc3', port: 5 })?.kind, 'moved', 'its own address where its binding is');
+  for (const other of ['10.0.1.99', '10.0.3.99']) {
+    const c = t.learn(H11.mac, other, { switch: 'acc3', port: 5 });
+    assert.equal(c?.kind, 'refused', `${other} at acc3:5`);
+  }
+  assert.deepEqual([t.byMac(H11.mac)?.ip, t.byMac(H11.mac)?.port], [H11.ip, 5]);
+  t.stop();
+});
