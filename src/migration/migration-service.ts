@@ -499,6 +499,10 @@ export class MigrationService {
       if (answer === 'answered') return this.refuseAnnouncement(mac, at, `${hoa} answered at ${from.switch}:${from.port}: it runs there`);
       if (answer === 'unreachable') return this.refuseAnnouncement(mac, at, `${hoa} cannot be asked at ${from.switch}:${from.port} (its switch is not connected)`);
       this.believe(mac, hoa, at);
+    }).catch((e: Error) => {
+      // Never an unhandled rejection: the controller goes on, the operator reads why.
+      this.probing.delete(hoa);
+      this.log.error('announcement not handled', { mac, hoa, at: `${at.switch}:${at.port}`, error: e.message });
     });
   }
 
