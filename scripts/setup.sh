@@ -15,18 +15,22 @@ command -v tcpdump >/dev/null || need_apt+=(tcpdump)
 command -v curl >/dev/null || need_apt+=(curl)
 command -v ethtool >/dev/null || need_apt+=(ethtool)
 command -v openssl >/dev/null || need_apt+=(openssl)
-# The test VM (lab/qemu-vm.ts): QEMU, and busybox for its initramfs (scripts/vm-image.sh).
-command -v qemu-system-x86_64 >/dev/null || need_apt+=(qemu-system-x86)
-[ -x /bin/busybox ] && /bin/busybox --list | grep -qx cpio || need_apt+=(busybox-static)
+# The test VM (lab/qemu-vm.ts): QEMU, and busybox for its initramfs (scripts/vm-image.sh);
+# without their recommends (QEMU's pull in a desktop's worth of packages it does not need here).
+need_lean=()
+command -v qemu-system-x86_64 >/dev/null || need_lean+=(qemu-system-x86)
+# The static busybox: the initramfs has no C library (Debian's `busybox` package is dynamic).
+dpkg -s busybox-static >/dev/null 2>&1 || need_lean+=(busybox-static)
 # better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.
 { command -v g++ && command -v make; } >/dev/null || need_apt+=(g++ make)
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "setup: installing ${need_apt[*]} from Debian's packages"
+if [ $((${#need_apt[@]} + ${#need_lean[@]})) -gt 0 ]; then
+  echo "setup: installing ${need_apt[*]} ${need_lean[*]} from Debian's packages"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q >/dev/null
   # tshark asks whether non-root users may capture; the preseed answers no.
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-  apt-get install -y -q --no-install-recommends "${need_apt[@]}" >/dev/null
+  [ ${#need_apt[@]} -eq 0 ] || apt-get install -y -q "${need_apt[@]}" >/dev/null
+  [ ${#need_lean[@]} -eq 0 ] || apt-get install -y -q --no-install-recommends "${need_lean[@]}" >/dev/null
 fi
 
 # Open vSwitch: no systemd and no kernel module here, so start the daemons directly.

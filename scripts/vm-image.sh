@@ -24,6 +24,8 @@ modules="$work/pkg/lib/modules/$version/kernel"
 
 root="$work/root"
 mkdir -p "$root"/{bin,dev,proc,sys,tmp,lib/modules}
+# The initramfs has no C library: only a static busybox runs there (Debian's busybox-static).
+if ldd /bin/busybox >/dev/null 2>&1; then echo "vm-image: /bin/busybox is dynamically linked; install busybox-static" >&2; exit 1; fi
 cp /bin/busybox "$root/bin/busybox"
 # Dependency order: each module after those it needs (virtio before virtio_ring fails with "unknown symbol").
 order=(drivers/virtio/virtio_ring drivers/virtio/virtio drivers/virtio/virtio_pci_legacy_dev drivers/virtio/virtio_pci_modern_dev
