@@ -48,6 +48,13 @@ async function rig(
 }
 
 const delta = (tables: ScriptedTables, from: number): string[] => tables.log.slice(from);
+/** `n` flows with our cookie that no plan has, put in the switch's table behind the controller's back. */
+function fillUnknown(tables: ScriptedTables, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const intruder = f(200 + (i % 50), 1000 + Math.floor(i / 50), 1);
+    tables.flows.set(flowKey(intruder), intruder);
+  }
+}
 const addLine = (e: FlowEntry): string => `add flow ${e.priority} ${JSON.stringify(e.match)}`;
 const delLine = (e: FlowEntry): string => `del flow ${e.priority} ${JSON.stringify(e.match)}`;
 
@@ -247,10 +254,7 @@ test('audit of a switch that reports 10,000 unknown flows of ours: each pass del
   const { logger, lines } = memoryLogger();
   const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { logger });
   try {
-    for (let i = 0; i < 10_000; i++) {
-      const intruder = f(200 + (i % 50), 1000 + Math.floor(i / 50), 1);
-      tables.flows.set(flowKey(intruder), intruder);
-    }
+    fillUnknown(tables, 10_000);
     const deletes = (from: number): number => delta(tables, from).filter((l) => l.startsWith('del')).length;
     const mark = tables.log.length;
     await manager.audit();
@@ -271,12 +275,7 @@ test('a switch that refills its tables with unknown entries after every audit: i
   const a = f(100, 1, 11);
   const { logger, lines } = memoryLogger();
   const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { logger });
-  const refill = (): void => {
-    for (let i = 0; i < 10_000; i++) {
-      const intruder = f(200 + (i % 50), 1000 + Math.floor(i / 50), 1);
-      tables.flows.set(flowKey(intruder), intruder);
-    }
-  };
+  const refill = (): void => fillUnknown(tables, 10_000);
   try {
     const deletesPerAudit: number[] = [];
     for (let round = 0; round < 9; round++) {

@@ -26,6 +26,13 @@ const rig = (timeoutMs: number, migration: Partial<typeof DEFAULT_CONFIG.migrati
 
 const nothing = { flows: [], groups: [] };
 
+/** `req`'s VM migrated orchestrated and completed: its binding active there. */
+async function bound(r: Rig, req: { hoa: string; switch: string; port: number; mode?: 'mobile-ip' | 'optimized' | 'first-hop' }): Promise<void> {
+  const m = await r.app.migration.migrate(req);
+  r.app.migration.complete(m.id);
+  await until(() => r.app.migration.bindings.get(req.hoa)?.state === 'active', `${req.hoa} bound at ${req.switch}:${req.port}`);
+}
+
 
 test('a prepared migration holds its CoA, the Foreign entries and the bicast; in flight, a second request and a DELETE of its binding are 409, an exhausted pool is 409, and none of them changes anything', async () => {
   const r = await rig(60_000);
@@ -325,9 +332,7 @@ test('announcements (--migrations any) never believed for a made-up identity, at
     assert.match(reasons[0]!, /neither declared nor bound/);
     assert.match(reasons[1]!, /acc3:3 is where h31 is/);
     // h12 migrated orchestrated in first-hop mode, then announced at acc2 (silent at acc3:7): the chained move keeps first-hop.
-    const m = await r.app.migration.migrate({ hoa: H12, switch: 'acc3', port: 7, mode: 'first-hop' });
-    r.app.migration.complete(m.id);
-    await until(() => r.app.migration.bindings.get(H12)?.state === 'active', 'h12 bound at acc3');
+    await bound(r, { hoa: H12, switch: 'acc3', port: 7, mode: 'first-hop' });
     packetIn(acc2, 5, rarp('02:00:0a:00:01:0b'));
     await until(() => r.app.migration.bindings.get(H12)?.switch === 'acc2', 'the chained move');
     assert.equal(r.app.migration.bindings.get(H12)?.mode, 'first-hop', 'the binding\'s mode, not the default (mobile-ip here)');
@@ -419,9 +424,7 @@ test('every refused request: its status and message, and nothing changes', async
 test('home again only at the declared port: a migration back to the Home switch at another port is 409 and changes nothing', async () => {
   const r = await rig(60_000);
   try {
-    const m = await r.app.migration.migrate({ hoa: H11, switch: 'acc3', port: 5 });
-    r.app.migration.complete(m.id);
-    await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'bound at acc3');
+    await bound(r, { hoa: H11, switch: 'acc3', port: 5 });
     const res = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc1', port: 6 });
     assert.deepEqual([res.status, res.body.error], [409, '10.0.1.10 returns to net1 at its declared port acc1:3, not acc1:6']);
     assert.deepEqual([r.app.migration.bindings.get(H11)?.switch, r.app.migration.migrations().length], ['acc3', 1]);
@@ -459,7 +462,8 @@ test('a migration whose timeout ends before its tables are confirmed: the POST a
     // The next migration of the same VM is not the first one's to roll back.
     const next = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 6 });
     assert.deepEqual([next.status, next.body.status], [201, 'prepared']);
-    assert.equal((await r.call('DELETE', `/api/migrations/${res.body.error ? String(/migration (\d+)/.exec(String(res.body.error))![1]) : ''}`)).status, 409, 'the first is over');
+    const first = r.app.migration.migrations().find((x) => x.status === 'rolled-back')!;
+    assert.equal((await r.call('DELETE', `/api/migrations/${first.id}`)).status, 409, 'the first is over');
     assert.equal(r.app.migration.migration(next.body.id as string)!.status, 'prepared');
   } finally {
     await r.close();
@@ -469,9 +473,7 @@ test('a migration whose timeout ends before its tables are confirmed: the POST a
 test('a chained migration cancelled: the binding is back exactly as it was (switch, port, CoA, mode, active), and the new subnet\'s CoA rests', async () => {
   const r = await rig(60_000);
   try {
-    const m = await r.app.migration.migrate({ hoa: H11, switch: 'acc3', port: 5 });
-    r.app.migration.complete(m.id);
-    await until(() => r.app.migration.bindings.get(H11)?.state === 'active', 'bound at acc3:5');
+    await bound(r, { hoa: H11, switch: 'acc3', port: 5 });
     const before = r.app.migration.bindings.get(H11)!;
     const chained = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc2', port: 6 });
     assert.equal(chained.status, 201);

@@ -3,10 +3,10 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
-import { readTokenFile } from '../../api/bearer-token.js';
 import { MAX_DOMAIN_XML } from '../hooks/libvirt-domain.js';
 import { type ControllerApi, type HookState, type LocalSwitch, libvirtHook } from '../hooks/libvirt-hook.js';
-import { UsageError } from './usage-error.js';
+import { type RestCall, restClient } from './rest-client.js';
+import { UsageError, failed } from './usage-error.js';
 
 export const HOOK_HELP = `svcswitch hook libvirt: libvirt's QEMU hook, on every hypervisor (docs/integration.md)
 
@@ -41,16 +41,10 @@ export async function hookCommand(argv: string[], stdin: () => Promise<string>, 
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(domain)) throw new UsageError(`domain "${domain.slice(0, 50)}": a name of letters, digits, ".", "_" and "-"`);
     const timeoutMs = Number(values.timeout ?? 600_000);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1000) throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of milliseconds >= 1000`);
-    const tokenFile = values['token-file'];
-    const api = restApi((values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, ''), tokenFile === undefined ? undefined : readTokenFile(tokenFile));
+    const api = controllerApi(restClient(values.api ?? 'http://127.0.0.1:8080', values['token-file']));
     return await libvirtHook(domain, operation, sub, await stdin(), { api, ovs: localOvs, state: fileState(values['state-dir'] ?? '/run/svcswitch/libvirt-hook'), log: (l) => err(`${l}\n`), timeoutMs });
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`svcswitch hook: ${(e as Error).message}\nTry 'svcswitch hook --help'.\n`);
-      return 2;
-    }
-    err(`svcswitch hook: ${(e as Error).message}\n`);
-    return 1;
+    return failed('hook', e, err);
   }
 }
 
@@ -66,16 +60,8 @@ export async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function restApi(base: string, token: string | undefined): ControllerApi {
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) };
-  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${base}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(10_000) }).catch((e: Error) => {
-      throw new Error(`${method} ${base}${path}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-    });
-    const answer = (await res.json()) as T & { error?: string };
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${answer.error ?? ''}`);
-    return answer;
-  };
+/** What the hook asks of the controller, over its REST API. */
+function controllerApi(call: RestCall): ControllerApi {
   return {
     hostByMac: async (mac) => (await call<Array<{ ip: string | undefined; switch: string; port: number }>>('GET', `/api/hosts?mac=${mac}`))[0],
     switchByDpid: async (dpid) => (await call<Array<{ dpid: string; name: string }>>('GET', '/api/switches')).find((s) => s.dpid === dpid)?.name,

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
-import { readTokenFile } from '../../api/bearer-token.js';
 import { MIGRATION_MODES } from '../../migration/migration-service.js';
-import { UsageError } from './usage-error.js';
+import { restClient } from './rest-client.js';
+import { UsageError, failed } from './usage-error.js';
 
 export const MIGRATE_HELP = `svcswitch migrate: ask a running controller to migrate a VM (make-before-break)
 
@@ -33,25 +33,13 @@ export async function migrateCommand(argv: string[], out: (s: string) => void, e
     if (values.mode !== undefined && !(MIGRATION_MODES as readonly string[]).includes(values.mode)) throw new UsageError(`--mode: "${values.mode}" is not ${MIGRATION_MODES.join(', ')}`);
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout);
     if (timeout !== undefined && (!Number.isInteger(timeout) || timeout < 1000)) throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of milliseconds >= 1000`);
-    const api = (values.api ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
-    const tokenFile = values['token-file'];
-    const auth: Record<string, string> = tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` };
-    const call = async (path: string, body: unknown): Promise<Record<string, unknown>> => {
-      const res = await fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: JSON.stringify(body) });
-      const answer = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${res.status}: ${String(answer.error ?? 'error')}`);
-      return answer;
-    };
+    const rest = restClient(values.api ?? 'http://127.0.0.1:8080', values['token-file']);
+    const call = (path: string, body: unknown): Promise<Record<string, unknown>> => rest('POST', path, body);
     let migration = await call('/api/migrations', { hoa, switch: to[1], port: Number(to[2]), ...(values.mode ? { mode: values.mode } : {}), ...(timeout === undefined ? {} : { timeoutMs: timeout }) });
     if (values.complete) migration = await call(`/api/migrations/${String(migration.id)}/complete`, {});
     out(JSON.stringify(migration, null, 2) + '\n');
     return 0;
   } catch (e) {
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      err(`svcswitch migrate: ${(e as Error).message}\nTry 'svcswitch migrate --help'.\n`);
-      return 2;
-    }
-    err(`svcswitch migrate: ${(e as Error).message}\n`);
-    return 1;
+    return failed('migrate', e, err);
   }
 }

@@ -1,4 +1,4 @@
-import { UsageError } from './usage-error.js';
+import { UsageError, isUsageError } from './usage-error.js';
 import { parseArgs } from 'node:util';
 import { TopologyError } from '../../topology/errors.js';
 import { fatTree, threeTier } from '../../topology/generator.js';
@@ -49,7 +49,7 @@ export function topologyCommand(argv: string[], out: (s: string) => void, err: (
     return verb === undefined || verb === '--help' ? 0 : 2;
   } catch (e) {
     if (e instanceof TopologyError) return err(e.message + '\n'), 1;
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) return err(`svcswitch topology: ${(e as Error).message}\n`), 2;
+    if (isUsageError(e)) return err(`svcswitch topology: ${(e as Error).message}\n`), 2;
     if (e instanceof Error && /fat-tree k/.test(e.message)) return err(`svcswitch topology: ${e.message}\n`), 2;
     throw e;
   }

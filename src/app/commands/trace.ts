@@ -3,7 +3,7 @@ import { offlineNetwork, traceRequest, type TraceRequest } from '../../fabric/tr
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { TraceResult } from '../../topology/trace.js';
-import { UsageError } from './usage-error.js';
+import { UsageError, isUsageError } from './usage-error.js';
 
 export const TRACE_HELP = `svcswitch trace: the path one packet takes through the planned tables, hop by hop
 
@@ -60,7 +60,7 @@ export async function traceCommand(argv: string[], out: (s: string) => void, err
     return result.result === 'delivered' ? 0 : 1;
   } catch (e) {
     if (e instanceof TopologyError) return err(e.message + '\n'), 2;
-    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') || e instanceof TypeError) return err(`svcswitch trace: ${(e as Error).message}\n`), 2;
+    if (isUsageError(e) || e instanceof TypeError) return err(`svcswitch trace: ${(e as Error).message}\n`), 2;
     throw e;
   }
 }
