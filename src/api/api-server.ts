@@ -1,105 +1,25 @@
-import { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Duplex } from 'node:stream';
-import { type TSchema, Type } from '@sinclair/typebox';
+import type { TSchema } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { openApiDocument } from './openapi.js';
-import { type AdmissionCounts, admitConnections } from './connection-admission.js';
-import { FailureBudget } from './failure-budget.js';
 import type { BearerToken } from './bearer-token.js';
+import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
+import type { FrontCounts } from './front-messages.js';
+import { SAFE_HEADERS, isLoopback, refusalOf } from './request-guard.js';
+import { ROUTES, unrouted } from './routes.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError, type MigrationService } from '../migration/migration-service.js';
-import {
-  Binding, ErrorBody, Health, HoaParams, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery,
-} from './schemas.js';
+import { ErrorBody, type HostsQuery, type MigrationBody, type PathsQuery, type TraceQuery } from './schemas.js';
 
-/** Every route, as the server registers it and the OpenAPI document lists it. */
-const ROUTES: readonly RouteDoc[] = [
-  { method: 'GET', url: '/api/health', summary: 'liveness, uptime, switches connected and declared', response: Health },
-  { method: 'GET', url: '/api/topology', summary: 'declared and discovered switches and links, with their state', response: TopologyBody },
-  {
-    method: 'GET', url: '/api/hosts', summary: 'known hosts, a page at a time', querystring: HostsQuery, response: Type.Array(HostInfo),
-    headers: { 'x-total-count': 'how many hosts there are in all' },
-  },
-  {
-    method: 'GET', url: '/api/paths', summary: 'shortest valley-free paths and ECMP next hops between two switches', querystring: PathsQuery, response: PathsBody,
-    example: '/api/paths?from=acc1&to=acc3',
-  },
-  { method: 'GET', url: '/api/switches', summary: 'connected switches and their ports', response: Type.Array(SwitchDetail) },
-  {
-    method: 'GET', url: '/api/trace', summary: 'the path one packet takes through the planned tables, hop by hop (svcswitch trace)', querystring: TraceQuery, response: TraceBody,
-    example: '/api/trace?from=h11&to=10.0.3.10&proto=tcp&dport=80',
-  },
-  { method: 'GET', url: '/api/bindings', summary: 'migrated VMs: HoA, CoA, where they are, mode, state', response: Type.Array(Binding) },
-  { method: 'GET', url: '/api/bindings/:hoa', summary: 'one binding', params: HoaParams, response: Binding },
-  { method: 'DELETE', url: '/api/bindings/:hoa', summary: 'a migrated VM that is gone: its binding, CoA and entries are removed', params: HoaParams, response: Binding },
-  { method: 'GET', url: '/api/migrations', summary: 'recent migrations, with their timelines', response: Type.Array(Migration) },
-  { method: 'GET', url: '/api/migrations/:id', summary: 'one migration', params: IdParams, response: Migration },
-  {
-    method: 'POST', url: '/api/migrations', status: 201, body: MigrationBody, response: Migration,
-    summary: 'make-before-break: allocate the CoA, install and confirm the Foreign entries and the bicast; answers once prepared',
-    example: '{"hoa":"10.0.1.10","switch":"acc3","port":5,"mode":"optimized"}',
-  },
-  { method: 'POST', url: '/api/migrations/:id/complete', summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration },
-  { method: 'DELETE', url: '/api/migrations/:id', summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration },
-  { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
-];
+/** The largest request body (a migration request is a few hundred bytes). */
+const BODY_LIMIT = 64 * 1024;
 
-const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
-const IPV6 = /^\[[0-9a-fA-F:.]+\]$/;
-
-/**
- * DNS rebinding: a page of evil.example whose name later resolves to 127.0.0.1 sends
- * `Host: evil.example`. Only an IP literal or localhost (what a name cannot be) is served.
- * Returns why a Host header is refused, or undefined when it is fine.
- */
-/** An answer written on the raw connection (before or instead of a request fastify could route), then the connection closed. */
-function answerAndClose(socket: Duplex, status: number, error: string): void {
-  if (socket.destroyed || !socket.writable) return void socket.destroy();
-  const body = JSON.stringify({ error });
-  socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  setTimeout(() => socket.destroy(), 1000).unref();
-}
-
-/** The status and message for a request Node's HTTP parser gave up on. */
-function clientError(code: string | undefined, timeoutMs: number): [number, string] {
-  if (code === 'ERR_HTTP_REQUEST_TIMEOUT') return [408, `the request did not arrive within ${timeoutMs} ms`];
-  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'the request headers are too large (16 KiB at most)'];
-  return [400, 'not a well-formed HTTP/1.1 request'];
-}
-
-/** Headers a request may carry once only: with two, a proxy and this server could each read another one. */
-const SINGLE_HEADERS = ['host', 'authorization', 'content-type', 'content-length'];
-
-/** Which single header a request repeats, if any (Node keeps the first of some and joins others). */
-function repeatedHeader(raw: readonly string[]): string | undefined {
-  const seen = new Set<string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toLowerCase();
-    if (!SINGLE_HEADERS.includes(name)) continue;
-    if (seen.has(name)) return name;
-    seen.add(name);
-  }
-  return undefined;
-}
-
-/** Methods that change something. A web page can send these cross-origin without a preflight only with a form or text/plain body. */
-const isMutating = (method: string): boolean => method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS';
-const isJson = (contentType: string | undefined): boolean => /^application\/json\s*(;|$)/i.test(contentType ?? '');
-
-const isLoopback = (host: string): boolean => host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-
-function hostRefusal(header: string | undefined): string | undefined {
-  if (header === undefined || header === '') return 'a Host header is required';
-  // The name, then at most a port: `[::1].evil.example` is a name, not the literal [::1].
-  const name = header.replace(/:\d{0,5}$/, '');
-  if (name === 'localhost' || IPV4.test(name) || IPV6.test(name)) return undefined;
-  return `Host "${header.slice(0, 100)}" refused: address the API by IP or localhost (DNS rebinding protection)`;
-}
+/** Headers of the connection, which the HTTP front writes itself. */
+const FRONT_SETS = new Set(['content-length', 'connection', 'keep-alive', 'date', 'transfer-encoding']);
 
 /**
  * The REST API (JSON), on fastify: every route has a JSON schema that fastify validates
@@ -125,11 +45,13 @@ export class ApiServer {
     private readonly requestTimeoutMs = 10_000,
   ) {}
 
-  /** Connections served, held and refused (set by listen()). */
-  admission: AdmissionCounts | undefined;
-  /** Failed requests per client address, and how many of their answers were slowed. */
-  readonly failures = new FailureBudget();
-  slowedFailures = 0;
+  /** The HTTP front's thread (set by listen()). */
+  private front: FrontDoor | undefined;
+
+  /** What the HTTP front did with connections and requests, as it last reported (set by listen()). */
+  get frontCounts(): FrontCounts | undefined {
+    return this.front?.counts;
+  }
 
   /** Reads need no token: set by listen() from the address (loopback only). */
   private readsOpen = true;
@@ -138,16 +60,8 @@ export class ApiServer {
   build(): FastifyInstance {
     const app = Fastify({
       logger: false,
-      bodyLimit: 64 * 1024,
+      bodyLimit: BODY_LIMIT,
       routerOptions: { maxParamLength: 200 },
-      requestTimeout: this.requestTimeoutMs,
-      connectionTimeout: this.requestTimeoutMs,
-      // What Node itself refuses (a request too slow, headers too large, not HTTP) is answered in the API's own JSON form.
-      clientErrorHandler: (err: Error & { code?: string }, socket) => {
-        if (err.code === 'ECONNRESET' || socket.destroyed || !socket.writable) return;
-        answerAndClose(socket, ...clientError(err.code, this.requestTimeoutMs));
-      },
-      return503OnClosing: true,
       ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
     });
     app.addSchema(ErrorBody);
@@ -160,33 +74,27 @@ export class ApiServer {
       if (text === '') return done(null, undefined);
       return jsonParser(req, text, done);
     });
+    // The HTTP front ran these checks already; they run again here for whatever reaches the app another way (inject).
     app.addHook('onRequest', async (req, reply) => {
-      const repeated = repeatedHeader(req.raw.rawHeaders);
-      if (repeated !== undefined) return this.refuse(req, reply, 400, { error: `the ${repeated} header appears more than once` });
-      const refused = hostRefusal(req.headers.host);
-      if (refused !== undefined) return this.refuse(req, reply, 403, { error: refused });
-      // Cross-site request forgery: a page the operator has open can POST a form or text/plain, never application/json without a preflight (and no CORS header is ever sent).
-      if (req.routeOptions.url !== undefined && isMutating(req.method) && !isJson(req.headers['content-type'])) {
-        return this.refuse(req, reply, 415, { error: `${req.method} needs "Content-Type: application/json" (with or without a body)` });
-      }
-      reply.header('x-content-type-options', 'nosniff').header('cache-control', 'no-store');
-      const unauthorized = this.token?.refusal(req.method, req.headers.authorization, this.readsOpen);
-      if (unauthorized !== undefined) return this.refuse(req, reply.header('www-authenticate', 'Bearer realm="svcswitch"'), 401, { error: unauthorized });
+      const h = req.headers;
+      const refusal = refusalOf({ method: req.method, rawHeaders: req.raw.rawHeaders, host: h.host, contentType: h['content-type'], authorization: h.authorization, routed: req.routeOptions.url !== undefined }, this.token, this.readsOpen);
+      void reply.headers(SAFE_HEADERS);
+      if (refusal !== undefined) return reply.headers(refusal.headers ?? {}).code(refusal.status).send({ error: refusal.error });
       return undefined;
     });
     app.setErrorHandler(async (err: { statusCode?: number; message: string; validation?: unknown }, req, reply) => {
-      if (err instanceof MigrationError) return err.status < 500 ? this.refuse(req, reply, err.status, { error: err.message }) : reply.code(err.status).send({ error: err.message });
+      if (err instanceof MigrationError) return reply.code(err.status).send({ error: err.message });
       const status = err.statusCode !== undefined && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
       if (status === 500) this.log.error('REST API handler failed', { url: req.url, error: err.message });
       const example = err.validation ? ROUTES.find((r) => r.url === req.routeOptions.url)?.example : undefined;
       if (status === 500) return reply.code(status).send({ error: 'internal error; see the controller log' });
-      return this.refuse(req, reply, status, { error: `${err.message}${example ? ` (for example ${example})` : ''}` });
+      return reply.code(status).send({ error: `${err.message}${example ? ` (for example ${example})` : ''}` });
     });
     app.setNotFoundHandler(async (req, reply) => {
       const path = req.url.split('?')[0] ?? '';
-      const allowed = ROUTES.filter((r) => new RegExp(`^${r.url.replace(/:\w+/g, '[^/]+')}$`).test(path)).map((r) => r.method);
-      if (allowed.length > 0) return this.refuse(req, reply.header('allow', allowed.join(', ')), 405, { error: `${req.method} not allowed on ${path} (${allowed.join(', ')} are)` });
-      return this.refuse(req, reply, 404, { error: `no resource ${path.slice(0, 200)}`, resources: ROUTES.map((r) => r.url) });
+      const why = unrouted(req.method, path) ?? { status: 404, error: `no resource ${path.slice(0, 200)}` };
+      if (why.allow !== undefined) void reply.header('allow', why.allow);
+      return reply.code(why.status).send({ error: why.error, ...(why.resources ? { resources: why.resources } : {}) });
     });
     const m = this.migration;
     const param = (req: FastifyRequest, name: 'hoa' | 'id'): string => (req.params as Record<string, string>)[name]!;
@@ -228,33 +136,34 @@ export class ApiServer {
     return app;
   }
 
-  /** A request refused (4xx): answered at once within its client's failure budget, late past it. */
-  private async refuse(req: FastifyRequest, reply: FastifyReply, status: number, body: Record<string, unknown>): Promise<FastifyReply> {
-    const wait = this.failures.fail(req.socket.remoteAddress ?? '');
-    if (wait > 0) {
-      this.slowedFailures++;
-      await new Promise((r) => setTimeout(r, wait));
-    }
-    return reply.code(status).send(body);
-  }
-
+  /**
+   * Listens through the HTTP front (src/api/http-front.ts: its own thread, its own heap): the
+   * front answers what it can refuse on its own and passes on the rest, which this thread
+   * answers through the fastify app.
+   */
   async listen(host: string, port: number): Promise<AddressInfo> {
     if (!isLoopback(host) && !this.token) throw new Error(`the REST API on ${host} (not loopback) needs --api-token-file: anyone who reaches it could migrate VMs`);
     this.readsOpen = isLoopback(host);
     const app = this.build();
-    // A connection silent for the timeout (a request that never finishes: slow loris) is told why, then closed.
-    app.server.on('timeout', (socket: Duplex) => answerAndClose(socket, 408, `the request did not arrive within ${this.requestTimeoutMs} ms`));
-    this.admission = admitConnections(app.server, this.requestTimeoutMs);
-    await app.listen({ host, port });
-    const addr = app.server.address() as AddressInfo;
+    await app.ready();
+    this.front = new FrontDoor((req) => this.inject(app, req), this.log);
+    const addr = await this.front.open({ host, port, requestTimeoutMs: this.requestTimeoutMs, bodyLimit: BODY_LIMIT, readsOpen: this.readsOpen, ...(this.token ? { tokenDigest: this.token.digest } : {}) });
     this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
     return addr;
+  }
+
+  private async inject(app: FastifyInstance, req: ForwardedRequest): Promise<Answer> {
+    const res = await app.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, remoteAddress: req.remoteAddress, ...(req.body === undefined ? {} : { payload: req.body }) });
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(res.headers)) if (value !== undefined && !FRONT_SETS.has(name)) headers[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    return { status: res.statusCode, headers, body: res.body };
   }
 
   async close(): Promise<void> {
     const app = this.app;
     this.app = undefined;
-    this.admission?.releaseHeld();
+    await this.front?.close();
+    this.front = undefined;
     if (app) await app.close();
   }
 

@@ -9,10 +9,17 @@ const READS = new Set(['GET', 'HEAD']);
  * lengths, so even the token's length does not leak); never logged, never echoed back.
  */
 export class BearerToken {
-  private readonly digest: Buffer;
+  private constructor(
+    /** The token's SHA-256: all a checker needs (the HTTP front's thread gets this, never the token). */
+    readonly digest: Uint8Array,
+  ) {}
 
-  constructor(token: string) {
-    this.digest = sha256(token);
+  static of(token: string): BearerToken {
+    return new BearerToken(sha256(token));
+  }
+
+  static ofDigest(digest: Uint8Array): BearerToken {
+    return new BearerToken(digest);
   }
 
   /** Why this request is refused (401), or undefined when it may go on. `readsOpen`: reads need no token. */

@@ -1,3 +1,5 @@
+import { ClientBuckets } from './client-buckets.js';
+
 /**
  * Failed requests (4xx) one client address may make at full speed: a burst, then a steady
  * rate; past it each failure is answered `delayMs` late. A client whose requests keep
@@ -8,35 +10,23 @@
  */
 export const FAILURE_BUDGET = { burst: 100, perSecond: 20, delayMs: 250, clients: 4096 };
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 export class FailureBudget {
-  private readonly buckets = new Map<string, Bucket>();
+  private readonly buckets: ClientBuckets;
 
-  constructor(private readonly limits = FAILURE_BUDGET, private readonly now: () => number = Date.now) {}
+  constructor(private readonly limits = FAILURE_BUDGET, now: () => number = Date.now) {
+    this.buckets = new ClientBuckets(limits, now);
+  }
 
   /** Records a failed request of `client`; returns how long its answer waits (0 within the budget). */
   fail(client: string): number {
-    const t = this.now();
-    const b = this.buckets.get(client) ?? { tokens: this.limits.burst, at: t };
-    b.tokens = Math.min(this.limits.burst, b.tokens + ((t - b.at) / 1000) * this.limits.perSecond);
-    b.at = t;
-    // Most recently failed last: the first in the map is the one to forget.
-    this.buckets.delete(client);
-    this.buckets.set(client, b);
-    if (this.buckets.size > this.limits.clients) this.buckets.delete(this.buckets.keys().next().value!);
-    if (b.tokens >= 1) {
-      b.tokens -= 1;
-      return 0;
-    }
-    return this.limits.delayMs;
+    const b = this.buckets.refill(client);
+    if (b.tokens < 1) return this.limits.delayMs;
+    b.tokens -= 1;
+    return 0;
   }
 
   /** Client addresses tracked now. */
   get tracked(): number {
-    return this.buckets.size;
+    return this.buckets.tracked;
   }
 }

@@ -73,7 +73,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   );
   c.bind(TOKENS.api).toDynamicValue(
     (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.logger),
-      config.apiToken === undefined ? undefined : new BearerToken(config.apiToken), config.apiRequestTimeoutMs),
+      config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs),
   );
   c.bind(TOKENS.app).toDynamicValue(
     (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state)),

@@ -17,11 +17,27 @@ export interface TablesDiff {
   groupsToDelete: WireGroup[];
 }
 
-export function diffTables(desired: WireTables, actual: WireTables): TablesDiff {
-  const actualFlows = new Map(flowsOf(actual).map((f) => [f.key, f.body]));
+/** The flows of `actual` by key: made once when one table is diffed against two (the audit: against what was installed, and against the plan). */
+export function indexFlows(actual: WireTables): ReadonlyMap<string, string> {
+  const index = new Map<string, string>();
+  for (let i = 0; i < actual.flowKeys.length; i++) index.set(actual.flowKeys[i]!, actual.flowBodies[i]!);
+  return index;
+}
+
+/** What turns `actual` into `desired`. Index-based: a switch may report 50,000 entries, and no object is made for an entry that stays. */
+export function diffTables(desired: WireTables, actual: WireTables, actualFlows: ReadonlyMap<string, string> = indexFlows(actual)): TablesDiff {
+  const flowsToWrite: WireFlow[] = [];
+  for (let i = 0; i < desired.flowKeys.length; i++) {
+    const key = desired.flowKeys[i]!;
+    const body = desired.flowBodies[i]!;
+    if (actualFlows.get(key) !== body) flowsToWrite.push({ key, body });
+  }
   const desiredKeys = new Set(desired.flowKeys);
-  const flowsToWrite = flowsOf(desired).filter((f) => actualFlows.get(f.key) !== f.body);
-  const flowsToDelete = flowsOf(actual).filter((f) => !desiredKeys.has(f.key));
+  const flowsToDelete: WireFlow[] = [];
+  for (let i = 0; i < actual.flowKeys.length; i++) {
+    const key = actual.flowKeys[i]!;
+    if (!desiredKeys.has(key)) flowsToDelete.push({ key, body: actual.flowBodies[i]! });
+  }
   const actualGroups = new Map(groupsOf(actual).map((g) => [g.id, g.body]));
   const desiredGroups = new Set(desired.groupIds);
   const groupsToWrite = groupsOf(desired)

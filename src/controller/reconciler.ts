@@ -1,7 +1,7 @@
 import type { Logger } from '../log/logger.js';
 import { MultipartType, PortNo, TableId, type MultipartReplyBody } from '../openflow/index.js';
 import { ConnectionClosedError } from './errors.js';
-import { applyToIndex, diffMessages, diffParts, diffSize, diffTables, indexTables, type TablesDiff, type TablesIndex } from './flow-tables.js';
+import { applyToIndex, diffMessages, diffParts, diffSize, diffTables, indexFlows, indexTables, type TablesDiff, type TablesIndex } from './flow-tables.js';
 import { COOKIE_PREFIX, COOKIE_PREFIX_MASK, GROUP_ID_BASE, GROUP_ID_LIMIT } from './pipeline.js';
 import type { SwitchConnection } from './switch-connection.js';
 import type { SwitchPlan } from './switch-plan.js';
@@ -172,11 +172,14 @@ export class SwitchReconciler {
       const parts = new Map([...this.plan.partNames()].map((p) => [p, this.plan.get(p)!]));
       const target = this.plan.all();
       const actual = this.index === undefined ? await this.readSwitch() : concatWire(this.applied.values());
+      // A table a switch may have filled with tens of thousands of entries is indexed once and diffed twice: other switches get a turn between the steps.
+      const turn = (): Promise<unknown> | undefined => (auditing ? new Promise((r) => setImmediate(r)) : undefined);
+      const actualFlows = indexFlows(actual);
+      await turn();
       // Drift: what the switch holds against what we installed (not against the plan, whose changes since are not drift).
-      const drift = auditing ? diffTables(concatWire(this.applied.values()), actual) : undefined;
-      // Two diffs of a table a switch may have filled with tens of thousands of entries: other switches get a turn between them.
-      if (auditing) await new Promise((r) => setImmediate(r));
-      const diff = diffTables(target, actual);
+      const drift = auditing ? diffTables(concatWire(this.applied.values()), actual, actualFlows) : undefined;
+      await turn();
+      const diff = diffTables(target, actual, actualFlows);
       const unknown = diff.flowsToDelete.length + diff.groupsToDelete.length;
       const bounded = boundDeletes(diff, MAX_UNKNOWN_DELETED_PER_PASS);
       await this.send(bounded);

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { ReplaySubject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import {
-  ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError,
+  ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError, describeError,
   OFPCML_NO_BUFFER, OFP_VERSION, PortReason, decodeMessage, messageTypeName,
   type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
 } from '../openflow/index.js';
@@ -415,20 +415,21 @@ export class SwitchConnection {
   }
 
   private onError(m: ErrorMsg): void {
-    const err = new OpenFlowErrorReply(this.dpid, m);
     const p = this.pending.get(m.xid);
     if (p !== undefined) {
       this.pending.delete(m.xid);
       clearTimeout(p.timer);
-      p.reject(err);
+      p.reject(new OpenFlowErrorReply(this.dpid, m));
       return;
     }
     const batch = this.batchErrors.get(m.xid);
     if (batch !== undefined) {
-      batch.push(err);
+      batch.push(new OpenFlowErrorReply(this.dpid, m));
       return;
     }
-    this.limited.write('warn', `error ${err.reason}`, 'switch reported an error', { xid: m.xid, reason: err.reason });
+    // Unsolicited (or a flood of them): no Error object, whose stack trace costs more than the rest of this.
+    const reason = describeError(m);
+    this.limited.write('warn', `error ${reason}`, 'switch reported an error', { xid: m.xid, reason });
     this.onAsync?.(m);
   }
 

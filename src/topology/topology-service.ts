@@ -322,11 +322,11 @@ export class TopologyService {
       }
     }
     link.seen.add(`${o.from.dpid}:${o.from.port}>${o.to.dpid}:${o.to.port}`);
-    if (!link.confirmed) {
-      link.confirmed = true;
-      if (link.declared) link.reported = false;
-      this.log.info('link confirmed by LLDP', { link: describe(link), declared: link.declared });
-    }
+    // A probe across a link already confirmed changes nothing (probes cross every link every interval, and forged ones come faster).
+    if (link.confirmed) return;
+    link.confirmed = true;
+    if (link.declared) link.reported = false;
+    this.log.info('link confirmed by LLDP', { link: describe(link), declared: link.declared });
     this.refreshLinks();
   }
 

@@ -3,6 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { test } from 'node:test';
 import { API_CONNECTION_LIMITS } from '../../src/api/connection-admission.js';
 import { FAILURE_BUDGET } from '../../src/api/failure-budget.js';
+import { REQUEST_PACE } from '../../src/api/request-pace.js';
 import { migrationRig, type Rig } from '../../lab/migration-rig.js';
 import type { ScriptedTables } from '../../lab/scripted-tables.js';
 import { until } from '../../lab/wait.js';
@@ -123,16 +124,17 @@ test('many connections at once from one address: its first 32 are served, the re
       s.once('data', () => answered.add(s));
       s.once('close', () => closedAt.push(Date.now() - opened));
     }
-    await until(() => r.app.api.admission!.served + r.app.api.admission!.heldUnread >= 400, 'the server to see all 400');
+    const counts = () => r.app.api.frontCounts!;
+    await until(() => counts().served + counts().heldUnread >= 400, 'the server to see all 400');
     const other = await r.call('GET', '/api/health');
     assert.equal(other.status, 200, 'another address is served while one holds its 32 and 368 wait');
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(answered.size, API_CONNECTION_LIMITS.perClient, `${answered.size} of 400 answered: the first ${API_CONNECTION_LIMITS.perClient}`);
-    assert.equal(r.app.api.admission!.holding, 400 - API_CONNECTION_LIMITS.perClient, 'the rest are held');
+    assert.equal(counts().holding, 400 - API_CONNECTION_LIMITS.perClient, 'the rest are held');
     assert.equal(closedAt.length, 0, 'none closed before the request timeout');
     await until(() => closedAt.length >= 400 - API_CONNECTION_LIMITS.perClient, 'the held ones closed at the request timeout', 5000);
     assert.ok(Math.min(...closedAt) >= 1000, `held for the request timeout (first closed after ${Math.min(...closedAt)} ms)`);
-    assert.equal(r.app.api.admission!.holding, 0);
+    await until(() => counts().holding === 0, 'none held (the front reports its counts every 50 ms)');
     for (const s of sockets) s.destroy();
     assert.equal(state(r), before);
   } finally {
@@ -171,7 +173,7 @@ test('slow loris from one address (600 connections reopened as fast as they clos
     }
     process.stdout.write(`# slow loris: ${open} attacker connections opened, ${held.size} held now; another client served ${served} of ${tries}\n`);
     assert.equal(served, tries, 'every request of another address is answered');
-    const a = r.app.api.admission!;
+    const a = r.app.api.frontCounts!;
     assert.equal(a.holding, 600 - API_CONNECTION_LIMITS.perClient, `the attacker's connections past its ${API_CONNECTION_LIMITS.perClient} are held, not closed (it opened ${open} to keep 600)`);
   } finally {
     stop = true;
@@ -197,10 +199,40 @@ test('a client whose requests keep failing: its first failures answered at once,
     const more = await Promise.all(Array.from({ length: 20 }, bad));
     const late = more.filter((ms) => ms >= FAILURE_BUDGET.delayMs - 5).length;
     assert.ok(late >= 12, `past the burst, failures answered ${FAILURE_BUDGET.delayMs} ms late: ${late} of 20 (${more.join(', ')} ms)`);
-    assert.equal(r.app.api.slowedFailures, late);
+    await until(() => r.app.api.frontCounts!.slowedFailures === late, `the front to count ${late} slowed answers`);
     const t = Date.now();
     assert.equal((await r.call('GET', '/api/health')).status, 200);
     assert.ok(Date.now() - t < FAILURE_BUDGET.delayMs, 'the same client\'s good request is not slowed');
+  } finally {
+    await r.close();
+  }
+});
+
+test('the HTTP front answers what it refuses in its own thread: 150 refused requests reach the controller\'s thread not once; 256 good ones from one client all answered, those past its burst after their turn', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    await until(() => r.app.api.frontCounts !== undefined, 'the front to report its counts');
+    const forwarded = (): number => r.app.api.frontCounts!.forwarded;
+    const before = forwarded();
+    const refused = [
+      'GET /api/health HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n',
+      'POST /api/migrations HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+      'GET /api/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n',
+    ];
+    for (let round = 0; round < 5; round++) {
+      const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => raw(r.apiPort, [refused[i % 3]!])));
+      assert.deepEqual([...new Set(answers.map((a) => a.status))].sort(), [403, 404, 415]);
+    }
+    await new Promise((res) => setTimeout(res, 120));
+    assert.equal(forwarded(), before, 'none of the 150 was passed on');
+    const lanes = await Promise.all(Array.from({ length: 8 }, async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 32; i++) statuses.push((await fetch(`http://127.0.0.1:${r.apiPort}/api/health`).then(async (res) => (await res.text(), res.status))));
+      return statuses;
+    }));
+    assert.deepEqual([...new Set(lanes.flat())], [200], 'every good request answered');
+    await until(() => forwarded() === before + 256, 'the front to count the 256 passed on');
+    assert.ok(REQUEST_PACE.burst < 256 && r.app.api.frontCounts!.paced > 0, `those past the burst of ${REQUEST_PACE.burst} waited their turn (${r.app.api.frontCounts!.paced} did)`);
   } finally {
     await r.close();
   }

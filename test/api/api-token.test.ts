@@ -54,7 +54,7 @@ test('with --api-token-file: changes need the token (401 and a JSON error withou
 });
 
 test('off loopback: reads need the token too, and without a token the API refuses to listen at all', async () => {
-  const token = new BearerToken(TOKEN);
+  const token = BearerToken.of(TOKEN);
   assert.equal(token.refusal('GET', undefined, true), undefined);
   assert.equal(token.refusal('HEAD', undefined, true), undefined);
   assert.equal(token.refusal('GET', undefined, false), 'GET needs "Authorization: Bearer <token>" (the controller\'s --api-token-file)');

@@ -2,6 +2,7 @@ import { UsageError } from './usage-error.js';
 import { readBoundedFile } from '../../files/bounded-read.js';
 import { createSecureContext } from 'node:tls';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { readTokenFile } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
@@ -140,7 +141,18 @@ function parseConfig(argv: string[]): ControllerConfig {
 }
 
 /** Starts the controller; resolves with an exit code only when it cannot start. */
+/**
+ * How far V8 lets the heap grow past what the last full collection kept, in percent. Its
+ * default grows up to fourfold when collections are cheap: under a flood (the soak: 70 MB of
+ * garbage a second) a live heap of 35 MB then sits in 150 MB between collections. A controller's
+ * memory should follow its state, not the traffic it refuses: 50 keeps the soak's resident
+ * memory near 200 MB, for a full collection about every second under the flood (each pause
+ * 3-7 ms). V8 reads the value at each collection, so setting it at start-up is enough.
+ */
+const HEAP_GROWING_PERCENT = 50;
+
 export async function runCommand(argv: string[], err: (s: string) => void): Promise<number | undefined> {
+  setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   let config: ControllerConfig;
   let topology: Topology | undefined;
   try {
