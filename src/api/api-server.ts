@@ -10,7 +10,7 @@ import type { BearerToken } from './bearer-token.js';
 import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
 import type { FrontCounts } from './front-messages.js';
 import { SAFE_HEADERS, isLoopback, refusalOf } from './request-guard.js';
-import { ROUTES, unrouted } from './routes.js';
+import { OPEN_PATHS, ROUTES, unrouted } from './routes.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError, type MigrationService } from '../migration/migration-service.js';
 import { ErrorBody, type HostsQuery, type MigrationBody, type PathsQuery, type TraceQuery } from './schemas.js';
@@ -77,7 +77,7 @@ export class ApiServer {
     // The HTTP front ran these checks already; they run again here for whatever reaches the app another way (inject).
     app.addHook('onRequest', async (req, reply) => {
       const h = req.headers;
-      const refusal = refusalOf({ method: req.method, rawHeaders: req.raw.rawHeaders, host: h.host, contentType: h['content-type'], authorization: h.authorization, routed: req.routeOptions.url !== undefined }, this.token, this.readsOpen);
+      const refusal = refusalOf({ method: req.method, rawHeaders: req.raw.rawHeaders, host: h.host, contentType: h['content-type'], authorization: h.authorization, routed: req.routeOptions.url !== undefined, open: OPEN_PATHS.has(req.routeOptions.url ?? '') }, this.token, this.readsOpen);
       void reply.headers(SAFE_HEADERS);
       if (refusal !== undefined) return reply.headers(refusal.headers ?? {}).code(refusal.status).send({ error: refusal.error });
       return undefined;
@@ -104,6 +104,12 @@ export class ApiServer {
     };
     const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => unknown> = {
       'GET /api/health': () => this.health(),
+      'GET /api/health/live': () => ({ status: 'live', uptimeSeconds: this.uptimeSeconds() }),
+      'GET /api/health/ready': (_req, reply) => {
+        const problems = this.problems();
+        if (problems.length > 0) void reply.code(503);
+        return { status: problems.length === 0 ? 'ready' : 'not-ready', problems };
+      },
       'GET /api/topology': () => ({ name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() }),
       'GET /api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
       'GET /api/paths': (req) => this.paths(req.query as PathsQuery),
@@ -125,12 +131,21 @@ export class ApiServer {
     };
     for (const route of ROUTES) {
       const status = route.status ?? 200;
-      const schema: { querystring?: TSchema; params?: TSchema; body?: TSchema; response: Record<number, TSchema> } = { response: { [status]: route.response, '4xx': ErrorBody } as Record<number, TSchema> };
+      const schema: { querystring?: TSchema; params?: TSchema; body?: TSchema; response: Record<number, TSchema> } = {
+        response: { [status]: route.response, '4xx': ErrorBody, ...(route.unavailable ? { 503: route.unavailable } : {}) } as Record<number, TSchema>,
+      };
       if (route.querystring) schema.querystring = route.querystring;
       if (route.params) schema.params = route.params;
       if (route.body) schema.body = route.body;
       const handler = handlers[`${route.method} ${route.url}`]!;
-      app.route({ method: route.method, url: route.url, schema, handler: async (req: FastifyRequest, reply: FastifyReply) => reply.code(status).send(await handler(req, reply)) });
+      app.route({
+        method: route.method, url: route.url, schema,
+        handler: async (req: FastifyRequest, reply: FastifyReply) => {
+          const body = await handler(req, reply);
+          // A handler may answer otherwise (readiness: 503); by default the route's status.
+          return reply.code(reply.statusCode === 200 ? status : reply.statusCode).send(body);
+        },
+      });
     }
     this.app = app;
     return app;
@@ -167,10 +182,28 @@ export class ApiServer {
     if (app) await app.close();
   }
 
+  private uptimeSeconds(): number {
+    return Math.round((Date.now() - this.started) / 1000);
+  }
+
+  /** Why the controller is not all there, in words: declared switches away, tables not confirmed. Empty when it is. */
+  private problems(): string[] {
+    const problems: string[] = [];
+    const names = (list: string[]): string => (list.length <= 10 ? list.join(', ') : `${list.slice(0, 10).join(', ')} and ${list.length - 10} more`);
+    const declared = this.topology.switchList().filter((s) => s.tier !== undefined);
+    const away = declared.filter((s) => !s.connected).map((s) => s.name);
+    if (away.length > 0) problems.push(`${away.length} of ${declared.length} declared switches not connected: ${names(away)}`);
+    const behind = this.flows.outOfSync().map((dpid) => this.topology.nameOf(dpid));
+    if (behind.length > 0) problems.push(`tables not yet confirmed on ${names(behind)}`);
+    return problems;
+  }
+
   private health(): unknown {
+    const problems = this.problems();
     return {
-      status: 'ok',
-      uptimeSeconds: Math.round((Date.now() - this.started) / 1000),
+      status: problems.length === 0 ? 'ok' : 'degraded',
+      problems,
+      uptimeSeconds: this.uptimeSeconds(),
       switchesConnected: this.openflow.connected.size,
       switchesDeclared: this.topology.declared?.switches.length ?? 0,
       topology: this.topology.declared?.source ?? null,

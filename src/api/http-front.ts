@@ -10,7 +10,7 @@ import { FailureBudget } from './failure-budget.js';
 import { RequestPace } from './request-pace.js';
 import type { FrontCounts, FrontOptions, ToFront, FromFront } from './front-messages.js';
 import { SAFE_HEADERS, refusalOf } from './request-guard.js';
-import { unrouted } from './routes.js';
+import { OPEN_PATHS, unrouted } from './routes.js';
 
 /**
  * The REST API's HTTP front, in a thread of its own (started by src/api/front-door.ts).
@@ -87,7 +87,7 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?')[0]!;
   const route = unrouted(method, path);
-  const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined }, token, options.readsOpen);
+  const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined, open: OPEN_PATHS.has(path) }, token, options.readsOpen);
   if (refusal !== undefined) return refuse(req, res, refusal.status, { error: refusal.error }, refusal.headers);
   if (route !== undefined) return refuse(req, res, route.status, { error: route.error, ...(route.resources ? { resources: route.resources } : {}) }, route.allow ? { allow: route.allow } : {});
   if (method === 'GET' || method === 'HEAD') {

@@ -22,6 +22,7 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
         ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
         responses: {
           [r.status ?? 200]: { description: 'OK', headers, content: { 'application/json': { schema: r.response } } },
+          ...(r.unavailable ? { 503: { description: 'not ready: the problems in words', content: { 'application/json': { schema: r.unavailable } } } } : {}),
           '4XX': { description: 'a bad request: `{"error": "..."}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
       },

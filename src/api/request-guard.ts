@@ -53,6 +53,8 @@ export interface GuardedRequest {
   authorization: string | undefined;
   /** Whether a route takes it (a mutating request no route takes is a 404 or 405, not a 415). */
   routed: boolean;
+  /** A path open without the token (liveness, readiness). */
+  open: boolean;
 }
 
 /** Why a request is refused, with its status and the header that goes with it. */
@@ -72,7 +74,7 @@ export function refusalOf(req: GuardedRequest, token: BearerToken | undefined, r
   if (req.routed && isMutating(req.method) && !isJson(req.contentType)) {
     return { status: 415, error: `${req.method} needs "Content-Type: application/json" (with or without a body)` };
   }
-  const unauthorized = token?.refusal(req.method, req.authorization, readsOpen);
+  const unauthorized = req.open ? undefined : token?.refusal(req.method, req.authorization, readsOpen);
   if (unauthorized !== undefined) return { status: 401, error: unauthorized, headers: { 'www-authenticate': 'Bearer realm="svcswitch"' } };
   return undefined;
 }

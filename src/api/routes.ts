@@ -1,11 +1,16 @@
 import { Type } from '@sinclair/typebox';
 import {
-  Binding, Health, HoaParams, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery,
+  Binding, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery,
 } from './schemas.js';
 
 /** Every route, as the server registers it and the OpenAPI document lists it. */
 export const ROUTES: readonly RouteDoc[] = [
-  { method: 'GET', url: '/api/health', summary: 'liveness, uptime, switches connected and declared', response: Health },
+  { method: 'GET', url: '/api/health', summary: 'ok or degraded, with the problems in words; uptime, switches connected and declared, counters', response: Health },
+  { method: 'GET', url: '/api/health/live', summary: 'liveness: the controller\'s thread answers (no token needed)', response: Live, open: true },
+  {
+    method: 'GET', url: '/api/health/ready', summary: 'readiness: every declared switch connected and its tables confirmed; otherwise 503 with the problems (no token needed)',
+    response: Ready, unavailable: Ready, open: true,
+  },
   { method: 'GET', url: '/api/topology', summary: 'declared and discovered switches and links, with their state', response: TopologyBody },
   {
     method: 'GET', url: '/api/hosts', summary: 'known hosts, a page at a time', querystring: HostsQuery, response: Type.Array(HostInfo),
@@ -44,6 +49,9 @@ export interface Unrouted {
   allow?: string;
   resources?: readonly string[];
 }
+
+/** Paths open without the token (a load balancer's probes). */
+export const OPEN_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.open).map((r) => r.url));
 
 /** Undefined when a route takes `method` on `path` (the path without its query); otherwise why not. */
 export function unrouted(method: string, path: string): Unrouted | undefined {

@@ -31,7 +31,8 @@ export const HostInfo = Type.Object({
 });
 
 export const Health = Type.Object({
-  status: Type.Literal('ok'),
+  status: Type.Union([Type.Literal('ok'), Type.Literal('degraded')], { description: 'degraded while a declared switch is not connected or a switch\'s tables are not confirmed in sync' }),
+  problems: Type.Array(Type.String(), { description: 'why it is degraded, in words (empty when ok)' }),
   uptimeSeconds: Type.Integer(),
   switchesConnected: Type.Integer(),
   switchesDeclared: Type.Integer(),
@@ -40,6 +41,13 @@ export const Health = Type.Object({
   flowModsSent: Type.Integer({ description: 'FLOW_MOD and GROUP_MOD messages sent since start (0 after a warm restart)' }),
   driftRepaired: Type.Integer({ description: 'entries and groups the audit found deleted, changed or added behind the controller\'s back, and repaired' }),
   hostRefusals: Type.Record(Type.String(), Type.Integer(), { description: `host sightings refused since start, by rule (${REFUSAL_RULES.join(', ')})` }),
+});
+
+export const Live = Type.Object({ status: Type.Literal('live'), uptimeSeconds: Type.Integer() });
+
+export const Ready = Type.Object({
+  status: Type.Union([Type.Literal('ready'), Type.Literal('not-ready')]),
+  problems: Type.Array(Type.String(), { description: 'why it is not ready (empty when ready)' }),
 });
 
 export const TopologyBody = Type.Object({ name: Type.Union([Type.String(), Type.Null()]), switches: Type.Array(SwitchInfo), links: Type.Array(LinkInfo) });
@@ -160,6 +168,10 @@ export interface RouteDoc {
   body?: TSchema;
   querystring?: TSchema;
   response: TSchema;
+  /** The body of a 503 the route may answer (readiness). */
+  unavailable?: TSchema;
+  /** Open without the token, even off loopback (nothing in it is secret): what a load balancer probes. */
+  open?: boolean;
   headers?: Record<string, string>;
   /** A request that works, quoted in the error of one that does not validate. */
   example?: string;

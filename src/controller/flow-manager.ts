@@ -168,6 +168,11 @@ export class FlowManager {
   }
 
   /** Every connected switch holds its latest plan (confirmed by barrier). */
+  /** Connected switches whose tables are not confirmed to hold their latest plan. */
+  outOfSync(): Dpid[] {
+    return [...this.reconcilers].filter(([, r]) => !r.inSync).map(([dpid]) => dpid);
+  }
+
   get inSync(): boolean {
     return [...this.reconcilers.values()].every((r) => r.inSync);
   }

@@ -351,7 +351,11 @@ export class TopologyService {
     const settled = Date.now() - wait;
     const since = (e: SwitchRef): number | undefined => {
       const s = this.switches.get(e.switch);
-      return s?.connected ? Math.max(s.connectedAt, this.portLiveSince.get(portKey(e)) ?? 0) : undefined;
+      if (!s?.connected) return undefined;
+      const live = this.portLiveSince.get(portKey(e));
+      if (live !== undefined) return Math.max(s.connectedAt, live);
+      // A port the switch has, but down: the link is down (link-down says so), not missing. A port it lacks counts from its connection.
+      return this.portExists(e) ? undefined : s.connectedAt;
     };
     for (const l of this.links.values()) {
       if (!l.declared || l.confirmed || l.reported) continue;
@@ -398,10 +402,18 @@ export class TopologyService {
 
   /** Whether a switch port exists and is live (no LINK_DOWN state, no PORT_DOWN config). */
   portLive(ref: SwitchRef): boolean {
+    const port = this.port(ref);
+    return port !== undefined && portLive(port);
+  }
+
+  private portExists(ref: SwitchRef): boolean {
+    return this.port(ref) !== undefined;
+  }
+
+  private port(ref: SwitchRef): Port | undefined {
     const info = this.switches.get(ref.switch);
     const conn = info?.connected ? this.openflow.connection(info.dpid) : undefined;
-    const port = conn?.ports.find((p) => p.portNo === ref.port);
-    return port !== undefined && portLive(port);
+    return conn?.ports.find((p) => p.portNo === ref.port);
   }
 
   private buildGraph(): FabricGraph {

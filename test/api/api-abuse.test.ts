@@ -237,3 +237,23 @@ test('the HTTP front answers what it refuses in its own thread: 150 refused requ
     await r.close();
   }
 });
+
+test('readiness follows the switches: not ready naming the declared switches away, and one more when a connected one drops', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    await r.app.settled();
+    const ready = async () => {
+      const res = await fetch(`http://127.0.0.1:${r.apiPort}/api/health/ready`);
+      return { status: res.status, body: (await res.json()) as { status: string; problems: string[] } };
+    };
+    const before = await ready();
+    assert.deepEqual(before, { status: 503, body: { status: 'not-ready', problems: ['5 of 8 declared switches not connected: core1, agg1, agg2, acc4, edge1'] } }, 'the rig connects acc1, acc2 and acc3 only');
+    r.switches.get('acc3')!.destroy();
+    await until(async () => (await ready()).body.problems[0]?.startsWith('6 of 8') === true, 'acc3 counted away');
+    assert.deepEqual((await ready()).body.problems, ['6 of 8 declared switches not connected: core1, agg1, agg2, acc3, acc4, edge1']);
+    const health = await r.call('GET', '/api/health');
+    assert.deepEqual([health.status, health.body.status, health.body.problems], [200, 'degraded', (await ready()).body.problems]);
+  } finally {
+    await r.close();
+  }
+});

@@ -43,14 +43,22 @@ test('the OpenAPI document is the one in docs/openapi.json', async () => {
   assert.equal(served, readFileSync('docs/openapi.json', 'utf8'), 'the API changed: review it, then UPDATE_OPENAPI=1 rewrites docs/openapi.json');
 });
 
-test('health: every field, exactly (the uptime within the seconds since the server was made)', async () => {
+test('health: every field, exactly (the uptime within the seconds since the server was made); with no switch connected it is degraded and says why', async () => {
   const r = await get('/api/health');
   const { uptimeSeconds, ...rest } = r.json() as { uptimeSeconds: number };
   assert.ok(Number.isInteger(uptimeSeconds) && uptimeSeconds >= 0 && uptimeSeconds <= Math.ceil((Date.now() - MADE_AT) / 1000), `uptime ${uptimeSeconds} s`);
   assert.deepEqual(rest, {
-    status: 'ok', switchesConnected: 0, switchesDeclared: 8, topology: 'topologies/dc-small.yaml',
+    status: 'degraded', problems: ['8 of 8 declared switches not connected: core1, agg1, agg2, acc1, acc2, acc3, acc4, edge1'],
+    switchesConnected: 0, switchesDeclared: 8, topology: 'topologies/dc-small.yaml',
     tablesInSync: true, flowModsSent: 0, driftRepaired: 0, hostRefusals: {},
   });
+});
+
+test('liveness and readiness: live answers while the thread does; not ready (503) while declared switches are away, with the same words as health', async () => {
+  const live = await get('/api/health/live');
+  assert.deepEqual([live.statusCode, live.json().status], [200, 'live']);
+  const ready = await get('/api/health/ready');
+  assert.deepEqual([ready.statusCode, ready.json()], [503, { status: 'not-ready', problems: ['8 of 8 declared switches not connected: core1, agg1, agg2, acc1, acc2, acc3, acc4, edge1'] }]);
 });
 
 test('every answer says nosniff and no-store; the topology carries its name', async () => {
@@ -67,7 +75,7 @@ test('an unknown path is 404 with the list of resources; a known one with the wr
   assert.equal(nope.statusCode, 404);
   assert.deepEqual(nope.json(), {
     error: 'no resource /api/nope',
-    resources: ['/api/health', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/openapi.json'],
+    resources: ['/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/openapi.json'],
   });
   const put = await get('/api/bindings/10.0.1.10', { host: 'localhost' }, 'PUT');
   assert.equal(put.statusCode, 405);

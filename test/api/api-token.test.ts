@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BearerToken, parseToken } from '../../src/api/bearer-token.js';
+import { refusalOf } from '../../src/api/request-guard.js';
+import { OPEN_PATHS } from '../../src/api/routes.js';
 import { DEFAULT_CONFIG } from '../../src/app/config.js';
 import { buildSvcswitch } from '../../src/app/container.js';
 import { loadTopology } from '../../src/topology/loader.js';
@@ -65,6 +67,19 @@ test('off loopback: reads need the token too, and without a token the API refuse
   await assert.rejects(app.start({ host: '127.0.0.1', port: 0 }, { host: '0.0.0.0', port: 0 }), {
     message: 'the REST API on 0.0.0.0 (not loopback) needs --api-token-file: anyone who reaches it could migrate VMs',
   });
+});
+
+test('off loopback, liveness and readiness need no token (what a load balancer probes; nothing secret in them); health and everything else do', () => {
+  const token = BearerToken.of(TOKEN);
+  const request = (_path: string, open: boolean) => ({ method: 'GET', rawHeaders: ['Host', '10.1.2.3:8080'], host: '10.1.2.3:8080', contentType: undefined, authorization: undefined, routed: true, open });
+  for (const path of ['/api/health/live', '/api/health/ready']) {
+    assert.ok(OPEN_PATHS.has(path), path);
+    assert.equal(refusalOf(request(path, OPEN_PATHS.has(path)), token, false), undefined, path);
+  }
+  for (const path of ['/api/health', '/api/bindings', '/api/topology']) {
+    assert.equal(OPEN_PATHS.has(path), false, path);
+    assert.equal(refusalOf(request(path, false), token, false)?.status, 401, path);
+  }
 });
 
 test('a token file: one line of 16 to 4096 printable characters', () => {

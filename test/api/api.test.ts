@@ -56,7 +56,7 @@ test('GET /api/hosts and /api/health', async () => {
   assert.deepEqual((await get('/api/hosts?mac=02:00:0a:00:01:99')).body, []);
   assert.equal((await get('/api/hosts?mac=nope')).status, 400);
   const health = await get('/api/health');
-  assert.deepEqual([health.status, health.body.status, health.body.switchesDeclared, health.body.switchesConnected], [200, 'ok', 8, 0]);
+  assert.deepEqual([health.status, health.body.status, health.body.switchesDeclared, health.body.switchesConnected], [200, 'degraded', 8, 0]);
 });
 
 test('bad requests get a 4xx with a message', async () => {
@@ -138,7 +138,7 @@ test('/api/openapi.json documents every route with its query schema', async () =
   const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
   assert.equal(doc.openapi, '3.0.3');
   assert.deepEqual(Object.keys(doc.paths).sort(), [
-    '/api/bindings', '/api/bindings/{hoa}', '/api/health', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
+    '/api/bindings', '/api/bindings/{hoa}', '/api/health', '/api/health/live', '/api/health/ready', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
     '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace',
   ]);
   const migrations = doc.paths['/api/migrations'] as unknown as { get: unknown; post: { requestBody: { content: Record<string, { schema: { required: string[] } }> }; responses: Record<string, unknown> } };

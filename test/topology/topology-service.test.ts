@@ -136,6 +136,25 @@ test('a declared link that no LLDP probe crosses is reported missing once, after
   }
 });
 
+test('a declared link whose port is down is down, not missing: no discrepancy however long it stays down (a reboot, the end of a live migration)', async () => {
+  const r = await rig({ lldpIntervalMs: 50, missingAfterMs: 0 });
+  try {
+    await r.connect(AGG1, ports(1, 2, 3, 4, 5));
+    const acc1 = await r.connect(ACC1, [{ ...port(1), state: 1 }, port(2), port(3)]);
+    await new Promise((res) => setTimeout(res, 400));
+    assert.deepEqual(r.of('discrepancy'), [], 'acc1:1, down from the start, is not missing after 400 ms (three intervals: 150)');
+    assert.ok(r.of('link-down').length === 0 && !r.link('acc1:1', 'agg1:2')!.up, 'the link is down, as it was');
+    acc1.send({ type: MessageType.PORT_STATUS, xid: 0, reason: PortReason.MODIFY, port: port(1) });
+    await until(() => r.of('discrepancy').length > 0, 'acc1:1, up now and never crossed, reported in its turn');
+    assert.match(r.of('discrepancy')[0]!.detail, /^acc1:1 <-> agg1:2 is declared, but no LLDP probe crossed it/);
+    acc1.send({ type: MessageType.PORT_STATUS, xid: 0, reason: PortReason.MODIFY, port: { ...port(1), state: 1 } });
+    await new Promise((res) => setTimeout(res, 300));
+    assert.equal(r.of('discrepancy').length, 1, 'down again: nothing more');
+  } finally {
+    await r.close();
+  }
+});
+
 test('LLDP: a probe across a declared link confirms it; across the wrong ports it is a miswiring that takes the declared links down; on a host port it is ignored', async () => {
   const r = await rig();
   try {
