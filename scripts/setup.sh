@@ -21,6 +21,8 @@ need_lean=()
 command -v qemu-system-x86_64 >/dev/null || need_lean+=(qemu-system-x86)
 # The static busybox: the initramfs has no C library (Debian's `busybox` package is dynamic).
 dpkg -s busybox-static >/dev/null 2>&1 || need_lean+=(busybox-static)
+# Prometheus scrapes /metrics in test/api/prometheus.integration.test.ts (its web UI's recommends are not needed).
+command -v prometheus >/dev/null || need_lean+=(prometheus)
 # better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.
 { command -v g++ && command -v make; } >/dev/null || need_apt+=(g++ make)
 if [ $((${#need_apt[@]} + ${#need_lean[@]})) -gt 0 ]; then

@@ -5,6 +5,7 @@ import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
+import type { Metrics } from './metrics.js';
 import { openApiDocument } from './openapi.js';
 import type { BearerToken } from './bearer-token.js';
 import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
@@ -38,6 +39,7 @@ export class ApiServer {
     private readonly tracer: TraceService,
     private readonly migration: MigrationService,
     private readonly flows: FlowManager,
+    private readonly metrics: Metrics,
     private readonly log: Logger,
     /** With a token, every request that changes something needs it; reads too unless the API is on loopback. */
     private readonly token?: BearerToken,
@@ -115,6 +117,10 @@ export class ApiServer {
       'GET /api/paths': (req) => this.paths(req.query as PathsQuery),
       'GET /api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
       'GET /api/openapi.json': () => openApiDocument(ROUTES),
+      'GET /metrics': async (_req, reply) => {
+        void reply.type(this.metrics.contentType);
+        return this.metrics.scrape();
+      },
       'GET /api/trace': (req) => {
         const r = this.tracer.run(req.query as TraceQuery);
         if (typeof r === 'string') throw Object.assign(new Error(r), { statusCode: /^no host/.test(r) ? 404 : 400 });
@@ -131,8 +137,9 @@ export class ApiServer {
     };
     for (const route of ROUTES) {
       const status = route.status ?? 200;
+      // A text answer (Prometheus' format) is sent as it is: no JSON schema serializes it.
       const schema: { querystring?: TSchema; params?: TSchema; body?: TSchema; response: Record<number, TSchema> } = {
-        response: { [status]: route.response, '4xx': ErrorBody, ...(route.unavailable ? { 503: route.unavailable } : {}) } as Record<number, TSchema>,
+        response: { ...(route.text ? {} : { [status]: route.response }), '4xx': ErrorBody, ...(route.unavailable ? { 503: route.unavailable } : {}) } as Record<number, TSchema>,
       };
       if (route.querystring) schema.querystring = route.querystring;
       if (route.params) schema.params = route.params;
@@ -161,6 +168,7 @@ export class ApiServer {
     this.readsOpen = isLoopback(host);
     const app = this.build();
     await app.ready();
+    this.metrics.start();
     this.front = new FrontDoor((req) => this.inject(app, req), this.log);
     const addr = await this.front.open({ host, port, requestTimeoutMs: this.requestTimeoutMs, bodyLimit: BODY_LIMIT, readsOpen: this.readsOpen, ...(this.token ? { tokenDigest: this.token.digest } : {}) });
     this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
@@ -179,6 +187,7 @@ export class ApiServer {
     this.app = undefined;
     await this.front?.close();
     this.front = undefined;
+    this.metrics.stop();
     if (app) await app.close();
   }
 

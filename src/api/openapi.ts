@@ -1,6 +1,6 @@
 import type { RouteDoc } from './schemas.js';
 
-/** The OpenAPI 3.0 document of the REST API, made from the routes' own schemas. */
+/** The OpenAPI 3.1 document of the REST API, made from the routes' own schemas (TypeBox writes JSON Schema 2020-12, which 3.1 takes as it is). */
 export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {};
   for (const r of routes) {
@@ -21,7 +21,7 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
         parameters,
         ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: r.body } } } } : {}),
         responses: {
-          [r.status ?? 200]: { description: 'OK', headers, content: { 'application/json': { schema: r.response } } },
+          [r.status ?? 200]: { description: 'OK', headers, content: { [r.text ?? 'application/json']: { schema: r.response } } },
           ...(r.unavailable ? { 503: { description: 'not ready: the problems in words', content: { 'application/json': { schema: r.unavailable } } } } : {}),
           '4XX': { description: 'a bad request: `{"error": "..."}`', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } },
         },
@@ -29,7 +29,7 @@ export function openApiDocument(routes: readonly RouteDoc[]): Record<string, unk
     };
   }
   return {
-    openapi: '3.0.3',
+    openapi: '3.1.0',
     info: { title: 'svcswitch REST API', version: '0.1.0', description: 'The controller: topology, hosts, paths, switches, traces; bindings and cross-subnet migrations.' },
     paths,
     components: { schemas: { Error: { type: 'object', required: ['error'], properties: { error: { type: 'string' } } } } },

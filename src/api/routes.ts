@@ -38,6 +38,10 @@ export const ROUTES: readonly RouteDoc[] = [
   { method: 'POST', url: '/api/migrations/:id/complete', summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration },
   { method: 'DELETE', url: '/api/migrations/:id', summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration },
   { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
+  {
+    method: 'GET', url: '/metrics', summary: 'Prometheus metrics (text exposition format): switches, packet-ins, entries per switch and planner, reconciles, hosts, refusals, bindings, CoA pools, migrations, the API, the process',
+    response: Type.String(), text: 'text/plain; version=0.0.4',
+  },
 ];
 
 const patterns = ROUTES.map((r) => ({ method: r.method as string, path: new RegExp(`^${r.url.replace(/:\w+/g, '[^/]+')}$`) }));

@@ -168,6 +168,8 @@ export interface RouteDoc {
   body?: TSchema;
   querystring?: TSchema;
   response: TSchema;
+  /** The answer is text in this media type, not JSON (Prometheus' exposition format). */
+  text?: string;
   /** The body of a 503 the route may answer (readiness). */
   unavailable?: TSchema;
   /** Open without the token, even off loopback (nothing in it is secret): what a load balancer probes. */

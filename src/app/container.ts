@@ -1,5 +1,6 @@
 import { Container } from 'inversify';
 import { ApiServer } from '../api/api-server.js';
+import { Metrics } from '../api/metrics.js';
 import { BearerToken } from '../api/bearer-token.js';
 import { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
@@ -71,8 +72,11 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.migration).toDynamicValue(
     (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration),
   );
+  c.bind(TOKENS.metrics).toDynamicValue(
+    (ctx) => new Metrics({ openflow: ctx.get(TOKENS.openflow), topology: ctx.get(TOKENS.topology), flows: ctx.get(TOKENS.flows), migration: ctx.get(TOKENS.migration), front: () => c.get(TOKENS.api).frontCounts }),
+  );
   c.bind(TOKENS.api).toDynamicValue(
-    (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.logger),
+    (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.metrics), ctx.get(TOKENS.logger),
       config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs),
   );
   c.bind(TOKENS.app).toDynamicValue(

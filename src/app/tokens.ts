@@ -3,6 +3,7 @@ import type { ControllerConfig } from './config.js';
 import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ApiServer } from '../api/api-server.js';
+import type { Metrics } from '../api/metrics.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Topology } from '../topology/model.js';
 import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
@@ -22,6 +23,7 @@ export const TOKENS = {
   openflow: Symbol('OpenFlowServer') as ServiceIdentifier<OpenFlowServer>,
   topology: Symbol('TopologyService') as ServiceIdentifier<TopologyService>,
   api: Symbol('ApiServer') as ServiceIdentifier<ApiServer>,
+  metrics: Symbol('Metrics') as ServiceIdentifier<Metrics>,
   tracer: Symbol('TraceService') as ServiceIdentifier<TraceService>,
   plans: Symbol('PlanStore') as ServiceIdentifier<PlanStore>,
   planning: Symbol('Planning') as ServiceIdentifier<Planning>,

@@ -45,10 +45,24 @@ export class PlanStore {
     return this.clock.version;
   }
 
+  /** The switches that have a plan. */
+  dpids(): IterableIterator<Dpid> {
+    return this.plans.keys();
+  }
+
   /** Plans of switches nobody asked for again: forgotten (a switch the topology does not declare, gone). */
   forget(dpid: Dpid): void {
     this.plans.delete(dpid);
   }
+}
+
+/** One reconcile of one switch: its plan sent and confirmed (or not), and how long that took. */
+export interface ReconcileRun {
+  dpid: Dpid;
+  ms: number;
+  ok: boolean;
+  /** The run read the switch back (an audit). */
+  audit: boolean;
 }
 
 export interface FlowManagerOptions {
@@ -76,6 +90,9 @@ export class FlowManager {
   private retiredMessages = 0;
   private retiredRepairs = 0;
   private auditTimer: NodeJS.Timeout | undefined;
+  private readonly runsSubject = new Subject<ReconcileRun>();
+  /** Every reconcile run of every switch, as it ends. */
+  readonly runs$: Observable<ReconcileRun> = this.runsSubject.asObservable();
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -89,7 +106,7 @@ export class FlowManager {
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
         this.retire(dpid, 'replaced by a new connection');
-        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.options.holdDown?.(dpid));
+        const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.options.holdDown?.(dpid), (run) => this.runsSubject.next({ dpid, ...run }));
         this.reconcilers.set(dpid, r);
         r.poke();
       }),

@@ -112,6 +112,8 @@ export function plannerOf(cookie: bigint): string | undefined {
  * (off the hot path) last.
  */
 export const PROCESSOR_PRIORITY = {
+  /** Counts every packet-in by kind before anyone acts on it (src/api/metrics.ts). */
+  metrics: 10,
   topology: 90,
   hostLearning: 100,
   migration: 150,

@@ -71,6 +71,8 @@ export class SwitchReconciler {
     private readonly log: Logger,
     /** Nothing is read or sent before this resolves (the hold-down: the topology around the switch has settled). */
     private readonly ready: Promise<void> = Promise.resolve(),
+    /** Told of each run: how long it took and whether the switch confirmed it. */
+    private readonly ran: (run: { ms: number; ok: boolean; audit: boolean }) => void = () => undefined,
   ) {}
 
   /** True when the switch holds the plan's latest version, confirmed by barrier, and nothing is pending. */
@@ -135,11 +137,15 @@ export class SwitchReconciler {
     while (this.again && !this.conn.isClosed) {
       this.again = false;
       const version = this.plan.version;
+      const started = performance.now();
+      const audit = this.auditNext;
       try {
         await this.sync();
         this.confirmedVersion = version;
         this.settle();
+        this.ran({ ms: performance.now() - started, ok: true, audit });
       } catch (e) {
+        this.ran({ ms: performance.now() - started, ok: false, audit });
         this.index = undefined; // unknown now: read it back next time
         // A switch that went away is routine (its next connection is reconciled afresh).
         this.log.log(this.conn.isClosed ? 'info' : 'error', 'reconcile failed', { dpid: this.conn.dpid, error: (e as Error).message });

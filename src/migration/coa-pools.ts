@@ -84,6 +84,11 @@ export class CoaPools {
     return this.pools.get(subnet)?.held.get(ipToInt(coa) ?? -1);
   }
 
+  /** Each subnet's pool: its size, and how many of it are held. */
+  use(): Array<{ subnet: string; size: number; held: number }> {
+    return [...this.pools].map(([subnet, p]) => ({ subnet, size: p.last - p.first + 1, held: p.held.size }));
+  }
+
   /** Addresses still free in `subnet`'s pool. */
   free(subnet: string): number {
     const pool = this.pools.get(subnet);

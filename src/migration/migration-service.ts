@@ -184,6 +184,11 @@ export class MigrationService {
     return this.pools.free(subnet);
   }
 
+  /** Each subnet's CoA pool: its size and how many are held (metrics). */
+  coaUse(): Array<{ subnet: string; size: number; held: number }> {
+    return this.pools.use();
+  }
+
   migrations(): MigrationRecord[] {
     return [...this.records.values()].map((r) => structuredClone(r));
   }

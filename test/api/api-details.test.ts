@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
+import { Metrics } from '../../src/api/metrics.js';
 import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { TraceService } from '../../src/fabric/trace-service.js';
@@ -24,7 +25,7 @@ const plans = new PlanStore();
 const flows = new FlowManager(openflow, plans, logger);
 const migration = new MigrationService(openflow, topology, plans, flows, new InMemoryBindingStore(), logger);
 const MADE_AT = Date.now();
-const app = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, flows, logger).build();
+const app = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, flows, new Metrics({ openflow, topology, flows, migration, front: () => undefined }), logger).build();
 
 before(() => app.ready());
 after(async () => {
@@ -75,7 +76,7 @@ test('an unknown path is 404 with the list of resources; a known one with the wr
   assert.equal(nope.statusCode, 404);
   assert.deepEqual(nope.json(), {
     error: 'no resource /api/nope',
-    resources: ['/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/openapi.json'],
+    resources: ['/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/openapi.json', '/metrics'],
   });
   const put = await get('/api/bindings/10.0.1.10', { host: 'localhost' }, 'PUT');
   assert.equal(put.statusCode, 405);
@@ -99,7 +100,7 @@ test('Host: IP literals of any form and loopback names pass; anything else is re
 });
 
 test('a handler that fails is a 500 that says where to look, and an error line with the URL; the 4xx of a handler keeps its status', async () => {
-  const broken = new ApiServer(openflow, new Proxy(topology, { get: (t, k) => (k === 'switchList' ? () => { throw new Error('boom'); } : Reflect.get(t, k)) }), new TraceService(topology, plans), migration, flows, logger).build();
+  const broken = new ApiServer(openflow, new Proxy(topology, { get: (t, k) => (k === 'switchList' ? () => { throw new Error('boom'); } : Reflect.get(t, k)) }), new TraceService(topology, plans), migration, flows, new Metrics({ openflow, topology, flows, migration, front: () => undefined }), logger).build();
   await broken.ready();
   try {
     const r = await broken.inject({ method: 'GET', url: '/api/topology', headers: { host: 'localhost' } });

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ApiServer } from '../../src/api/api-server.js';
+import { Metrics } from '../../src/api/metrics.js';
 import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
 import { InMemoryBindingStore } from '../../src/migration/binding-store.js';
 import { MigrationService } from '../../src/migration/migration-service.js';
@@ -20,7 +21,7 @@ const topology = new TopologyService(openflow, loadTopology('topologies/dc-small
 const plans = new PlanStore();
 const flows = new FlowManager(openflow, plans, logger);
 const migration = new MigrationService(openflow, topology, plans, flows, new InMemoryBindingStore(), logger);
-const api = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, flows, logger);
+const api = new ApiServer(openflow, topology, new TraceService(topology, plans), migration, flows, new Metrics({ openflow, topology, flows, migration, front: () => undefined }), logger);
 
 before(async () => {
   const addr = await api.listen('127.0.0.1', 0);
@@ -136,10 +137,10 @@ test('/api/openapi.json documents every route with its query schema', async () =
   const { status, body } = await get('/api/openapi.json');
   assert.equal(status, 200);
   const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
-  assert.equal(doc.openapi, '3.0.3');
+  assert.equal(doc.openapi, '3.1.0', 'TypeBox writes JSON Schema 2020-12 (const, type null): OpenAPI 3.1, not 3.0');
   assert.deepEqual(Object.keys(doc.paths).sort(), [
     '/api/bindings', '/api/bindings/{hoa}', '/api/health', '/api/health/live', '/api/health/ready', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
-    '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace',
+    '/api/openapi.json', '/api/paths', '/api/switches', '/api/topology', '/api/trace', '/metrics',
   ]);
   const migrations = doc.paths['/api/migrations'] as unknown as { get: unknown; post: { requestBody: { content: Record<string, { schema: { required: string[] } }> }; responses: Record<string, unknown> } };
   assert.deepEqual(migrations.post.requestBody.content['application/json']!.schema.required, ['hoa', 'switch', 'port']);

@@ -42,7 +42,11 @@ let vm: QemuVm | undefined;
 
 function assertTraffic(r: VmStepResult, trigger: keyof typeof MAX_LOST): void {
   // What the guest said last (its heartbeat counts its packets): a hung guest and a lost path look alike from outside.
-  process.stdout.write(`#   guest: ${vm!.console().trim().split('\n').slice(-2).join(' | ')}\n`);
+  const console = vm!.console().trim().split('\n');
+  process.stdout.write(`#   guest: ${console.slice(-2).join(' | ')}\n`);
+  // A guest that crashed says why in its oops: all of it, not the last line.
+  const oops = console.findIndex((l) => /BUG:|Oops|general protection|panic/.test(l));
+  if (oops >= 0) process.stdout.write(`#   guest crashed:\n${console.slice(Math.max(0, oops - 5)).map((l) => `#     ${l}`).join('\n')}\n`);
   for (const [host, stream] of Object.entries(r.streams)) {
     assert.equal(stream.error, undefined, `${host}'s TCP stream saw no reset or timeout`);
     assert.equal(stream.received, stream.sent, `every byte of ${host}'s stream reached the VM`);
