@@ -23,6 +23,10 @@ export class Qmp {
     socket.on('error', (e) => {
       for (const p of this.pending.splice(0)) p.reject(e);
     });
+    // QEMU gone (a guest that panicked with -no-reboot exits): no answer will come.
+    socket.on('close', () => {
+      for (const p of this.pending.splice(0)) p.reject(new Error(`QMP ${p.command}: QEMU closed its QMP socket (it exited)`));
+    });
   }
 
   /** Connects once QEMU has made the socket, and negotiates capabilities. */
@@ -42,6 +46,7 @@ export class Qmp {
   }
 
   execute(command: string, args?: Record<string, unknown>): Promise<unknown> {
+    if (this.socket.destroyed) return Promise.reject(new Error(`QMP ${command}: QEMU closed its QMP socket (it exited)`));
     return new Promise((resolve, reject) => {
       this.pending.push({ resolve, reject, command });
       this.socket.write(`${JSON.stringify({ execute: command, ...(args ? { arguments: args } : {}) })}\n`);

@@ -23,13 +23,16 @@ const HOA = VM.ip;
  * the new entries are in place: QEMU's own downtime, then the controller's part (the probe,
  * the switchover and its barriers: 13-25 ms after the destination resumed, measured), and
  * the pings already on their way to the old port. That part has cost 2-5 pings in the runs
- * here; the test allows 4 beyond QEMU's downtime. The issue's goal of 5 in all is met in most
- * runs (QEMU's downtime-limit is 20 ms, as `virsh migrate-setmaxdowntime` sets it); each run
- * prints both.
+ * here; the test allows 4 beyond QEMU's downtime. The issue's goal of 5 in all holds when
+ * QEMU's downtime stays under about 10 ms, which its default limit (300 ms) does not promise;
+ * a limit of 20 ms corrupts the guest under TCG (lab/qemu-vm.ts). Each run prints both.
  */
 const MAX_LOST = { orchestrated: () => 1, transparent: (qemuDowntimeMs: number) => Math.ceil(qemuDowntimeMs / 10) + 4 };
 
 before(requireOvs);
+
+/** Each step's bound: a step whose VM died (a guest that panics exits) fails at its bound rather than holding the run. */
+const STEP = { timeout: 180_000 };
 
 function report(name: string, r: VmStepResult): void {
   const pings = Object.entries(r.pings).map(([h, p]) => `${h} ${p.lost}/${p.sent} lost`).join(', ');
@@ -69,7 +72,7 @@ describe('a real QEMU VM changes subnet', () => {
     await stopFabric(f);
   });
 
-  test('booted after the fabric is up, the declared VM is reachable from every correspondent, and still 15 s later', async () => {
+  test('booted after the fabric is up, the declared VM is reachable from every correspondent, and still 15 s later', STEP, async () => {
     const { dc } = f!;
     vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1' }, { switch: VM.switch, port: VM.port });
     const reach = async (from: string): Promise<boolean> => Number((await dc.do({ op: 'ping', src: from, dst: HOA, count: 1, timeout: 1 })).received) === 1;
@@ -78,7 +81,7 @@ describe('a real QEMU VM changes subnet', () => {
     for (const from of ['client', 'h12', 'h21', 'h31']) assert.ok(await reach(from), `${from} reaches the VM 15 s after its boot`);
   });
 
-  test('a tenant at a port of its own (h42 moved to acc4:7, where no host is known) sends RARPs and a gratuitous ARP with the running VM\'s MAC and address: the VM answers the probe at acc1:5, nothing moves', async () => {
+  test('a tenant at a port of its own (h42 moved to acc4:7, where no host is known) sends RARPs and a gratuitous ARP with the running VM\'s MAC and address: the VM answers the probe at acc1:5, nothing moves', STEP, async () => {
     const { app, dc } = f!;
     const reasons: string[] = [];
     const sub = app.migration.events$.subscribe((e) => e.kind === 'announcement-refused' && reasons.push(e.reason));
@@ -97,7 +100,7 @@ describe('a real QEMU VM changes subnet', () => {
     }
   });
 
-  test('orchestrated, optimized: acc1 -> acc3, the source stopped 1 s after the destination resumed: at most 1 ping lost, the stream whole', async () => {
+  test('orchestrated, optimized: acc1 -> acc3, the source stopped 1 s after the destination resumed: at most 1 ping lost, the stream whole', STEP, async () => {
     const { app, dc } = f!;
     const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
     report('orchestrated optimized acc1 -> acc3', r);
@@ -106,7 +109,7 @@ describe('a real QEMU VM changes subnet', () => {
     assert.deepEqual([b?.switch, b?.port], ['acc3', 5], 'bound at its new port');
   });
 
-  test('libvirt\'s hook, chained (optimized kept): acc3 -> acc2 driven by `svcswitch hook libvirt` as libvirt calls it (migrate begin, then started once the destination QEMU waits with its tap plugged; the source\'s stopped/release end do nothing), source stopped 0.2 s after resume: at most 1 ping lost, the stream whole', async () => {
+  test('libvirt\'s hook, chained (optimized kept): acc3 -> acc2 driven by `svcswitch hook libvirt` as libvirt calls it (migrate begin, then started once the destination QEMU waits with its tap plugged; the source\'s stopped/release end do nothing), source stopped 0.2 s after resume: at most 1 ping lost, the stream whole', STEP, async () => {
     const { app, dc } = f!;
     const hooks = new LibvirtHooks(f!.apiPort);
     const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc2', port: 5 }, trigger: 'hook', hooks, correspondents: ['client', 'h12', 'h22', 'h31'], streamsFrom: ['client'], stopSourceAfterMs: 200 });
@@ -116,7 +119,7 @@ describe('a real QEMU VM changes subnet', () => {
     assert.equal(r.migration.timeline[2]?.step, 'VM seen at its new port');
   });
 
-  test('transparent (QEMU\'s RARP only), chained: acc2 -> acc4 while the paused source keeps its port for 1 s: at most 4 pings lost beyond QEMU\'s downtime, the stream whole', async () => {
+  test('transparent (QEMU\'s RARP only), chained: acc2 -> acc4 while the paused source keeps its port for 1 s: at most 4 pings lost beyond QEMU\'s downtime, the stream whole', STEP, async () => {
     const { app, dc } = f!;
     const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
     report('transparent acc2 -> acc4', r);
@@ -125,7 +128,7 @@ describe('a real QEMU VM changes subnet', () => {
     assert.equal(app.migration.bindings.get(HOA)?.mode, 'optimized', 'a chained move keeps the binding\'s mode');
   });
 
-  test('transparent home again: acc4 -> acc1 (its declared port), the source paused for good (never stopped): at most 4 pings lost beyond QEMU\'s downtime, the stream whole, no binding left', async () => {
+  test('transparent home again: acc4 -> acc1 (its declared port), the source paused for good (never stopped): at most 4 pings lost beyond QEMU\'s downtime, the stream whole, no binding left', STEP, async () => {
     const { app, dc } = f!;
     const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: VM.switch, port: VM.port }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: null });
     report('transparent acc4 -> acc1 (home), source paused for good', r);
@@ -134,7 +137,7 @@ describe('a real QEMU VM changes subnet', () => {
     await vm!.stopSource();
   });
 
-  test('every mode, orchestrated: first-hop acc1 -> acc3 with the source kept 10 s, then home (REST, first-hop kept); mobile-ip acc1 -> acc4, then home transparently: orchestrated at most 1 lost, transparent 4 beyond QEMU\'s downtime, every stream whole', async () => {
+  test('every mode, orchestrated: first-hop acc1 -> acc3 with the source kept 10 s, then home (REST, first-hop kept); mobile-ip acc1 -> acc4, then home transparently: orchestrated at most 1 lost, transparent 4 beyond QEMU\'s downtime, every stream whole', STEP, async () => {
     const { app, dc } = f!;
     const steps = [
       { name: 'orchestrated first-hop acc1 -> acc3, source kept 10 s', to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'first-hop', correspondents: ['client', 'h12', 'h31', 'h21'], stopSourceAfterMs: 10_000 },
