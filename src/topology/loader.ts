@@ -115,8 +115,37 @@ function tooDeep(text: string): { line: number; column: number } | undefined {
 const fieldName = (path: Path): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
 
+/** The fields each kind of entry may have (`description` anywhere: a note for people). */
+const FIELDS = {
+  switch: ['name', 'tier', 'dpid', 'description'],
+  subnet: ['name', 'prefix', 'gateway', 'switch', 'coa_pool', 'description'],
+  external: ['name', 'prefix', 'gateway', 'switch', 'hosts', 'description'],
+  hypervisor: ['name', 'switch', 'port', 'description'],
+  host: ['name', 'mac', 'ip', 'switch', 'port', 'hypervisor', 'description'],
+} as const;
+
+/** Edit distance, for "did you mean": a misspelt field is one or two edits away. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
+    prev = row;
+  }
+  return prev[b.length]!;
+}
+
+/** The field `key` was probably meant to be: one or two edits away from one of `allowed`. */
+function nearest(key: string, allowed: readonly string[]): string | undefined {
+  return allowed.filter((f) => distance(key, f) <= Math.min(2, Math.floor(f.length / 2))).sort((a, b) => distance(key, a) - distance(key, b))[0];
+}
+
 class Validator {
   readonly issues: TopologyIssue[] = [];
+  /** Names of switch entries that have a problem of their own: a reference to one is not an error again (one typo, one error). */
+  private readonly brokenSwitches = new Set<string>();
+  /** Fields written misspelt (reported as unknown), by their path: not reported missing too. */
+  private readonly misspelt = new Set<string>();
 
   constructor(
     private readonly file: string,
@@ -154,8 +183,29 @@ class Validator {
     this.issues.push({ file: this.file, line: 1, column: 1, field: fieldName(path), why });
   }
 
+  /**
+   * Every field of `obj` is one of `allowed`: a misspelt `gatway:` is an error, not a field
+   * ignored. The field it was meant to be is then not also "required" (one typo, one error).
+   */
+  private fields(obj: Record<string, unknown>, path: Path, allowed: readonly string[]): void {
+    for (const k of Object.keys(obj)) {
+      if (allowed.includes(k)) continue;
+      const near = nearest(k, allowed);
+      if (near !== undefined && obj[near] === undefined) this.misspelt.add(fieldName([...path, near]));
+      this.fail([...path, k], near !== undefined ? `unknown field: did you mean "${near}"?` : `unknown field (expected one of ${allowed.join(', ')})`);
+    }
+  }
+
+  /** The switch `sw` names, or undefined with an error (none when that switch's own entry already has one). */
+  private switchRef(sw: string, switches: Map<string, SwitchSpec>, path: Path): SwitchSpec | undefined {
+    const spec = switches.get(sw);
+    if (!spec && !this.brokenSwitches.has(sw)) this.fail(path, `unknown switch "${sw}"`);
+    return spec;
+  }
+
   private str(obj: Record<string, unknown>, path: Path, key: string, pattern?: RegExp, hint?: string): string | undefined {
     const v = obj[key];
+    if (v === undefined && this.misspelt.has(fieldName([...path, key]))) return undefined;
     if (v === undefined || v === null) return void this.fail([...path, key], 'is required');
     if (typeof v !== 'string' && typeof v !== 'number') return void this.fail([...path, key], `must be a string, not ${typeof v}`);
     const s = String(v);
@@ -210,8 +260,7 @@ class Validator {
       return empty;
     }
     const root = js as Record<string, unknown>;
-    const known = new Set(['name', 'switches', 'links', 'subnets', 'hypervisors', 'hosts', 'external', 'description']);
-    for (const k of Object.keys(root)) if (!known.has(k)) this.fail([k], `unknown field (expected one of ${[...known].join(', ')})`);
+    this.fields(root, [], ['name', 'switches', 'links', 'subnets', 'hypervisors', 'hosts', 'external', 'description']);
 
     const switches = this.switches(root);
     const byName = new Map(switches.map((s) => [s.name, s]));
@@ -245,11 +294,14 @@ class Validator {
     const out: SwitchSpec[] = [];
     this.list(root, 'switches', true).forEach((s, i) => {
       const path = ['switches', i];
+      const before = this.issues.length;
+      this.fields(s, path, FIELDS.switch);
       const name = this.str(s, path, 'name', NAME, 'a name (a letter, then letters, digits, - or _; 32 at most)');
       const tier = this.str(s, path, 'tier');
       if (tier !== undefined && !TIERS.includes(tier as Tier)) this.fail([...path, 'tier'], `"${tier}" is not one of ${TIERS.join(', ')}`);
       const dpid = this.dpid(s.dpid, [...path, 'dpid']);
-      if (name && tier && TIERS.includes(tier as Tier) && dpid) out.push({ name, tier: tier as Tier, dpid });
+      if (name && tier && TIERS.includes(tier as Tier) && dpid && this.issues.length === before) out.push({ name, tier: tier as Tier, dpid });
+      else if (name) this.brokenSwitches.add(name);
     });
     this.unique(out.map((s, i) => ({ value: s.name, path: ['switches', i, 'name'] })), 'switch name');
     this.unique(out.map((s, i) => ({ value: s.dpid, path: ['switches', i, 'dpid'] })), 'datapath id');
@@ -258,6 +310,11 @@ class Validator {
 
   /** An integer, or a string of up to 16 hex digits (0x prefix and colons allowed). */
   private dpid(v: unknown, path: Path): string | undefined {
+    // YAML reads `0000000000030004` as the decimal number 30004: the switch would never be recognised.
+    const source = (this.doc.getIn(path, true) as { source?: unknown } | undefined)?.source;
+    if (typeof v === 'number' && typeof source === 'string' && /^0\d/.test(source)) {
+      return void this.fail(path, `${source} is read as the decimal number ${v}: quote it ("${source}") for hex digits, or write 0x${source.replace(/^0+/, '')}`);
+    }
     if (typeof v === 'number' && Number.isSafeInteger(v) && v > 0) return v.toString(16).padStart(16, '0');
     if (typeof v === 'string') {
       const hex = v.replace(/^0x/i, '').replace(/:/g, '').toLowerCase();
@@ -279,7 +336,7 @@ class Validator {
         const path = ['links', i, j];
         const m = typeof end === 'string' ? /^([^:\s]+):(\d+)$/.exec(end) : null;
         if (!m) return void this.fail(path, `"${String(end)}" is not switch:port`);
-        if (!switches.has(m[1]!)) return void this.fail(path, `unknown switch "${m[1]}"`);
+        if (!this.switchRef(m[1]!, switches, path)) return undefined;
         const port = this.port(Number(m[2]), path);
         if (port === undefined) return undefined;
         claimPort(m[1]!, port, path);
@@ -301,6 +358,7 @@ class Validator {
     const prefixes = new Map<string, Network>();
     this.list(root, 'subnets', true).forEach((s, i) => {
       const path = ['subnets', i];
+      this.fields(s, path, FIELDS.subnet);
       const { name, prefix, gateway, sw } = this.networkFields(s, path, switches, prefixes, 'access', 'a subnet is served by an access switch');
       const pool = this.str(s, path, 'coa_pool', /^\S+\s*-\s*\S+$/, 'an address range such as 10.0.1.200-10.0.1.250');
       let coaPool: SubnetSpec['coaPool'] | undefined;
@@ -337,11 +395,8 @@ class Validator {
     const prefix = this.prefixOf(n, path, prefixes);
     const gateway = this.gatewayOf(n, path, prefix);
     const sw = this.str(n, path, 'switch');
-    if (sw !== undefined) {
-      const spec = switches.get(sw);
-      if (!spec) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
-      else if (spec.tier !== tier) this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; ${rule}`);
-    }
+    const spec = sw === undefined ? undefined : this.switchRef(sw, switches, [...path, 'switch']);
+    if (spec && spec.tier !== tier) this.fail([...path, 'switch'], `${sw} is a ${spec.tier} switch; ${rule}`);
     return { name, prefix, gateway, sw };
   }
 
@@ -372,6 +427,7 @@ class Validator {
     const out: ExternalSpec[] = [];
     this.list(root, 'external', false).forEach((e, i) => {
       const path = ['external', i];
+      this.fields(e, path, FIELDS.external);
       const { name, prefix, gateway, sw } = this.networkFields(e, path, switches, prefixes, 'edge', 'external networks are reached through an edge switch');
       if (name && prefixes.has(name)) {
         this.fail([...path, 'name'], `name "${name}" is already a subnet`);
@@ -389,11 +445,13 @@ class Validator {
     const paths: Path[] = [];
     this.list(root, 'hypervisors', false).forEach((v, i) => {
       const path: Path = ['hypervisors', i];
+      this.fields(v, path, FIELDS.hypervisor);
       const name = this.str(v, path, 'name', NAME, 'a name');
       const sw = this.str(v, path, 'switch');
       const port = v.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(v.port, [...path, 'port']);
-      if (sw !== undefined && !switches.has(sw)) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
-      else if (sw !== undefined && switches.get(sw)!.tier !== 'access') this.fail([...path, 'switch'], `${sw} is ${switches.get(sw)!.tier}; a hypervisor plugs into an access switch`);
+      if (sw !== undefined && !this.switchRef(sw, switches, [...path, 'switch'])) {
+        // reported (or its own entry is)
+      } else if (sw !== undefined && switches.get(sw)!.tier !== 'access') this.fail([...path, 'switch'], `${sw} is ${switches.get(sw)!.tier}; a hypervisor plugs into an access switch`);
       if (sw !== undefined && port !== undefined && switches.has(sw)) claimPort(sw, port, [...path, 'port']);
       if (name && sw && port !== undefined && switches.get(sw)?.tier === 'access') {
         out.push({ name, switch: sw, port });
@@ -419,7 +477,8 @@ class Validator {
     (Array.isArray(root.external) ? (root.external as Array<Record<string, unknown>>) : []).forEach((e, i) => {
       const ext = externals.find((x) => x.name === e?.name);
       const hs = e?.hosts;
-      if (hs === undefined) return;
+      // The hosts of an external network with a problem of its own are not judged against it (one mistake, one error).
+      if (hs === undefined || ext === undefined) return;
       if (!Array.isArray(hs)) {
         this.fail(['external', i, 'hosts'], 'must be a list');
         return;
@@ -433,6 +492,7 @@ class Validator {
       });
     });
     for (const { h, path, external } of raw) {
+      this.fields(h, path, FIELDS.host);
       const name = this.str(h, path, 'name', NAME, 'a name');
       const mac = this.hostMac(h, path);
       const ip = this.str(h, path, 'ip');
@@ -444,7 +504,7 @@ class Validator {
       const sw = external ? external.switch : hvName !== undefined ? hv?.switch : this.str(h, path, 'switch');
       if (external && h.switch !== undefined && h.switch !== external.switch) this.fail([...path, 'switch'], `a host of ${external.name} sits on its edge switch ${external.switch}`);
       const port = hvName !== undefined ? hv?.port : h.port === undefined ? void this.fail([...path, 'port'], 'is required') : this.port(h.port, [...path, 'port']);
-      if (sw !== undefined && !switches.has(sw)) this.fail([...path, 'switch'], `unknown switch "${sw}"`);
+      if (sw !== undefined && hvName === undefined && !external) this.switchRef(sw, switches, [...path, 'switch']);
       const n = ip === undefined ? undefined : ipToInt(ip);
       if (ip !== undefined && n === undefined) this.fail([...path, 'ip'], `"${ip}" is not an IPv4 address`);
       let network: (typeof networks)[number] | undefined;

@@ -264,3 +264,25 @@ test('hypervisors: what is refused, with the field and why', () => {
   assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1'), '  - { name: hv1, switch: acc1, port: 1 }')), ['hypervisors[0].port: port acc1:1 is already used by links[3][0]']);
   assert.deepEqual(issues(withHypervisor(va('hypervisor: hv1'), '  - { name: acc2, switch: acc1, port: 5 }')).length, 2, 'a hypervisor named like a switch (and its hosts then name an unknown one)');
 });
+
+test('unknown fields are refused at every level, a near miss named, and each mistake is one error (a misspelt field is not also missing, a broken switch is not also unknown to its links, subnet and hosts)', () => {
+  const one = (find: string, replace: string, field: string, why: string): void => {
+    const issues = issuesAfter(find, replace);
+    assert.deepEqual(issues.map((i) => [i.field, i.why]), [[field, why]], `${replace}:\n${issues.map((i) => `${i.field}: ${i.why}`).join('\n')}`);
+    expectIssue(find, replace, field, new RegExp(why.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  };
+  one('{ name: acc1,  tier: access,', '{ name: acc1,  teir: access,', 'switches[3].teir', 'unknown field: did you mean "tier"?');
+  one('prefix: 10.0.1.0/24, gateway: 10.0.1.1', 'prefix: 10.0.1.0/24, gatway: 10.0.1.1', 'subnets[0].gatway', 'unknown field: did you mean "gateway"?');
+  one('{ name: h12, mac', '{ name: h12, vlan: 7, mac', 'hosts[1].vlan', 'unknown field (expected one of name, mac, ip, switch, port, hypervisor, description)');
+  one('{ name: edge1, tier: edge,', '{ name: edge1, tier: edge, rack: 4,', 'switches[7].rack', 'unknown field (expected one of name, tier, dpid, description)');
+  one('prefix: 198.51.100.0/24', 'mtu: 9000\n    prefix: 198.51.100.0/24', 'external[0].mtu', 'unknown field (expected one of name, prefix, gateway, switch, hosts, description)');
+  // A note for people is a field everywhere.
+  parseTopology(SMALL.replace('{ name: acc1,  tier: access,', '{ name: acc1,  description: "rack 12", tier: access,'), 'noted.yaml');
+});
+
+test('a datapath id written as a bare number with leading zeros (YAML reads it as decimal) is refused with how to write it', () => {
+  const issues = issuesAfter('dpid: "0000000000030004"', 'dpid: 0000000000030004');
+  assert.deepEqual(issues.map((i) => [i.field, i.why]), [['switches[6].dpid', '0000000000030004 is read as the decimal number 30004: quote it ("0000000000030004") for hex digits, or write 0x30004']]);
+  // A bare number without leading zeros is a decimal dpid, as before.
+  assert.equal(parseTopology(SMALL.replace('dpid: "0000000000030004"', 'dpid: 196612'), 'decimal.yaml').switches[6]!.dpid, '0000000000030004');
+});
