@@ -4,12 +4,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { migrationRig } from '../../lab/migration-rig.js';
+import { until } from '../../lab/wait.js';
 
 const CLI = 'dist/src/cli.js';
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', [CLI, ...args], { timeout: 20_000 }, (err, stdout, stderr) => {
+    execFile('node', [CLI, ...args], { timeout: 20_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr });
     });
   });
@@ -113,4 +115,69 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
   assert.deepEqual([bigToken.code, bigToken.stderr.split('\n')[0]], [1, `svcswitch migrate: ${big} is 100000 bytes, more than the 65536 allowed`]);
   const emptyState = await run(['run', '--state-dir', '']);
   assert.deepEqual([emptyState.code, emptyState.stderr.split('\n')[0]], [2, 'svcswitch run: --state-dir: empty (give a directory, or "none" to keep state in memory only)']);
+});
+
+test('--version, and -h or --help for every command, wherever it is on the line; an unknown flag is refused with where to look', async () => {
+  const version = await run(['--version']);
+  assert.deepEqual([version.code, version.stdout], [0, `svcswitch ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`]);
+  for (const command of ['run', 'topology', 'trace', 'migrate', 'migrations', 'bindings', 'hook']) {
+    for (const flag of ['-h', '--help']) {
+      const help = await run([command, 'list', flag]);
+      assert.equal(help.code, 0, `${command} ${flag}`);
+      assert.match(help.stdout, new RegExp(`^svcswitch ${command}`), `${command} ${flag}`);
+    }
+  }
+  const unknown = await run(['migrations', 'list', '--colour']);
+  assert.equal(unknown.code, 2);
+  assert.match(unknown.stderr, /^svcswitch migrations: Unknown option '--colour'.*\nTry 'svcswitch migrations --help'\.\n$/s);
+});
+
+test('topology check FILE...: every file checked (exit 1 if any is invalid), --json for scripts', async () => {
+  const bad = badFile();
+  const both = await run(['topology', 'check', 'topologies/dc-small.yaml', bad, 'topologies/fat-tree-k4.yaml']);
+  assert.equal(both.code, 1);
+  assert.match(both.stdout, /^topologies\/dc-small\.yaml: dc-small: .*: valid\ntopologies\/fat-tree-k4\.yaml: fat-tree-k4: .*: valid\n$/);
+  assert.match(both.stderr, /subnets\[2\]\.gateway: 10\.0\.9\.1 is outside its prefix/);
+  const json = await run(['topology', 'check', '--json', 'topologies/dc-small.yaml', bad]);
+  const results = JSON.parse(json.stdout) as Array<{ file: string; valid: boolean; problems?: Array<{ field: string; line: number }> }>;
+  assert.deepEqual(results.map((r) => [r.file, r.valid]), [['topologies/dc-small.yaml', true], [bad, false]]);
+  assert.equal(results[1]!.problems![0]!.field, 'subnets[2].gateway');
+});
+
+test('against a running controller: migrate by name, migrations list, show, watch and cancel, bindings list, show by name and delete; SVCSWITCH_API in place of --api; errors name the URL', async () => {
+  const r = await migrationRig(60_000);
+  const api = `http://127.0.0.1:${r.apiPort}`;
+  try {
+    const prepared = await run(['migrate', 'h11', '--to', 'acc3:5', '--mode', 'optimized', '--api', api]);
+    assert.equal(prepared.code, 0, prepared.stderr);
+    const id = String((JSON.parse(prepared.stdout) as { id: string }).id);
+    const list = await run(['migrations', 'list'], { SVCSWITCH_API: api });
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`^${id}\\s+10\\.0\\.1\\.10\\s+optimized\\s+orchestrated\\s+acc1:\\d+ -> acc3:5 \\(10\\.0\\.3\\.\\d+\\)\\s+prepared`));
+    // watch prints the timeline as it happens and ends with the outcome (exit 0 once completed).
+    const watching = run(['migrations', 'watch', id, '--api', api]);
+    await new Promise((res) => setTimeout(res, 300));
+    r.app.migration.complete(id);
+    const watched = await watching;
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, /\+\s+\d+ ms\s+requested\n/);
+    assert.match(watched.stdout, /completed\n$/);
+    await until(() => r.app.migration.bindings.get('10.0.1.10')?.state === 'active', 'bound');
+    const bindings = await run(['bindings', 'list', '--api', api]);
+    assert.match(bindings.stdout, /^10\.0\.1\.10\s+-> 10\.0\.3\.\d+\s+at acc3:5\s+optimized\s+active\n$/);
+    const shown = await run(['bindings', 'show', 'h11', '--json', '--api', api]);
+    assert.equal((JSON.parse(shown.stdout) as { hoa: string }).hoa, '10.0.1.10', 'a name where an address goes');
+    const show = await run(['migrations', 'show', id, '--json', '--api', api]);
+    assert.equal((JSON.parse(show.stdout) as { status: string }).status, 'completed');
+    const cancelDone = await run(['migrations', 'cancel', id, '--api', api]);
+    assert.equal(cancelDone.code, 1);
+    assert.match(cancelDone.stderr, new RegExp(`^svcswitch migrations: DELETE ${api.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}/api/migrations/${id}: 409 `));
+    const deleted = await run(['bindings', 'delete', '10.0.1.10', '--api', api]);
+    assert.equal(deleted.code, 0, deleted.stderr);
+    assert.equal(r.app.migration.bindings.get('10.0.1.10'), undefined);
+    const noSuch = await run(['migrate', 'h99', '--to', 'acc3:5', '--api', api]);
+    assert.deepEqual([noSuch.code, noSuch.stderr], [1, 'svcswitch migrate: no host named "h99" with an address on the controller (give its address, or a name from GET /api/hosts)\n']);
+  } finally {
+    await r.close();
+  }
 });

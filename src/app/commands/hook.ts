@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { parseArgs } from 'node:util';
 import { MAX_DOMAIN_XML } from '../hooks/libvirt-domain.js';
 import { type ControllerApi, type HookState, type LocalSwitch, libvirtHook } from '../hooks/libvirt-hook.js';
-import { type RestCall, restClient } from './rest-client.js';
+import { CLIENT_HELP, CLIENT_OPTIONS, type RestCall, clientFrom } from './rest-client.js';
 import { UsageError, failed } from './usage-error.js';
 
 export const HOOK_HELP = `svcswitch hook libvirt: libvirt's QEMU hook, on every hypervisor (docs/integration.md)
@@ -16,9 +16,7 @@ export const HOOK_HELP = `svcswitch hook libvirt: libvirt's QEMU hook, on every 
   On the destination of a live migration it prepares the VM's migration to its new tap once
   QEMU is started (the switchover follows the VM's first frame there) and cancels it if the
   domain stops before it ran. Every other call does nothing.
-  --api URL        the controller's REST API (default http://127.0.0.1:8080)
-  --token-file F   the API's bearer token (the controller's --api-token-file)
-  --state-dir DIR  where domains migrating in are remembered between calls (default /run/svcswitch/libvirt-hook)
+${CLIENT_HELP}  --state-dir DIR  where domains migrating in are remembered between calls (default /run/svcswitch/libvirt-hook)
   --timeout MS     a prepared migration not completed within this is rolled back (default 600000: 10 minutes)
   Exit code: 0, 1 when a migration could not be prepared (libvirt logs stderr), 2 usage.
 `;
@@ -32,7 +30,7 @@ export async function hookCommand(argv: string[], stdin: () => Promise<string>, 
     if (kind !== 'libvirt') throw new UsageError(`"${kind ?? ''}" is not a hook svcswitch has (libvirt)`);
     const { values, positionals } = parseArgs({
       args: rest,
-      options: { api: { type: 'string' }, 'token-file': { type: 'string' }, 'state-dir': { type: 'string' }, timeout: { type: 'string' } },
+      options: { ...CLIENT_OPTIONS, 'state-dir': { type: 'string' }, timeout: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -41,7 +39,7 @@ export async function hookCommand(argv: string[], stdin: () => Promise<string>, 
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(domain)) throw new UsageError(`domain "${domain.slice(0, 50)}": a name of letters, digits, ".", "_" and "-"`);
     const timeoutMs = Number(values.timeout ?? 600_000);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1000) throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of milliseconds >= 1000`);
-    const api = controllerApi(restClient(values.api ?? 'http://127.0.0.1:8080', values['token-file']));
+    const api = controllerApi(clientFrom(values));
     return await libvirtHook(domain, operation, sub, await stdin(), { api, ovs: localOvs, state: fileState(values['state-dir'] ?? '/run/svcswitch/libvirt-hook'), log: (l) => err(`${l}\n`), timeoutMs });
   } catch (e) {
     return failed('hook', e, err);

@@ -7,18 +7,45 @@ import { topologySvg } from '../../topology/svg.js';
 
 export const TOPOLOGY_HELP = `svcswitch topology: check, export, draw and generate datacenter topology files
 
-  svcswitch topology check FILE          validate; prints a summary, or every problem as file:line:column: field: why
+  svcswitch topology check FILE... [--json]
+                                         validate each; prints a summary, or every problem as file:line:column: field: why
+                                         (--json: [{"file","valid","summary"|"problems":[{"line","column","field","why"}]}]);
+                                         exit 1 if any is invalid
   svcswitch topology json FILE           the validated topology as JSON (what mininet/dc.py builds from)
   svcswitch topology svg FILE            a drawing of the topology, on stdout
   svcswitch topology generate fat-tree --k K [--hosts-per-access N]
   svcswitch topology generate three-tier --cores C --aggregations A --access-per-aggregation X --hosts-per-access H
 `;
 
+/** `topology check FILE... [--json]`: every file checked, not only the first. */
+function check(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
+  const { values, positionals: files } = parseArgs({ args: argv, options: { json: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  if (files.length === 0) throw new UsageError('check: give one FILE or more');
+  const results = files.map((file) => {
+    try {
+      const t = loadTopology(file);
+      return { file, valid: true, summary: `${t.name}: ${t.switches.length} switches, ${t.links.length} links, ${t.subnets.length} subnets, ${t.externals.length} external networks, ${t.hosts.length} hosts` };
+    } catch (e) {
+      if (!(e instanceof TopologyError)) throw e;
+      return { file, valid: false, problems: e.issues.map(({ line, column, field, why }) => ({ line, column, field, why })), message: e.message };
+    }
+  });
+  if (values.json) out(`${JSON.stringify(results.map(({ message: _m, ...r }) => r), null, 2)}\n`);
+  else {
+    for (const r of results) {
+      if (r.valid) out(`${r.file}: ${r.summary}: valid\n`);
+      else err(`${r.message}\n`);
+    }
+  }
+  return results.every((r) => r.valid) ? 0 : 1;
+}
+
 /** Returns the exit code: 0 done, 1 invalid topology, 2 usage. */
 export function topologyCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): number {
   const [verb, ...rest] = argv;
   try {
-    if (verb === 'check' || verb === 'json' || verb === 'svg') {
+    if (verb === 'check') return check(rest, out, err);
+    if (verb === 'json' || verb === 'svg') {
       const [file] = rest;
       if (!file) return err(`svcswitch topology ${verb}: give a FILE\n`), 2;
       const t = loadTopology(file);

@@ -3,13 +3,16 @@ import { offlineNetwork, traceRequest, type TraceRequest } from '../../fabric/tr
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { TraceResult } from '../../topology/trace.js';
+import { CLIENT_OPTIONS, clientFrom } from './rest-client.js';
 import { UsageError, isUsageError } from './usage-error.js';
 
 export const TRACE_HELP = `svcswitch trace: the path one packet takes through the planned tables, hop by hop
 
-  svcswitch trace --from NAME|IP --to IP [--proto icmp|tcp|udp] [--dport N] (--api URL | --topology FILE) [--json]
+  svcswitch trace --from NAME|IP --to IP [--proto icmp|tcp|udp] [--dport N] (--api URL [--token-file F] | --topology FILE) [--json]
 
   --api URL         ask a running controller (GET URL/api/trace): its plans and the links up now
+                    (without --api and --topology: $SVCSWITCH_API, when set)
+  --token-file F    the API's bearer token (default $SVCSWITCH_TOKEN_FILE)
   --topology FILE   offline: the tables planned from the file's declared hosts, every link up
   --json            {"hops":[{"switch","inPort","outPort","packet":{...}}],"result","at":{"switch","port"}}
   Exit code: 0 delivered, 1 dropped, to the controller or in a loop, 2 usage.
@@ -32,11 +35,12 @@ export async function traceCommand(argv: string[], out: (s: string) => void, err
   try {
     const { values } = parseArgs({
       args: argv,
-      options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, dport: { type: 'string' }, api: { type: 'string' }, topology: { type: 'string' }, json: { type: 'boolean' } },
+      options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, dport: { type: 'string' }, ...CLIENT_OPTIONS, topology: { type: 'string' }, json: { type: 'boolean' } },
       strict: true,
     });
     if (!values.from || !values.to) throw new UsageError('give --from NAME|IP and --to IP');
-    if ((values.api === undefined) === (values.topology === undefined)) throw new UsageError('give one of --api URL and --topology FILE');
+    const api = values.api ?? (values.topology === undefined ? process.env.SVCSWITCH_API : undefined);
+    if ((api === undefined) === (values.topology === undefined)) throw new UsageError('give one of --api URL and --topology FILE');
     const proto = values.proto ?? 'icmp';
     if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError(`--proto: "${proto}" is not icmp, tcp or udp`);
     const dport = values.dport === undefined ? undefined : Number(values.dport);
@@ -51,16 +55,14 @@ export async function traceCommand(argv: string[], out: (s: string) => void, err
       result = r;
     } else {
       const q = new URLSearchParams({ from: req.from, to: req.to, proto, ...(dport !== undefined ? { dport: String(dport) } : {}) });
-      const res = await fetch(`${values.api!.replace(/\/$/, '')}/api/trace?${q.toString()}`);
-      const body = (await res.json()) as TraceResult & { error?: string };
-      if (!res.ok) throw new UsageError(`${res.status}: ${body.error ?? 'error'}`);
-      result = body;
+      result = await clientFrom({ api, 'token-file': values['token-file'] })<TraceResult>('GET', `/api/trace?${q.toString()}`);
     }
     out(values.json ? JSON.stringify(result) + '\n' : formatTrace(req, result));
     return result.result === 'delivered' ? 0 : 1;
   } catch (e) {
     if (e instanceof TopologyError) return err(e.message + '\n'), 2;
-    if (isUsageError(e) || e instanceof TypeError) return err(`svcswitch trace: ${(e as Error).message}\n`), 2;
+    // A usage error, or the controller's refusal or absence (which names the URL and why): not a trace's answer.
+    if (isUsageError(e) || e instanceof Error) return err(`svcswitch trace: ${(e as Error).message}\n`), 2;
     throw e;
   }
 }
