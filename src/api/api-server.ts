@@ -6,6 +6,7 @@ import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Metrics } from './metrics.js';
+import { type SchemaError, describeValidation } from './validation-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { BearerToken } from './bearer-token.js';
 import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
@@ -64,7 +65,9 @@ export class ApiServer {
       logger: false,
       bodyLimit: BODY_LIMIT,
       routerOptions: { maxParamLength: 200 },
-      ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false } },
+      // verbose: each error carries its value and schema, which describeValidation turns into the operator's words.
+      ajv: { customOptions: { coerceTypes: true, removeAdditional: false, allErrors: false, verbose: true } },
+      schemaErrorFormatter: (errors, dataVar) => new Error(describeValidation(errors as unknown as SchemaError[], dataVar)),
     });
     app.addSchema(ErrorBody);
     // JSON only: text/plain (what a web page may send without a preflight) is 415, like a form.

@@ -56,13 +56,13 @@ export const HostsQuery = Type.Object(
   {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'hosts in one page' })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'hosts to skip, in the order they became known' })),
-    mac: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$', description: 'only the host with this MAC (lower case), as a cloud manager knows its VM' })),
+    mac: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$', description: 'a MAC address in lower case, such as 02:00:0a:00:01:0a (only the host with it, as a cloud manager knows its VM)' })),
   },
   { additionalProperties: false },
 );
 export type HostsQuery = Static<typeof HostsQuery>;
 
-const SwitchName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+const SwitchName = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$', description: 'a switch name (letters, digits, - and _), such as acc3' });
 
 export const PathsQuery = Type.Object({ from: SwitchName, to: SwitchName }, { additionalProperties: false });
 export type PathsQuery = Static<typeof PathsQuery>;
@@ -110,7 +110,7 @@ export const TraceBody = Type.Object({
 });
 
 /** A dotted quad whose every octet is 0-255 (10.0.1.300 is refused here, not looked up). */
-const Ipv4 = Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$', maxLength: 15 });
+const Ipv4 = Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$', maxLength: 15, description: 'an IPv4 address (a VM\'s address, such as 10.0.1.10; the CLI takes names too)' });
 const Mode = Type.Union([Type.Literal('mobile-ip'), Type.Literal('optimized'), Type.Literal('first-hop')]);
 const Place = Type.Object({ switch: Type.String(), port: Type.Integer(), coa: Type.Optional(Type.String()), subnet: Type.String() });
 
@@ -155,7 +155,7 @@ export const Binding = Type.Object({
 });
 
 export const HoaParams = Type.Object({ hoa: Ipv4 }, { additionalProperties: false });
-export const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$' }) }, { additionalProperties: false });
+export const IdParams = Type.Object({ id: Type.String({ pattern: '^[0-9]{1,12}$', description: 'a migration id (a number, as POST /api/migrations answered it)' }) }, { additionalProperties: false });
 
 /** One route as the OpenAPI document describes it. */
 export interface RouteDoc {

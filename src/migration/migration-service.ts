@@ -213,8 +213,10 @@ export class MigrationService {
         return `${late.join(', ') || 'the switches'} did not confirm the tables within ${this.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS} ms`;
       });
     } catch (e) {
+      // The switches' errors name datapath ids: the operator knows them by name.
+      const why = (e as Error).message.replace(/\b[0-9a-f]{16}\b/g, (dpid) => this.topology.nameOf(dpid));
       // Rolled back only if it is still this migration that is pending: one the VM completed meanwhile is answered as it is.
-      if (this.rollback(record, 'failed', `tables not confirmed: ${(e as Error).message}`)) throw new MigrationError(503, `migration ${record.id} of ${record.hoa} rolled back: ${(e as Error).message}`);
+      if (this.rollback(record, 'failed', `tables not confirmed: ${why}`)) throw new MigrationError(503, `migration ${record.id} of ${record.hoa} rolled back: ${why}`);
     }
     if (record.status === 'preparing') record.status = 'prepared';
     // Ended before its tables were confirmed (a timeout shorter than the confirmation, a cancel): not prepared, and the answer says so.

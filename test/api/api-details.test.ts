@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { ApiServer } from '../../src/api/api-server.js';
 import { Metrics } from '../../src/api/metrics.js';
 import { FlowManager, PlanStore } from '../../src/controller/flow-manager.js';
@@ -42,6 +43,21 @@ test('the OpenAPI document is the one in docs/openapi.json', async () => {
   const served = `${JSON.stringify(r.json(), null, 2)}\n`;
   if (process.env.UPDATE_OPENAPI === '1') writeFileSync('docs/openapi.json', served);
   assert.equal(served, readFileSync('docs/openapi.json', 'utf8'), 'the API changed: review it, then UPDATE_OPENAPI=1 rewrites docs/openapi.json');
+});
+
+test('the OpenAPI document is valid OpenAPI 3.1 (the official schema, by @seriousme/openapi-schema-validator); every operation has a unique operationId and a tag; the bearer scheme guards all but liveness and readiness', async () => {
+  const doc = (await get('/api/openapi.json')).json() as { security: unknown; components: { securitySchemes: Record<string, { scheme: string }> }; paths: Record<string, Record<string, { operationId: string; tags: string[]; security?: unknown[]; responses: Record<string, unknown> }>> };
+  const validator = new Validator();
+  const result = await validator.validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+  assert.deepEqual([result.valid, validator.version, result.errors], [true, '3.1', undefined]);
+  const operations = Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, ...op })));
+  const ids = operations.map((o) => o.operationId);
+  assert.equal(new Set(ids).size, ids.length, 'operationIds are unique');
+  assert.ok(operations.every((o) => o.tags.length === 1), 'each operation has its tag');
+  assert.deepEqual([doc.components.securitySchemes.bearer!.scheme, doc.security], ['bearer', [{ bearer: [] }]]);
+  assert.deepEqual(operations.filter((o) => o.security !== undefined).map((o) => o.path).sort(), ['/api/health/live', '/api/health/ready']);
+  assert.ok(operations.filter((o) => o.security === undefined).every((o) => o.responses['401'] !== undefined), '401 documented wherever the token may be asked for');
+  assert.ok(doc.paths['/api/migrations']!.post!.responses['503'] && doc.paths['/api/health/ready']!.get!.responses['503'], '503 documented where it is answered');
 });
 
 test('health: every field, exactly (the uptime within the seconds since the server was made); with no switch connected it is degraded and says why', async () => {

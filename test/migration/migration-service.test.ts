@@ -119,7 +119,7 @@ test('a switch involved that is not connected: 503, the migration fails and is r
   try {
     const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc4', port: 5 });
     assert.equal(m.status, 503);
-    assert.match(String(m.body.error), /rolled back: switch 0+30004 is not connected/);
+    assert.match(String(m.body.error), /rolled back: switch acc4 is not connected/);
     const [record] = r.app.migration.migrations();
     assert.deepEqual([record?.status, record?.hoa], ['failed', H11]);
     await r.app.settled();
