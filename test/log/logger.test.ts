@@ -35,15 +35,21 @@ function prettyLine(entry: Record<string, unknown>): string {
   return info[MESSAGE]!.replaceAll(`${ESC}[32m`, '').replaceAll(`${ESC}[39m`, '');
 }
 
-test('pretty: time of day, level, message, then key=value fields (strings bare, the rest as JSON, bigints as digits)', () => {
-  const text = prettyLine({ message: 'link confirmed by LLDP', link: 'acc1:1 <-> agg1:2', declared: true, ports: [1, 2], cookie: 5n });
-  assert.match(text, /^\d\d:\d\d:\d\d\.\d{3} info link confirmed by LLDP link=acc1:1 <-> agg1:2 declared=true ports=\[1,2\] cookie="5"$/);
+test('pretty: time of day, level, message, then key=value fields (one-word strings bare, others quoted, the rest as JSON, bigints as digits); one line per event', () => {
+  const text = prettyLine({ message: 'link confirmed by LLDP', link: 'acc1:1 <-> agg1:2', declared: true, ports: [1, 2], cookie: 5n, at: 'acc1:3' });
+  assert.match(text, /^\d\d:\d\d:\d\d\.\d{3} info link confirmed by LLDP link="acc1:1 <-> agg1:2" declared=true ports=\[1,2\] cookie=5 at=acc1:3$/);
+  // What a tenant or a switch controls cannot fake a field or a line of its own.
+  assert.match(prettyLine({ message: 'two\nlines', reason: 'x=1 level=error', name: 'a"b', nl: 'a\nb' }), / info two\\nlines reason="x=1 level=error" name="a\\"b" nl="a\\nb"$/);
   assert.match(prettyLine({ message: 'no fields' }), /^\d\d:\d\d:\d\d\.\d{3} info no fields$/, 'no trailing space without fields');
   assert.match(prettyLine({ message: 'nested', at: { switch: 'acc1', port: 3 } }), / nested at=\{"switch":"acc1","port":3\}$/);
 });
 
-test('pretty lines are coloured by level on a terminal', () => {
-  const logger = createLogger('debug', 'pretty');
+test('pretty lines are coloured by level on a terminal, and never off one (a file, a pipe, NO_COLOR)', () => {
+  const plain = createLogger('debug', 'pretty', false);
+  const line = plain.format.transform({ level: 'warn', [LEVEL]: 'warn', message: 'careful' } as never) as unknown as Record<symbol, string>;
+  plain.close();
+  assert.ok(!line[MESSAGE]!.includes(ESC) && line[MESSAGE]!.endsWith(' warn careful'), 'no escape codes');
+  const logger = createLogger('debug', 'pretty', true);
   const info = logger.format.transform({ level: 'warn', [LEVEL]: 'warn', message: 'careful' } as never) as unknown as Record<symbol, string>;
   logger.close();
   assert.ok(info[MESSAGE]!.endsWith(`${ESC}[33mwarn${ESC}[39m careful`), 'warn in yellow');
