@@ -177,7 +177,8 @@ export class SwitchReconciler {
     if (this.index === undefined || changedSet === undefined) {
       const parts = new Map([...this.plan.partNames()].map((p) => [p, this.plan.get(p)!]));
       const target = this.plan.all();
-      const actual = this.index === undefined ? await this.readSwitch() : concatWire(this.applied.values());
+      const read = this.index === undefined ? await this.readSwitch(target) : { tables: concatWire(this.applied.values()), unread: 0 };
+      const actual = read.tables;
       // A table a switch may have filled with tens of thousands of entries is indexed once and diffed twice: other switches get a turn between the steps.
       const turn = (): Promise<unknown> | undefined => (auditing ? new Promise((r) => setImmediate(r)) : undefined);
       const actualFlows = indexFlows(actual);
@@ -186,19 +187,21 @@ export class SwitchReconciler {
       const drift = auditing ? diffTables(concatWire(this.applied.values()), actual, actualFlows) : undefined;
       await turn();
       const diff = diffTables(target, actual, actualFlows);
-      const unknown = diff.flowsToDelete.length + diff.groupsToDelete.length;
+      // Entries past the read bound are unknown too: the bound leaves room for every planned one.
+      const unknown = diff.flowsToDelete.length + diff.groupsToDelete.length + read.unread;
       const bounded = boundDeletes(diff, MAX_UNKNOWN_DELETED_PER_PASS);
       await this.send(bounded);
-      if (drift && diffSize(drift) > 0) {
-        this.driftRepaired += diffSize(drift) - (unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length);
+      if (drift && diffSize(drift) + read.unread > 0) {
+        this.driftRepaired += diffSize(drift) + read.unread - (unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length);
         this.log.warn('drift repaired', {
           dpid: this.conn.dpid, flowsMissingOrChanged: drift.flowsToWrite.length, flowsUnknown: drift.flowsToDelete.length,
           groupsMissingOrChanged: drift.groupsToWrite.length, groupsUnknown: drift.groupsToDelete.length,
+          ...(read.unread > 0 ? { unreadPastTheBound: read.unread } : {}),
           ...(bounded !== diff ? { unknownDeletedThisPass: bounded.flowsToDelete.length + bounded.groupsToDelete.length, unknownLeftForNextAudit: unknown - bounded.flowsToDelete.length - bounded.groupsToDelete.length } : {}),
         });
       }
-      if (drift) this.backOffIfRefilled(drift.flowsToDelete.length + drift.groupsToDelete.length, bounded.flowsToDelete.length + bounded.groupsToDelete.length);
-      for (const w of this.auditors.splice(0)) w(drift ? diffSize(drift) : 0);
+      if (drift) this.backOffIfRefilled(drift.flowsToDelete.length + drift.groupsToDelete.length + read.unread, bounded.flowsToDelete.length + bounded.groupsToDelete.length);
+      for (const w of this.auditors.splice(0)) w(drift ? diffSize(drift) + read.unread : 0);
       this.index = indexTables(target);
       this.applied.clear();
       for (const [name, t] of parts) this.applied.set(name, t);
@@ -246,20 +249,26 @@ export class SwitchReconciler {
   }
 
   /** What the switch holds of ours now. */
-  private async readSwitch(): Promise<WireTables> {
-    const [flowParts, groupParts] = await Promise.all([
-      this.conn.multipart({ mpType: MultipartType.FLOW, tableId: TableId.ALL, outPort: PortNo.ANY, outGroup: 0xffffffff, cookie: COOKIE_PREFIX, cookieMask: COOKIE_PREFIX_MASK, match: {} }),
-      this.conn.multipart({ mpType: MultipartType.GROUP_DESC }),
+  /**
+   * What the switch holds of ours, read up to the planned entries and one pass's deletions
+   * more: what lies past that is counted (`unread`), not decoded, since a pass could not
+   * delete it anyway.
+   */
+  private async readSwitch(target: WireTables): Promise<{ tables: WireTables; unread: number }> {
+    const [flowReply, groupReply] = await Promise.all([
+      this.conn.multipartUpTo({ mpType: MultipartType.FLOW, tableId: TableId.ALL, outPort: PortNo.ANY, outGroup: 0xffffffff, cookie: COOKIE_PREFIX, cookieMask: COOKIE_PREFIX_MASK, match: {} }, target.flowKeys.length + MAX_UNKNOWN_DELETED_PER_PASS),
+      this.conn.multipartUpTo({ mpType: MultipartType.GROUP_DESC }, target.groupIds.length + MAX_UNKNOWN_DELETED_PER_PASS),
     ]);
-    const groups = groupParts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.GROUP_DESC ? p.groups : []));
+    const flowParts = flowReply.parts.filter((p) => p.mpType === MultipartType.FLOW);
+    const groups = groupReply.parts.flatMap((p: MultipartReplyBody) => (p.mpType === MultipartType.GROUP_DESC ? p.groups : []));
+    const unread = flowReply.records - flowParts.reduce((n, p) => n + p.flows.length, 0) + groupReply.records - groups.length;
     const wire = [toWire({ flows: [], groups: groups.filter((g) => g.groupId >= GROUP_ID_BASE && g.groupId <= GROUP_ID_LIMIT).map((g) => ({ groupId: g.groupId, groupType: g.groupType, buckets: g.buckets })) })];
     // Part by part, yielding between them: a switch may report tens of thousands of entries (50,000 take 100 ms to put in wire form), and other switches wait meanwhile.
     for (const part of flowParts) {
-      if (part.mpType !== MultipartType.FLOW) continue;
       wire.push(toWire({ flows: part.flows.map((f) => ({ tableId: f.tableId, priority: f.priority, cookie: f.cookie, match: f.match, instructions: f.instructions })), groups: [] }));
       if (part.flows.length > 0) await new Promise((r) => setImmediate(r));
     }
-    return concatWire(wire);
+    return { tables: concatWire(wire), unread };
   }
 }
 

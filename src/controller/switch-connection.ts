@@ -3,7 +3,7 @@ import { ReplaySubject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import {
   ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError, describeError,
-  OFPCML_NO_BUFFER, OFP_VERSION, PortReason, decodeMessage, messageTypeName,
+  OFPCML_NO_BUFFER, OFP_HEADER_LEN, OFP_VERSION, PortReason, decodeMessage, messageTypeName, peekMultipartReply,
   type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
 } from '../openflow/index.js';
 import { formatDpid, type Dpid } from './dpid.js';
@@ -64,11 +64,24 @@ const REPLY_OF: Partial<Record<MessageType, ReplyType>> = {
 
 interface Pending {
   expect: ReplyType | MessageType.MULTIPART_REPLY;
-  resolve: (reply: OfpMessage | MultipartReplyBody[]) => void;
+  resolve: (reply: OfpMessage | MultipartReplyBody[] | BoundedReply) => void;
   reject: (e: Error) => void;
   timer: NodeJS.Timeout;
   parts: MultipartReplyBody[];
+  /** Parts received, decoded or skipped, and their bytes: what maxReplyParts and maxReplyBytes count. */
+  received: number;
   bytes: number;
+  /** Set by multipartUpTo: records decoded up to `max`, counted past it. */
+  bound?: { max: number; records: number; skipping: boolean };
+}
+
+/** A multipart reply read up to a bound (multipartUpTo). */
+export interface BoundedReply {
+  parts: MultipartReplyBody[];
+  /** Every record the switch sent, decoded or not. */
+  records: number;
+  /** False when parts past the bound were counted and dropped undecoded. */
+  complete: boolean;
 }
 
 /** Messages that the switch sends on its own: what applications subscribe to. */
@@ -214,6 +227,15 @@ export class SwitchConnection {
   }
 
   /**
+   * multipart(), decoding parts until they hold `maxRecords` records (flows, groups): the
+   * parts after that are counted and dropped. A switch may answer an audit with 50,000 flows;
+   * decoding them all made 50 MB of garbage, and its collection paused every switch.
+   */
+  multipartUpTo(body: MultipartRequestBody, maxRecords: number): Promise<BoundedReply> {
+    return this.track({ type: MessageType.MULTIPART_REQUEST, xid: 0, flags: 0, body }, MessageType.MULTIPART_REPLY, maxRecords) as Promise<BoundedReply>;
+  }
+
+  /**
    * Sends the messages, then a barrier; resolves once the switch has processed all of them.
    * Every ERROR the switch returns for one of them rejects the batch (BatchRejectedError).
    * The messages are taken one at a time as the socket drains: a generator that makes each
@@ -263,7 +285,7 @@ export class SwitchConnection {
 
   // -------------------------------------------------------------------------------------
 
-  private track(m: OfpMessage, expect: Pending['expect']): Promise<OfpMessage | MultipartReplyBody[]> {
+  private track(m: OfpMessage, expect: Pending['expect'], maxRecords?: number): Promise<OfpMessage | MultipartReplyBody[] | BoundedReply> {
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
     const xid = m.xid === 0 ? this.allocateXid() : m.xid;
     return new Promise((resolve, reject) => {
@@ -271,7 +293,8 @@ export class SwitchConnection {
         this.pending.delete(xid);
         reject(new RequestTimeoutError(`switch ${this.dpid} did not answer ${messageTypeName(m.type)} xid ${xid} within ${this.options.requestTimeoutMs} ms`));
       }, this.options.requestTimeoutMs);
-      this.pending.set(xid, { expect, resolve, reject, timer, parts: [], bytes: 0 });
+      const bound = maxRecords === undefined ? {} : { bound: { max: maxRecords, records: 0, skipping: false } };
+      this.pending.set(xid, { expect, resolve, reject, timer, parts: [], received: 0, bytes: 0, ...bound });
       try {
         this.outbox.add(m, xid);
       } catch (e) {
@@ -360,6 +383,7 @@ export class SwitchConnection {
     this.lastStart = start;
     this.lastBuf = buf;
     this.currentLength = end - start;
+    if (this.skipped(buf, start, end)) return;
     this.dispatch(decodeMessage(buf, start, end));
     this.lastBuf = undefined;
   };
@@ -385,12 +409,7 @@ export class SwitchConnection {
         const p = this.pending.get(m.xid);
         if (p?.expect !== MessageType.MULTIPART_REPLY) return this.unexpected(m);
         p.parts.push(m.body);
-        p.bytes += this.currentLength;
-        if ((m.flags & MultipartFlags.REPLY_MORE) === 0) this.settle(m.xid, p, p.parts);
-        else if (p.parts.length > this.options.maxReplyParts || p.bytes > this.options.maxReplyBytes) {
-          this.close(`multipart reply xid ${m.xid} exceeds ${this.options.maxReplyParts} parts or ${this.options.maxReplyBytes} bytes (${p.parts.length} parts, ${p.bytes} bytes so far)`);
-        }
-        return;
+        return this.partReceived(m.xid, p, m.flags);
       }
       case MessageType.PORT_STATUS:
         if (m.reason === PortReason.DELETE) {
@@ -433,7 +452,34 @@ export class SwitchConnection {
     this.onAsync?.(m);
   }
 
-  private settle(xid: number, p: Pending, value: OfpMessage | MultipartReplyBody[]): void {
+  /**
+   * A part of a bounded reply past its bound: counted, not decoded (true). Its records are
+   * counted before a part is decoded, so the part that crosses the bound is still read whole.
+   */
+  private skipped(buf: Buffer, start: number, end: number): boolean {
+    if (this.pending.size === 0 || end - start < OFP_HEADER_LEN) return false;
+    const p = this.pending.get(buf.readUInt32BE(start + 4));
+    if (p?.bound === undefined || p.expect !== MessageType.MULTIPART_REPLY) return false;
+    const head = peekMultipartReply(buf, start, end);
+    if (head === undefined) return false;
+    p.bound.skipping = p.bound.records >= p.bound.max;
+    p.bound.records += head.records;
+    if (!p.bound.skipping) return false;
+    this.partReceived(head.xid, p, head.flags);
+    return true;
+  }
+
+  private partReceived(xid: number, p: Pending, flags: number): void {
+    p.received++;
+    p.bytes += this.currentLength;
+    if ((flags & MultipartFlags.REPLY_MORE) === 0) {
+      this.settle(xid, p, p.bound === undefined ? p.parts : { parts: p.parts, records: p.bound.records, complete: !p.bound.skipping });
+    } else if (p.received > this.options.maxReplyParts || p.bytes > this.options.maxReplyBytes) {
+      this.close(`multipart reply xid ${xid} exceeds ${this.options.maxReplyParts} parts or ${this.options.maxReplyBytes} bytes (${p.received} parts, ${p.bytes} bytes so far)`);
+    }
+  }
+
+  private settle(xid: number, p: Pending, value: OfpMessage | MultipartReplyBody[] | BoundedReply): void {
     this.pending.delete(xid);
     clearTimeout(p.timer);
     p.resolve(value);

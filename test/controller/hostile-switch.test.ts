@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ErrorType, FlowModFailedCode, MessageType, PortReason } from '../../src/openflow/index.js';
+import { ConnectionClosedError } from '../../src/controller/errors.js';
+import { ErrorType, FlowModFailedCode, MessageType, MultipartFlags, MultipartType, PortReason, encodeMessage, type OfpMessage } from '../../src/openflow/index.js';
 import { startController } from '../../lab/controller.js';
 import { ScriptedSwitch, endlessPortDesc, port } from '../../lab/scripted-switch.js';
 import { next, until } from '../../lab/wait.js';
@@ -144,6 +145,44 @@ test('switches that stop reading are cut at the total write budget, not only eac
     await until(() => closed.size >= 1, 'a channel cut');
     assert.ok(logs.some((l) => /switches are not reading: \d+ bytes unsent over all channels \(limit 8388608\)/.test(String(l.reason ?? ''))), 'cut for the total, not its own limit');
     for (const s of sws) s.destroy();
+  } finally {
+    await server.close();
+  }
+});
+
+test('a bounded multipart read decodes parts until the bound and counts the rest; skipped parts still count against the part limit, and a broken one still closes the channel', async () => {
+  const { server, port: of, logs } = await startController({ maxReplyParts: 50 });
+  try {
+    const flow = (priority: number) => ({ tableId: 0, durationSec: 0, durationNsec: 0, priority, idleTimeout: 0, hardTimeout: 0, flags: 0, cookie: 1n, packetCount: 0n, byteCount: 0n, match: {}, instructions: [] });
+    /** Answers flow stats with `parts` parts of 100 flows; part `broken` has a record length of 8. */
+    const flowParts = (parts: number, broken?: number): ScriptedSwitch['script'] => (m, sw) => {
+      if (m.type !== MessageType.MULTIPART_REQUEST || m.body.mpType !== MultipartType.FLOW) return false;
+      for (let i = 0; i < parts; i++) {
+        const bytes = encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: i < parts - 1 ? MultipartFlags.REPLY_MORE : 0, body: { mpType: MultipartType.FLOW, flows: Array.from({ length: 100 }, (_, k) => flow(i * 100 + k)) } } as OfpMessage);
+        if (i === broken) bytes.writeUInt16BE(8, 16);
+        sw.socket.write(bytes);
+      }
+      return true;
+    };
+    const request = { mpType: MultipartType.FLOW, tableId: 0xff, outPort: 0xffffffff, outGroup: 0xffffffff, cookie: 0n, cookieMask: 0n, match: {} } as const;
+    const up = next(server.switchUp$, 'switch up');
+    const sw = await ScriptedSwitch.connect(of, 0x14n, [4], (s) => (s.script = flowParts(10)));
+    const { connection } = await up;
+    const bounded = await connection.multipartUpTo(request, 250);
+    const decoded = bounded.parts.flatMap((p) => (p.mpType === MultipartType.FLOW ? p.flows.map((f) => f.priority) : []));
+    assert.deepEqual([decoded.length, decoded.at(-1), bounded.records, bounded.complete], [300, 299, 1000, false], 'the part that crosses the bound is read whole; the other seven are counted');
+    const whole = await connection.multipartUpTo(request, 1000);
+    assert.deepEqual([whole.parts.length, whole.records, whole.complete], [10, 1000, true]);
+    sw.script = flowParts(60);
+    await assert.rejects(connection.multipartUpTo(request, 100), ConnectionClosedError);
+    assert.ok(logs.some((l) => l.message === 'switch channel closed' && /exceeds 50 parts .*\(51 parts/.test(String(l.reason))), 'skipped parts count against the limit');
+    const up2 = next(server.switchUp$, 'switch up again');
+    const again = await ScriptedSwitch.connect(of, 0x15n, [4], (s) => (s.script = flowParts(10, 8)));
+    const second = (await up2).connection;
+    await assert.rejects(second.multipartUpTo(request, 100), ConnectionClosedError);
+    assert.ok(logs.some((l) => l.message === 'malformed OpenFlow message; closing the channel' && /flow stats length 8/.test(String(l.error))), 'a skipped part is still checked for framing');
+    sw.destroy();
+    again.destroy();
   } finally {
     await server.close();
   }

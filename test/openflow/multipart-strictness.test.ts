@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { MessageType, MultipartType, OfpDecodeError, Reader, Writer, decodeMessage, encodeMessage, readMatch, writeMatch, type Match, type OfpMessage } from '../../src/openflow/index.js';
+import { MessageType, MultipartType, OfpDecodeError, Reader, Writer, decodeMessage, encodeMessage, peekMultipartReply, readMatch, writeMatch, type Match, type OfpMessage } from '../../src/openflow/index.js';
 
 /**
  * Multipart bodies a switch could get wrong, each refused with its exact error and offset; the
@@ -112,4 +112,29 @@ test('match: an OXM of another class is kept as it came and written back in plac
   assert.equal(encode({ eth_type: 0xffff }), 'encoded', 'the largest 16-bit value fits');
   assert.equal(encode({ metadata: 5 } as unknown as Match), 'match field metadata: expected a bigint');
   assert.equal(encode({ nonsense: 1 } as unknown as Match), 'unknown match field "nonsense"');
+});
+
+test('peekMultipartReply: the head of a reply and its record count match what decoding finds; a record length that breaks the body is refused as decoding would; any other message is not a reply', () => {
+  const flow = (priority: number) => ({ tableId: 0, durationSec: 0, durationNsec: 0, priority, idleTimeout: 0, hardTimeout: 0, flags: 0, cookie: 1n, packetCount: 0n, byteCount: 0n, match: {}, instructions: [] });
+  const flows = Array.from({ length: 37 }, (_, i) => flow(i));
+  const buf = encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: 77, flags: 1, body: { mpType: MultipartType.FLOW, flows } } as OfpMessage);
+  const decoded = decodeMessage(buf) as Extract<OfpMessage, { type: MessageType.MULTIPART_REPLY }>;
+  assert.equal(decoded.body.mpType === MultipartType.FLOW && decoded.body.flows.length, 37);
+  assert.deepEqual(peekMultipartReply(buf, 0, buf.length), { xid: 77, mpType: MultipartType.FLOW, flags: 1, records: 37 });
+  // Inside a larger buffer, as the framer hands it over.
+  const framed = Buffer.concat([Buffer.alloc(5), buf, Buffer.alloc(3)]);
+  assert.equal(peekMultipartReply(framed, 5, 5 + buf.length)?.records, 37);
+  const groups = encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: 3, flags: 0, body: { mpType: MultipartType.GROUP_DESC, groups: [{ groupType: 0, groupId: 1, buckets: [] }, { groupType: 0, groupId: 2, buckets: [] }] } } as OfpMessage);
+  assert.equal(peekMultipartReply(groups, 0, groups.length)?.records, 2);
+  const desc = multipart(19, MultipartType.AGGREGATE, '00'.repeat(24));
+  assert.deepEqual(peekMultipartReply(desc, 0, desc.length), { xid: 9, mpType: MultipartType.AGGREGATE, flags: 0, records: 1 }, 'a body that is not a list counts as one');
+  const short = multipart(19, MultipartType.FLOW, '0010' + '00'.repeat(54));
+  assert.throws(() => peekMultipartReply(short, 0, short.length), (e: unknown) => e instanceof OfpDecodeError && e.code === 'bad_length' && /flow stats length 16 \(at least 56/.test(e.message));
+  const overrun = multipart(19, MultipartType.FLOW, '0040' + '00'.repeat(54));
+  assert.throws(() => peekMultipartReply(overrun, 0, overrun.length), /flow stats length 64 \(at least 56, within the message\)/);
+  const request = multipart(18, MultipartType.FLOW, '');
+  assert.equal(peekMultipartReply(request, 0, request.length), undefined);
+  const otherVersion = Buffer.from(buf);
+  otherVersion[0] = 1;
+  assert.equal(peekMultipartReply(otherVersion, 0, otherVersion.length), undefined, 'left for decoding to refuse');
 });

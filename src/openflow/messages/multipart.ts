@@ -1,4 +1,4 @@
-import { MessageType, MultipartType } from '../enums.js';
+import { MessageType, MultipartType, OFP_HEADER_LEN, OFP_VERSION } from '../enums.js';
 import { OfpDecodeError, OfpEncodeError } from '../errors.js';
 import { readInstructions, writeInstructions, type Instruction } from '../instructions.js';
 import { readMatch, writeMatch, type Match } from '../match.js';
@@ -533,4 +533,42 @@ export function writeMultipartReply(w: Writer, m: MultipartReply): void {
       throw new OfpEncodeError(`unknown multipart reply ${JSON.stringify(never)}`);
     }
   }
+}
+
+/** A MULTIPART_REPLY known by its header and its record count, its records left undecoded. */
+export interface MultipartReplyHead {
+  xid: number;
+  mpType: number;
+  flags: number;
+  /** Records in this part: flows, groups or meter configs, walked by their lengths; 1 for any other body. */
+  records: number;
+}
+
+/** The minimum length of each record type whose u16 length comes first. */
+const LENGTH_PREFIXED: Partial<Record<MultipartType, { min: number; what: string }>> = {
+  [MultipartType.FLOW]: { min: 56, what: 'flow stats' },
+  [MultipartType.GROUP]: { min: 40, what: 'group stats' },
+  [MultipartType.GROUP_DESC]: { min: 8, what: 'group desc' },
+  [MultipartType.METER_CONFIG]: { min: 8, what: 'meter config' },
+};
+
+/**
+ * The head of a MULTIPART_REPLY (undefined for any other message), with its records counted
+ * but not decoded: a reader that has what it needs of a long reply skips the rest for the
+ * price of one u16 read a record. Lengths that break the framing throw OfpDecodeError, as
+ * decoding would.
+ */
+export function peekMultipartReply(buf: Buffer, start: number, end: number): MultipartReplyHead | undefined {
+  if (end - start < OFP_HEADER_LEN + 8 || buf[start] !== OFP_VERSION || buf[start + 1] !== MessageType.MULTIPART_REPLY) return undefined;
+  const mpType = buf.readUInt16BE(start + OFP_HEADER_LEN);
+  const head = { xid: buf.readUInt32BE(start + 4), mpType, flags: buf.readUInt16BE(start + OFP_HEADER_LEN + 2), records: 1 };
+  const prefixed = LENGTH_PREFIXED[mpType as MultipartType];
+  if (prefixed === undefined) return head;
+  let records = 0;
+  for (let at = start + OFP_HEADER_LEN + 8; at < end; records++) {
+    const len = at + 2 <= end ? buf.readUInt16BE(at) : 0;
+    if (len < prefixed.min || at + len > end) throw new OfpDecodeError('bad_length', `${prefixed.what} length ${len} (at least ${prefixed.min}, within the message)`, at - start);
+    at += len;
+  }
+  return { ...head, records };
 }
