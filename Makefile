@@ -18,10 +18,12 @@ lint: deps
 	@npx biome lint --error-on-warnings
 	@npx knip
 	@npx tsc -p tsconfig.json --noEmit
+	@npx tsc -p web/tsconfig.json --noEmit
 	@echo "lint: layers, biome, knip and tsc are clean"
 
+# The controller, its tests and tools; then the web view's ES modules (web/src, for the browser) into dist/web.
 build-only:
-	@rm -rf dist && npx tsc -p tsconfig.json
+	@rm -rf dist && npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.json
 
 # Every test: unit, property, fuzz, the ovs-ofctl oracle corpus, and real Open vSwitch.
 test: build

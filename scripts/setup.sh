@@ -23,6 +23,8 @@ command -v qemu-system-x86_64 >/dev/null || need_lean+=(qemu-system-x86)
 dpkg -s busybox-static >/dev/null 2>&1 || need_lean+=(busybox-static)
 # Prometheus scrapes /metrics in test/api/prometheus.integration.test.ts (its web UI's recommends are not needed).
 command -v prometheus >/dev/null || need_lean+=(prometheus)
+# The web view's browser test (test/api/web-view.e2e.test.ts) drives Debian's Chromium, headless.
+command -v chromium >/dev/null || need_lean+=(chromium)
 # better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.
 { command -v g++ && command -v make; } >/dev/null || need_apt+=(g++ make)
 if [ $((${#need_apt[@]} + ${#need_lean[@]})) -gt 0 ]; then

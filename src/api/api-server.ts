@@ -9,6 +9,7 @@ import type { Metrics } from './metrics.js';
 import { type SchemaError, describeValidation } from './validation-errors.js';
 import { openApiDocument } from './openapi.js';
 import type { BearerToken } from './bearer-token.js';
+import { EventFeed } from './event-feed.js';
 import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
 import type { FrontCounts } from './front-messages.js';
 import { SAFE_HEADERS, isLoopback, refusalOf } from './request-guard.js';
@@ -50,6 +51,8 @@ export class ApiServer {
 
   /** The HTTP front's thread (set by listen()). */
   private front: FrontDoor | undefined;
+  /** The controller's events, on their way to the front's event streams (set by listen()). */
+  private feed: EventFeed | undefined;
 
   /** What the HTTP front did with connections and requests, as it last reported (set by listen()). */
   get frontCounts(): FrontCounts | undefined {
@@ -138,7 +141,7 @@ export class ApiServer {
       'POST /api/migrations/:id/complete': (req) => m.complete(param(req, 'id')),
       'DELETE /api/migrations/:id': (req) => m.cancel(param(req, 'id')),
     };
-    for (const route of ROUTES) {
+    for (const route of ROUTES.filter((r) => !r.stream)) {
       const status = route.status ?? 200;
       // A text answer (Prometheus' format) is sent as it is: no JSON schema serializes it.
       const schema: { querystring?: TSchema; params?: TSchema; body?: TSchema; response: Record<number, TSchema> } = {
@@ -173,6 +176,9 @@ export class ApiServer {
     await app.ready();
     this.metrics.start();
     this.front = new FrontDoor((req) => this.inject(app, req), this.log);
+    const front = this.front;
+    this.feed = new EventFeed((text) => front.publish(text));
+    this.feed.start({ topology: this.topology.events$, bindings: this.migration.bindings.changes$, migrations: this.migration.events$ });
     const addr = await this.front.open({ host, port, requestTimeoutMs: this.requestTimeoutMs, bodyLimit: BODY_LIMIT, readsOpen: this.readsOpen, ...(this.token ? { tokenDigest: this.token.digest } : {}) });
     this.log.info('REST API listening', { address: `http://${addr.address}:${addr.port}/api/health` });
     return addr;
@@ -188,6 +194,8 @@ export class ApiServer {
   async close(): Promise<void> {
     const app = this.app;
     this.app = undefined;
+    this.feed?.stop();
+    this.feed = undefined;
     await this.front?.close();
     this.front = undefined;
     this.metrics.stop();

@@ -63,6 +63,12 @@ export class FrontDoor {
     });
   }
 
+  /** Server-sent events for every open stream of the front (nothing while it restarts). */
+  publish(text: string): void {
+    const message: ToFront = { type: 'events', text };
+    this.worker?.postMessage(message);
+  }
+
   private async answer(worker: Worker, req: ForwardedRequest): Promise<void> {
     let answer: Answer;
     try {

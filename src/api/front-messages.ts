@@ -27,6 +27,9 @@ export interface FrontCounts {
   forwarded: number;
   /** Requests that waited for their turn (past their client's burst). */
   paced: number;
+  /** Event streams (GET /api/events) open now, and those cut since for leaving too much unread. */
+  eventStreams: number;
+  eventStreamsCut: number;
 }
 
 export type FromFront =
@@ -38,4 +41,6 @@ export type FromFront =
 
 export type ToFront =
   | { type: 'response'; id: number; status: number; headers: Record<string, string>; body: string }
+  /** Server-sent events for every open stream, already in the text/event-stream format. */
+  | { type: 'events'; text: string }
   | { type: 'close' };

@@ -6,11 +6,13 @@ import type { Duplex } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BearerToken } from './bearer-token.js';
 import { admitConnections } from './connection-admission.js';
+import { EventStreams } from './event-stream.js';
 import { FailureBudget } from './failure-budget.js';
 import { RequestPace } from './request-pace.js';
 import type { FrontCounts, FrontOptions, ToFront, FromFront } from './front-messages.js';
 import { SAFE_HEADERS, refusalOf } from './request-guard.js';
-import { OPEN_PATHS, unrouted } from './routes.js';
+import { EVENTS_PATH, OPEN_PATHS, unrouted } from './routes.js';
+import { WEB_VIEW_POLICY, loadWebAssets } from './web-assets.js';
 
 /**
  * The REST API's HTTP front, in a thread of its own (started by src/api/front-door.ts).
@@ -29,7 +31,9 @@ const post = (message: FromFront): void => port.postMessage(message);
 const token = options.tokenDigest === undefined ? undefined : BearerToken.ofDigest(options.tokenDigest);
 const failures = new FailureBudget();
 const pace = new RequestPace();
-const counts: FrontCounts = { served: 0, heldUnread: 0, closedAtOnce: 0, holding: 0, slowedFailures: 0, forwarded: 0, paced: 0 };
+const streams = new EventStreams();
+const assets = loadWebAssets();
+const counts: FrontCounts = { served: 0, heldUnread: 0, closedAtOnce: 0, holding: 0, slowedFailures: 0, forwarded: 0, paced: 0, eventStreams: 0, eventStreamsCut: 0 };
 const pending = new Map<number, ServerResponse>();
 let nextId = 1;
 
@@ -42,7 +46,7 @@ function lowerPriority(): void {
   }
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string): void {
+function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string | Buffer): void {
   if (res.writableEnded || res.destroyed) return;
   res.writeHead(status, { ...SAFE_HEADERS, ...headers, 'content-length': Buffer.byteLength(body) });
   res.end(body);
@@ -86,10 +90,17 @@ function pass(req: IncomingMessage, res: ServerResponse, body: string | undefine
 function onRequest(req: IncomingMessage, res: ServerResponse): void {
   const method = req.method ?? 'GET';
   const path = (req.url ?? '/').split('?')[0]!;
-  const route = unrouted(method, path);
-  const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined, open: OPEN_PATHS.has(path) }, token, options.readsOpen);
+  const asset = method === 'GET' || method === 'HEAD' ? assets.get(path) : undefined;
+  const route = asset === undefined ? unrouted(method, path) : undefined;
+  const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined, open: asset !== undefined || OPEN_PATHS.has(path) }, token, options.readsOpen);
   if (refusal !== undefined) return refuse(req, res, refusal.status, { error: refusal.error }, refusal.headers);
+  if (asset !== undefined) return send(res, 200, { 'content-type': asset.type, 'content-security-policy': WEB_VIEW_POLICY }, method === 'HEAD' ? '' : asset.body);
   if (route !== undefined) return refuse(req, res, route.status, { error: route.error, ...(route.resources ? { resources: route.resources } : {}) }, route.allow ? { allow: route.allow } : {});
+  if (path === EVENTS_PATH && method === 'GET') {
+    req.resume();
+    const full = streams.add(req, res);
+    return full === undefined ? undefined : refuse(req, res, full.status, { error: full.error });
+  }
   if (method === 'GET' || method === 'HEAD') {
     req.resume();
     return forward(req, res, undefined);
@@ -145,12 +156,13 @@ function start(): Server {
   // The controller's thread reads these counts; sent when they changed, at most 20 times a second.
   let last = '';
   setInterval(() => {
-    Object.assign(counts, { served: admission.served, heldUnread: admission.heldUnread, closedAtOnce: admission.closedAtOnce, holding: admission.holding });
+    Object.assign(counts, { served: admission.served, heldUnread: admission.heldUnread, closedAtOnce: admission.closedAtOnce, holding: admission.holding, eventStreams: streams.open, eventStreamsCut: streams.cut });
     const now = JSON.stringify(counts);
     if (now !== last) post({ type: 'counts', counts: { ...counts } });
     last = now;
   }, 50).unref();
   port.on('message', (m: ToFront) => {
+    if (m.type === 'events') return streams.broadcast(m.text);
     if (m.type === 'response') {
       const res = pending.get(m.id);
       if (res === undefined) return;
@@ -158,6 +170,7 @@ function start(): Server {
       return answer(res.req, res, m.status, m.headers, m.body);
     }
     admission.releaseHeld();
+    streams.close();
     server.close(() => post({ type: 'closed' }));
     server.closeAllConnections();
   });

@@ -37,6 +37,10 @@ export const ROUTES: readonly RouteDoc[] = [
   },
   { method: 'POST', url: '/api/migrations/:id/complete', summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration },
   { method: 'DELETE', url: '/api/migrations/:id', summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration },
+  {
+    method: 'GET', url: '/api/events', stream: true, text: 'text/event-stream', response: Type.String(),
+    summary: 'server-sent events as they happen: switch-up/down, link-up/down, host-*, discrepancy, binding-set/deleted, migration (each state), announcement-refused; `dropped` when host events came faster than 100 in 100 ms (read /api/hosts again)',
+  },
   { method: 'GET', url: '/api/openapi.json', summary: 'this document', response: Type.Object({}, { additionalProperties: true }) },
   {
     method: 'GET', url: '/metrics', summary: 'Prometheus metrics (text exposition format): switches, packet-ins, entries per switch and planner, reconciles, hosts, refusals, bindings, CoA pools, migrations, the API, the process',
@@ -53,6 +57,9 @@ export interface Unrouted {
   allow?: string;
   resources?: readonly string[];
 }
+
+/** The stream of server-sent events, which the HTTP front answers itself. */
+export const EVENTS_PATH = ROUTES.find((r) => r.stream)!.url;
 
 /** Paths open without the token (a load balancer's probes). */
 export const OPEN_PATHS: ReadonlySet<string> = new Set(ROUTES.filter((r) => r.open).map((r) => r.url));

@@ -172,6 +172,8 @@ export interface RouteDoc {
   text?: string;
   /** The body of a 503 the route may answer (readiness). */
   unavailable?: TSchema;
+  /** Answered by the HTTP front itself, as a stream that stays open (server-sent events): the controller's thread has no handler for it. */
+  stream?: boolean;
   /** Open without the token, even off loopback (nothing in it is secret): what a load balancer probes. */
   open?: boolean;
   headers?: Record<string, string>;

@@ -1,0 +1,134 @@
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { test } from 'node:test';
+import { EventFeed, sseEvent } from '../../src/api/event-feed.js';
+import { DEFAULT_STREAM_LIMITS, EventStreams } from '../../src/api/event-stream.js';
+import { migrationRig } from '../../lab/migration-rig.js';
+import { until } from '../../lab/wait.js';
+
+/** GET /api/events: the controller's streams as server-sent events, through the HTTP front, and their bounds. */
+
+/** Reads a server-sent event stream: the events as they arrive, parsed. */
+async function follow(url: string, headers: Record<string, string> = {}): Promise<{ status: number; events: Array<{ event: string; data: Record<string, unknown> }>; stop: () => void; type: string | null }> {
+  const abort = new AbortController();
+  const res = await fetch(url, { headers, signal: abort.signal });
+  const events: Array<{ event: string; data: Record<string, unknown> }> = [];
+  if (res.body !== null && res.status === 200) {
+    void (async () => {
+      let text = '';
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          text += Buffer.from(chunk).toString();
+          for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+            const block = text.slice(0, end);
+            text = text.slice(end + 2);
+            const event = /^event: (.*)$/m.exec(block)?.[1];
+            const data = /^data: (.*)$/m.exec(block)?.[1];
+            if (event !== undefined && data !== undefined) events.push({ event, data: JSON.parse(data) as Record<string, unknown> });
+          }
+        }
+      } catch {
+        // Aborted by stop().
+      }
+    })();
+  }
+  return { status: res.status, events, stop: () => abort.abort(), type: res.headers.get('content-type') };
+}
+
+test('GET /api/events: a migration prepared, completed and its binding, as events in order; the state before the stream opened is not replayed; the stream outlives the request timeout', async () => {
+  const r = await migrationRig(60_000, { apiRequestTimeoutMs: 500 });
+  try {
+    const before = await r.call('POST', '/api/migrations', { hoa: '10.0.1.10', switch: 'acc3', port: 5 });
+    assert.equal(before.status, 201);
+    // Events are sent in windows of 100 ms: what happened in the window a stream opens in may still come.
+    await new Promise((res) => setTimeout(res, 300));
+    const stream = await follow(`http://127.0.0.1:${r.apiPort}/api/events`);
+    assert.equal(stream.status, 200);
+    assert.match(stream.type ?? '', /^text\/event-stream/);
+    await new Promise((res) => setTimeout(res, 700));
+    assert.equal(stream.events.length, 0, JSON.stringify(stream.events) + 'nothing replayed, and still open past the 500 ms request timeout');
+    const second = await r.call('POST', '/api/migrations', { hoa: '10.0.1.11', switch: 'acc3', port: 6 });
+    assert.equal(second.status, 201);
+    await r.call('POST', `/api/migrations/${String(second.body.id)}/complete`);
+    await until(() => stream.events.some((e) => e.event === 'binding-set'), 'the binding as an event', 5000);
+    const migration = stream.events.filter((e) => e.event === 'migration').map((e) => (e.data.migration as { hoa: string; status: string }));
+    assert.ok(migration.every((m) => m.hoa === '10.0.1.11'), 'only the second migration: the first was before the stream');
+    await until(() => stream.events.some((e) => e.event === 'migration' && (e.data.migration as { status: string }).status === 'completed'), 'completed', 5000);
+    const statuses = stream.events.filter((e) => e.event === 'migration').map((e) => (e.data.migration as { status: string }).status);
+    assert.equal(statuses[0], 'preparing');
+    assert.equal(statuses.at(-1), 'completed', statuses.join(' '));
+    const binding = stream.events.find((e) => e.event === 'binding-set')!.data.binding as { hoa: string; coa: string; switch: string };
+    assert.deepEqual([binding.hoa, binding.switch], ['10.0.1.11', 'acc3']);
+    assert.ok(stream.events.every((e) => typeof e.data.at === 'number' && e.data.kind === e.event), 'each event says its kind and when');
+    stream.stop();
+  } finally {
+    await r.close();
+  }
+});
+
+test('event streams are bounded: at most 4 from one client address (the fifth gets 429 and a reason); one closed frees its place', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    const url = `http://127.0.0.1:${r.apiPort}/api/events`;
+    const open = await Promise.all(Array.from({ length: DEFAULT_STREAM_LIMITS.maxPerClient }, () => follow(url)));
+    assert.deepEqual(open.map((s) => s.status), [200, 200, 200, 200]);
+    const refused = await fetch(url);
+    assert.equal(refused.status, 429);
+    assert.match(((await refused.json()) as { error: string }).error, /4 event streams from .* are open already/);
+    open[0]!.stop();
+    await until(async () => (await fetch(url).then((res) => (res.body?.cancel(), res.status))) === 200, 'a place freed', 3000);
+    for (const s of open) s.stop();
+  } finally {
+    await r.close();
+  }
+});
+
+test('the feed: host events past the window\'s bound are counted in one "dropped" event; switch, link and migration events always go out; one chunk per window', () => {
+  const chunks: string[] = [];
+  const feed = new EventFeed((text) => chunks.push(text), { flushMs: 1_000_000, maxHostEvents: 3 });
+  const host = { name: undefined, mac: '02:00:00:00:00:01', ip: '10.0.1.99', switch: 'acc1', port: 5, declared: false, seen: true };
+  for (let i = 0; i < 10; i++) feed.add({ kind: 'host-added', host });
+  feed.add({ kind: 'link-down', link: { a: { switch: 'acc1', port: 1 }, b: { switch: 'agg1', port: 1 }, declared: true, confirmed: false, up: false }, reason: 'port down' });
+  feed.flush();
+  feed.flush();
+  assert.equal(chunks.length, 1, 'an empty window sends nothing');
+  const kinds = [...chunks[0]!.matchAll(/^event: (.*)$/gm)].map((m) => m[1]);
+  assert.deepEqual(kinds, ['host-added', 'host-added', 'host-added', 'link-down', 'dropped']);
+  assert.match(chunks[0]!, /"hostEvents":7/);
+  assert.equal(sseEvent('x', { a: 'line\nbreak' }), 'event: x\ndata: {"a":"line\\nbreak"}\n\n', 'a newline in a value stays inside its JSON string');
+});
+
+test('a stream whose client leaves more than maxUnsentBytes unread is cut at the next chunk (and counted); the others get it; at most maxClients in all', () => {
+  const streams = new EventStreams({ maxClients: 2, maxPerClient: 2, maxUnsentBytes: 100, heartbeatMs: 1_000_000 });
+  const client = (address: string) => {
+    const socket = Object.assign(new EventEmitter(), { remoteAddress: address, setTimeout: () => undefined });
+    const emitter = new EventEmitter();
+    const res = Object.assign(emitter, {
+      writableLength: 0, written: '', destroyed: false,
+      writeHead: () => undefined,
+      write: (text: string) => {
+        res.written += text;
+        return true;
+      },
+      destroy: () => {
+        res.destroyed = true;
+        emitter.emit('close');
+      },
+      end: () => undefined,
+    });
+    return { req: { socket } as unknown as IncomingMessage, res };
+  };
+  const slow = client('10.0.0.1');
+  const reader = client('10.0.0.2');
+  assert.equal(streams.add(slow.req, slow.res as unknown as ServerResponse), undefined);
+  assert.equal(streams.add(reader.req, reader.res as unknown as ServerResponse), undefined);
+  const third = client('10.0.0.3');
+  assert.match(streams.add(third.req, third.res as unknown as ServerResponse)?.error ?? '', /2 event streams are open already/);
+  slow.res.writableLength = 101;
+  streams.broadcast('event: x\ndata: {}\n\n');
+  assert.deepEqual([slow.res.destroyed, streams.cut, streams.open], [true, 1, 1]);
+  assert.match(reader.res.written, /event: x/);
+  assert.equal(streams.add(third.req, third.res as unknown as ServerResponse), undefined, 'the cut one\'s place is free');
+  streams.close();
+});
