@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { HOOK_HELP, hookCommand, readStdin } from './app/commands/hook.js';
 import { MIGRATE_HELP, migrateCommand } from './app/commands/migrate.js';
+import { EVENTS_HELP, eventsCommand } from './app/commands/events.js';
 import { BINDINGS_HELP, MIGRATIONS_HELP, bindingsCommand, migrationsCommand } from './app/commands/migrations.js';
 import { RUN_HELP, runCommand } from './app/commands/run.js';
 import { TOPOLOGY_HELP, topologyCommand } from './app/commands/topology.js';
@@ -29,6 +30,7 @@ ${TRACE_HELP}
 ${MIGRATE_HELP}
 ${MIGRATIONS_HELP}
 ${BINDINGS_HELP}
+${EVENTS_HELP}
 ${HOOK_HELP}`;
 
 const out = (s: string): void => void process.stdout.write(s);
@@ -46,6 +48,7 @@ const COMMANDS: Record<string, { help: string; run: (argv: string[]) => Promise<
   migrate: { help: MIGRATE_HELP, run: (argv) => migrateCommand(argv, out, err) },
   migrations: { help: MIGRATIONS_HELP, run: (argv) => migrationsCommand(argv, out, err) },
   bindings: { help: BINDINGS_HELP, run: (argv) => bindingsCommand(argv, out, err) },
+  events: { help: EVENTS_HELP, run: (argv) => eventsCommand(argv, out, err) },
   hook: { help: HOOK_HELP, run: (argv) => hookCommand(argv, readStdin, err) },
 };
 

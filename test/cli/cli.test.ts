@@ -181,3 +181,33 @@ test('against a running controller: migrate by name, migrations list, show, watc
     await r.close();
   }
 });
+
+test('events: follows the controller\'s events, one line each (or --json), filtered by --kinds, until --count; usage errors exit 2; an unreachable controller exits 1 naming the URL', async () => {
+  const r = await migrationRig(60_000);
+  const api = `http://127.0.0.1:${r.apiPort}`;
+  try {
+    const following = run(['events', '--kinds', 'migration,binding-set', '--count', '3', '--api', api]);
+    const json = run(['events', '--kinds', 'binding-set', '--count', '1', '--json'], { SVCSWITCH_API: api });
+    await until(() => r.app.api?.frontCounts?.eventStreams === 2, 'both streams open');
+    const m = await r.app.migration.migrate({ hoa: '10.0.1.10', switch: 'acc3', port: 5 });
+    r.app.migration.complete(m.id);
+    const followed = await following;
+    assert.equal(followed.code, 0, followed.stderr);
+    const lines = followed.stdout.trimEnd().split('\n');
+    assert.equal(lines.length, 3, followed.stdout);
+    const migrationLine = new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} migration\\s+#${m.id} 10\\.0\\.1\\.10 acc1:\\d+ -> acc3:5 preparing: requested$`);
+    assert.ok(lines.some((l) => migrationLine.test(l)), followed.stdout);
+    assert.ok(lines.some((l) => /binding-set\s+10\.0\.1\.10 -> 10\.0\.3\.\d+ at acc3:5 \(\S+, prepared\)$/.test(l)), followed.stdout);
+    const one = await json;
+    assert.equal(one.code, 0, one.stderr);
+    assert.equal((JSON.parse(one.stdout) as { kind: string; binding: { hoa: string } }).binding.hoa, '10.0.1.10');
+    const bad = await run(['events', '--count', 'many', '--api', api]);
+    assert.deepEqual([bad.code, bad.stderr.split('\n')[0]], [2, 'svcswitch events: --count many: give a whole number of events, 1 or more']);
+  } finally {
+    await r.close();
+  }
+  // The controller's port, now that it is closed.
+  const away = await run(['events', '--api', api]);
+  assert.equal(away.code, 1);
+  assert.match(away.stderr, new RegExp(`^svcswitch events: GET ${api.replace(/[./]/g, '\\$&')}/api/events: .*ECONNREFUSED`));
+});

@@ -3,21 +3,53 @@ import { readTokenFile } from '../../api/bearer-token.js';
 /** One call to the controller's REST API: the answer's JSON, or an error naming the call, its status and the controller's reason. */
 export type RestCall = <T>(method: string, path: string, body?: unknown) => Promise<T>;
 
-/**
- * A client of a running controller's REST API at `base` (`--api URL`), with the bearer token
- * of `tokenFile` (`--token-file`) if given. Each call gives up after 10 s; an unreachable
- * controller is named with the cause, not "fetch failed".
- */
-function restClient(base: string, tokenFile: string | undefined): RestCall {
-  const url = base.replace(/\/$/, '');
-  const headers: Record<string, string> = { 'content-type': 'application/json', ...(tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` }) };
+/** Where a running controller's REST API is, and the headers every request to it carries. */
+interface Target {
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** What went wrong with a request, naming it: an unreachable controller with the cause, not "fetch failed". */
+const unreachable = (method: string, url: string) => (e: Error): never => {
+  throw new Error(`${method} ${url}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
+};
+
+/** A client of the REST API at `target`: each call gives up after 10 s. */
+function restClient({ url, headers }: Target): RestCall {
   return async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(10_000) }).catch((e: Error) => {
-      throw new Error(`${method} ${url}${path}: ${(e.cause as Error | undefined)?.message ?? e.message}`);
-    });
+    const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(10_000) }).catch(unreachable(method, `${url}${path}`));
     const answer = (await res.json()) as T & { error?: string };
     if (!res.ok) throw new Error(`${method} ${url}${path}: ${res.status} ${answer.error ?? ''}`);
     return answer;
+  };
+}
+
+/** One event of GET /api/events. */
+export interface StreamEvent {
+  kind: string;
+  at: number;
+  [field: string]: unknown;
+}
+
+/**
+ * Follows GET /api/events at `target`, calling `onEvent` for each event until it returns
+ * false (resolves true) or the controller ends the stream (resolves false).
+ */
+function eventReader({ url, headers }: Target) {
+  return async (onEvent: (e: StreamEvent) => boolean): Promise<boolean> => {
+    const res = await fetch(`${url}/api/events`, { headers }).catch(unreachable('GET', `${url}/api/events`));
+    if (!res.ok || res.body === null) throw new Error(`GET ${url}/api/events: ${res.status} ${((await res.json().catch(() => ({}))) as { error?: string }).error ?? ''}`);
+    let text = '';
+    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+      text += Buffer.from(chunk).toString('utf8');
+      for (let end = text.indexOf('\n\n'); end >= 0; end = text.indexOf('\n\n')) {
+        const data = /^data: (.*)$/m.exec(text.slice(0, end))?.[1];
+        text = text.slice(end + 2);
+        // Leaving the loop cancels the body: the connection closes.
+        if (data !== undefined && !onEvent(JSON.parse(data) as StreamEvent)) return true;
+      }
+    }
+    return false;
   };
 }
 
@@ -28,9 +60,23 @@ export const CLIENT_HELP = `  --api URL         the controller's REST API (defau
   --token-file F    the API's bearer token (the controller's --api-token-file; default $SVCSWITCH_TOKEN_FILE)
 `;
 
+/** The controller the flags (or, without them, SVCSWITCH_API and SVCSWITCH_TOKEN_FILE) name. */
+function targetOf(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv): Target {
+  const tokenFile = values['token-file'] ?? env.SVCSWITCH_TOKEN_FILE;
+  return {
+    url: (values.api ?? env.SVCSWITCH_API ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
+    headers: { 'content-type': 'application/json', ...(tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` }) },
+  };
+}
+
 /** The client the flags (or, without them, SVCSWITCH_API and SVCSWITCH_TOKEN_FILE) name. */
 export function clientFrom(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv = process.env): RestCall {
-  return restClient(values.api ?? env.SVCSWITCH_API ?? 'http://127.0.0.1:8080', values['token-file'] ?? env.SVCSWITCH_TOKEN_FILE);
+  return restClient(targetOf(values, env));
+}
+
+/** The event stream of the controller the flags name (see clientFrom). */
+export function eventsFrom(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof eventReader> {
+  return eventReader(targetOf(values, env));
 }
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;

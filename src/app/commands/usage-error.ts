@@ -2,7 +2,11 @@
 export class UsageError extends Error {}
 
 /** Whether `e` is a usage error: ours, or node:util parseArgs' (an unknown or malformed flag). */
-export const isUsageError = (e: unknown): boolean => e instanceof UsageError || ((e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS') ?? false);
+export const isUsageError = (e: unknown): boolean => {
+  // Other errors carry codes too, not all of them strings (a DOMException's is a number).
+  const code = (e as { code?: unknown } | undefined)?.code;
+  return e instanceof UsageError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'));
+};
 
 /** A command that failed with `e`: says why on stderr and returns its exit code (2 usage, with where to look; 1 otherwise). */
 export function failed(command: string, e: unknown, err: (s: string) => void): number {
