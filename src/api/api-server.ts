@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { TSchema } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
+import { switchEntries } from '../controller/switch-entries.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
@@ -122,6 +123,7 @@ export class ApiServer {
       'GET /api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
       'GET /api/paths': (req) => this.paths(req.query as PathsQuery),
       'GET /api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
+      'GET /api/switches/:name/entries': (req) => this.entries((req.params as { name: string }).name),
       'GET /api/openapi.json': () => openApiDocument(ROUTES),
       'GET /metrics': async (_req, reply) => {
         void reply.type(this.metrics.contentType);
@@ -244,6 +246,12 @@ export class ApiServer {
     const page = this.topology.hostPage(q.offset ?? 0, q.limit ?? 1000);
     void reply.header('x-total-count', String(page.total));
     return page.hosts;
+  }
+
+  private async entries(name: string): Promise<unknown> {
+    const s = this.topology.switchList().find((x) => x.name === name);
+    if (s === undefined) throw Object.assign(new Error(`no switch named "${name}"`), { statusCode: 404 });
+    return { switch: s.name, dpid: s.dpid, ...(await switchEntries(this.flows.plans.plan(s.dpid), this.openflow.connection(s.dpid))) };
   }
 
   private paths(q: PathsQuery): unknown {

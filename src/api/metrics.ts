@@ -2,7 +2,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { Subscription } from 'rxjs';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
-import { PIPELINE, PROCESSOR_PRIORITY } from '../controller/pipeline.js';
+import { PROCESSOR_PRIORITY, plannerOfGroup, plannerOfOwner } from '../controller/pipeline.js';
 import type { WireTables } from '../controller/wire-tables.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import { ETH_TYPE } from '../packet/index.js';
@@ -29,10 +29,6 @@ const KIND_BY_ETHERTYPE = new Map<number, string>([
 ]);
 const KINDS = [...KIND_BY_ETHERTYPE.values(), 'other'];
 
-/** Planners by the owner number in their cookies (the cookie's bits 32-47). */
-const PLANNER_BY_OWNER = new Map<number, string>(Object.entries(PIPELINE).map(([name, slot]) => [slot.owner, name]));
-const GROUP_RANGES = Object.entries(PIPELINE).flatMap(([name, slot]) => (slot.groups ? [{ name, ...slot.groups }] : []));
-
 /** A part's entries by planner, counted once per part (parts are values: a change makes a new one). */
 const counted = new WeakMap<WireTables, Map<string, number>>();
 function entriesByPlanner(t: WireTables): Map<string, number> {
@@ -41,11 +37,11 @@ function entriesByPlanner(t: WireTables): Map<string, number> {
   by = new Map();
   // A flow's body starts with its cookie (8 bytes, one character each): bytes 2 and 3 are the planner's number.
   for (const body of t.flowBodies) {
-    const planner = PLANNER_BY_OWNER.get((body.charCodeAt(2) << 8) | body.charCodeAt(3)) ?? 'unknown';
+    const planner = plannerOfOwner((body.charCodeAt(2) << 8) | body.charCodeAt(3)) ?? 'unknown';
     by.set(planner, (by.get(planner) ?? 0) + 1);
   }
   for (const id of t.groupIds) {
-    const planner = `${GROUP_RANGES.find((r) => id >= r.min && id <= r.max)?.name ?? 'unknown'} groups`;
+    const planner = `${plannerOfGroup(id) ?? 'unknown'} groups`;
     by.set(planner, (by.get(planner) ?? 0) + 1);
   }
   counted.set(t, by);

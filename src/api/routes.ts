@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import {
-  Binding, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, TopologyBody, TraceBody, TraceQuery,
+  Binding, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, SwitchEntries, SwitchParams, TopologyBody, TraceBody, TraceQuery,
 } from './schemas.js';
 
 /** Every route, as the server registers it and the OpenAPI document lists it. */
@@ -21,6 +21,11 @@ export const ROUTES: readonly RouteDoc[] = [
     example: '/api/paths?from=acc1&to=acc3',
   },
   { method: 'GET', url: '/api/switches', summary: 'connected switches and their ports', response: Type.Array(SwitchDetail) },
+  {
+    method: 'GET', url: '/api/switches/:name/entries', params: SwitchParams, response: SwitchEntries,
+    summary: 'a switch\'s planned entries and groups by planner (cookie), in ovs-ofctl\'s words, with the switch\'s packet and byte counters when it is connected',
+    example: '/api/switches/acc1/entries',
+  },
   {
     method: 'GET', url: '/api/trace', summary: 'the path one packet takes through the planned tables, hop by hop (svcswitch trace)', querystring: TraceQuery, response: TraceBody,
     example: '/api/trace?from=h11&to=10.0.3.10&proto=tcp&dport=80',

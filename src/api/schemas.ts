@@ -74,6 +74,23 @@ export const PathsBody = Type.Object({
   nextHops: Type.Array(Type.Object({ port: Type.Integer(), peer: Type.String(), peerPort: Type.Integer() })),
 });
 
+export const SwitchParams = Type.Object({ name: SwitchName }, { additionalProperties: false });
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+export const SwitchEntries = Type.Object({
+  switch: Type.String(),
+  dpid: Type.String(),
+  counters: Type.String({ description: 'read from the switch, or why not' }),
+  planners: Type.Array(
+    Type.Object({
+      planner: Type.String(),
+      cookie: Type.String(),
+      entries: Type.Array(Type.Object({ table: Type.Integer(), priority: Type.Integer(), match: Type.String(), actions: Type.String(), packets: Nullable(Type.Integer()), bytes: Nullable(Type.Integer()) })),
+      groups: Type.Array(Type.Object({ id: Type.String(), type: Type.Integer(), buckets: Type.Integer() })),
+    }),
+  ),
+});
+
 export const SwitchDetail = Type.Object({
   dpid: Type.String(),
   name: Type.String(),

@@ -105,6 +105,14 @@ export function plannerOf(cookie: bigint): string | undefined {
   return Object.entries(PIPELINE).find(([, s]) => s.cookie === cookie)?.[0];
 }
 
+const PLANNER_BY_OWNER = new Map<number, string>(Object.entries(PIPELINE).map(([name, s]) => [s.owner, name]));
+/** The planner whose number (a cookie's bits 32-47) is `owner`. */
+export const plannerOfOwner = (owner: number): string | undefined => PLANNER_BY_OWNER.get(owner);
+
+const GROUP_RANGES = Object.entries(PIPELINE).flatMap(([name, s]) => (s.groups ? [{ name, ...s.groups }] : []));
+/** The planner whose group range holds `groupId`. */
+export const plannerOfGroup = (groupId: number): string | undefined => GROUP_RANGES.find((r) => groupId >= r.min && groupId <= r.max)?.name;
+
 /**
  * Packet-in processors, lowest first: the topology reads LLDP and host learning learns the
  * sender before any application answers; the migration answers proxy ARP for migrated VMs

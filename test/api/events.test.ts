@@ -132,3 +132,27 @@ test('a stream whose client leaves more than maxUnsentBytes unread is cut at the
   assert.equal(streams.add(third.req, third.res as unknown as ServerResponse), undefined, 'the cut one\'s place is free');
   streams.close();
 });
+
+test('GET /api/switches/NAME/entries: planned entries by planner in ovs-ofctl\'s words, with the switch\'s counters; a switch away has none (and says so); an unknown name is 404', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    const acc1 = await r.call('GET', '/api/switches/acc1/entries');
+    assert.equal(acc1.status, 200, JSON.stringify(acc1.body));
+    const planners = acc1.body.planners as Array<{ planner: string; cookie: string; entries: Array<{ table: number; priority: number; match: string; actions: string; packets: number | null }> }>;
+    assert.deepEqual(planners.map((p) => p.planner).sort(), ['discovery', 'portSecurity'].concat(planners.some((p) => p.planner === 'fabric') ? ['fabric'] : []).sort());
+    assert.equal(acc1.body.counters, 'read from the switch');
+    const planned = r.tables.get('acc1')!.flows.size;
+    assert.equal(planners.reduce((n, p) => n + p.entries.length, 0), planned, 'every entry the switch holds of ours, once');
+    assert.ok(planners.every((p) => p.entries.every((e) => e.packets === 0)), 'counters as the switch reports them');
+    const ps = planners.find((p) => p.planner === 'portSecurity')!;
+    assert.equal(ps.cookie, '0x5356000400000000');
+    assert.ok(ps.entries.some((e) => e.table === 0 && /in_port=3,eth_src=02:00:0a:00:01:0a/.test(e.match) && /goto_table:1/.test(e.actions)), JSON.stringify(ps.entries.slice(0, 3)));
+    const away = await r.call('GET', '/api/switches/acc4/entries');
+    assert.equal(away.body.counters, 'not connected');
+    assert.ok((away.body.planners as Array<{ entries: Array<{ packets: unknown }> }>).every((p) => p.entries.every((e) => e.packets === null)));
+    const unknown = await r.call('GET', '/api/switches/acc9/entries');
+    assert.deepEqual([unknown.status, unknown.body.error], [404, 'no switch named "acc9"']);
+  } finally {
+    await r.close();
+  }
+});

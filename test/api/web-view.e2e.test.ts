@@ -104,6 +104,22 @@ describe('the web view in Chromium, on dc-small in Mininet', () => {
     await p.screenshot({ path: `${SHOTS}/4-completed.png`, fullPage: true });
   });
 
+  test('a switch\'s entries by planner, with the counters Open vSwitch keeps (LLDP probes have crossed the discovery entries)', async () => {
+    const p = page!;
+    await p.select('#e-switch', 'acc1');
+    await p.click('#entries-form button');
+    await p.waitForSelector('#entries section[data-planner="discovery"] tbody tr', { timeout: 5000 });
+    const planners = await p.$$eval('#entries section', (ss) => ss.map((x) => x.getAttribute('data-planner')).sort());
+    assert.deepEqual(planners, ['discovery', 'fabric', 'migration', 'portSecurity']);
+    assert.match(await p.$eval('#entries > p', (e) => e.textContent ?? ''), /^acc1: counters read from the switch/);
+    const lldp = await p.$$eval('#entries section[data-planner="discovery"] tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? '')));
+    const probes = lldp.filter((row) => /eth_type=0x88cc/.test(row[2] ?? '') && /output:controller/.test(row[3] ?? ''));
+    assert.ok(probes.length > 0 && probes.some((row) => Number(row[4]) > 0), JSON.stringify(lldp));
+    const held = f!.app.flows.plans.plan(f!.app.topology.switchList().find((s) => s.name === 'acc1')!.dpid).all().flowKeys.length;
+    assert.equal(await p.$$eval('#entries tbody tr', (rows) => rows.length), held, 'every planned entry of acc1, once');
+    await p.screenshot({ path: `${SHOTS}/5-entries.png`, fullPage: true });
+  });
+
   test('a trace from the form lists each hop', async () => {
     const p = page!;
     await p.type('#t-from', 'h21');

@@ -71,13 +71,37 @@ function action(label: string, method: 'POST' | 'DELETE', path: string): HTMLBut
   return b;
 }
 
-/** The migration form's choices: access switches, and the addresses of known hosts. */
+/** A select's options, replaced only when they changed (the operator's choice stays). */
+function setOptions(select: HTMLSelectElement, names: string[]): void {
+  if ([...select.options].map((o) => o.value).join() !== names.join()) select.replaceChildren(...names.map((n) => h('option', { value: n }, n)));
+}
+
+/** The forms' choices: access switches for a migration, every switch for its entries, the addresses of known hosts. */
 function renderChoices(): void {
-  const select = $('m-switch') as HTMLSelectElement;
-  const access = [...state.switches.values()].filter((s) => s.tier === 'access').map((s) => s.name).sort();
-  if ([...select.options].map((o) => o.value).join() !== access.join()) select.replaceChildren(...access.map((n) => h('option', { value: n }, n)));
+  setOptions($('m-switch') as HTMLSelectElement, [...state.switches.values()].filter((s) => s.tier === 'access').map((s) => s.name).sort());
+  setOptions($('e-switch') as HTMLSelectElement, [...state.switches.keys()].sort());
   const ips = [...state.hosts.values()].flatMap((x) => (x.ip ? [x.ip] : [])).sort();
   $('host-addresses').replaceChildren(...ips.map((ip) => h('option', { value: ip })));
+}
+
+interface EntriesView {
+  switch: string;
+  counters: string;
+  planners: Array<{ planner: string; cookie: string; entries: Array<{ table: number; priority: number; match: string; actions: string; packets: number | null; bytes: number | null }>; groups: Array<{ id: string; buckets: number }> }>;
+}
+
+/** A switch's entries, a table a planner (its cookie), with the switch's counters. */
+function renderEntries(v: EntriesView): void {
+  const count = (n: number | null): string => (n === null ? '–' : String(n));
+  $('entries').replaceChildren(
+    h('p', {}, `${v.switch}: counters ${v.counters}`),
+    ...v.planners.map((p) =>
+      h('section', { 'data-planner': p.planner },
+        h('h3', {}, `${p.planner} (cookie ${p.cookie}): ${p.entries.length} entries${p.groups.length ? `, ${p.groups.length} groups` : ''}`),
+        h('table', {},
+          h('thead', {}, h('tr', {}, ...['table', 'priority', 'match', 'actions', 'packets', 'bytes'].map((c) => h('th', { scope: 'col' }, c)))),
+          h('tbody', {}, ...p.entries.map((e) => h('tr', {}, h('td', {}, String(e.table)), h('td', {}, String(e.priority)), h('td', { class: 'flow' }, e.match), h('td', { class: 'flow' }, e.actions), h('td', { class: 'count' }, count(e.packets)), h('td', { class: 'count' }, count(e.bytes)))))))),
+  );
 }
 
 function say(id: string, text: string, error = false): void {
@@ -186,6 +210,13 @@ function wireForms(): void {
         redraw();
       })
       .catch((e: Error) => say('migrate-result', e.message, true));
+  });
+  $('entries-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const name = ($('e-switch') as HTMLSelectElement).value;
+    api<EntriesView>('GET', `/api/switches/${encodeURIComponent(name)}/entries`)
+      .then(renderEntries)
+      .catch((e: Error) => say('entries', e.message, true));
   });
   $('trace-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
