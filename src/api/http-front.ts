@@ -12,7 +12,7 @@ import { RequestPace } from './request-pace.js';
 import type { FrontCounts, FrontOptions, ToFront, FromFront } from './front-messages.js';
 import { SAFE_HEADERS, refusalOf } from './request-guard.js';
 import { EVENTS_PATH, OPEN_PATHS, unrouted } from './routes.js';
-import { WEB_VIEW_POLICY, loadWebAssets } from './web-assets.js';
+import { loadWebAssets } from './web-assets.js';
 
 /**
  * The REST API's HTTP front, in a thread of its own (started by src/api/front-door.ts).
@@ -94,7 +94,7 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
   const route = asset === undefined ? unrouted(method, path) : undefined;
   const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined, open: asset !== undefined || OPEN_PATHS.has(path) }, token, options.readsOpen);
   if (refusal !== undefined) return refuse(req, res, refusal.status, { error: refusal.error }, refusal.headers);
-  if (asset !== undefined) return send(res, 200, { 'content-type': asset.type, 'content-security-policy': WEB_VIEW_POLICY }, method === 'HEAD' ? '' : asset.body);
+  if (asset !== undefined) return send(res, 200, { 'content-type': asset.type, 'content-security-policy': asset.policy }, method === 'HEAD' ? '' : asset.body);
   if (route !== undefined) return refuse(req, res, route.status, { error: route.error, ...(route.resources ? { resources: route.resources } : {}) }, route.allow ? { allow: route.allow } : {});
   if (path === EVENTS_PATH && method === 'GET') {
     req.resume();

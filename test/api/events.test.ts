@@ -156,3 +156,27 @@ test('GET /api/switches/NAME/entries: planned entries by planner in ovs-ofctl\'s
     await r.close();
   }
 });
+
+test('the web view\'s files are served by the HTTP front: / and /api/docs as pages under a Content-Security-Policy of their own files only (Swagger UI\'s page also allows inline styles), the modules as JavaScript; a file not there is 404', async () => {
+  const r = await migrationRig(60_000);
+  try {
+    const get = (path: string) => fetch(`http://127.0.0.1:${r.apiPort}${path}`);
+    const page = await get('/');
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+    assert.match(await page.text(), /<script type="module" src="\/web\/app.js">/);
+    const policy = page.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /default-src 'none'; script-src 'self'; style-src 'self';/);
+    assert.equal(page.headers.get('x-content-type-options'), 'nosniff');
+    const app = await get('/web/app.js');
+    assert.match(app.headers.get('content-type') ?? '', /^text\/javascript/);
+    const docs = await get('/api/docs');
+    assert.match(await docs.text(), /swagger-ui-bundle\.js/);
+    assert.match(docs.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self' 'unsafe-inline';/);
+    assert.equal((await get('/web/swagger-ui-bundle.js')).status, 200);
+    assert.equal((await get('/web/nothing.js')).status, 404);
+    assert.equal((await get('/web/app.js.map')).status, 404, 'only the files the page needs');
+  } finally {
+    await r.close();
+  }
+});

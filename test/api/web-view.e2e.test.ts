@@ -131,6 +131,16 @@ describe('the web view in Chromium, on dc-small in Mininet', () => {
     assert.match(text, /acc2: in 3/);
   });
 
+  test('the browsable REST API at /api/docs: every route of the OpenAPI document drawn by Swagger UI, served by the controller', async () => {
+    const p = page!;
+    await p.goto(`http://127.0.0.1:${f!.apiPort}/api/docs`, { waitUntil: 'load' });
+    await p.waitForSelector('.swagger-ui .opblock', { timeout: 10_000 });
+    const doc = (await (await fetch(`http://127.0.0.1:${f!.apiPort}/api/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const operations = Object.values(doc.paths).reduce((n, methods) => n + Object.keys(methods).length, 0);
+    await p.waitForFunction(`document.querySelectorAll('.swagger-ui .opblock').length === ${operations}`, { timeout: 10_000 });
+    await p.screenshot({ path: `${SHOTS}/6-api-docs.png` });
+  });
+
   test('no console error, no failed request, in all of it', () => {
     assert.deepEqual(problems, []);
   });
