@@ -12,14 +12,16 @@ deps:
 	@[ -f node_modules/.package-lock.json ] && [ ! package-lock.json -nt node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error
 
 # The layer rule (dependency-cruiser, .dependency-cruiser.cjs), Biome's linter, knip (unused
-# files, exports, dependencies) and the type checker.
+# files, exports, dependencies), the type checker (the controller's and the web view's), and
+# that every path the README and docs/ name exists (scripts/check-doc-paths.mjs).
 lint: deps
 	@npx depcruise src lab bench examples test --config .dependency-cruiser.cjs
 	@npx biome lint --error-on-warnings
 	@npx knip
 	@npx tsc -p tsconfig.json --noEmit
 	@npx tsc -p web/tsconfig.json --noEmit
-	@echo "lint: layers, biome, knip and tsc are clean"
+	@node scripts/check-doc-paths.mjs
+	@echo "lint: layers, biome, knip, tsc and the docs' paths are clean"
 
 # The controller, its tests and tools; then the web view's ES modules (web/src, for the browser) into dist/web.
 build-only:

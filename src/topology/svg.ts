@@ -44,12 +44,21 @@ export function topologySvg(t: Topology, links?: readonly LinkInfo[]): string {
       return `<circle cx="${p.x.toFixed(1)}" cy="${p.y}" r="9" fill="#f6f8fa" stroke="#57606a"/><text x="${p.x.toFixed(1)}" y="${p.y + 24}" text-anchor="middle" font-size="10">${h.name}</text><text x="${p.x.toFixed(1)}" y="${p.y + 35}" text-anchor="middle" font-size="9" fill="#57606a">${h.ip}</text>`;
     }),
   ];
-  const height = 60 + rows.length * rowGap;
+  // The legend: what each colour is, and where each subnet is served.
+  const top = 30 + rows.length * rowGap;
+  const legend = [
+    ...Object.entries(tierColour).map(([tier, colour], i) => `<rect x="${10 + i * 110}" y="${top}" width="12" height="12" rx="2" fill="${colour}"/><text x="${28 + i * 110}" y="${top + 10}">${tier}</text>`),
+    ...t.subnets.map((n, i) => `<text x="10" y="${top + 30 + i * 14}" fill="#57606a">${n.name}: ${n.prefix} at ${n.switch}, gateway ${n.gateway}</text>`),
+  ];
+  const linkKey = links === undefined ? '' : `<text x="10" y="${top + 30 + t.subnets.length * 14}" fill="#57606a">links: green up and confirmed by LLDP, grey up but not yet confirmed, red dashed down</text>`;
+  const height = top + 40 + (t.subnets.length + (links === undefined ? 0 : 1)) * 14;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="white"/>
 <text x="10" y="20" font-size="14" font-weight="bold">${t.name}: ${t.switches.length} switches, ${t.links.length} links, ${t.subnets.length} subnets, ${t.hosts.length} hosts</text>
 ${edges.join('\n')}
 ${nodes.join('\n')}
+${legend.join('\n')}
+${linkKey}
 </svg>
 `;
 }

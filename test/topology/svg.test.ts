@@ -31,7 +31,11 @@ test('every switch, host and link is drawn once, tiers in rows from the outside 
   assert.deepEqual(['edge1', 'core1', 'agg1', 'acc1'].map(rowOf), [60 + 90 + 4, 60 + 180 + 4, 60 + 270 + 4, 60 + 360 + 4]);
   const h = t.hosts.find((x) => !x.external)!;
   assert.ok(svg.includes(`font-size="9" fill="#57606a">${h.ip}</text>`), 'a host is labelled with its address');
-  assert.match(svg, new RegExp(`height="${60 + 6 * 90}"`));
+  // Six rows, then the legend: the tiers, and a line a subnet.
+  assert.match(svg, new RegExp(`height="${30 + 6 * 90 + 40 + t.subnets.length * 14}"`));
+  for (const tier of ['core', 'aggregation', 'access', 'edge']) assert.match(svg, new RegExp(`<rect x="\\d+" y="\\d+" width="12" height="12" rx="2" fill="${fills[tier as keyof typeof fills]}"/><text [^>]*>${tier}</text>`));
+  for (const n of t.subnets) assert.ok(svg.includes(`>${n.name}: ${n.prefix} at ${n.switch}, gateway ${n.gateway}</text>`), n.name);
+  assert.ok(!svg.includes('links: green'), 'no link key without link states');
 });
 
 test('the width fits the widest row: at least 640, else 70 px a node and 40 more; a row of one is centred', () => {
@@ -54,4 +58,5 @@ test('with link states: down links red and dashed, confirmed ones green, up but 
   assert.equal(count(svg, /<line [^>]*stroke="#8c959f"\/>/g), 1, 'one up, unconfirmed');
   assert.equal(count(svg, /<line [^>]*stroke="#57606a"\/>/g), rest.length, 'the others, with no state, neutral');
   assert.equal(count(svg, /<line [^>]*stroke="#afb8c1"\/>/g), t.hosts.length, 'host attachments');
+  assert.ok(svg.includes('>links: green up and confirmed by LLDP, grey up but not yet confirmed, red dashed down</text>'), 'the legend says what the colours mean');
 });
