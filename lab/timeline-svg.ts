@@ -9,7 +9,7 @@ export interface TimelineRow {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;');
 
 /** The migration timeline as an SVG picture: one band per step, events as ticks, reply gaps as red bars. */
-export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed the VM at its new port'): string {
+export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed the VM at its new port', gapMs = 25): string {
   const all = rows.flatMap((r) => [...r.events.map((e) => e.ms), ...r.gaps.flatMap((g) => [g.from, g.to])]);
   const min = Math.min(-50, ...all);
   const max = Math.max(100, ...all);
@@ -34,6 +34,7 @@ export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed
   for (let t = Math.ceil(min / 100) * 100; t <= max; t += 100) {
     parts.push(`<line x1="${x(t)}" y1="${axisY - 8}" x2="${x(t)}" y2="${axisY - 2}" stroke="#333"/><text x="${x(t) - 10}" y="${axisY + 10}" font-size="9">${t}</text>`);
   }
-  parts.push(`<text x="${left}" y="${axisY + 26}" font-size="11">ms from the moment ${origin}; red: 10 ms pings without a reply</text>`);
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${axisY + 40}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
+  parts.push(`<text x="${left}" y="${axisY + 26}" font-size="11">ms from the moment ${origin}. Blue ticks: the migration's steps.</text>`);
+  parts.push(`<rect x="${left}" y="${axisY + 33}" width="14" height="3" fill="#c0392b"/><text x="${left + 20}" y="${axisY + 38}" font-size="11">a correspondent's replies (pings every 10 ms) more than ${gapMs} ms apart: at least one ping lost or late there</text>`);
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${axisY + 52}" font-family="sans-serif"><rect width="100%" height="100%" fill="white"/>${parts.join('')}</svg>\n`;
 }
