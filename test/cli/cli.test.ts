@@ -23,12 +23,18 @@ const badFile = (): string => {
   return file;
 };
 
-test('--help documents every flag of run', async () => {
-  const { code, stdout } = await run(['--help']);
+test('--help lists every command; run --help documents every flag of run', async () => {
+  const top = await run(['--help']);
+  assert.equal(top.code, 0);
+  for (const command of ['run', 'topology', 'trace', 'migrate', 'migrations', 'bindings', 'events', 'hook']) assert.match(top.stdout, new RegExp(`^  ${command}\\b`, 'm'), command);
+  const { code, stdout } = await run(['run', '--help']);
   assert.equal(code, 0);
-  for (const flag of ['--of-listen', '--topology', '--api-listen', '--log-level', '--log-format', '--echo-interval', '--lldp-interval', '--migration-mode', '--migration-timeout', '--migrations']) {
+  for (const flag of ['--of-listen', '--topology', '--api-listen', '--log-level', '--log-format', '--echo-interval', '--lldp-interval', '--accept-undeclared-switches', '--migration-mode', '--migration-timeout', '--migrations', '--state-dir', '--of-tls-key', '--of-tls-cert', '--of-tls-ca', '--of-tls-bind-dpid', '--api-token-file', '--audit-interval', '--hold-down']) {
     assert.ok(stdout.includes(flag), flag);
   }
+  const alone = await run([]);
+  assert.equal(alone.code, 2, 'no command: the help, as a usage error');
+  assert.match(alone.stderr, /^Usage: svcswitch /);
 });
 
 test('topology check: a valid file is summarised; a bad one names file, line, field and why', async () => {
@@ -120,16 +126,20 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
 test('--version, and -h or --help for every command, wherever it is on the line; an unknown flag is refused with where to look', async () => {
   const version = await run(['--version']);
   assert.deepEqual([version.code, version.stdout], [0, `svcswitch ${(JSON.parse(readFileSync('package.json', 'utf8')) as { version: string }).version}\n`]);
-  for (const command of ['run', 'topology', 'trace', 'migrate', 'migrations', 'bindings', 'hook']) {
+  for (const command of ['run', 'topology', 'trace', 'migrate', 'migrations', 'bindings', 'events', 'hook']) {
     for (const flag of ['-h', '--help']) {
       const help = await run([command, 'list', flag]);
       assert.equal(help.code, 0, `${command} ${flag}`);
-      assert.match(help.stdout, new RegExp(`^svcswitch ${command}`), `${command} ${flag}`);
+      assert.match(help.stdout, new RegExp(`^Usage: svcswitch ${command}`), `${command} ${flag}`);
     }
   }
   const unknown = await run(['migrations', 'list', '--colour']);
   assert.equal(unknown.code, 2);
-  assert.match(unknown.stderr, /^svcswitch migrations: Unknown option '--colour'.*\nTry 'svcswitch migrations --help'\.\n$/s);
+  assert.equal(unknown.stderr, "svcswitch migrations: unknown option '--colour'\nTry 'svcswitch migrations --help'.\n");
+  const unknownCommand = await run(['migratoins', 'list']);
+  assert.deepEqual([unknownCommand.code, unknownCommand.stderr.split('\n')[0]], [2, "svcswitch: unknown command 'migratoins'"]);
+  const missing = await run(['migrations', 'show']);
+  assert.deepEqual([missing.code, missing.stderr], [2, "svcswitch migrations: missing required argument 'id'\nTry 'svcswitch migrations --help'.\n"]);
 });
 
 test('topology check FILE...: every file checked (exit 1 if any is invalid), --json for scripts', async () => {

@@ -1,19 +1,6 @@
-import { parseArgs } from 'node:util';
-import { CLIENT_HELP, CLIENT_OPTIONS, type StreamEvent, eventsFrom } from './rest-client.js';
+import type { Register } from './program.js';
+import { type ClientFlags, type StreamEvent, eventsFrom, withClientOptions } from './rest-client.js';
 import { UsageError, failed } from './usage-error.js';
-
-export const EVENTS_HELP = `svcswitch events: follow a running controller's events as they happen (GET /api/events)
-
-  svcswitch events [--kinds K,...] [--count N] [--json]
-
-  --kinds K,...     only these kinds (switch-up, switch-down, link-up, link-down, host-added,
-                    host-moved, host-updated, host-removed, host-refused, discrepancy,
-                    binding-set, binding-deleted, migration, announcement-refused, dropped)
-  --count N         stop after N events (default: follow until interrupted)
-  --json            one JSON object a line, as the API sends it
-${CLIENT_HELP}  Exit code: 0 after --count events (or interrupted), 1 when the controller cannot be
-  reached or ends the stream, 2 usage.
-`;
 
 interface Ref {
   switch: string;
@@ -79,11 +66,15 @@ function describeEvent(e: StreamEvent): string {
   return `${time} ${e.kind.padEnd(20)} ${what}`;
 }
 
-/** `svcswitch events ...`; returns the exit code (see EVENTS_HELP). */
-export async function eventsCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+interface EventsFlags extends ClientFlags {
+  kinds?: string;
+  count?: string;
+  json?: boolean;
+}
+
+/** Exit code: 0 after --count events, 1 when the controller cannot be reached or ends the stream, 2 usage. */
+async function eventsCommand(values: EventsFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   try {
-    const { values, positionals } = parseArgs({ args: argv, options: { ...CLIENT_OPTIONS, json: { type: 'boolean' }, kinds: { type: 'string' }, count: { type: 'string' } }, allowPositionals: true, strict: true });
-    if (positionals.length > 0) throw new UsageError(`events takes no ${positionals[0]} (see --kinds)`);
     const count = values.count === undefined ? Number.POSITIVE_INFINITY : Number(values.count);
     if (values.count !== undefined && !(Number.isInteger(count) && count >= 1)) throw new UsageError(`--count ${values.count}: give a whole number of events, 1 or more`);
     const kinds = values.kinds === undefined ? undefined : new Set(values.kinds.split(',').map((k) => k.trim()));
@@ -100,3 +91,14 @@ export async function eventsCommand(argv: string[], out: (s: string) => void, er
     return failed('events', e, err);
   }
 }
+
+export const registerEvents: Register = (program, io, exit) => {
+  withClientOptions(
+    program
+      .command('events')
+      .description("follow a running controller's events as they happen, a line each (GET /api/events; exit 0 after --count, 1 when the controller cannot be reached or ends the stream, 2 usage)")
+      .option('--kinds <kinds>', 'only these, comma-separated: switch-up, switch-down, link-up, link-down, host-added, host-moved, host-updated, host-removed, host-refused, discrepancy, binding-set, binding-deleted, migration, announcement-refused, dropped')
+      .option('--count <n>', 'stop after this many events (default: follow until interrupted)')
+      .option('--json', 'one JSON object a line, as the API sends it'),
+  ).action(async (values: EventsFlags) => exit(await eventsCommand(values, io.out, io.err)));
+};

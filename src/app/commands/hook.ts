@@ -2,49 +2,47 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { parseArgs } from 'node:util';
 import { MAX_DOMAIN_XML } from '../hooks/libvirt-domain.js';
 import { type ControllerApi, type HookState, type LocalSwitch, libvirtHook } from '../hooks/libvirt-hook.js';
-import { CLIENT_HELP, CLIENT_OPTIONS, type RestCall, clientFrom } from './rest-client.js';
+import type { Register } from './program.js';
+import { type ClientFlags, type RestCall, clientFrom, withClientOptions } from './rest-client.js';
 import { UsageError, failed } from './usage-error.js';
-
-export const HOOK_HELP = `svcswitch hook libvirt: libvirt's QEMU hook, on every hypervisor (docs/integration.md)
-
-  svcswitch hook libvirt [--api URL] [--token-file F] [--state-dir DIR] [--timeout MS] DOMAIN OPERATION SUB-OPERATION EXTRA < domain.xml
-
-  Installed as /etc/libvirt/hooks/qemu (a two-line script that execs this with its options).
-  On the destination of a live migration it prepares the VM's migration to its new tap once
-  QEMU is started (the switchover follows the VM's first frame there) and cancels it if the
-  domain stops before it ran. Every other call does nothing.
-${CLIENT_HELP}  --state-dir DIR  where domains migrating in are remembered between calls (default /run/svcswitch/libvirt-hook)
-  --timeout MS     a prepared migration not completed within this is rolled back (default 600000: 10 minutes)
-  Exit code: 0, 1 when a migration could not be prepared (libvirt logs stderr), 2 usage.
-`;
 
 const run = promisify(execFile);
 
-/** Returns the exit code (see HOOK_HELP). */
-export async function hookCommand(argv: string[], stdin: () => Promise<string>, err: (s: string) => void): Promise<number> {
+interface HookFlags extends ClientFlags {
+  stateDir?: string;
+  timeout?: string;
+}
+
+/** Exit code: 0, 1 when a migration could not be prepared (libvirt logs stderr), 2 usage. */
+async function hookCommand(domain: string, operation: string, sub: string, values: HookFlags, stdin: () => Promise<string>, err: (s: string) => void): Promise<number> {
   try {
-    const [kind, ...rest] = argv;
-    if (kind !== 'libvirt') throw new UsageError(`"${kind ?? ''}" is not a hook svcswitch has (libvirt)`);
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: { ...CLIENT_OPTIONS, 'state-dir': { type: 'string' }, timeout: { type: 'string' } },
-      allowPositionals: true,
-      strict: true,
-    });
-    const [domain, operation, sub] = positionals;
-    if (domain === undefined || operation === undefined || sub === undefined || positionals.length > 4) throw new UsageError('give DOMAIN OPERATION SUB-OPERATION [EXTRA], as libvirt does');
     if (!/^[A-Za-z0-9._-]{1,200}$/.test(domain)) throw new UsageError(`domain "${domain.slice(0, 50)}": a name of letters, digits, ".", "_" and "-"`);
     const timeoutMs = Number(values.timeout ?? 600_000);
     if (!Number.isInteger(timeoutMs) || timeoutMs < 1000) throw new UsageError(`--timeout: "${values.timeout}" is not a whole number of milliseconds >= 1000`);
     const api = controllerApi(clientFrom(values));
-    return await libvirtHook(domain, operation, sub, await stdin(), { api, ovs: localOvs, state: fileState(values['state-dir'] ?? '/run/svcswitch/libvirt-hook'), log: (l) => err(`${l}\n`), timeoutMs });
+    return await libvirtHook(domain, operation, sub, await stdin(), { api, ovs: localOvs, state: fileState(values.stateDir ?? '/run/svcswitch/libvirt-hook'), log: (l) => err(`${l}\n`), timeoutMs });
   } catch (e) {
     return failed('hook', e, err);
   }
 }
+
+export const registerHook: Register = (program, io, exit) => {
+  const hook = program.command('hook').description("a hypervisor's hook that prepares migrations as it migrates VMs (docs/integration.md)");
+  withClientOptions(
+    hook
+      .command('libvirt')
+      .description("libvirt's QEMU hook, installed as /etc/libvirt/hooks/qemu (a two-line script that execs this): on the destination of a live migration it prepares the VM's migration to its new tap once QEMU is started, and cancels it if the domain stops before it ran; every other call does nothing (exit 0; 1 when a migration could not be prepared, libvirt logs stderr; 2 usage). The domain XML comes on stdin.")
+      .argument('<domain>')
+      .argument('<operation>')
+      .argument('<sub-operation>')
+      .argument('[extra]'),
+  )
+    .option('--state-dir <dir>', 'where domains migrating in are remembered between calls (default /run/svcswitch/libvirt-hook)')
+    .option('--timeout <ms>', 'a prepared migration not completed within this is rolled back (default 600000: 10 minutes)')
+    .action(async (domain: string, operation: string, sub: string, _extra: string | undefined, values: HookFlags) => exit(await hookCommand(domain, operation, sub, values, io.stdin, io.err)));
+};
 
 /** Standard input, bounded (libvirt writes the domain XML there). */
 export async function readStdin(): Promise<string> {

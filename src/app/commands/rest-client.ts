@@ -1,3 +1,4 @@
+import type { Command } from 'commander';
 import { readTokenFile } from '../../api/bearer-token.js';
 
 /** One call to the controller's REST API: the answer's JSON, or an error naming the call, its status and the controller's reason. */
@@ -53,16 +54,22 @@ function eventReader({ url, headers }: Target) {
   };
 }
 
-/** The flags of every command that asks a running controller (parseArgs options). */
-export const CLIENT_OPTIONS = { api: { type: 'string' }, 'token-file': { type: 'string' } } as const;
+/** The flags of every command that asks a running controller. */
+export interface ClientFlags {
+  api?: string | undefined;
+  tokenFile?: string | undefined;
+}
 
-export const CLIENT_HELP = `  --api URL         the controller's REST API (default $SVCSWITCH_API, else http://127.0.0.1:8080)
-  --token-file F    the API's bearer token (the controller's --api-token-file; default $SVCSWITCH_TOKEN_FILE)
-`;
+/** Adds --api and --token-file to a command that asks a running controller. */
+export function withClientOptions(cmd: Command): Command {
+  return cmd
+    .option('--api <url>', "the controller's REST API (default $SVCSWITCH_API, else http://127.0.0.1:8080)")
+    .option('--token-file <file>', "the API's bearer token (the controller's --api-token-file; default $SVCSWITCH_TOKEN_FILE)");
+}
 
 /** The controller the flags (or, without them, SVCSWITCH_API and SVCSWITCH_TOKEN_FILE) name. */
-function targetOf(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv): Target {
-  const tokenFile = values['token-file'] ?? env.SVCSWITCH_TOKEN_FILE;
+function targetOf(values: ClientFlags, env: NodeJS.ProcessEnv): Target {
+  const tokenFile = values.tokenFile ?? env.SVCSWITCH_TOKEN_FILE;
   return {
     url: (values.api ?? env.SVCSWITCH_API ?? 'http://127.0.0.1:8080').replace(/\/$/, ''),
     headers: { 'content-type': 'application/json', ...(tokenFile === undefined ? {} : { authorization: `Bearer ${readTokenFile(tokenFile)}` }) },
@@ -70,12 +77,12 @@ function targetOf(values: { api?: string | undefined; 'token-file'?: string | un
 }
 
 /** The client the flags (or, without them, SVCSWITCH_API and SVCSWITCH_TOKEN_FILE) name. */
-export function clientFrom(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv = process.env): RestCall {
+export function clientFrom(values: ClientFlags, env: NodeJS.ProcessEnv = process.env): RestCall {
   return restClient(targetOf(values, env));
 }
 
 /** The event stream of the controller the flags name (see clientFrom). */
-export function eventsFrom(values: { api?: string | undefined; 'token-file'?: string | undefined }, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof eventReader> {
+export function eventsFrom(values: ClientFlags, env: NodeJS.ProcessEnv = process.env): ReturnType<typeof eventReader> {
   return eventReader(targetOf(values, env));
 }
 

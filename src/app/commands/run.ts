@@ -1,7 +1,7 @@
+import type { Register } from './program.js';
 import { UsageError } from './usage-error.js';
 import { readBoundedFile } from '../../files/bounded-read.js';
 import { createSecureContext } from 'node:tls';
-import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { readTokenFile } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
@@ -15,39 +15,6 @@ import type { MigrationMode } from '../../migration/binding-store.js';
 import { defaultStateDir } from '../../state/database.js';
 
 const isMode = (m: string): m is MigrationMode => (MIGRATION_MODES as readonly string[]).includes(m);
-
-export const RUN_HELP = `svcswitch run [options]: start the controller
-
-  --of-listen HOST:PORT     where switches connect (default 127.0.0.1:6653; 6633 also works)
-  --topology FILE           datacenter topology (YAML, see topologies/); validated before anything starts
-  --api-listen HOST:PORT    serve the REST API there (default: off; e.g. 127.0.0.1:8080)
-  --log-level LEVEL         error | warn | info | debug (default info)
-  --log-format FORMAT       json | pretty (default: pretty on a terminal, json otherwise)
-  --echo-interval MS        idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)
-  --lldp-interval MS        LLDP probe period; 3 missed probes expire a link (default 1000)
-  --accept-undeclared-switches
-                            with --topology: let switches the file does not declare connect (default: refused)
-  --migration-mode MODE     mobile-ip | optimized | first-hop: a migration that names none (default optimized)
-  --migration-timeout MS    a prepared migration not completed within this is rolled back (default 60000)
-  --migrations WHICH        orchestrated-only | any: whether a hypervisor's RARP or gratuitous ARP alone
-                            moves a VM (any: once it is known to have left its old port; default
-                            orchestrated-only: a cloud manager asks first, docs/security.md)
-  --state-dir DIR           where bindings, migrations in flight and learned hosts are kept (SQLite,
-                            DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch);
-                            "none": in memory only
-  --of-tls-key FILE, --of-tls-cert FILE, --of-tls-ca FILE
-                            OpenFlow over TLS (PEM; all three): switches connect with ssl:HOST:PORT and
-                            must present a certificate the CA signed (ovs-vsctl set-ssl on the switch)
-  --of-tls-bind-dpid        with TLS: a switch connects only as the datapath its certificate names
-                            (subject CN or a DNS/URI subject alternative name, e.g. CN=0000000000030001)
-  --api-token-file FILE     a bearer token (one line, 16+ characters): requests that change something need
-                            "Authorization: Bearer <token>"; on an address that is not loopback, reads too
-                            (and without it the API refuses to listen there)
-  --audit-interval MS       every switch's tables are read back and drift repaired this often (default 10000; 0: never)
-  --hold-down MS            after a start, a switch is reconciled once every declared switch is connected,
-                            or after this long at most (default 5000): a warm restart rewrites nothing
-`;
-
 
 /** Runs `fn` (reading a flag's file, checking it), and turns what it throws into a usage error naming the flag. */
 function forFlag<T>(flag: string, fn: () => T): T {
@@ -76,71 +43,68 @@ function ofTls(key: string | undefined, cert: string | undefined, ca: string | u
   return { ofTls: { ...files, bindDpid } };
 }
 
-function parseConfig(argv: string[]): ControllerConfig {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      'of-listen': { type: 'string' },
-      topology: { type: 'string' },
-      'api-listen': { type: 'string' },
-      'log-level': { type: 'string' },
-      'log-format': { type: 'string' },
-      'echo-interval': { type: 'string' },
-      'lldp-interval': { type: 'string' },
-      'accept-undeclared-switches': { type: 'boolean' },
-      'migration-mode': { type: 'string' },
-      'migration-timeout': { type: 'string' },
-      migrations: { type: 'string' },
-      'state-dir': { type: 'string' },
-      'hold-down': { type: 'string' },
-      'audit-interval': { type: 'string' },
-      'api-token-file': { type: 'string' },
-      'of-tls-key': { type: 'string' },
-      'of-tls-cert': { type: 'string' },
-      'of-tls-ca': { type: 'string' },
-      'of-tls-bind-dpid': { type: 'boolean' },
-    },
-    strict: true,
-  });
-  const of = parseListen('--of-listen', values['of-listen'] ?? `${DEFAULT_CONFIG.ofHost}:${DEFAULT_CONFIG.ofPort}`);
-  const format = values['log-format'] ?? DEFAULT_CONFIG.logFormat;
+/** The flags of `run`, as commander gives them. */
+interface RunFlags {
+  ofListen?: string;
+  topology?: string;
+  apiListen?: string;
+  logLevel?: string;
+  logFormat?: string;
+  echoInterval?: string;
+  lldpInterval?: string;
+  acceptUndeclaredSwitches?: boolean;
+  migrationMode?: string;
+  migrationTimeout?: string;
+  migrations?: string;
+  stateDir?: string;
+  holdDown?: string;
+  auditInterval?: string;
+  apiTokenFile?: string;
+  ofTlsKey?: string;
+  ofTlsCert?: string;
+  ofTlsCa?: string;
+  ofTlsBindDpid?: boolean;
+}
+
+function parseConfig(values: RunFlags): ControllerConfig {
+  const of = parseListen('--of-listen', values.ofListen ?? `${DEFAULT_CONFIG.ofHost}:${DEFAULT_CONFIG.ofPort}`);
+  const format = values.logFormat ?? DEFAULT_CONFIG.logFormat;
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--log-format: "${format}" is neither json nor pretty`);
-  const level = values['log-level'] ?? DEFAULT_CONFIG.logLevel;
+  const level = values.logLevel ?? DEFAULT_CONFIG.logLevel;
   if (!['error', 'warn', 'info', 'debug'].includes(level)) throw new UsageError(`--log-level: "${level}" is not error, warn, info or debug`);
-  const mode = values['migration-mode'] ?? DEFAULT_CONFIG.migration.mode;
+  const mode = values.migrationMode ?? DEFAULT_CONFIG.migration.mode;
   if (!isMode(mode)) throw new UsageError(`--migration-mode: "${mode}" is not ${MIGRATION_MODES.join(', ')}`);
   const trigger = values.migrations ?? DEFAULT_CONFIG.migration.trigger;
   if (trigger !== 'any' && trigger !== 'orchestrated-only') throw new UsageError(`--migrations: "${trigger}" is neither any nor orchestrated-only`);
-  const tokenFile = values['api-token-file'];
-  const auditInterval = Number(values['audit-interval'] ?? DEFAULT_CONFIG.auditIntervalMs);
-  if (!Number.isInteger(auditInterval) || (auditInterval !== 0 && auditInterval < 100)) throw new UsageError(`--audit-interval: "${values['audit-interval']}" is not 0 or a whole number of milliseconds >= 100`);
-  const stateDir = values['state-dir'] ?? defaultStateDir();
+  const tokenFile = values.apiTokenFile;
+  const auditInterval = Number(values.auditInterval ?? DEFAULT_CONFIG.auditIntervalMs);
+  if (!Number.isInteger(auditInterval) || (auditInterval !== 0 && auditInterval < 100)) throw new UsageError(`--audit-interval: "${values.auditInterval}" is not 0 or a whole number of milliseconds >= 100`);
+  const stateDir = values.stateDir ?? defaultStateDir();
   if (stateDir === '') throw new UsageError('--state-dir: empty (give a directory, or "none" to keep state in memory only)');
-  const ms = (flag: 'echo-interval' | 'lldp-interval' | 'migration-timeout' | 'hold-down', fallback: number): number => {
+  const ms = (flag: 'echoInterval' | 'lldpInterval' | 'migrationTimeout' | 'holdDown', fallback: number): number => {
     const n = Number(values[flag] ?? fallback);
-    if (!Number.isInteger(n) || n < 50) throw new UsageError(`--${flag}: "${values[flag]}" is not a whole number of milliseconds >= 50`);
+    if (!Number.isInteger(n) || n < 50) throw new UsageError(`--${flag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}: "${values[flag]}" is not a whole number of milliseconds >= 50`);
     return n;
   };
   return {
     ofHost: of.host,
     ofPort: of.port,
-    api: values['api-listen'] === undefined ? undefined : parseListen('--api-listen', values['api-listen']),
+    api: values.apiListen === undefined ? undefined : parseListen('--api-listen', values.apiListen),
     topologyFile: values.topology,
     logLevel: level,
     logFormat: format,
-    echoIntervalMs: ms('echo-interval', DEFAULT_CONFIG.echoIntervalMs),
-    lldpIntervalMs: ms('lldp-interval', DEFAULT_CONFIG.lldpIntervalMs),
-    acceptUndeclaredSwitches: values['accept-undeclared-switches'] ?? false,
-    migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migration-timeout', DEFAULT_CONFIG.migration.timeoutMs) },
+    echoIntervalMs: ms('echoInterval', DEFAULT_CONFIG.echoIntervalMs),
+    lldpIntervalMs: ms('lldpInterval', DEFAULT_CONFIG.lldpIntervalMs),
+    acceptUndeclaredSwitches: values.acceptUndeclaredSwitches ?? false,
+    migration: { ...DEFAULT_CONFIG.migration, mode, trigger, timeoutMs: ms('migrationTimeout', DEFAULT_CONFIG.migration.timeoutMs) },
     stateDir: stateDir === 'none' ? undefined : stateDir,
     auditIntervalMs: auditInterval,
     ...(tokenFile === undefined ? {} : { apiToken: readToken(tokenFile) }),
-    ...ofTls(values['of-tls-key'], values['of-tls-cert'], values['of-tls-ca'], values['of-tls-bind-dpid'] ?? false),
-    holdDown: { startupMs: ms('hold-down', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('hold-down', DEFAULT_CONFIG.holdDown.maxMs) },
+    ...ofTls(values.ofTlsKey, values.ofTlsCert, values.ofTlsCa, values.ofTlsBindDpid ?? false),
+    holdDown: { startupMs: ms('holdDown', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('holdDown', DEFAULT_CONFIG.holdDown.maxMs) },
   };
 }
 
-/** Starts the controller; resolves with an exit code only when it cannot start. */
 /**
  * How far V8 lets the heap grow past what the last full collection kept, in percent. Its
  * default grows up to fourfold when collections are cheap: under a flood (the soak: 70 MB of
@@ -151,12 +115,13 @@ function parseConfig(argv: string[]): ControllerConfig {
  */
 const HEAP_GROWING_PERCENT = 50;
 
-export async function runCommand(argv: string[], err: (s: string) => void): Promise<number | undefined> {
+/** Starts the controller; resolves with an exit code only when it cannot start. */
+async function runCommand(values: RunFlags, err: (s: string) => void): Promise<number | undefined> {
   setFlagsFromString(`--heap-growing-percent=${HEAP_GROWING_PERCENT}`);
   let config: ControllerConfig;
   let topology: Topology | undefined;
   try {
-    config = parseConfig(argv);
+    config = parseConfig(values);
     topology = config.topologyFile === undefined ? undefined : loadTopology(config.topologyFile);
   } catch (e) {
     if (e instanceof TopologyError) return err(`svcswitch: invalid topology:\n${e.message}\n`), 1;
@@ -179,3 +144,32 @@ export async function runCommand(argv: string[], err: (s: string) => void): Prom
   process.once('SIGTERM', () => void stop('SIGTERM'));
   return undefined;
 }
+
+export const registerRun: Register = (program, io) => {
+  program
+    .command('run')
+    .description('start the controller')
+    .option('--of-listen <host:port>', 'where switches connect (default 127.0.0.1:6653; 6633 also works)')
+    .option('--topology <file>', 'datacenter topology (YAML, see topologies/); validated before anything starts')
+    .option('--api-listen <host:port>', 'serve the REST API, the web view and /metrics there (default: off; e.g. 127.0.0.1:8080)')
+    .option('--log-level <level>', 'error | warn | info | debug (default info)')
+    .option('--log-format <format>', 'json | pretty (default: pretty on a terminal, json otherwise)')
+    .option('--echo-interval <ms>', 'idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)')
+    .option('--lldp-interval <ms>', 'LLDP probe period; 3 missed probes expire a link (default 1000)')
+    .option('--accept-undeclared-switches', 'with --topology: let switches the file does not declare connect (default: refused)')
+    .option('--migration-mode <mode>', 'mobile-ip | optimized | first-hop: a migration that names none (default optimized)')
+    .option('--migration-timeout <ms>', 'a prepared migration not completed within this is rolled back (default 60000)')
+    .option('--migrations <which>', "orchestrated-only | any: whether a hypervisor's RARP or gratuitous ARP alone moves a VM (any: once it is known to have left its old port; default orchestrated-only: a cloud manager asks first, docs/security.md)")
+    .option('--state-dir <dir>', 'where bindings, migrations in flight and learned hosts are kept (SQLite, DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch); "none": in memory only')
+    .option('--of-tls-key <file>', 'OpenFlow over TLS, with --of-tls-cert and --of-tls-ca (PEM): switches connect with ssl:HOST:PORT and must present a certificate the CA signed')
+    .option('--of-tls-cert <file>', "the controller's certificate (PEM)")
+    .option('--of-tls-ca <file>', "the CA that signs the switches' certificates (PEM)")
+    .option('--of-tls-bind-dpid', 'with TLS: a switch connects only as the datapath its certificate names (subject CN or a DNS/URI subject alternative name, e.g. CN=0000000000030001)')
+    .option('--api-token-file <file>', 'a bearer token (one line, 16+ characters): requests that change something need "Authorization: Bearer <token>"; off loopback, reads too (and without it the API refuses to listen there)')
+    .option('--audit-interval <ms>', "every switch's tables are read back and drift repaired this often (default 10000; 0: never)")
+    .option('--hold-down <ms>', 'after a start, a switch is reconciled once every declared switch is connected, or after this long at most (default 5000): a warm restart rewrites nothing')
+    .action(async (values: RunFlags) => {
+      const code = await runCommand(values, io.err);
+      if (code !== undefined) process.exit(code);
+    });
+};

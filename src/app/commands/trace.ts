@@ -1,22 +1,10 @@
-import { parseArgs } from 'node:util';
 import { offlineNetwork, traceRequest, type TraceRequest } from '../../fabric/trace-service.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { TraceResult } from '../../topology/trace.js';
-import { CLIENT_OPTIONS, clientFrom } from './rest-client.js';
+import type { Register } from './program.js';
+import { type ClientFlags, clientFrom, withClientOptions } from './rest-client.js';
 import { UsageError, isUsageError } from './usage-error.js';
-
-export const TRACE_HELP = `svcswitch trace: the path one packet takes through the planned tables, hop by hop
-
-  svcswitch trace --from NAME|IP --to IP [--proto icmp|tcp|udp] [--dport N] (--api URL [--token-file F] | --topology FILE) [--json]
-
-  --api URL         ask a running controller (GET URL/api/trace): its plans and the links up now
-                    (without --api and --topology: $SVCSWITCH_API, when set)
-  --token-file F    the API's bearer token (default $SVCSWITCH_TOKEN_FILE)
-  --topology FILE   offline: the tables planned from the file's declared hosts, every link up
-  --json            {"hops":[{"switch","inPort","outPort","packet":{...}}],"result","at":{"switch","port"}}
-  Exit code: 0 delivered, 1 dropped, to the controller or in a loop, 2 usage.
-`;
 
 /** A hop list a person reads. */
 function formatTrace(req: TraceRequest, r: TraceResult): string {
@@ -30,14 +18,18 @@ function formatTrace(req: TraceRequest, r: TraceResult): string {
   return lines.join('\n') + '\n';
 }
 
-/** Returns the exit code (see TRACE_HELP). */
-export async function traceCommand(argv: string[], out: (s: string) => void, err: (s: string) => void): Promise<number> {
+interface TraceFlags extends ClientFlags {
+  from?: string;
+  to?: string;
+  proto?: string;
+  dport?: string;
+  topology?: string;
+  json?: boolean;
+}
+
+/** Exit code: 0 delivered, 1 dropped, to the controller or in a loop, 2 usage. */
+async function traceCommand(values: TraceFlags, out: (s: string) => void, err: (s: string) => void): Promise<number> {
   try {
-    const { values } = parseArgs({
-      args: argv,
-      options: { from: { type: 'string' }, to: { type: 'string' }, proto: { type: 'string' }, dport: { type: 'string' }, ...CLIENT_OPTIONS, topology: { type: 'string' }, json: { type: 'boolean' } },
-      strict: true,
-    });
     if (!values.from || !values.to) throw new UsageError('give --from NAME|IP and --to IP');
     const api = values.api ?? (values.topology === undefined ? process.env.SVCSWITCH_API : undefined);
     if ((api === undefined) === (values.topology === undefined)) throw new UsageError('give one of --api URL and --topology FILE');
@@ -55,7 +47,7 @@ export async function traceCommand(argv: string[], out: (s: string) => void, err
       result = r;
     } else {
       const q = new URLSearchParams({ from: req.from, to: req.to, proto, ...(dport !== undefined ? { dport: String(dport) } : {}) });
-      result = await clientFrom({ api, 'token-file': values['token-file'] })<TraceResult>('GET', `/api/trace?${q.toString()}`);
+      result = await clientFrom({ api, tokenFile: values.tokenFile })<TraceResult>('GET', `/api/trace?${q.toString()}`);
     }
     out(values.json ? JSON.stringify(result) + '\n' : formatTrace(req, result));
     return result.result === 'delivered' ? 0 : 1;
@@ -66,3 +58,19 @@ export async function traceCommand(argv: string[], out: (s: string) => void, err
     throw e;
   }
 }
+
+export const registerTrace: Register = (program, io, exit) => {
+  withClientOptions(
+    program
+      .command('trace')
+      .description('the path one packet takes through the planned tables, hop by hop (exit 0 delivered; 1 dropped, to the controller or in a loop; 2 usage)')
+      .option('--from <name|ip>', 'the sending host')
+      .option('--to <ip>', 'the destination address')
+      .option('--proto <proto>', 'icmp | tcp | udp (default icmp)')
+      .option('--dport <n>', 'the destination port (tcp, udp)')
+      .option('--topology <file>', "offline: the tables planned from the file's declared hosts, every link up")
+      .option('--json', '{"hops":[{"switch","inPort","outPort","packet":{...}}],"result","at":{"switch","port"}}'),
+  )
+    .addHelpText('after', '\nWith --api (or $SVCSWITCH_API when neither --api nor --topology is given): a running controller\'s plans and the links up now (GET /api/trace).\n')
+    .action(async (values: TraceFlags) => exit(await traceCommand(values, io.out, io.err)));
+};
