@@ -23,6 +23,7 @@ const describe = (e: TopologyEvent): string => {
     case 'host-updated': return `host ${e.host.name ?? e.host.mac} now has address ${e.host.ip ?? '(none)'}`;
     case 'host-removed': return `host ${e.host.name ?? e.host.mac} removed: ${e.reason}`;
     case 'host-refused': return `refused ${e.mac} at ${e.at.switch}:${e.at.port}: ${e.reason}`;
+    case 'host-seen-elsewhere': return `host ${e.mac} (${e.ip}) seen at ${e.at.switch}:${e.at.port}, away from ${e.from.switch}:${e.from.port}`;
     case 'discrepancy': return `${e.discrepancy}: ${e.detail}`;
   }
 };

@@ -28,7 +28,7 @@ export interface FeedOptions {
 
 const DEFAULT_FEED_OPTIONS: FeedOptions = { flushMs: 100, maxHostEvents: 100 };
 
-const HOST_KINDS: ReadonlySet<string> = new Set(['host-added', 'host-moved', 'host-updated', 'host-removed', 'host-refused']);
+const HOST_KINDS: ReadonlySet<string> = new Set(['host-added', 'host-moved', 'host-updated', 'host-removed', 'host-refused', 'host-seen-elsewhere']);
 
 /** One event in the wire format of text/event-stream (its JSON has no newline). */
 export const sseEvent = (kind: string, data: unknown): string => `event: ${kind}\ndata: ${JSON.stringify(data)}\n\n`;

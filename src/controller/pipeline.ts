@@ -116,7 +116,7 @@ export const plannerOfGroup = (groupId: number): string | undefined => GROUP_RAN
 /**
  * Packet-in processors, lowest first: the topology reads LLDP and host learning learns the
  * sender before any application answers; the migration answers proxy ARP for migrated VMs
- * (and learns of their moves from host learning's refusals); the ARP proxy answers; Observable subscribers
+ * (and learns of their moves from the topology's host-seen-elsewhere events); the ARP proxy answers; Observable subscribers
  * (off the hot path) last.
  */
 export const PROCESSOR_PRIORITY = {

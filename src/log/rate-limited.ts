@@ -25,7 +25,7 @@ export class RateLimitedLog {
   ) {}
 
   /** Logs `message` unless `key` used up its lines in this window. True when it was written. */
-  write(level: 'warn' | 'info' | 'error', key: string, message: string, meta: Record<string, unknown>): boolean {
+  write(level: 'warn' | 'info' | 'error' | 'debug', key: string, message: string, meta: Record<string, unknown>): boolean {
     const t = this.now();
     let w = this.windows.get(key);
     if (w !== undefined && t - w.start >= this.windowMs) {

@@ -477,7 +477,7 @@ export class MigrationService {
   }
 
   private onTopology(e: TopologyEvent): void {
-    if (e.kind === 'host-refused' && e.crossSubnet) this.announced(e.mac, e.crossSubnet.ip, e.at, e.crossSubnet.from);
+    if (e.kind === 'host-seen-elsewhere') this.announced(e.mac, e.ip, e.at, e.from);
   }
 
   /**

@@ -51,5 +51,12 @@ export type TopologyEvent =
   | { kind: 'host-updated'; host: HostInfo }
   | { kind: 'host-removed'; host: HostInfo; reason: string }
   /** A sighting that was not learned: a spoofed address, an address outside the port's subnets, a full table. */
-  | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string; crossSubnet?: { from: SwitchRef; ip: string } }
+  | { kind: 'host-refused'; mac: string; ip: string | undefined; at: SwitchRef; reason: string }
+  /**
+   * A known host, with its own address, seen where host learning does not move it by itself:
+   * at a switch of another subnet, or (a migrated VM) away from where it is bound. Not a
+   * refusal: a move for whoever decides moves to judge (the migration subscribes: a prepared
+   * migration's switchover, or a transparent one). Host learning knows nothing of migrations.
+   */
+  | { kind: 'host-seen-elsewhere'; mac: string; ip: string; at: SwitchRef; from: SwitchRef; why: string }
   | { kind: 'discrepancy'; discrepancy: DiscrepancyKind; detail: string; a?: SwitchRef; b?: SwitchRef };

@@ -92,10 +92,13 @@ export class HostLearning {
   }
 
   private refuse(r: HostRefusal): void {
-    this.refusals.set(r.rule, (this.refusals.get(r.rule) ?? 0) + 1);
-    // A known host seen across subnets (or a migrated VM elsewhere) is a move for the migration to judge, which warns if it refuses it: every migration makes one.
-    const level = r.crossSubnet ? 'info' : 'warn';
-    this.limitedLog.write(level, `host-refused ${portKey(r.at)}`, r.crossSubnet ? 'host seen where it is not: a move for the migration to judge' : 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
+    // A known host seen across subnets (or a migrated VM elsewhere) is not refused: it is a move for whoever decides moves (every migration makes one). Not counted, logged at debug.
+    if (r.crossSubnet !== undefined) {
+      this.limitedLog.write('debug', `host-elsewhere ${portKey(r.at)}`, 'host seen away from its place', { mac: r.mac, ip: r.ip, at: portKey(r.at), from: portKey(r.crossSubnet.from) });
+    } else {
+      this.refusals.set(r.rule, (this.refusals.get(r.rule) ?? 0) + 1);
+      this.limitedLog.write('warn', `host-refused ${portKey(r.at)}`, 'host sighting refused', { mac: r.mac, ip: r.ip, at: portKey(r.at), reason: r.reason });
+    }
     this.refusedSubject.next(r);
   }
 }

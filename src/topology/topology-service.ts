@@ -286,8 +286,8 @@ export class TopologyService {
   }
 
   private refused(r: HostRefusal): void {
-    const { kind: _k, ...refusal } = r;
-    this.eventsSubject.next({ kind: 'host-refused', ...refusal });
+    if (r.crossSubnet !== undefined) return this.eventsSubject.next({ kind: 'host-seen-elsewhere', mac: r.mac, ip: r.crossSubnet.ip, at: r.at, from: r.crossSubnet.from, why: r.reason });
+    this.eventsSubject.next({ kind: 'host-refused', mac: r.mac, ip: r.ip, at: r.at, reason: r.reason });
   }
 
   private hostChanged(c: HostChange): void {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { TopologyEvent } from '../../src/topology/events.js';
 import type { DEFAULT_CONFIG } from '../../src/app/config.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut } from '../../src/openflow/index.js';
@@ -197,12 +198,21 @@ test('any frame of the VM at its new port is the switchover: the arrival entry s
     assert.deepEqual(reinjected(), []);
 
     // The VM's own ICMP to h12, its first frame at acc3:5 (no RARP, no ARP).
+    const seen: TopologyEvent[] = [];
+    const sub = r.app.topology.events$.subscribe((e) => (e.kind === 'host-refused' || e.kind === 'host-seen-elsewhere') && seen.push(e));
+    const mark = r.lines.length;
+    const refusedBefore = r.app.topology.hostRefusals();
     const frame = ipv4Frame('02:00:0a:00:01:0a', H11, H12);
     packetIn(frame);
     await until(() => r.app.migration.migration(m.body.id as string)!.status === 'completed' && reinjected().length === 1, 'the switchover and the frame sent on');
     const out = reinjected()[0]!;
     assert.deepEqual([out.inPort, out.actions, out.data], [PortNo.CONTROLLER, [{ type: ActionType.OUTPUT, port: PortNo.TABLE, maxLen: 0xffff }], frame]);
     assert.equal(r.app.migration.migration(m.body.id as string)!.timeline[2]!.step, 'VM seen at its new port');
+    sub.unsubscribe();
+    // Its arrival is a neutral sighting the migration acts on, never a refusal, and nothing warns of it.
+    assert.deepEqual(seen.map((e) => [e.kind, e.kind === 'host-seen-elsewhere' ? [e.ip, e.at, e.from] : undefined]), [['host-seen-elsewhere', [H11, { switch: 'acc3', port: 5 }, { switch: 'acc1', port: 3 }]]]);
+    assert.deepEqual(r.lines.slice(mark).filter((l) => l.level === 'warn').map((l) => l.message), []);
+    assert.deepEqual(r.app.topology.hostRefusals(), refusedBefore, 'no refusal counted');
     await until(() => r.app.migration.migration(m.body.id as string)!.timeline.some((t) => t.step === 'old entries removed'), 'old entries removed');
     await r.app.settled();
     assert.ok(!held(r.tables.get('acc3')!).flows.includes(arrival), 'no arrival entry once switched over');

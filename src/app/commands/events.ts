@@ -46,6 +46,8 @@ function describeEvent(e: StreamEvent): string {
       case 'host-refused':
       case 'announcement-refused':
         return `${String(e.mac)}${e.ip ? ` ${String(e.ip)}` : ''} at ${at(f.at)}: ${String(e.reason)}`;
+      case 'host-seen-elsewhere':
+        return `${String(e.mac)} ${String(e.ip)} at ${at(f.at)}, from ${at(f.from)}: ${String(e.why)}`;
       case 'discrepancy':
         return `${String(e.discrepancy)}: ${String(e.detail)}`;
       case 'binding-set':
@@ -97,7 +99,7 @@ export const registerEvents: Register = (program, io, exit) => {
     program
       .command('events')
       .description("follow a running controller's events as they happen, a line each (GET /api/events; exit 0 after --count, 1 when the controller cannot be reached or ends the stream, 2 usage)")
-      .option('--kinds <kinds>', 'only these, comma-separated: switch-up, switch-down, link-up, link-down, host-added, host-moved, host-updated, host-removed, host-refused, discrepancy, binding-set, binding-deleted, migration, announcement-refused, dropped')
+      .option('--kinds <kinds>', 'only these, comma-separated: switch-up, switch-down, link-up, link-down, host-added, host-moved, host-updated, host-removed, host-refused, host-seen-elsewhere, discrepancy, binding-set, binding-deleted, migration, announcement-refused, dropped')
       .option('--count <n>', 'stop after this many events (default: follow until interrupted)')
       .option('--json', 'one JSON object a line, as the API sends it'),
   ).action(async (values: EventsFlags) => exit(await eventsCommand(values, io.out, io.err)));
