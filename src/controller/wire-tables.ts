@@ -9,7 +9,7 @@ import {
  * them in wire form (WireTables): each flow as two strings, its key (table, priority, match)
  * and its body (cookie, instructions), in OpenFlow's canonical encoding. With 100k bindings
  * a controller holds millions of entries: as a tree of objects each costs about 900 bytes,
- * as two strings about 150 (docs/benchmarks.md, "memory").
+ * as two strings about 150 (docs/benchmarks-history.md, bench-scale, "After the wire form").
  */
 
 export interface FlowEntry {
