@@ -238,8 +238,8 @@ export class ApiServer {
 
   /** A page of hosts; the total in `x-total-count`, as a full table would be megabytes a call. */
   private hosts(q: HostsQuery, reply: FastifyReply): unknown {
-    if (q.mac !== undefined) {
-      const h = this.topology.hostByMac(q.mac);
+    if (q.mac !== undefined || q.name !== undefined) {
+      const h = q.mac !== undefined ? this.topology.hostByMac(q.mac) : this.topology.hostByName(q.name!);
       void reply.header('x-total-count', h ? '1' : '0');
       return h ? [h] : [];
     }

@@ -114,7 +114,7 @@ export class Metrics {
       c.reset();
       for (const [kind, n] of this.packetIns) c.inc({ kind }, n);
     });
-    gauge('svcswitch_hosts', 'Hosts known (declared and learned).', [], (g) => g.set(s.topology.hostPage(0, 0).total));
+    gauge('svcswitch_hosts', 'Hosts known (declared and learned).', [], (g) => g.set(s.topology.hostCount));
     counter('svcswitch_host_refusals_total', 'Host sightings refused, by the rule that refused them (port security, reserved MACs, churn...).', ['rule'], (c) => {
       c.reset();
       for (const [rule, n] of Object.entries(s.topology.hostRefusals())) c.inc({ rule }, n);

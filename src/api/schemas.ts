@@ -57,6 +57,7 @@ export const HostsQuery = Type.Object(
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, default: 1000, description: 'hosts in one page' })),
     offset: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'hosts to skip, in the order they became known' })),
     mac: Type.Optional(Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$', description: 'a MAC address in lower case, such as 02:00:0a:00:01:0a (only the host with it, as a cloud manager knows its VM)' })),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a declared host\'s name, such as h11 (only that host)' })),
   },
   { additionalProperties: false },
 );

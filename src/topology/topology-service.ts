@@ -164,6 +164,17 @@ export class TopologyService {
     return this.hosts.byMac(mac);
   }
 
+  /** A declared host by its name in the topology file (learned hosts have none). */
+  hostByName(name: string): HostInfo | undefined {
+    const declared = this.topology?.hosts.find((h) => h.name === name);
+    return declared === undefined ? undefined : this.hosts.byMac(declared.mac);
+  }
+
+  /** How many hosts are known, declared and learned. */
+  get hostCount(): number {
+    return this.hosts.size;
+  }
+
   /**
    * Moves a host where the controller knows it is (a migration switching over, or returning
    * home), as if its traffic had been seen there with address `ip`: `roaming` lets it keep

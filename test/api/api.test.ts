@@ -56,6 +56,10 @@ test('GET /api/hosts and /api/health', async () => {
   assert.deepEqual([one.status, (one.body as Array<{ ip: string }>).map((h) => h.ip)], [200, ['10.0.1.10']]);
   assert.deepEqual((await get('/api/hosts?mac=02:00:0a:00:01:99')).body, []);
   assert.equal((await get('/api/hosts?mac=nope')).status, 400);
+  // By a declared name, as the CLI looks up `migrate h11`: that host only (not a page of them all).
+  const named = await get('/api/hosts?name=h31');
+  assert.deepEqual([named.status, (named.body as Array<{ ip: string }>).map((h) => h.ip)], [200, ['10.0.3.10']]);
+  assert.deepEqual((await get('/api/hosts?name=h99')).body, []);
   const health = await get('/api/health');
   assert.deepEqual([health.status, health.body.status, health.body.switchesDeclared, health.body.switchesConnected], [200, 'degraded', 8, 0]);
 });
@@ -147,7 +151,7 @@ test('/api/openapi.json documents every route with its query schema', async () =
   assert.ok(migrations.post.responses['201'] && migrations.get);
   assert.deepEqual(Object.keys(doc.paths['/api/bindings/{hoa}']!).sort(), ['delete', 'get']);
   assert.deepEqual(doc.paths['/api/paths']!.get.parameters.map((p) => [p.name, p.required]), [['from', true], ['to', true]]);
-  assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false], ['mac', false]]);
+  assert.deepEqual(doc.paths['/api/hosts']!.get.parameters.map((p) => [p.name, p.required]), [['limit', false], ['offset', false], ['mac', false], ['name', false]]);
 });
 
 test('/api/switches lists connected switches by name, with their ports (scripted switch)', async () => {

@@ -91,8 +91,7 @@ const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 /** A VM's address from what an operator typed: an address as it is, a host's name looked up on the controller. */
 export async function addressOf(call: RestCall, hostOrAddress: string): Promise<string> {
   if (IPV4.test(hostOrAddress)) return hostOrAddress;
-  const hosts = await call<Array<{ name?: string; ip?: string }>>('GET', '/api/hosts?limit=10000');
-  const host = hosts.find((h) => h.name === hostOrAddress);
+  const [host] = await call<Array<{ name?: string; ip?: string }>>('GET', `/api/hosts?name=${encodeURIComponent(hostOrAddress)}`);
   if (host?.ip === undefined) throw new Error(`no host named "${hostOrAddress}" with an address on the controller (give its address, or a name from GET /api/hosts)`);
   return host.ip;
 }
