@@ -2,6 +2,7 @@ import { readBoundedFile } from '../files/bounded-read.js';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
+import { FIELDS } from './file-schema.js';
 import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type HypervisorSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -116,14 +117,6 @@ const fieldName = (path: Path): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
 
 /** The fields each kind of entry may have (`description` anywhere: a note for people). */
-const FIELDS = {
-  switch: ['name', 'tier', 'dpid', 'description'],
-  subnet: ['name', 'prefix', 'gateway', 'switch', 'coa_pool', 'description'],
-  external: ['name', 'prefix', 'gateway', 'switch', 'hosts', 'description'],
-  hypervisor: ['name', 'switch', 'port', 'description'],
-  host: ['name', 'mac', 'ip', 'switch', 'port', 'hypervisor', 'description'],
-} as const;
-
 /** Edit distance, for "did you mean": a misspelt field is one or two edits away. */
 function distance(a: string, b: string): number {
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -260,7 +253,7 @@ class Validator {
       return empty;
     }
     const root = js as Record<string, unknown>;
-    this.fields(root, [], ['name', 'switches', 'links', 'subnets', 'hypervisors', 'hosts', 'external', 'description']);
+    this.fields(root, [], FIELDS.top);
 
     const switches = this.switches(root);
     const byName = new Map(switches.map((s) => [s.name, s]));

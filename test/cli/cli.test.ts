@@ -65,6 +65,8 @@ test('topology generate and svg', async () => {
   const bad = await run(['topology', 'generate', 'fat-tree', '--k', '3']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /even/);
+  const schema = await run(['topology', 'schema']);
+  assert.equal(schema.stdout, readFileSync('topologies/topology.schema.json', 'utf8'), 'the schema editors read is the one the command prints');
   const svg = await run(['topology', 'svg', 'topologies/dc-small.yaml']);
   assert.match(svg.stdout, /^<svg[\s\S]*dc-small: 8 switches[\s\S]*<\/svg>\n$/);
 });

@@ -3,6 +3,7 @@ import { UsageError, isUsageError } from './usage-error.js';
 import { TopologyError } from '../../topology/errors.js';
 import { fatTree, threeTier } from '../../topology/generator.js';
 import { loadTopology } from '../../topology/loader.js';
+import { topologySchemaDocument } from '../../topology/file-schema.js';
 import { topologySvg } from '../../topology/svg.js';
 
 /** `topology check FILE... [--json]`: every file checked, not only the first. */
@@ -75,6 +76,10 @@ export const registerTopology: Register = (program, io, exit) => {
     .description('a drawing of the topology with its legend, on stdout')
     .argument('<file>')
     .action((file: string) => exit(guarded(io.err, () => (io.out(topologySvg(loadTopology(file))), 0))));
+  topology
+    .command('schema')
+    .description('the JSON Schema of topology files (what topologies/topology.schema.json holds, for editors)')
+    .action(() => exit((io.out(`${JSON.stringify(topologySchemaDocument(), null, 2)}\n`), 0)));
   topology
     .command('generate')
     .description('a topology file on stdout: fat-tree --k K [--hosts-per-access N], or three-tier --cores C --aggregations A --access-per-aggregation X --hosts-per-access H')
