@@ -2,13 +2,12 @@ import type { AddressInfo } from 'node:net';
 import type { TSchema } from '@sinclair/typebox';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
-import { switchEntries } from '../controller/switch-entries.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { Logger } from '../log/logger.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Metrics } from './metrics.js';
 import { type SchemaError, describeValidation } from './validation-errors.js';
-import { openApiDocument } from './openapi.js';
+import type { RouteContext } from './route-context.js';
 import type { BearerToken } from './bearer-token.js';
 import { EventFeed } from './event-feed.js';
 import { type Answer, type ForwardedRequest, FrontDoor } from './front-door.js';
@@ -17,7 +16,7 @@ import { SAFE_HEADERS, isLoopback, refusalOf } from './request-guard.js';
 import { OPEN_PATHS, ROUTES, unrouted } from './routes.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError, type MigrationService } from '../migration/migration-service.js';
-import { ErrorBody, type HostsQuery, type MigrationBody, type PathsQuery, type TraceQuery } from './schemas.js';
+import { ErrorBody } from './schemas.js';
 
 /** The largest request body (a migration request is a few hundred bytes). */
 const BODY_LIMIT = 64 * 1024;
@@ -105,44 +104,7 @@ export class ApiServer {
       if (why.allow !== undefined) void reply.header('allow', why.allow);
       return reply.code(why.status).send({ error: why.error, ...(why.resources ? { resources: why.resources } : {}) });
     });
-    const m = this.migration;
-    const param = (req: FastifyRequest, name: 'hoa' | 'id'): string => (req.params as Record<string, string>)[name]!;
-    const found = <T>(what: T | undefined, error: string): T => {
-      if (what === undefined) throw new MigrationError(404, error);
-      return what;
-    };
-    const handlers: Record<string, (req: FastifyRequest, reply: FastifyReply) => unknown> = {
-      'GET /api/health': () => this.health(),
-      'GET /api/health/live': () => ({ status: 'live', uptimeSeconds: this.uptimeSeconds() }),
-      'GET /api/health/ready': (_req, reply) => {
-        const problems = this.problems();
-        if (problems.length > 0) void reply.code(503);
-        return { status: problems.length === 0 ? 'ready' : 'not-ready', problems };
-      },
-      'GET /api/topology': () => ({ name: this.topology.declared?.name ?? null, switches: this.topology.switchList(), links: this.topology.linkList() }),
-      'GET /api/hosts': (req, reply) => this.hosts(req.query as HostsQuery, reply),
-      'GET /api/paths': (req) => this.paths(req.query as PathsQuery),
-      'GET /api/switches': () => this.openflow.switchSummaries().map((s) => ({ ...s, name: this.topology.nameOf(s.dpid) })),
-      'GET /api/switches/:name/entries': (req) => this.entries((req.params as { name: string }).name),
-      'GET /api/openapi.json': () => openApiDocument(ROUTES),
-      'GET /metrics': async (_req, reply) => {
-        void reply.type(this.metrics.contentType);
-        return this.metrics.scrape();
-      },
-      'GET /api/trace': (req) => {
-        const r = this.tracer.run(req.query as TraceQuery);
-        if (typeof r === 'string') throw Object.assign(new Error(r), { statusCode: /^no host/.test(r) ? 404 : 400 });
-        return r;
-      },
-      'GET /api/bindings': () => m.bindings.all(),
-      'GET /api/bindings/:hoa': (req) => found(m.bindings.get(param(req, 'hoa')), `no binding for ${param(req, 'hoa')}`),
-      'DELETE /api/bindings/:hoa': (req) => m.deleteBinding(param(req, 'hoa')),
-      'GET /api/migrations': () => m.migrations(),
-      'GET /api/migrations/:id': (req) => found(m.migration(param(req, 'id')), `no migration ${param(req, 'id')}`),
-      'POST /api/migrations': (req) => m.migrate(req.body as MigrationBody),
-      'POST /api/migrations/:id/complete': (req) => m.complete(param(req, 'id')),
-      'DELETE /api/migrations/:id': (req) => m.cancel(param(req, 'id')),
-    };
+    const ctx: RouteContext = { topology: this.topology, tracer: this.tracer, migration: this.migration, openflow: this.openflow, flows: this.flows, metrics: this.metrics, startedAt: this.started };
     for (const route of ROUTES.filter((r) => !r.stream)) {
       const status = route.status ?? 200;
       // A text answer (Prometheus' format) is sent as it is: no JSON schema serializes it.
@@ -152,11 +114,12 @@ export class ApiServer {
       if (route.querystring) schema.querystring = route.querystring;
       if (route.params) schema.params = route.params;
       if (route.body) schema.body = route.body;
-      const handler = handlers[`${route.method} ${route.url}`]!;
+      const handle = route.handle;
+      if (handle === undefined) throw new Error(`route ${route.method} ${route.url} has no handler`);
       app.route({
         method: route.method, url: route.url, schema,
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
-          const body = await handler(req, reply);
+          const body = await handle(ctx, req, reply);
           // A handler may answer otherwise (readiness: 503); by default the route's status.
           return reply.code(reply.statusCode === 200 ? status : reply.statusCode).send(body);
         },
@@ -202,61 +165,5 @@ export class ApiServer {
     this.front = undefined;
     this.metrics.stop();
     if (app) await app.close();
-  }
-
-  private uptimeSeconds(): number {
-    return Math.round((Date.now() - this.started) / 1000);
-  }
-
-  /** Why the controller is not all there, in words: declared switches away, tables not confirmed. Empty when it is. */
-  private problems(): string[] {
-    const problems: string[] = [];
-    const names = (list: string[]): string => (list.length <= 10 ? list.join(', ') : `${list.slice(0, 10).join(', ')} and ${list.length - 10} more`);
-    const declared = this.topology.switchList().filter((s) => s.tier !== undefined);
-    const away = declared.filter((s) => !s.connected).map((s) => s.name);
-    if (away.length > 0) problems.push(`${away.length} of ${declared.length} declared switches not connected: ${names(away)}`);
-    const behind = this.flows.outOfSync().map((dpid) => this.topology.nameOf(dpid));
-    if (behind.length > 0) problems.push(`tables not yet confirmed on ${names(behind)}`);
-    return problems;
-  }
-
-  private health(): unknown {
-    const problems = this.problems();
-    return {
-      status: problems.length === 0 ? 'ok' : 'degraded',
-      problems,
-      uptimeSeconds: this.uptimeSeconds(),
-      switchesConnected: this.openflow.connected.size,
-      switchesDeclared: this.topology.declared?.switches.length ?? 0,
-      topology: this.topology.declared?.source ?? null,
-      tablesInSync: this.flows.inSync,
-      flowModsSent: this.flows.sentMessages,
-      driftRepaired: this.flows.driftRepaired,
-      hostRefusals: this.topology.hostRefusals(),
-    };
-  }
-
-  /** A page of hosts; the total in `x-total-count`, as a full table would be megabytes a call. */
-  private hosts(q: HostsQuery, reply: FastifyReply): unknown {
-    if (q.mac !== undefined || q.name !== undefined) {
-      const h = q.mac !== undefined ? this.topology.hostByMac(q.mac) : this.topology.hostByName(q.name!);
-      void reply.header('x-total-count', h ? '1' : '0');
-      return h ? [h] : [];
-    }
-    const page = this.topology.hostPage(q.offset ?? 0, q.limit ?? 1000);
-    void reply.header('x-total-count', String(page.total));
-    return page.hosts;
-  }
-
-  private async entries(name: string): Promise<unknown> {
-    const s = this.topology.switchList().find((x) => x.name === name);
-    if (s === undefined) throw Object.assign(new Error(`no switch named "${name}"`), { statusCode: 404 });
-    return { switch: s.name, dpid: s.dpid, ...(await switchEntries(this.flows.plans.plan(s.dpid), this.openflow.connection(s.dpid))) };
-  }
-
-  private paths(q: PathsQuery): unknown {
-    const known = new Set(this.topology.switchList().map((s) => s.name));
-    for (const s of [q.from, q.to]) if (!known.has(s)) throw Object.assign(new Error(`no switch named "${s}"`), { statusCode: 404 });
-    return { from: q.from, to: q.to, paths: this.topology.paths(q.from, q.to), nextHops: this.topology.nextHops(q.from, q.to) };
   }
 }

@@ -1,4 +1,5 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import type { RouteHandler } from './route-context.js';
 import { REFUSAL_RULES } from '../topology/host-store.js';
 
 /**
@@ -197,4 +198,6 @@ export interface RouteDoc {
   headers?: Record<string, string>;
   /** A request that works, quoted in the error of one that does not validate. */
   example?: string;
+  /** What answers it (every route but the event stream, which the HTTP front answers). */
+  handle?: RouteHandler;
 }
