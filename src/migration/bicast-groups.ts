@@ -14,6 +14,11 @@ export class BicastGroups {
     this.cursor = range.min;
   }
 
+  /** Pairs held now (each a migration in flight, or one whose ids a restart must keep). */
+  get used(): number {
+    return this.byHoa.size;
+  }
+
   /** The pair of `hoa` (its first id), taking one if it has none; undefined when every pair is in use. */
   take(hoa: string): number | undefined {
     const have = this.byHoa.get(hoa);

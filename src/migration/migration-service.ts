@@ -180,6 +180,11 @@ export class MigrationService {
   }
 
   /** CoAs still free in `subnet`'s pool. */
+  /** Bicast group pairs held now: what a refused or finished migration must give back. */
+  get bicastGroupsInUse(): number {
+    return this.groups.used;
+  }
+
   coaFree(subnet: string): number {
     return this.pools.free(subnet);
   }

@@ -24,13 +24,15 @@ test('a PORT_DESC reply of endless parts flagged "more" is cut at the part limit
   }
 });
 
-test('a multipart reply over the byte limit is cut too', async () => {
-  const { server, port: of } = await startController({ maxReplyBytes: 4096 });
+test('a multipart reply over the byte limit is cut too, with the bytes in the reason', async () => {
+  const { server, port: of, logs } = await startController({ maxReplyBytes: 4096 });
   try {
     const forty = Array.from({ length: 40 }, (_, n) => port(n + 1));
     const sw = await ScriptedSwitch.connect(of, 0x12n, [4], (s) => (s.script = endlessPortDesc(3, () => forty)));
     await sw.closed;
     assert.equal(server.connected.size, 0);
+    // Two parts of 40 ports (2,576 bytes each) are past 4,096 bytes, well within the part limit: the byte bound cut it.
+    assert.ok(logs.some((l) => /exceeds \d+ parts or 4096 bytes \(2 parts, 5152 bytes so far\)/.test(String(l.error))), JSON.stringify(logs.map((l) => l.error ?? l.reason)));
   } finally {
     await server.close();
   }

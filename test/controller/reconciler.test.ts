@@ -5,7 +5,7 @@ import { FlowManager, PlanStore, type FlowManagerOptions } from '../../src/contr
 import { MAX_UNKNOWN_DELETED_PER_PASS } from '../../src/controller/reconciler.js';
 import { flowKey, type FlowEntry, type GroupEntry, type SwitchTables } from '../../src/controller/flow-tables.js';
 import { GROUP_ID_BASE, GROUP_ID_LIMIT, PIPELINE } from '../../src/controller/pipeline.js';
-import { ErrorType, FlowModFailedCode, GroupType, MessageType, act, bucket, inst } from '../../src/openflow/index.js';
+import { ErrorType, FlowModFailedCode, GroupType, MessageType, MultipartType, act, bucket, inst } from '../../src/openflow/index.js';
 import type { Logger } from '../../src/log/logger.js';
 import { startController } from '../../lab/controller.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
@@ -108,10 +108,17 @@ test('removals come after the additions of the same run are confirmed; a group g
   try {
     const mark = r.tables.log.length;
     const newRoute = f(500, 10, 10);
+    // The switch holds its barrier reply: nothing of the removals may go out before the additions are confirmed (make-before-break rests on it).
+    const release = holdBarriers(r.sw);
     r.plans.set(DPID, 'old', undefined);
     r.plans.set(DPID, 'new', t([newRoute], [g(G + 2, [2])]));
-    await r.manager.confirmed([DPID]);
-    assert.deepEqual(delta(r.tables, mark), [`add group ${(G + 2).toString(16)}`, addLine(newRoute), 'barrier', delLine(oldRoute), `delete group ${(G + 1).toString(16)}`, 'barrier']);
+    const done = r.manager.confirmed([DPID]);
+    await until(() => delta(r.tables, mark).includes(addLine(newRoute)), 'the additions sent');
+    await new Promise((res) => setTimeout(res, 50));
+    assert.deepEqual(delta(r.tables, mark), [`add group ${(G + 2).toString(16)}`, addLine(newRoute)], 'no removal while the additions wait for their barrier');
+    release();
+    await done;
+    assert.deepEqual(delta(r.tables, mark), [`add group ${(G + 2).toString(16)}`, addLine(newRoute), delLine(oldRoute), `delete group ${(G + 1).toString(16)}`, 'barrier']);
   } finally {
     await r.stop();
   }
@@ -153,10 +160,14 @@ test('confirmed() rejects with the switch\'s error by name, and the next run rea
     const v = r.plans.set(DPID, 'bad', t([f(666, 1, 1)]));
     await assert.rejects(r.manager.confirmed([DPID], v), (e: unknown) => e instanceof BatchRejectedError && /FLOW_MOD_FAILED\/TABLE_FULL/.test(e.message));
     r.tables.fail = undefined;
+    // What the switch holds is unknown after a refused batch (some of it may have been applied): the next run reads it back.
+    const reads = (): number => r.sw.received.filter((m) => m.type === MessageType.MULTIPART_REQUEST && m.body.mpType === MultipartType.FLOW).length;
+    const readsBefore = reads();
     const v2 = r.plans.set(DPID, 'bad', t([f(667, 1, 1)]));
     const mark = r.tables.log.length;
     await r.manager.confirmed([DPID], v2);
     assert.deepEqual(delta(r.tables, mark), [addLine(f(667, 1, 1)), 'barrier']);
+    assert.equal(reads(), readsBefore + 1, 'the tables read back once');
   } finally {
     await r.stop();
   }
@@ -302,8 +313,9 @@ test('audits run by themselves every auditIntervalMs', async () => {
   const { manager, tables, stop } = await rig(() => {}, { routes: t([a]) }, { options: { auditIntervalMs: 100 } });
   try {
     tables.flows.delete(flowKey(a));
-    await until(() => tables.flows.has(flowKey(a)), 'the audit to put the flow back', 5000);
-    assert.equal(manager.driftRepaired, 1);
+    // The switch holds the flow again before its barrier confirms the repair, and the repair is counted then: wait for the count.
+    await until(() => manager.driftRepaired === 1, 'the audit to put the flow back, confirmed', 5000);
+    assert.ok(tables.flows.has(flowKey(a)));
   } finally {
     await stop();
   }

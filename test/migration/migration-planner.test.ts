@@ -141,6 +141,17 @@ test('make-before-break going home: every correspondent\'s packet reaches the VM
   }
 });
 
+test('make-before-break, chained: a VM with a CoA at acc3 moving to acc4 gets every correspondent\'s packet once at acc3:5 and once at acc4:5 (the old Foreign switch copies onward as the new CoA), in every mode', () => {
+  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
+    const { net, moved } = network({ switch: 'acc3', port: 5 }, { ...active(mode), next: { switch: 'acc4', port: 5, coa: '10.0.4.200' } });
+    for (const from of ['client', 'h12', 'h21']) {
+      const src = moved.find((h) => h.name === from)!;
+      const got = copies(net, { switch: src.switch, port: src.port }, { eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: HOA, ip_proto: 1, ttl: 64 });
+      assert.deepEqual(Object.fromEntries(got), { 'acc3:5': [[HOA, MAC]], 'acc4:5': [[HOA, MAC]] }, `${mode}: ${from}`);
+    }
+  }
+});
+
 test('svcswitch trace over the planned tables: after the migration every correspondent reaches the VM at acc3:5 with its HoA, only the CoA between switches', () => {
   for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
     const { net, moved } = network({ switch: 'acc3', port: 5 }, active(mode));

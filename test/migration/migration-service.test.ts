@@ -65,8 +65,11 @@ test('a prepared migration holds its CoA, the Foreign entries and the bicast; in
 
     // net3's second and last CoA, then none left.
     assert.equal((await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 })).status, 201);
+    const groupsHeld = r.app.migration.bicastGroupsInUse;
+    assert.equal(groupsHeld, 2, 'a bicast pair for each migration in flight');
     const exhausted = await r.call('POST', '/api/migrations', { hoa: H21, switch: 'acc3', port: 7 });
     assert.equal(exhausted.status, 409);
+    assert.equal(r.app.migration.bicastGroupsInUse, groupsHeld, 'the pair taken for the refused VM is given back');
     assert.match(String(exhausted.body.error), /net3/);
     assert.equal((await r.call('GET', `/api/bindings/${H21}`)).status, 404, 'no binding for the refused VM');
     assert.equal(r.app.migration.migrations().filter((m) => m.hoa === H21).length, 0, 'no migration recorded for it');

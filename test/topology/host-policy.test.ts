@@ -23,3 +23,12 @@ test('without a topology file any well-formed address is taken', () => {
   assert.equal(open.refuseAddress('10.0.1.1', at('00000000000000a1')), undefined);
   assert.equal(open.refuseAddress('nonsense', at('00000000000000a1')), '"nonsense" is not an IPv4 address');
 });
+
+test('a switch that serves two subnets takes addresses of both, and of neither other', () => {
+  const file = loadTopology('topologies/dc-small.yaml');
+  const two = new HostPolicy({ ...file, subnets: [...file.subnets, { name: 'net5', prefix: '10.0.5.0/24', gateway: '10.0.5.1', switch: 'acc1', coaPool: { first: '10.0.5.200', last: '10.0.5.250' } }] });
+  assert.equal(two.refuseAddress('10.0.1.77', at('acc1')), undefined, 'its first subnet');
+  assert.equal(two.refuseAddress('10.0.5.77', at('acc1')), undefined, 'its second subnet');
+  assert.equal(two.refuseAddress('10.0.2.77', at('acc1')), '10.0.2.77 is outside the subnets of acc1');
+  assert.equal(two.refuseAddress('10.0.5.1', at('acc1')), '10.0.5.1 is a gateway address');
+});

@@ -355,3 +355,15 @@ test('a migrated VM roams with its own address only: at its bound port with anot
   assert.deepEqual([t.byMac(H11.mac)?.ip, t.byMac(H11.mac)?.port], [H11.ip, 5]);
   t.stop();
 });
+
+test('a migrated VM roams with its own address only: at its Foreign switch, another address outside that switch\'s subnets is refused', () => {
+  const t = tracker({}, new HostPolicy(dcSmall));
+  const h11 = dcSmall.hosts.find((h) => h.name === 'h11')!;
+  t.declare({ name: h11.name, mac: h11.mac, ip: h11.ip, switch: h11.switch, port: h11.port });
+  t.roam(h11.mac, { switch: 'acc3', port: 5, ip: h11.ip });
+  assert.equal(t.learn(h11.mac, h11.ip, { switch: 'acc3', port: 5 })?.kind, 'moved', 'its HoA roams');
+  const other = t.learn(h11.mac, '10.0.1.99', { switch: 'acc3', port: 5 });
+  assert.deepEqual(other?.kind === 'refused' ? [other.rule, other.reason] : other, ['address', '10.0.1.99 is outside the subnets of acc3']);
+  assert.equal(t.byMac(h11.mac)?.ip, h11.ip, 'it keeps its HoA');
+  t.stop();
+});
