@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { RouteHandler } from './route-context.js';
+import { MIGRATION_MODES } from '../migration/binding-store.js';
 import { REFUSAL_RULES } from '../topology/host-store.js';
 
 /**
@@ -130,7 +131,7 @@ export const TraceBody = Type.Object({
 
 /** A dotted quad whose every octet is 0-255 (10.0.1.300 is refused here, not looked up). */
 const Ipv4 = Type.String({ pattern: '^((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)$', maxLength: 15, description: 'an IPv4 address (a VM\'s address, such as 10.0.1.10; the CLI takes names too)' });
-const Mode = Type.Union([Type.Literal('mobile-ip'), Type.Literal('optimized'), Type.Literal('first-hop')]);
+const Mode = Type.Union(MIGRATION_MODES.map((m) => Type.Literal(m)));
 const Place = Type.Object({ switch: Type.String(), port: Type.Integer(), coa: Type.Optional(Type.String()), subnet: Type.String() });
 
 export const MigrationBody = Type.Object(

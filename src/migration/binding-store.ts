@@ -6,7 +6,9 @@ import { Subject, concat, defer, from, type Observable } from 'rxjs';
  * (NAT at the Edge switch for traffic entering the datacenter), `first-hop` (NAT at every
  * correspondent's first switch: the shortest path for everyone).
  */
-export type MigrationMode = 'mobile-ip' | 'optimized' | 'first-hop';
+export const MIGRATION_MODES = ['mobile-ip', 'optimized', 'first-hop'] as const;
+/** One of MIGRATION_MODES: the one definition the API's schema, the CLI and the state file's check are made from (or checked against). */
+export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 /** `prepared`: the foreign side and the bicast are installed, the VM not yet seen there. `active`: switched over. */
 export type BindingState = 'prepared' | 'active';

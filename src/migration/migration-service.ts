@@ -21,8 +21,6 @@ import { BicastGroups } from './bicast-groups.js';
 import { ProxyArp } from './proxy-arp.js';
 import { planMigration, type Place, type Placement } from './migration-planner.js';
 
-export const MIGRATION_MODES: readonly MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
-
 export interface MigrationOptions {
   /** The mode of a migration that names none (and of every announced one). */
   mode: MigrationMode;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import type { Binding, BindingChange, InFlight } from '../../src/migration/binding-store.js';
+import { MIGRATION_MODES, type Binding, type BindingChange, type InFlight } from '../../src/migration/binding-store.js';
 import { SCHEMA_STEPS, StateFileError, openStateDatabase } from '../../src/state/database.js';
 import { SqliteBindingStore } from '../../src/state/sqlite-binding-store.js';
 import { held, migrationRig, type Rig } from '../../lab/migration-rig.js';
@@ -282,4 +282,10 @@ test('a migration in flight whose deadline passed while the controller was down 
   } finally {
     await second.close();
   }
+});
+
+test('the state file\'s check on a binding\'s mode names exactly the modes there are (a new mode needs a new schema step, or it could not be stored)', () => {
+  const checks = SCHEMA_STEPS.flatMap((step) => [...step.matchAll(/mode IN \(([^)]*)\)/g)].map((m) => m[1]!.split(',').map((x) => x.trim().replace(/'/g, ''))));
+  assert.ok(checks.length > 0, 'a check on the mode');
+  assert.deepEqual(checks.at(-1), [...MIGRATION_MODES]);
 });

@@ -1,4 +1,4 @@
-import { MIGRATION_MODES } from '../../migration/migration-service.js';
+import { MIGRATION_MODES } from '../../migration/binding-store.js';
 import type { Register } from './program.js';
 import { type ClientFlags, addressOf, clientFrom, withClientOptions } from './rest-client.js';
 import { UsageError, failed } from './usage-error.js';
@@ -37,7 +37,7 @@ export const registerMigrate: Register = (program, io, exit) => {
       .description('ask a running controller to migrate a VM, make-before-break; prints the migration as JSON once the tables are confirmed (exit 0 prepared or completed, 1 refused, 2 usage)')
       .argument('<vm>', "the VM's Home Address (it keeps it), or its name as the controller knows it (h11)")
       .option('--to <switch:port>', 'the access switch port it moves to (its new subnet)')
-      .option('--mode <mode>', "mobile-ip | optimized | first-hop (default: the controller's)")
+      .option('--mode <mode>', `${MIGRATION_MODES.join(' | ')} (default: the controller's)`)
       .option('--timeout <ms>', "rolled back if not completed within this (default: the controller's --migration-timeout)")
       .option('--complete', 'switch over at once (without it the switchover comes when the VM is seen there)'),
   ).action(async (vm: string, values: MigrateFlags) => exit(await migrateCommand(vm, values, io.out, io.err)));

@@ -10,8 +10,7 @@ import type { Topology } from '../../topology/model.js';
 import { DEFAULT_CONFIG, parseListen, type ControllerConfig } from '../config.js';
 import { buildSvcswitch } from '../container.js';
 import type { Svcswitch } from '../svcswitch.js';
-import { MIGRATION_MODES } from '../../migration/migration-service.js';
-import type { MigrationMode } from '../../migration/binding-store.js';
+import { MIGRATION_MODES, type MigrationMode } from '../../migration/binding-store.js';
 import { defaultStateDir } from '../../state/database.js';
 
 const isMode = (m: string): m is MigrationMode => (MIGRATION_MODES as readonly string[]).includes(m);
@@ -157,7 +156,7 @@ export const registerRun: Register = (program, io) => {
     .option('--echo-interval <ms>', 'idle time before an ECHO_REQUEST; 3 silent intervals drop the switch (default 5000)')
     .option('--lldp-interval <ms>', 'LLDP probe period; 3 missed probes expire a link (default 1000)')
     .option('--accept-undeclared-switches', 'with --topology: let switches the file does not declare connect (default: refused)')
-    .option('--migration-mode <mode>', 'mobile-ip | optimized | first-hop: a migration that names none (default optimized)')
+    .option('--migration-mode <mode>', `${MIGRATION_MODES.join(' | ')}: a migration that names none (default ${DEFAULT_CONFIG.migration.mode})`)
     .option('--migration-timeout <ms>', 'a prepared migration not completed within this is rolled back (default 60000)')
     .option('--migrations <which>', "orchestrated-only | any: whether a hypervisor's RARP or gratuitous ARP alone moves a VM (any: once it is known to have left its old port; default orchestrated-only: a cloud manager asks first, docs/security.md)")
     .option('--state-dir <dir>', 'where bindings, migrations in flight and learned hosts are kept (SQLite, DIR/state.db; default $XDG_STATE_HOME/svcswitch or ~/.local/state/svcswitch); "none": in memory only')
