@@ -43,7 +43,8 @@ export default {
     // TESTS=test/topology/loader.test.ts,... narrows the judges too (a file judged by its own tests only).
     testFiles: process.env.TESTS ? process.env.TESTS.split(',').map((t) => `dist/${t.replace(/\.ts$/, '.js')}`) : layers.flatMap(unitTests),
   },
-  buildCommand: 'npx tsc -p tsconfig.json',
+  // The web view's modules too: the API's tests serve them.
+  buildCommand: 'npm run --silent build',
   mutate: [
     // MUTATE=src/topology/host-tracker.ts,... narrows a layer's run to some files.
     ...(process.env.MUTATE ? process.env.MUTATE.split(',') : layers.map((l) => `src/${l}/**/*.ts`)),

@@ -2,7 +2,11 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { test } from 'node:test';
+import { Subject, concat, defer, from } from 'rxjs';
 import { EventFeed, sseEvent } from '../../src/api/event-feed.js';
+import type { BindingChange } from '../../src/migration/binding-store.js';
+import type { MigrationEvent } from '../../src/migration/migration-service.js';
+import type { TopologyEvent } from '../../src/topology/events.js';
 import { DEFAULT_STREAM_LIMITS, EventStreams } from '../../src/api/event-stream.js';
 import { migrationRig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
@@ -179,4 +183,86 @@ test('the web view\'s files are served by the HTTP front: / and /api/docs as pag
   } finally {
     await r.close();
   }
+});
+
+test('the feed: what a stream replays when subscribed is not sent (a client reads the state from the REST API); every host kind counts against the bound; a binding change is binding-set or binding-deleted; stop() sends what the window holds and nothing after', () => {
+  const chunks: string[] = [];
+  const feed = new EventFeed((text) => chunks.push(text), { flushMs: 1_000_000, maxHostEvents: 6 });
+  const topology = new Subject<TopologyEvent>();
+  const bindings = new Subject<BindingChange>();
+  const migrations = new Subject<MigrationEvent>();
+  const sw = { name: 'acc1', dpid: '0000000000030001', tier: 'access' as const, connected: true };
+  const binding = { hoa: '10.0.1.10', mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', home: { switch: 'acc1', port: 3 }, subnet: 'net3', coa: '10.0.3.200', switch: 'acc3', port: 5, mode: 'optimized' as const, state: 'active' as const, createdAt: 1, updatedAt: 1 };
+  feed.start({
+    topology: defer(() => concat(from([{ kind: 'switch-up', switch: sw } as TopologyEvent]), topology)),
+    bindings: defer(() => concat(from([{ kind: 'set', binding } as BindingChange]), bindings)),
+    migrations,
+  });
+  feed.flush();
+  assert.deepEqual(chunks, [], 'the replay on subscribe is not sent');
+  const host = { name: undefined, mac: '02:00:00:00:00:01', ip: '10.0.1.99', switch: 'acc1', port: 5, declared: false, seen: true };
+  const at = { switch: 'acc1', port: 5 };
+  for (const e of [
+    { kind: 'host-added', host }, { kind: 'host-moved', host, from: at }, { kind: 'host-updated', host }, { kind: 'host-removed', host, reason: 'gone' },
+    { kind: 'host-refused', mac: host.mac, ip: host.ip, at, reason: 'spoof' }, { kind: 'host-seen-elsewhere', mac: host.mac, ip: host.ip, at, from: at, why: 'away' },
+    { kind: 'host-added', host },
+  ] as TopologyEvent[]) topology.next(e);
+  bindings.next({ kind: 'deleted', binding });
+  bindings.next({ kind: 'set', binding });
+  feed.flush();
+  const kinds = [...chunks.join('').matchAll(/^event: (.*)$/gm)].map((m) => m[1]);
+  assert.deepEqual(kinds, ['host-added', 'host-moved', 'host-updated', 'host-removed', 'host-refused', 'host-seen-elsewhere', 'binding-deleted', 'binding-set', 'dropped'], 'six host events of any kind, the seventh dropped');
+  chunks.length = 0;
+  migrations.next({ kind: 'announcement-refused', mac: host.mac, at, reason: 'pending elsewhere' });
+  feed.stop();
+  assert.equal(chunks.length, 1, 'stop sends what the window held');
+  assert.match(chunks[0]!, /^event: announcement-refused\ndata: \{"kind":"announcement-refused",/);
+  topology.next({ kind: 'switch-down', switch: sw, reason: 'x' });
+  feed.flush();
+  assert.equal(chunks.length, 1, 'nothing after stop');
+});
+
+test('an event stream is cut only past maxUnsentBytes (at it, it is sent the chunk); a heartbeat comment goes out every heartbeatMs; one client\'s closed streams free its places; close() ends them all', async () => {
+  const streams = new EventStreams({ maxClients: 10, maxPerClient: 2, maxUnsentBytes: 100, heartbeatMs: 20 });
+  const client = (address: string) => {
+    const socket = Object.assign(new EventEmitter(), { remoteAddress: address, setTimeout: () => undefined });
+    const emitter = new EventEmitter();
+    const res = Object.assign(emitter, {
+      writableLength: 0, written: '', destroyed: false, ended: false, head: {} as Record<string, string>,
+      writeHead: (_status: number, headers: Record<string, string>) => {
+        res.head = headers;
+      },
+      write: (text: string) => {
+        res.written += text;
+        return true;
+      },
+      destroy: () => {
+        res.destroyed = true;
+        emitter.emit('close');
+      },
+      end: () => {
+        res.ended = true;
+      },
+    });
+    return { req: { socket } as unknown as IncomingMessage, res, socket };
+  };
+  const a = client('10.0.0.1');
+  const b = client('10.0.0.1');
+  assert.equal(streams.add(a.req, a.res as unknown as ServerResponse), undefined);
+  assert.equal(a.res.head['content-type'], 'text/event-stream; charset=utf-8');
+  assert.match(a.res.written, /^: svcswitch events: .*\nretry: 2000\n\n$/);
+  assert.equal(streams.add(b.req, b.res as unknown as ServerResponse), undefined);
+  a.res.writableLength = 100;
+  streams.broadcast('event: x\ndata: {}\n\n');
+  assert.deepEqual([a.res.destroyed, streams.cut], [false, 0], 'at the bound, not past it');
+  assert.match(a.res.written, /event: x/);
+  const third = client('10.0.0.1');
+  assert.match(streams.add(third.req, third.res as unknown as ServerResponse)?.error ?? '', /2 event streams from 10.0.0.1/);
+  b.socket.emit('end');
+  assert.equal(b.res.destroyed, true, 'a client that half-closes is gone');
+  assert.equal(streams.add(third.req, third.res as unknown as ServerResponse), undefined, 'its place is free');
+  await new Promise((r) => setTimeout(r, 60));
+  assert.match(a.res.written, /: still here\n\n/);
+  streams.close();
+  assert.deepEqual([a.res.ended, third.res.ended], [true, true]);
 });

@@ -22,3 +22,15 @@ test('instructions in ovs-ofctl\'s words: set_field:value->field, output with na
   assert.equal(describeInstructions([inst.apply([])]), 'drop');
   assert.equal(describeInstructions([{ type: InstructionType.WRITE_ACTIONS, actions: [act.output(PortNo.IN_PORT)] }, { type: InstructionType.CLEAR_ACTIONS }]), 'write_actions(output:in_port),clear_actions');
 });
+
+test('every special port by its name, VLAN ids in hex, other OXMs counted; set_queue, meter, write_metadata, and an action without words by its type', () => {
+  const names: Array<[number, string]> = [[PortNo.IN_PORT, 'in_port'], [PortNo.TABLE, 'table'], [PortNo.NORMAL, 'normal'], [PortNo.FLOOD, 'flood'], [PortNo.ALL, 'all'], [PortNo.CONTROLLER, 'controller'], [PortNo.LOCAL, 'local'], [PortNo.ANY, 'any'], [7, '7']];
+  assert.deepEqual(names.map(([p]) => describeInstructions([inst.apply([act.output(p)])])), names.map(([, n]) => `output:${n}`));
+  assert.equal(describeMatch({ vlan_vid: 0x1005, ip_proto: 6 }), 'vlan_vid=0x1005,ip_proto=6');
+  assert.equal(describeMatch({ eth_type: 0x0800, other: [{ oxmClass: 1, field: 2, hasMask: false, value: Buffer.alloc(2) }] } as never), 'eth_type=0x0800,1 other OXM');
+  assert.equal(describeMatch({ ipv4_src: undefined, tcp_dst: 80 } as never), 'tcp_dst=80', 'an undefined field is not a field');
+  assert.equal(describeInstructions([inst.apply([{ type: ActionType.SET_QUEUE, queueId: 3 }, { type: ActionType.POP_VLAN }])]), 'set_queue:3,pop_vlan');
+  assert.equal(describeInstructions([{ type: InstructionType.METER, meterId: 9 }, { type: InstructionType.WRITE_METADATA, metadata: 0x10n, metadataMask: 0xffn }]), 'meter:9,write_metadata:0x10/0xff');
+  assert.equal(describeInstructions([inst.apply([{ type: 99 as ActionType } as never])]), 'action 99');
+  assert.equal(describeInstructions([{ type: 77 as InstructionType } as never]), 'instruction 77');
+});
