@@ -94,7 +94,8 @@ function onRequest(req: IncomingMessage, res: ServerResponse): void {
   const route = asset === undefined ? unrouted(method, path) : undefined;
   const refusal = refusalOf({ method, rawHeaders: req.rawHeaders, host: req.headers.host, contentType: req.headers['content-type'], authorization: req.headers.authorization, routed: route === undefined, open: asset !== undefined || OPEN_PATHS.has(path) }, token, options.readsOpen);
   if (refusal !== undefined) return refuse(req, res, refusal.status, { error: refusal.error }, refusal.headers);
-  if (asset !== undefined) return send(res, 200, { 'content-type': asset.type, 'content-security-policy': asset.policy }, method === 'HEAD' ? '' : asset.body);
+  // (To a HEAD, Node sends the headers only, with the length the body has.)
+  if (asset !== undefined) return send(res, 200, { 'content-type': asset.type, 'content-security-policy': asset.policy }, asset.body);
   if (route !== undefined) return refuse(req, res, route.status, { error: route.error, ...(route.resources ? { resources: route.resources } : {}) }, route.allow ? { allow: route.allow } : {});
   if (path === EVENTS_PATH && method === 'GET') {
     req.resume();

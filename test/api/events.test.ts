@@ -178,6 +178,8 @@ test('the web view\'s files are served by the HTTP front: / and /api/docs as pag
     assert.match(await docs.text(), /swagger-ui-bundle\.js/);
     assert.match(docs.headers.get('content-security-policy') ?? '', /script-src 'self'; style-src 'self' 'unsafe-inline';/);
     assert.equal((await get('/web/swagger-ui-bundle.js')).status, 200);
+    const head = await fetch(`http://127.0.0.1:${r.apiPort}/web/app.js`, { method: 'HEAD' });
+    assert.deepEqual([head.status, head.headers.get('content-length'), await head.text()], [200, app.headers.get('content-length'), ''], 'HEAD: the length, no body');
     assert.equal((await get('/web/nothing.js')).status, 404);
     assert.equal((await get('/web/app.js.map')).status, 404, 'only the files the page needs');
   } finally {
