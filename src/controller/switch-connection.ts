@@ -457,7 +457,8 @@ export class SwitchConnection {
    * counted before a part is decoded, so the part that crosses the bound is still read whole.
    */
   private skipped(buf: Buffer, start: number, end: number): boolean {
-    if (this.pending.size === 0 || end - start < OFP_HEADER_LEN) return false;
+    // On the packet-in path: the type byte first, no lookup for anything but a multipart reply.
+    if (this.pending.size === 0 || end - start < OFP_HEADER_LEN || buf[start + 1] !== MessageType.MULTIPART_REPLY) return false;
     const p = this.pending.get(buf.readUInt32BE(start + 4));
     if (p?.bound === undefined || p.expect !== MessageType.MULTIPART_REPLY) return false;
     const head = peekMultipartReply(buf, start, end);

@@ -13,6 +13,30 @@ import { until } from '../../lab/wait.js';
 
 /** GET /api/events: the controller's streams as server-sent events, through the HTTP front, and their bounds. */
 
+/** A client of an event stream as EventStreams sees it: its request's socket, and a response that records what it is sent. */
+function streamClient(address: string) {
+  const socket = Object.assign(new EventEmitter(), { remoteAddress: address, setTimeout: () => undefined });
+  const emitter = new EventEmitter();
+  const res = Object.assign(emitter, {
+    writableLength: 0, written: '', destroyed: false, ended: false, head: {} as Record<string, string>,
+    writeHead: (_status: number, headers: Record<string, string>) => {
+      res.head = headers;
+    },
+    write: (text: string) => {
+      res.written += text;
+      return true;
+    },
+    destroy: () => {
+      res.destroyed = true;
+      emitter.emit('close');
+    },
+    end: () => {
+      res.ended = true;
+    },
+  });
+  return { req: { socket } as unknown as IncomingMessage, res, socket };
+}
+
 /** Reads a server-sent event stream: the events as they arrive, parsed. */
 async function follow(url: string, headers: Record<string, string> = {}): Promise<{ status: number; events: Array<{ event: string; data: Record<string, unknown> }>; stop: () => void; type: string | null }> {
   const abort = new AbortController();
@@ -105,24 +129,7 @@ test('the feed: host events past the window\'s bound are counted in one "dropped
 
 test('a stream whose client leaves more than maxUnsentBytes unread is cut at the next chunk (and counted); the others get it; at most maxClients in all', () => {
   const streams = new EventStreams({ maxClients: 2, maxPerClient: 2, maxUnsentBytes: 100, heartbeatMs: 1_000_000 });
-  const client = (address: string) => {
-    const socket = Object.assign(new EventEmitter(), { remoteAddress: address, setTimeout: () => undefined });
-    const emitter = new EventEmitter();
-    const res = Object.assign(emitter, {
-      writableLength: 0, written: '', destroyed: false,
-      writeHead: () => undefined,
-      write: (text: string) => {
-        res.written += text;
-        return true;
-      },
-      destroy: () => {
-        res.destroyed = true;
-        emitter.emit('close');
-      },
-      end: () => undefined,
-    });
-    return { req: { socket } as unknown as IncomingMessage, res };
-  };
+  const client = streamClient;
   const slow = client('10.0.0.1');
   const reader = client('10.0.0.2');
   assert.equal(streams.add(slow.req, slow.res as unknown as ServerResponse), undefined);
@@ -226,28 +233,7 @@ test('the feed: what a stream replays when subscribed is not sent (a client read
 
 test('an event stream is cut only past maxUnsentBytes (at it, it is sent the chunk); a heartbeat comment goes out every heartbeatMs; one client\'s closed streams free its places; close() ends them all', async () => {
   const streams = new EventStreams({ maxClients: 10, maxPerClient: 2, maxUnsentBytes: 100, heartbeatMs: 20 });
-  const client = (address: string) => {
-    const socket = Object.assign(new EventEmitter(), { remoteAddress: address, setTimeout: () => undefined });
-    const emitter = new EventEmitter();
-    const res = Object.assign(emitter, {
-      writableLength: 0, written: '', destroyed: false, ended: false, head: {} as Record<string, string>,
-      writeHead: (_status: number, headers: Record<string, string>) => {
-        res.head = headers;
-      },
-      write: (text: string) => {
-        res.written += text;
-        return true;
-      },
-      destroy: () => {
-        res.destroyed = true;
-        emitter.emit('close');
-      },
-      end: () => {
-        res.ended = true;
-      },
-    });
-    return { req: { socket } as unknown as IncomingMessage, res, socket };
-  };
+  const client = streamClient;
   const a = client('10.0.0.1');
   const b = client('10.0.0.1');
   assert.equal(streams.add(a.req, a.res as unknown as ServerResponse), undefined);
