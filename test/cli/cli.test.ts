@@ -3,6 +3,8 @@ import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { migrationRig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
@@ -222,4 +224,27 @@ test('events: follows the controller\'s events, one line each (or --json), filte
   const away = await run(['events', '--api', api]);
   assert.equal(away.code, 1);
   assert.match(away.stderr, new RegExp(`^svcswitch events: GET ${api.replace(/[./]/g, '\\$&')}/api/events: .*ECONNREFUSED`));
+});
+
+test('events: a stream that sends 2 MiB without ending an event is given up with the reason (exit 1), in bounded memory', async () => {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    res.write(': hello\n\n');
+    const chunk = 'x'.repeat(64 * 1024);
+    let sent = 0;
+    const pump = (): void => {
+      while (sent < 2 * 1024 * 1024 && res.write(chunk)) sent += chunk.length;
+      if (sent < 2 * 1024 * 1024) res.once('drain', pump);
+    };
+    pump();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const r = await run(['events', '--api', url]);
+    assert.deepEqual([r.code, r.stderr], [1, `svcswitch events: GET ${url}/api/events: an event longer than 1048576 bytes\n`]);
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 });

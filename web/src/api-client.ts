@@ -57,6 +57,8 @@ export function follow(onEvent: (e: StreamEvent) => void, onState: (state: strin
           text = text.slice(end + 2);
           if (data !== undefined) onEvent(JSON.parse(data) as StreamEvent);
         }
+        // One event is a line of JSON: a stream that sends more without ending one is dropped (and opened again).
+        if (text.length > 1024 * 1024) throw new Error('an event longer than 1 MiB');
       }
       onState('closed by the controller; opening again');
     } catch (e) {

@@ -25,6 +25,9 @@ function restClient({ url, headers }: Target): RestCall {
   };
 }
 
+/** The longest event a follower keeps waiting for the end of (the controller's are a few KiB). */
+const MAX_EVENT_BYTES = 1024 * 1024;
+
 /** One event of GET /api/events. */
 export interface StreamEvent {
   kind: string;
@@ -49,6 +52,8 @@ function eventReader({ url, headers }: Target) {
         // Leaving the loop cancels the body: the connection closes.
         if (data !== undefined && !onEvent(JSON.parse(data) as StreamEvent)) return true;
       }
+      // One event is a line of JSON: a stream that sends more without ending one is not the controller's.
+      if (text.length > MAX_EVENT_BYTES) throw new Error(`GET ${url}/api/events: an event longer than ${MAX_EVENT_BYTES} bytes`);
     }
     return false;
   };
