@@ -108,12 +108,13 @@ export class QemuVm {
   /**
    * QEMU's live migration to `to`; resolves once QEMU says it completed. `started` is called
    * once the destination QEMU runs (waiting for the migration's data) with its tap plugged, as
-   * libvirt's `started` hook is. The source stays, paused, until stopSource().
+   * libvirt's `started` hook is. `tap` names the destination's tap (OpenNebula's `one-<vm>-<nic>`;
+   * default a name of the lab's). The source stays, paused, until stopSource().
    */
-  async migrate(to: Attachment, { started }: { started?: (tap: string) => Promise<void> } = {}): Promise<LiveMigration> {
+  async migrate(to: Attachment, { started, tap }: { started?: (tap: string) => Promise<void>; tap?: string } = {}): Promise<LiveMigration> {
     if (this.source) throw new Error(`${this.spec.name}: stop the source of the last migration first`);
     const port = await freePort();
-    const dest = await start(this.spec, this.dir, to, `tcp:127.0.0.1:${port}`);
+    const dest = await start(this.spec, this.dir, to, `tcp:127.0.0.1:${port}`, tap);
     if (started) {
       try {
         await started(dest.tap);
@@ -158,8 +159,7 @@ export class QemuVm {
   }
 }
 
-async function start(spec: VmSpec, dir: string, at: Attachment, incoming?: string): Promise<Instance> {
-  const tap = `svm${process.pid % 10_000}t${taps++}`;
+async function start(spec: VmSpec, dir: string, at: Attachment, incoming?: string, tap = `svm${process.pid % 10_000}t${taps++}`): Promise<Instance> {
   await sh('ip', ['tuntap', 'add', 'dev', tap, 'mode', 'tap']);
   // A destination QEMU reads nothing from its tap until the guest runs there, but an orchestrated
   // migration bicasts to that port from the moment it is prepared: a second of traffic waits in

@@ -3,16 +3,23 @@ import type { MigrationMode, MigrationRecord } from '../src/migration/binding-st
 import type { MininetDc } from './mininet.js';
 import { type Attachment, type LiveMigration, type QemuVm, VM_SINK_PORT } from './qemu-vm.js';
 import { domainXml, type LibvirtHooks } from './libvirt-hook.js';
+import { type OneLcmState, type OpenNebulaHooks, vmTemplate } from './opennebula-hook.js';
 import { startTraffic, type PingResult, type StreamResult } from './traffic.js';
 import { until } from './wait.js';
 
 export interface VmMigrationStep {
   hoa: string;
   to: Attachment;
-  /** orchestrated: the cloud manager POSTs first; hook: libvirt's hook (`svcswitch hook libvirt`) on each hypervisor; transparent: QEMU's migration and its announcements only. */
-  trigger: 'orchestrated' | 'hook' | 'transparent';
+  /**
+   * orchestrated: the cloud manager POSTs first; hook: libvirt's hook (`svcswitch hook libvirt`)
+   * on each hypervisor; opennebula: OpenNebula's state hook (`svcswitch hook opennebula`) on
+   * the destination; transparent: QEMU's migration and its announcements only.
+   */
+  trigger: 'orchestrated' | 'hook' | 'opennebula' | 'transparent';
   /** With trigger 'hook': libvirt's hook calls. */
   hooks?: LibvirtHooks;
+  /** With trigger 'opennebula': its hook's calls. */
+  oneHooks?: OpenNebulaHooks;
   mode?: MigrationMode;
   correspondents: readonly string[];
   /** A checked TCP stream from each of these hosts to the VM's sink. */
@@ -36,6 +43,8 @@ export interface VmStepResult {
  * stopped `stopSourceAfterMs` after the destination resumed. Resolves once svcswitch's
  * migration completed and the traffic ended.
  */
+let oneTaps = 0;
+
 export async function migrateVmWithTraffic(app: Svcswitch, dc: MininetDc, vm: QemuVm, step: VmMigrationStep): Promise<VmStepResult> {
   const seconds = step.seconds ?? 6;
   const traffic = await startTraffic(dc, step.hoa, null, step.correspondents, seconds, (step.streamsFrom ?? []).map((from) => ({ from, bytes: 1_500_000, port: VM_SINK_PORT })));
@@ -51,13 +60,32 @@ export async function migrateVmWithTraffic(app: Svcswitch, dc: MininetDc, vm: Qe
   };
   const source = vm.at;
   if (step.trigger === 'hook') await hook(step.to.switch, 'migrate', 'begin', undefined);
-  const qemu = await vm.migrate(step.to, step.trigger === 'hook' ? { started: (tap) => hook(step.to.switch, 'started', 'begin', tap) } : {});
+  // OpenNebula names the tap one-<vm>-<nic> (unique here: both "hypervisors" share one kernel).
+  const oneTap = `one-42-${oneTaps++}`;
+  // Its failure, as a value: the hook runs while other steps are awaited (never an unhandled rejection).
+  const oneHook = async (lcm: OneLcmState): Promise<Error | undefined> => {
+    const r = await step.oneHooks!.call(step.to.switch, vmTemplate({ lcm, source: source.switch, host: step.to.switch, bridge: step.to.switch, tap: oneTap }));
+    return r.code === 0 ? undefined : new Error(`OpenNebula's hook in ${lcm} on ${step.to.switch}: exit ${r.code}: ${r.stderr}`);
+  };
+  const fail = (e: Error | undefined): void => {
+    if (e) throw e;
+  };
+  // OpenNebula enters MIGRATE and runs its hook as libvirt begins; the hook waits for the tap.
+  // The memory copy of any real VM outlasts the hook's few hundred ms: here it is awaited.
+  const oneMigrating = step.trigger === 'opennebula' ? oneHook('MIGRATE').catch((e: Error) => e) : undefined;
+  const qemu = await vm.migrate(
+    step.to,
+    step.trigger === 'hook' ? { started: (tap) => hook(step.to.switch, 'started', 'begin', tap) } : oneMigrating ? { tap: oneTap, started: async () => fail(await oneMigrating) } : {},
+  );
+  // Then RUNNING, once OpenNebula's driver says the migration finished.
+  const oneRunning = step.trigger === 'opennebula' ? oneHook('RUNNING').catch((e: Error) => e) : undefined;
   if (step.stopSourceAfterMs !== null) {
     await new Promise((r) => setTimeout(r, Math.max(0, qemu.resumedAt + step.stopSourceAfterMs! - Date.now())));
     await vm.stopSource();
     // libvirt on the source host, once it stopped the domain there: its hook does nothing.
     if (step.trigger === 'hook') for (const sub of ['stopped', 'release']) await hook(source.switch, sub, 'end', undefined);
   }
+  fail(await oneRunning);
   let done: MigrationRecord | undefined;
   await until(() => {
     done = app.migration.migrations().find((m) => !before.has(m.id));

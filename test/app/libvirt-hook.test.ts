@@ -37,6 +37,8 @@ function fakes(hosts: Partial<Record<string, { ip: string; switch: string; port:
         return { id, status: 'prepared' };
       },
       status: async (id) => statuses.get(id),
+      pending: async () => [],
+      complete: async (id) => void calls.push(`complete ${id}`),
       cancel: async (id) => void calls.push(`cancel ${id}`),
     },
     ovs: {

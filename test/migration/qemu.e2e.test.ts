@@ -4,6 +4,7 @@ import { type Fabric, startFabric, stopFabric } from '../../lab/fabric.js';
 import { requireOvs } from '../../lab/ovs.js';
 import { QemuVm } from '../../lab/qemu-vm.js';
 import { LibvirtHooks } from '../../lab/libvirt-hook.js';
+import { OpenNebulaHooks } from '../../lab/opennebula-hook.js';
 import { migrateVmWithTraffic, type VmStepResult } from '../../lab/vm-migrate.js';
 import { topologyWithVm } from '../../lab/vm-topology.js';
 import { until } from '../../lab/wait.js';
@@ -119,10 +120,19 @@ describe('a real QEMU VM changes subnet', () => {
     assert.equal(r.migration.timeline[2]?.step, 'VM seen at its new port');
   });
 
-  test('transparent (QEMU\'s RARP only), chained: acc2 -> acc4 while the paused source keeps its port for 1 s: at most 5 pings lost beyond QEMU\'s downtime, the stream whole', STEP, async () => {
+  test('OpenNebula\'s state hook, chained (optimized kept): acc2 -> acc3 driven by `svcswitch hook opennebula $TEMPLATE` as OpenNebula runs it on the destination (ACTIVE/MIGRATE: waits for the tap one-42-N, prepares; ACTIVE/RUNNING once QEMU finished), source stopped 1 s after resume: at most 1 ping lost, the stream whole', STEP, async () => {
     const { app, dc } = f!;
-    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
-    report('transparent acc2 -> acc4', r);
+    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc3', port: 5 }, trigger: 'opennebula', oneHooks: new OpenNebulaHooks(f!.apiPort), correspondents: ['client', 'h12', 'h22', 'h31'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
+    report('OpenNebula hook acc2 -> acc3', r);
+    assertTraffic(r, 'orchestrated');
+    assert.equal(r.migration.trigger, 'orchestrated', 'prepared by the hook, before the VM ran there');
+    assert.equal(app.migration.bindings.get(HOA)?.mode, 'optimized');
+  });
+
+  test('transparent (QEMU\'s RARP only), chained: acc3 -> acc4 while the paused source keeps its port for 1 s: at most 5 pings lost beyond QEMU\'s downtime, the stream whole', STEP, async () => {
+    const { app, dc } = f!;
+    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h31'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
+    report('transparent acc3 -> acc4', r);
     assertTraffic(r, 'transparent');
     assert.equal(r.migration.trigger, 'announced');
     assert.equal(app.migration.bindings.get(HOA)?.mode, 'optimized', 'a chained move keeps the binding\'s mode');

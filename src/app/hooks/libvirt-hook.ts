@@ -1,21 +1,5 @@
 import { domainInterfaces } from './libvirt-domain.js';
-
-/** What the hook asks of the controller's REST API. */
-export interface ControllerApi {
-  /** The host with this MAC, as the controller knows it (its address and where it is). */
-  hostByMac(mac: string): Promise<{ ip: string | undefined; switch: string; port: number } | undefined>;
-  /** The name of the switch with this datapath id (16 hex digits), if the controller knows it. */
-  switchByDpid(dpid: string): Promise<string | undefined>;
-  prepare(body: { hoa: string; switch: string; port: number; timeoutMs: number }): Promise<{ id: string; status: string }>;
-  status(id: string): Promise<string | undefined>;
-  cancel(id: string): Promise<void>;
-}
-
-/** What the hook asks of the hypervisor's Open vSwitch. */
-export interface LocalSwitch {
-  bridgeDpid(bridge: string): Promise<string | undefined>;
-  ofport(tap: string): Promise<number | undefined>;
-}
+import { type ControllerApi, type LocalSwitch, prepareAtTap } from './tap-migration.js';
 
 /** Between the hook's calls (each is a process of its own): the domains migrating in, and their migrations. */
 export interface HookState {
@@ -57,7 +41,7 @@ export async function libvirtHook(domain: string, operation: string, sub: string
     let failed = 0;
     for (const i of domainInterfaces(xml).interfaces) {
       try {
-        const id = await prepare(i, deps);
+        const id = await prepareAtTap(i, deps);
         if (id !== undefined) pending.migrations.push(id);
       } catch (e) {
         failed++;
@@ -80,21 +64,4 @@ export async function libvirtHook(domain: string, operation: string, sub: string
     return 0;
   }
   return 0;
-}
-
-/** Prepares the migration of one interface's VM to its tap; undefined when there is nothing to migrate. */
-async function prepare(i: { mac: string; bridge: string | undefined; tap: string | undefined }, deps: HookDeps): Promise<string | undefined> {
-  const host = await deps.api.hostByMac(i.mac);
-  if (host?.ip === undefined) return undefined; // not a VM the controller knows: not ours to move
-  if (i.bridge === undefined || i.tap === undefined) throw new Error('the domain XML names no bridge or no tap for it');
-  const dpid = await deps.ovs.bridgeDpid(i.bridge);
-  if (dpid === undefined) throw new Error(`bridge ${i.bridge} has no datapath id (not an Open vSwitch bridge?)`);
-  const sw = await deps.api.switchByDpid(dpid);
-  if (sw === undefined) throw new Error(`bridge ${i.bridge} (datapath ${dpid}) is no switch of the controller's`);
-  const port = await deps.ovs.ofport(i.tap);
-  if (port === undefined) throw new Error(`tap ${i.tap} has no OpenFlow port on ${i.bridge}`);
-  if (host.switch === sw && host.port === port) return undefined;
-  const m = await deps.api.prepare({ hoa: host.ip, switch: sw, port, timeoutMs: deps.timeoutMs });
-  deps.log(`svcswitch hook: ${i.mac} (${host.ip}) to ${sw}:${port}: migration ${m.id} ${m.status}`);
-  return m.id;
 }
