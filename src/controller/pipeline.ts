@@ -90,12 +90,16 @@ export const PIPELINE = {
    * switchover trigger, and the frame is sent on), and in table 0 `admit` (while a migration
    * is prepared, the VM's own MAC and HoA pass port security at its new port, above the
    * port-security band's host entries: its host record moves there only at the switchover).
+   * In first-hop mode, also in table 0, the VM's own packets: at its Foreign port those to the
+   * Foreign switch's own subnets keep the HoA as source (`sourceKept`), all others leave with
+   * the CoA (`sourceToCoa`); at every other first hop, a packet from a switch-to-switch port
+   * with the CoA as source gets the HoA back before forwarding delivers it (`sourceRestored`).
    * Two ALL groups per binding for its bicast (host side, fabric side).
    */
   migration: slot(
     3,
     [{ table: TABLE.forwarding, min: 2000, max: 2999 }, { table: TABLE.ingress, min: 1000, max: 1099 }],
-    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400, admit: 1000 },
+    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400, admit: 1000, sourceRestored: 1010, sourceToCoa: 1020, sourceKept: 1030 },
     { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_LIMIT },
   ),
 } as const satisfies Record<string, PlannerSlot>;

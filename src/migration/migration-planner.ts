@@ -49,6 +49,9 @@ type Instructions = FlowEntry['instructions'];
 const flowWith = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: TABLE.forwarding, priority, cookie: MIGRATION_COOKIE, match, instructions });
 const flow = (priority: number, match: Match, actions: Actions): FlowEntry => flowWith(priority, match, [inst.apply(actions)]);
 const TO_CONTROLLER: Instructions = [inst.apply([act.output(PortNo.CONTROLLER)])];
+const ON_TO_FORWARDING = inst.gotoTable(TABLE.forwarding);
+/** An entry of table 0 (ingress), before forwarding. */
+const ingress = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: TABLE.ingress, priority, cookie: MIGRATION_COOKIE, match, instructions });
 
 /** Edge switches, and first-hop switches (edge, access, or serving a subnet), of a context: worked out once, not for every binding planned. */
 const firstHopCache = new WeakMap<FabricContext, { edges: string[]; firstHops: string[] }>();
@@ -157,6 +160,27 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     const back = once(`back as ${to.coa}`, () => [...rewrite(to.coa), act.output(PortNo.IN_PORT)]);
     for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, back));
   };
+  /** At every first hop but `place`'s switch: a packet from the fabric with `place.coa` as source has the HoA as source again, then goes on to forwarding. */
+  const restoreSource = (place: Place & { coa: string }): void => {
+    const restored = once(`source ${p.hoa}`, () => [act.setField('ipv4_src', p.hoa)]);
+    for (const sw of redirectingSwitches(ctx, 'first-hop', home, place.switch)) {
+      for (const port of fabricPorts(sw)) {
+        on(sw).flows.push(ingress(PRIORITY.sourceRestored, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_src: place.coa }, [...restored, ON_TO_FORWARDING]));
+      }
+    }
+  };
+  /**
+   * The VM's own packets at `place`: to the Foreign switch's own subnets (its FN nodes, which
+   * may know it by its HoA) the source stays the HoA; every other leaves with the CoA as source,
+   * restored at the correspondent's first switch. Both entries also admit the VM's frames
+   * (port security), as its host entries do.
+   */
+  const sourceAsCoa = (place: Place & { coa: string }): void => {
+    const own = { in_port: place.port, eth_src: p.mac, eth_type: ETH_TYPE.IPV4, ipv4_src: p.hoa };
+    for (const n of ctx.networksBySwitch.get(place.switch) ?? []) on(place.switch).flows.push(ingress(PRIORITY.sourceKept, { ...own, ipv4_dst: prefixMatch(n) }, [ON_TO_FORWARDING]));
+    on(place.switch).flows.push(ingress(PRIORITY.sourceToCoa, own, [inst.apply([act.setField('ipv4_src', place.coa)]), ON_TO_FORWARDING]));
+    restoreSource(place);
+  };
   const { at, next } = p;
   if (at.coa === undefined) {
     // At home, going abroad: the Home switch sends packets for the HoA both to the VM's port and, as the new CoA, to its next switch.
@@ -195,6 +219,12 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     on(next.switch).flows.push(...admitHost({ mac: p.mac, ip: p.hoa, port: next.port }, PRIORITY.admit, MIGRATION_COOKIE));
   }
   const { leaving } = p;
+  if (p.mode === 'first-hop') {
+    // Slide 21 for the VM's own packets: the CoA as their source between switches (set where it is, restored at the first switch of every correspondent).
+    if (at.coa !== undefined) sourceAsCoa({ ...at, coa: at.coa });
+    // Packets it sent from the place it just left may still be on their way: restored too until that place's entries go.
+    if (leaving && leaving.coa !== at.coa) restoreSource(leaving);
+  }
   if (leaving && leaving.coa !== at.coa && leaving.coa !== next?.coa) {
     const onward = at.coa === undefined ? [act.setField('ipv4_dst', p.hoa), act.decNwTtl()] : rewrite(at.coa);
     // Packets for a CoA only come from the fabric: back out of the port they came in.

@@ -209,3 +209,59 @@ test('while a migration is prepared, port security at the new port lets in the V
   assert.deepEqual(simulate(acc3, 5, pkt).outputs.map((o) => o.port), ['controller'], 'the arrival entry sends it up (the switchover trigger)');
   assert.equal(simulate(acc3, 5, { ...pkt, ipv4_src: '10.0.3.99' }).dropped, 'dropped-by-entry');
 });
+
+/** The VM's own packet from acc3:5 to `to`: where it is delivered, and its source on every link between switches and at delivery. */
+function fromVm(net: TraceNetwork, to: { ip?: string | undefined }): { at: string; between: string[]; delivered: string | undefined } {
+  const r = trace(net, { switch: 'acc3', port: 5 }, { eth_src: MAC, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: HOA, ipv4_dst: to.ip!, ip_proto: 6, ttl: 64 });
+  assert.equal(r.result, 'delivered', `to ${to.ip}: ${r.reason ?? ''}`);
+  return { at: `${r.at.switch}:${r.at.port}`, between: r.hops.slice(0, -1).map((h) => String(h.packet.ipv4_src)), delivered: r.hops.at(-1)?.packet.ipv4_src };
+}
+
+test('first-hop, the VM\'s own packets (slide 21 both ways): the CoA as source on every link between switches, the HoA again at every correspondent (HN, other subnets, the Internet); to its Foreign switch\'s own subnet the HoA throughout', () => {
+  const { net, moved } = network({ switch: 'acc3', port: 5 }, active('first-hop'));
+  for (const name of ['client', 'h12', 'h21', 'h41']) {
+    const h = moved.find((x) => x.name === name)!;
+    const r = fromVm(net, h);
+    assert.equal(r.at, `${h.switch}:${h.port}`, `${name} reached`);
+    assert.ok(r.between.length >= 2, `${name}: the packet crossed switches`);
+    assert.deepEqual(new Set(r.between), new Set(['10.0.3.200']), `${name}: the CoA as source between switches`);
+    assert.equal(r.delivered, HOA, `${name}: delivered with the HoA as source`);
+  }
+  const h31 = moved.find((x) => x.name === 'h31')!;
+  assert.deepEqual(fromVm(net, h31), { at: 'acc3:3', between: [], delivered: HOA }, 'an FN node (acc3\'s own subnet) sees the HoA, as before the migration');
+  // Other modes leave the source alone: the HoA crosses the fabric (docs/migration.md says why).
+  for (const mode of ['mobile-ip', 'optimized'] as const) {
+    const other = network({ switch: 'acc3', port: 5 }, active(mode));
+    const client = moved.find((x) => x.name === 'client')!;
+    assert.deepEqual(new Set(fromVm(other.net, client).between), new Set([HOA]), `${mode}: the HoA between switches`);
+  }
+});
+
+test('first-hop source entries: table 0 of the Foreign switch (kept for its subnet, the CoA for the rest), a restore from every switch-to-switch port of every other first hop, none on aggregation or core; no tenant can have a CoA source restored', () => {
+  const plan = planMigration(ctx, graph, active('first-hop'));
+  const own = { in_port: 5, eth_src: MAC, eth_type: 0x0800, ipv4_src: HOA };
+  const acc3 = plan.get('acc3')!.flows.filter((f) => f.tableId === TABLE.ingress);
+  assert.deepEqual(acc3.map((f) => [f.priority, f.match, f.instructions]), [
+    [P.sourceKept, { ...own, ipv4_dst: { value: '10.0.3.0', mask: '255.255.255.0' } }, [inst.gotoTable(TABLE.forwarding)]],
+    [P.sourceToCoa, own, [inst.apply([act.setField('ipv4_src', '10.0.3.200')]), inst.gotoTable(TABLE.forwarding)]],
+  ]);
+  for (const sw of ['acc1', 'acc2', 'acc4', 'edge1']) {
+    const restores = plan.get(sw)!.flows.filter((f) => f.priority === P.sourceRestored);
+    assert.deepEqual(restores.map((f) => f.match.in_port), topology.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === sw).map((e) => e.port).sort((a, b) => a - b), `${sw}: from each switch-to-switch port`);
+    for (const f of restores) {
+      assert.equal(f.tableId, TABLE.ingress);
+      assert.deepEqual(f.instructions, [inst.apply([act.setField('ipv4_src', HOA)]), inst.gotoTable(TABLE.forwarding)]);
+    }
+  }
+  // A tenant's packet with the CoA as source at its own port is port security's: dropped, never restored to the VM's HoA.
+  const { net, moved } = network({ switch: 'acc3', port: 5 }, active('first-hop'));
+  const h12 = moved.find((x) => x.name === 'h12')!;
+  const r = trace(net, { switch: h12.switch, port: h12.port }, { eth_src: h12.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: '10.0.3.200', ipv4_dst: '10.0.2.10', ip_proto: 6, ttl: 64 });
+  assert.equal(r.result, 'dropped');
+  // Going on from acc3 to acc4: the VM's packets still in flight from acc3 are restored until acc3's entries go.
+  const draining = planMigration(ctx, graph, { ...active('first-hop', 'acc4', '10.0.4.200'), leaving: { switch: 'acc3', port: 5, coa: '10.0.3.200' } });
+  const restored = (sw: string, coa: string) => (draining.get(sw)?.flows ?? []).some((f) => f.priority === P.sourceRestored && f.match.ipv4_src === coa);
+  assert.ok(restored('acc1', '10.0.3.200') && restored('acc1', '10.0.4.200') && restored('acc3', '10.0.4.200'));
+  assert.ok(!restored('acc4', '10.0.4.200'), 'never where the CoA is set');
+  assert.equal(planMigration(ctx, graph, active('first-hop', 'acc4', '10.0.4.200')).get('acc1')!.flows.filter((f) => f.priority === P.sourceRestored && f.match.ipv4_src === '10.0.3.200').length, 0, 'then gone');
+});

@@ -53,13 +53,17 @@ async function naming(address: string): Promise<string[]> {
   return out;
 }
 
-/** IPv4 packets by destination seen on `intf` for `ms` (tcpdump in the root namespace: the switch's side of the veth). */
-async function capture(intf: string, ms: number): Promise<string[]> {
+/** The source and destination of each IPv4 packet seen on `intf` for `ms` (tcpdump in the root namespace: the switch's side of the veth). */
+async function capture(intf: string, ms: number): Promise<Array<{ src: string; dst: string }>> {
   // timeout ends tcpdump with status 124: what it printed is the result.
   const out = await sh('sh', ['-c', `timeout ${ms / 1000} tcpdump -l -n -i ${intf} ip 2>/dev/null; true`]);
   // "IP a.b.c.d > e.f.g.h: ICMP ..." or "IP a.b.c.d.port > e.f.g.h.port: ..." (TCP, UDP).
-  return [...out.matchAll(/IP [\d.]+ > ([\d.]+): /g)].map((m) => m[1]!.split('.').slice(0, 4).join('.'));
+  const address = (s: string): string => s.split('.').slice(0, 4).join('.');
+  return [...out.matchAll(/IP ([\d.]+) > ([\d.]+): /g)].map((m) => ({ src: address(m[1]!), dst: address(m[2]!) }));
 }
+
+/** Every port of the aggregation and core switches (Mininet names port N of sw "sw-ethN"). */
+const AGG_AND_CORE_PORTS = [...[1, 2, 3].map((n) => `core1-eth${n}`), ...[1, 2, 3, 4, 5].flatMap((n) => [`agg1-eth${n}`, `agg2-eth${n}`])];
 
 describe('cross-subnet live migration on dc-small', () => {
   let f: Fabric | undefined;
@@ -111,7 +115,7 @@ describe('cross-subnet live migration on dc-small', () => {
     // Packets from the fabric to the Foreign switch carry the CoA, never the HoA.
     await dc.do({ op: 'cmd', host: 'client', cmd: `ping -n -i 0.01 -c 100 ${HOA} > /dev/null 2>&1 &` });
     await dc.do({ op: 'cmd', host: 'h21', cmd: `ping -n -i 0.01 -c 100 ${HOA} > /dev/null 2>&1 &` });
-    const dests = (await Promise.all([capture('acc3-eth1', 1500), capture('acc3-eth2', 1500)])).flat();
+    const dests = (await Promise.all([capture('acc3-eth1', 1500), capture('acc3-eth2', 1500)])).flat().map((p) => p.dst);
     assert.ok(dests.includes(coa), `the CoA ${coa} is seen on acc3's uplinks`);
     assert.ok(!dests.includes(HOA), 'the HoA never is');
   });
@@ -128,7 +132,7 @@ describe('cross-subnet live migration on dc-small', () => {
     assert.equal(app.migration.coaFree('net3'), 51, 'and is back in its pool');
   });
 
-  test('orchestrated, first-hop: acc4 -> acc2, no RARP: the VM\'s own traffic at its new port is the switchover; every access and edge switch rewrites, aggregation and core untouched', async () => {
+  test('orchestrated, first-hop: acc4 -> acc2, no RARP: the VM\'s own traffic at its new port is the switchover; every access and edge switch rewrites, aggregation and core untouched; on every port of theirs the CoA both ways and never the HoA (slide 21, the VM\'s own packets too)', async () => {
     const { app, dc } = f!;
     const fabricBefore = await Promise.all(AGG_AND_CORE.map(flowDump));
     const reinjected = app.migration.reinjected;
@@ -139,6 +143,19 @@ describe('cross-subnet live migration on dc-small', () => {
     assert.ok(app.migration.reinjected > reinjected, 'and those frames were sent on');
     assert.deepEqual(await Promise.all(AGG_AND_CORE.map(flowDump)), fabricBefore);
     assert.deepEqual(await naming(r.migration.to.coa!), ['acc1', 'acc2', 'acc3', 'acc4', 'edge1']);
+    // Slide 21 both ways: the VM pings a correspondent of each kind and two ping it; on every
+    // aggregation and core port the CoA is seen and the HoA never, as source or destination;
+    // at the correspondents' own ports the VM's packets carry its HoA again.
+    const coa = r.migration.to.coa!;
+    for (const to of ['198.51.100.10', '10.0.1.11', '10.0.3.10', '10.0.4.10']) await dc.do({ op: 'cmd', host: VM, cmd: `ping -n -i 0.01 -c 100 ${to} > /dev/null 2>&1 &` });
+    for (const from of ['client', 'h12']) await dc.do({ op: 'cmd', host: from, cmd: `ping -n -i 0.01 -c 100 ${HOA} > /dev/null 2>&1 &` });
+    const [fabric, atClient, atH12] = await Promise.all([Promise.all(AGG_AND_CORE_PORTS.map((p) => capture(p, 1500))).then((c) => c.flat()), capture('edge1-eth2', 1500), capture('acc1-eth4', 1500)]);
+    assert.ok(fabric.some((p) => p.src === coa) && fabric.some((p) => p.dst === coa), `the CoA ${coa} is seen on aggregation and core ports, both ways (${fabric.length} packets)`);
+    assert.deepEqual(fabric.filter((p) => p.src === HOA || p.dst === HOA), [], 'the HoA never is');
+    for (const [port, seen] of [['edge1-eth2', atClient], ['acc1-eth4', atH12]] as const) {
+      const fromVm = seen.filter((p) => p.src === HOA || p.src === coa).map((p) => p.src);
+      assert.ok(fromVm.length > 0 && fromVm.every((src) => src === HOA), `at ${port} the VM's packets carry its HoA (${fromVm.length})`);
+    }
   });
 
   test('transparent return home: acc2 -> acc1; no entry of the migration left anywhere, every CoA released', async () => {
