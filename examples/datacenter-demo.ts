@@ -12,7 +12,7 @@ import { QemuVm } from '../lab/qemu-vm.js';
 import { timelineSvg, type TimelineRow } from '../lab/timeline-svg.js';
 import { migrateVmWithTraffic, type VmMigrationStep } from '../lab/vm-migrate.js';
 import { topologyWithVm } from '../lab/vm-topology.js';
-import { DEFAULT_MIGRATION_OPTIONS } from '../src/migration/migration-service.js';
+import { DEFAULT_MIGRATION_OPTIONS } from '../src/migration/migration-options.js';
 
 /**
  * make demo: the dc-small datacenter in Mininet (real OVS, userspace datapath) under

@@ -1,6 +1,6 @@
 import { DEFAULT_CONFIG } from '../src/app/config.js';
 import type { Svcswitch } from '../src/app/svcswitch.js';
-import type { MigrationOptions } from '../src/migration/migration-service.js';
+import type { MigrationOptions } from '../src/migration/migration-options.js';
 import { ETH_TYPE } from '../src/packet/ethernet.js';
 import { loadTopology } from '../src/topology/loader.js';
 import { memoryLogger } from './memory-logger.js';

@@ -15,7 +15,8 @@ import type { FrontCounts } from './front-messages.js';
 import { SAFE_HEADERS, isLoopback, refusalOf } from './request-guard.js';
 import { OPEN_PATHS, ROUTES, unrouted } from './routes.js';
 import type { TraceService } from '../fabric/trace-service.js';
-import { MigrationError, type MigrationService } from '../migration/migration-service.js';
+import { MigrationError } from '../migration/migration-error.js';
+import type { MigrationService } from '../migration/migration-service.js';
 import { ErrorBody } from './schemas.js';
 
 /** The largest request body (a migration request is a few hundred bytes). */

@@ -1,6 +1,6 @@
 import { type Observable, type Subscription, merge } from 'rxjs';
 import type { BindingChange } from '../migration/binding-store.js';
-import type { MigrationEvent } from '../migration/migration-service.js';
+import type { MigrationEvent } from '../migration/migration-ledger.js';
 import type { TopologyEvent } from '../topology/events.js';
 
 /**

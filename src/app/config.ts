@@ -1,5 +1,5 @@
 import type { LogFormat } from '../log/logger.js';
-import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from '../migration/migration-service.js';
+import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from '../migration/migration-options.js';
 import { DEFAULT_HOLD_DOWN, type HoldDownOptions } from './hold-down.js';
 
 /** Everything the controller is started with; parsed from the command line in app/commands/run.ts. */

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { Subject, concat, defer, from } from 'rxjs';
 import { EventFeed, sseEvent } from '../../src/api/event-feed.js';
 import type { BindingChange } from '../../src/migration/binding-store.js';
-import type { MigrationEvent } from '../../src/migration/migration-service.js';
+import type { MigrationEvent } from '../../src/migration/migration-ledger.js';
 import type { TopologyEvent } from '../../src/topology/events.js';
 import { DEFAULT_STREAM_LIMITS, EventStreams } from '../../src/api/event-stream.js';
 import { migrationRig } from '../../lab/migration-rig.js';

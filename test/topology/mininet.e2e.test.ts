@@ -14,7 +14,7 @@ import { memoryLogger } from '../../lab/memory-logger.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs } from '../../lab/ovs.js';
 import { startSvcswitch } from '../../lab/svcswitch.js';
-import { DEFAULT_MIGRATION_OPTIONS } from '../../src/migration/migration-service.js';
+import { DEFAULT_MIGRATION_OPTIONS } from '../../src/migration/migration-options.js';
 import { until } from '../../lab/wait.js';
 
 /** The controller's topology checked against a real Mininet datacenter (OVS userspace). */

@@ -1,0 +1,38 @@
+import type { OpenFlowServer } from '../controller/openflow-server.js';
+import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
+import { u32At } from '../packet/bytes.js';
+import { parseEthernet } from '../packet/ethernet.js';
+import { ipToInt } from '../topology/cidr.js';
+import type { MigrationLedger } from './migration-ledger.js';
+
+/** Where an untagged IPv4 frame's source address ends. */
+const IPV4_SOURCE_END = 30;
+
+/**
+ * IPv4 frames the `arrival` entry sends up: the VM runs at its new port. Host learning has
+ * usually made the switchover already (a roaming VM seen in another subnet); if not, `seen`
+ * makes it. Either way the frame goes on through the tables, in from the controller's port so
+ * that the arrival entry (which matches the VM's port) does not send it up again.
+ */
+export class ArrivalFrames {
+  /** Frames of arriving VMs sent on through the tables after the controller saw them. */
+  reinjected = 0;
+
+  constructor(
+    private readonly openflow: OpenFlowServer,
+    private readonly nameOf: (dpid: string) => string,
+    private readonly ledger: MigrationLedger,
+    private readonly seen: (hoa: string) => void,
+  ) {}
+
+  packetIn(dpid: string, inPort: number, m: PacketIn): void {
+    if (m.data.length < m.totalLen) return;
+    const record = this.ledger.arrivals.get(parseEthernet(m.data).src);
+    if (!record || record.to.switch !== this.nameOf(dpid) || record.to.port !== inPort) return;
+    // The VM's MAC with its own address only (the switch's admit entry already holds to this; a frame sent up by anything else is not the VM).
+    if (m.data.length < IPV4_SOURCE_END || u32At(m.data, IPV4_SOURCE_END - 4) !== ipToInt(record.hoa)) return;
+    if (this.ledger.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
+    this.reinjected++;
+    this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
+  }
+}
