@@ -161,12 +161,12 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, back));
   };
   /** At every first hop but `place`'s switch: a packet from the fabric with `place.coa` as source has the HoA as source again, then goes on to forwarding. */
+  let restored: Instructions | undefined;
   const restoreSource = (place: Place & { coa: string }): void => {
-    const restored = once(`source ${p.hoa}`, () => [act.setField('ipv4_src', p.hoa)]);
+    // One instruction list for every switch and port (its wire form is made once).
+    restored ??= [inst.apply([act.setField('ipv4_src', p.hoa)]), ON_TO_FORWARDING];
     for (const sw of redirectingSwitches(ctx, 'first-hop', home, place.switch)) {
-      for (const port of fabricPorts(sw)) {
-        on(sw).flows.push(ingress(PRIORITY.sourceRestored, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_src: place.coa }, [...restored, ON_TO_FORWARDING]));
-      }
+      for (const port of fabricPorts(sw)) on(sw).flows.push(ingress(PRIORITY.sourceRestored, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_src: place.coa }, restored));
     }
   };
   /**

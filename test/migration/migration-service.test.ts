@@ -516,3 +516,30 @@ test('a switch that never confirms: the POST answers 503 before the API\'s own t
     await r.close();
   }
 });
+
+test('what a migration tells the operator: prepared and completed at info, with its id, VM, places, mode and CoA; a cancel at warn with why; a deleted binding at info; nothing else above info', async () => {
+  const r = await rig(60_000);
+  try {
+    const mark = r.lines.length;
+    const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
+    const id = m.body.id as string;
+    assert.equal((await r.call('POST', `/api/migrations/${id}/complete`, {})).status, 200);
+    await until(() => r.app.migration.migration(id)!.timeline.some((s) => s.step === 'old entries removed'), 'switched over');
+    assert.equal((await r.call('DELETE', `/api/bindings/${H11}`)).status, 200);
+    const c = await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 });
+    assert.equal((await r.call('DELETE', `/api/migrations/${c.body.id as string}`)).status, 200);
+    // The migration's own lines (the topology logs the VM's host moves beside them, at info).
+    const ours = /^(migration|binding)/;
+    const said = r.lines.slice(mark).filter((l) => ours.test(String(l.message))).map(({ level, message, ...meta }) => [level, message, JSON.parse(JSON.stringify(meta))]);
+    assert.deepEqual(r.lines.slice(mark).filter((l) => l.level !== 'info' && l.level !== 'debug' && !ours.test(String(l.message))), [], 'nothing else above info');
+    assert.deepEqual(said, [
+      ['info', 'migration prepared', { id, hoa: H11, from: 'acc1:3', to: 'acc3:5', mode: 'mobile-ip', coa: '10.0.3.200' }],
+      ['info', 'migration completed', { id, hoa: H11, at: 'acc3:5', why: 'completed by request' }],
+      ['info', 'binding deleted', { hoa: H11 }],
+      ['info', 'migration prepared', { id: c.body.id, hoa: H12, from: 'acc1:4', to: 'acc3:6', mode: 'mobile-ip', coa: '10.0.3.201' }],
+      ['warn', 'migration cancelled', { id: c.body.id, hoa: H12, reason: 'cancelled by request' }],
+    ]);
+  } finally {
+    await r.close();
+  }
+});
