@@ -4,12 +4,13 @@ import type { TopologyEvent } from '../../src/topology/events.js';
 import type { DEFAULT_CONFIG } from '../../src/app/config.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut } from '../../src/openflow/index.js';
-import { ETH_TYPE, buildEthernet, parseEthernet } from '../../src/packet/ethernet.js';
+import { ETH_TYPE, parseEthernet } from '../../src/packet/ethernet.js';
 import { ARP_OP, arpFrame, parseArp } from '../../src/packet/arp.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
 import { type ScriptedSwitch, holdBarriers, port as switchPort } from '../../lab/scripted-switch.js';
 import { held, migrationRig, RIG_TOPOLOGY, type Rig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
+import { icmpEchoFrame } from '../../lab/frames.js';
 
 /**
  * The migration's life cycle through the REST API, against scripted switches with real flow
@@ -167,19 +168,6 @@ test('a chained switchover in two steps: the old Foreign switch forwards its CoA
   }
 });
 
-/** An ICMP echo (header only) from `srcIp` to `dstIp`, sent by `mac` to the gateway. */
-function ipv4Frame(mac: string, srcIp: string, dstIp: string): Buffer {
-  const ip = Buffer.alloc(28);
-  ip.writeUInt8(0x45, 0);
-  ip.writeUInt16BE(28, 2);
-  ip.writeUInt8(64, 8);
-  ip.writeUInt8(1, 9);
-  Buffer.from(srcIp.split('.').map(Number)).copy(ip, 12);
-  Buffer.from(dstIp.split('.').map(Number)).copy(ip, 16);
-  ip.writeUInt8(8, 20);
-  return buildEthernet(GATEWAY_MAC, mac, ETH_TYPE.IPV4, ip);
-}
-
 test('any frame of the VM at its new port is the switchover: the arrival entry sends it up, the controller switches over and sends it on through the tables; another MAC there, or its MAC with another address, moves nothing', async () => {
   const r = await rig(60_000);
   try {
@@ -193,8 +181,8 @@ test('any frame of the VM at its new port is the switchover: the arrival entry s
     const reinjected = (): PacketOut[] => acc3.received.filter((x): x is PacketOut => x.type === MessageType.PACKET_OUT && x.actions.some((a) => a.type === ActionType.OUTPUT && a.port === PortNo.TABLE));
 
     // Someone else's IPv4 at that port, or the VM's MAC with another address: nothing moves, nothing is sent on.
-    packetIn(ipv4Frame('02:00:0a:00:02:0a', '10.0.2.10', '10.0.1.11'));
-    packetIn(ipv4Frame('02:00:0a:00:01:0a', '10.0.3.77', '10.0.1.11'));
+    packetIn(icmpEchoFrame('02:00:0a:00:02:0a', '10.0.2.10', '10.0.1.11'));
+    packetIn(icmpEchoFrame('02:00:0a:00:01:0a', '10.0.3.77', '10.0.1.11'));
     const echo = await r.app.openflow.connection('0000000000030003')!.request({ type: MessageType.ECHO_REQUEST, xid: 0, data: Buffer.alloc(0) });
     assert.ok(echo);
     assert.equal(r.app.migration.migration(m.body.id as string)!.status, 'prepared');
@@ -205,7 +193,7 @@ test('any frame of the VM at its new port is the switchover: the arrival entry s
     const sub = r.app.topology.events$.subscribe((e) => (e.kind === 'host-refused' || e.kind === 'host-seen-elsewhere') && seen.push(e));
     const mark = r.lines.length;
     const refusedBefore = r.app.topology.hostRefusals();
-    const frame = ipv4Frame('02:00:0a:00:01:0a', H11, H12);
+    const frame = icmpEchoFrame('02:00:0a:00:01:0a', H11, H12);
     packetIn(frame);
     await until(() => r.app.migration.migration(m.body.id as string)!.status === 'completed' && reinjected().length === 1, 'the switchover and the frame sent on');
     const out = reinjected()[0]!;

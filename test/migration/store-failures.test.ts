@@ -2,10 +2,9 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { migrationRig, type Rig } from '../../lab/migration-rig.js';
 import { until } from '../../lab/wait.js';
+import { icmpEchoFrame } from '../../lab/frames.js';
 import { MessageType } from '../../src/openflow/index.js';
-import { ETH_TYPE, buildEthernet } from '../../src/packet/ethernet.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
-import { GATEWAY_MAC } from '../../src/topology/model.js';
 
 /**
  * The migration when its state cannot be written (a full disk, a read-only file): a request
@@ -85,14 +84,7 @@ test('the VM\'s first frame at its new port when the switchover cannot be saved:
     const store = breakable(r);
     const m = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
     const id = m.body.id as string;
-    const ip = Buffer.alloc(28);
-    ip.writeUInt8(0x45, 0);
-    ip.writeUInt16BE(28, 2);
-    ip.writeUInt8(64, 8);
-    ip.writeUInt8(1, 9);
-    Buffer.from(H11.split('.').map(Number)).copy(ip, 12);
-    Buffer.from([10, 0, 1, 11]).copy(ip, 16);
-    const frame = buildEthernet(GATEWAY_MAC, H11_MAC, ETH_TYPE.IPV4, ip);
+    const frame = icmpEchoFrame(H11_MAC, H11, '10.0.1.11');
     const send = (): void => r.switches.get('acc3')!.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: frame.length, reason: 1, tableId: 1, cookie: PIPELINE.migration.cookie, match: { in_port: 5 }, data: frame });
     store.fail(true);
     send();
