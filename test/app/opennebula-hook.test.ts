@@ -27,6 +27,7 @@ test("an OpenNebula VM template, base64 as $TEMPLATE passes it or XML: its id, s
   assert.throws(() => oneVm(b64('<HOST><ID>1</ID></HOST>')), /not an OpenNebula VM: no <VM> element/);
   assert.throws(() => oneVm(xml(MIGRATE).replace('<LCM_STATE>4</LCM_STATE>', '<LCM_STATE>x</LCM_STATE>')), /LCM_STATE is "x", not a whole number/);
   assert.throws(() => oneVm('A'.repeat(1_500_000)), /more than 1048576 once decoded/);
+  assert.throws(() => oneVm(`<VM>${' '.repeat(1_100_000)}</VM>`), /more than 1048576 once decoded/, 'XML as large as the base64 bound allows is still refused');
 });
 
 function fakes(pending: Array<{ id: string; to: { switch: string; port: number } }> = []) {

@@ -33,6 +33,8 @@ export function oneVm(template: string): OneVm {
     if (!/^[A-Za-z0-9+/=\s]+$/.test(text)) throw new Error('the VM template is neither XML nor base64');
     xml = Buffer.from(text, 'base64').toString('utf8');
   }
+  // The same bound for the XML itself as for what base64 decodes to.
+  if (xml.length > MAX_DOMAIN_XML) throw new Error(`the VM template is ${xml.length} bytes, more than ${MAX_DOMAIN_XML} once decoded`);
   const doc = parser.parse(xml) as { VM?: Record<string, unknown> };
   const vm = doc.VM;
   if (vm === undefined || typeof vm !== 'object') throw new Error('not an OpenNebula VM: no <VM> element');
