@@ -2,6 +2,7 @@ import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import type { RouteHandler } from './route-context.js';
 import { MIGRATION_MODES } from '../migration/binding-store.js';
 import { REFUSAL_RULES } from '../topology/host-store.js';
+import { TRACE_PROTOS } from '../fabric/trace-service.js';
 
 /**
  * The JSON schemas of the REST API: fastify validates requests (and serialises replies)
@@ -106,7 +107,7 @@ export const TraceQuery = Type.Object(
   {
     from: Type.String({ minLength: 1, maxLength: 64, description: 'a host name or address' }),
     to: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'an IPv4 address' }),
-    proto: Type.Optional(Type.Union([Type.Literal('icmp'), Type.Literal('tcp'), Type.Literal('udp')])),
+    proto: Type.Optional(Type.Union(TRACE_PROTOS.map((p) => Type.Literal(p)))),
     dport: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   },
   { additionalProperties: false },
@@ -120,7 +121,10 @@ export const TraceBody = Type.Object({
       switch: Type.String(),
       inPort: Type.Integer(),
       outPort: Type.Union([Type.Integer(), Type.Literal('controller')]),
-      packet: Type.Object({ eth_src: Opt(Type.String()), eth_dst: Opt(Type.String()), ipv4_src: Opt(Type.String()), ipv4_dst: Opt(Type.String()), ttl: Opt(Type.Integer()) }),
+      packet: Type.Object({
+        eth_src: Opt(Type.String()), eth_dst: Opt(Type.String()), ipv4_src: Opt(Type.String()), ipv4_dst: Opt(Type.String()), ttl: Opt(Type.Integer()),
+        arp: Opt(Type.Object({ op: Type.Integer(), sha: Type.String(), spa: Type.String(), tha: Type.String(), tpa: Type.String() }, { description: 'an ARP packet\'s op and addresses' })),
+      }),
       alternatives: Opt(Type.Array(Type.Integer())),
     }),
   ),

@@ -10,8 +10,15 @@
  * declared and table 0 alone sends everything to the controller.
  */
 
-/** The tables, by stage. */
-export const TABLE = { ingress: 0, forwarding: 1 } as const;
+/**
+ * The tables, by stage. Two more serve ARP answered in the switch (OpenFlow 1.3 cannot copy
+ * one field into another, so a reply is built in stages that each set constants):
+ * `arpAnswer` makes a request the reply "X is at the gateway MAC" for each address X it
+ * knows (set arp_spa to X), and `arpReply` sends a reply back to whoever asked, one entry per
+ * known host (set its MAC and address as the target). The entry that sends a request there
+ * decides who is answered; a request neither table knows goes to the controller unchanged.
+ */
+export const TABLE = { ingress: 0, forwarding: 1, arpAnswer: 2, arpReply: 3 } as const;
 
 /** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
 export const COOKIE_PREFIX = 0x5356n << 48n;
@@ -69,11 +76,14 @@ export const PIPELINE = {
    * host learning decides (`learn`); everything else from a host port is dropped (`drop`).
    */
   portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
-  /** The L3 fabric: gateway ARP, delivery to hosts, host and subnet routes, ECMP groups. */
+  /**
+   * The L3 fabric: gateway ARP, delivery to hosts, host and subnet routes, ECMP groups; and in
+   * `arpReply`, every known host's entry that sends a reply built for it back to its port.
+   */
   fabric: slot(
     2,
-    [{ table: TABLE.forwarding, min: 10, max: 1000 }],
-    { gatewayArp: 1000, hostAnnounce: 950, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10 },
+    [{ table: TABLE.forwarding, min: 10, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }],
+    { gatewayArp: 1000, hostAnnounce: 950, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, arpReply: 100 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**
@@ -85,7 +95,11 @@ export const PIPELINE = {
    * sent back out of it: OpenFlow drops an output to the in_port otherwise), `toCoa` (IPv4 for
    * a Care-of Address: restore or bicast), `homecoming` (on a return home, the copies the
    * bicast sends home, marked with the VM's own MAC: delivered at the Home switch only, never
-   * sent back abroad), `arp` (proxy ARP, answered by the controller), `arrival` (while a
+   * sent back abroad), `arp` (proxy ARP: at the Home switch a request for the HoA becomes the
+   * reply and goes to `arpReply`; at the Foreign switch the VM's requests for its Home Network
+   * go to `arpAnswer`, where `arpAnswer` answers for each known address of that network and
+   * `arpUnknown` hands the others to the controller; `arpOwn`: the VM's gratuitous ARP for its
+   * own HoA still goes to the controller, as any host's does), `arrival` (while a
    * migration is prepared, any frame from the VM at its new port goes to the controller: the
    * switchover trigger, and the frame is sent on), and in table 0 `admit` (while a migration
    * is prepared, the VM's own MAC and HoA pass port security at its new port, above the
@@ -98,8 +112,8 @@ export const PIPELINE = {
    */
   migration: slot(
     3,
-    [{ table: TABLE.forwarding, min: 2000, max: 2999 }, { table: TABLE.ingress, min: 1000, max: 1099 }],
-    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arrival: 2400, admit: 1000, sourceRestored: 1010, sourceToCoa: 1020, sourceKept: 1030 },
+    [{ table: TABLE.forwarding, min: 2000, max: 2999 }, { table: TABLE.ingress, min: 1000, max: 1099 }, { table: TABLE.arpAnswer, min: 10, max: 100 }],
+    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arpOwn: 2310, arrival: 2400, admit: 1000, sourceRestored: 1010, sourceToCoa: 1020, sourceKept: 1030, arpAnswer: 100, arpUnknown: 10 },
     { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_LIMIT },
   ),
 } as const satisfies Record<string, PlannerSlot>;

@@ -66,8 +66,9 @@ const TO_CONTROLLER: Instructions = apply([act.output(PortNo.CONTROLLER)]);
 /**
  * One host's entries, on the switch it is attached to: what it may send (port security,
  * table 0), and in forwarding: its gateway answers its ARP in the switch, its own gratuitous ARP reaches the controller, ARP for it goes to it only (no flooding), and frames and packets for it are
- * delivered (routed ones with the gateway's MAC and a TTL decrement). None for a host
- * whose address is not known yet.
+ * delivered (routed ones with the gateway's MAC and a TTL decrement); in `arpReply`, a reply
+ * the switch made for one of its requests goes back to it. None for a host whose address is
+ * not known yet.
  */
 export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
   if (h.ip === undefined) return { flows: [], groups: [] };
@@ -88,6 +89,11 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
     flowWith(PRIORITY.arpToHost, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: ip }, toPort),
     flowWith(PRIORITY.l2, { eth_dst: h.mac }, toPort),
     flow(PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: ip }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port)]),
+    // A reply made in the switch for its request (a proxy ARP answer: the sender is already set) goes back to it, from the gateway.
+    { tableId: TABLE.arpReply, priority: PRIORITY.arpReply, cookie: FABRIC_COOKIE, match: { in_port: h.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REPLY, arp_sha: h.mac }, instructions: apply([
+      act.setField('eth_dst', h.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_sha', GATEWAY_MAC), act.setField('arp_tha', h.mac), act.setField('arp_tpa', ip),
+      act.output(PortNo.IN_PORT),
+    ]) },
     // And what it may send there (table 0, port security).
     ...admitHost(h),
   );

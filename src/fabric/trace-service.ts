@@ -17,15 +17,19 @@ export interface TraceRequest {
   from: string;
   /** An IPv4 address. */
   to: string;
-  proto?: 'icmp' | 'tcp' | 'udp';
+  /** `arp`: the host's ARP request for `to` (who answers it, and where the reply goes). */
+  proto?: TraceProto;
   dport?: number;
 }
 
+/** What a trace can send, by name. */
+export const TRACE_PROTOS = ['icmp', 'tcp', 'udp', 'arp'] as const;
+export type TraceProto = (typeof TRACE_PROTOS)[number];
 const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
 
 /**
  * The packet a host sends to `to`: to its gateway's MAC when `to` is in another network, to
- * the destination's MAC (as its ARP would have told it) when in its own. Returns why not,
+ * the destination's MAC (as its ARP would have told it) when in its own; or its ARP request. Returns why not,
  * as a string, for an unknown source or a malformed destination.
  */
 export function hostPacket(hosts: readonly HostInfo[], networks: readonly Network[], req: TraceRequest): { start: SwitchRef; packet: SimPacket } | string {
@@ -37,6 +41,10 @@ export function hostPacket(hosts: readonly HostInfo[], networks: readonly Networ
   const local = srcNet !== undefined && srcNet === dstNet;
   const dstMac = local ? (hosts.find((h) => h.ip === req.to)?.mac ?? 'ff:ff:ff:ff:ff:ff') : GATEWAY_MAC;
   const proto = req.proto ?? 'icmp';
+  if (proto === 'arp') {
+    const request: SimPacket = { eth_src: src.mac, eth_dst: 'ff:ff:ff:ff:ff:ff', eth_type: 0x0806, arp_op: 1, arp_sha: src.mac, arp_spa: src.ip, arp_tha: '00:00:00:00:00:00', arp_tpa: req.to };
+    return { start: { switch: src.switch, port: src.port }, packet: request };
+  }
   const packet: SimPacket = { eth_src: src.mac, eth_dst: dstMac, eth_type: 0x0800, ipv4_src: src.ip, ipv4_dst: req.to, ip_proto: PROTO[proto], ttl: 64 };
   if (proto === 'icmp') Object.assign(packet, { icmpv4_type: 8, icmpv4_code: 0 });
   else Object.assign(packet, { [`${proto}_src`]: 40000, [`${proto}_dst`]: req.dport ?? 80 });

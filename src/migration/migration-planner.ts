@@ -49,6 +49,9 @@ type Instructions = FlowEntry['instructions'];
 const flowWith = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: TABLE.forwarding, priority, cookie: MIGRATION_COOKIE, match, instructions });
 const flow = (priority: number, match: Match, actions: Actions): FlowEntry => flowWith(priority, match, [inst.apply(actions)]);
 const TO_CONTROLLER: Instructions = [inst.apply([act.output(PortNo.CONTROLLER)])];
+const TO_ARP_ANSWERS: Instructions = [inst.gotoTable(TABLE.arpAnswer)];
+/** A request turned into the reply "`address` is at the gateway MAC", handed to arpReply, which addresses it to the host that asked. */
+export const answeredAs = (address: string): Instructions => [inst.apply([act.setField('arp_op', ARP_OP.REPLY), act.setField('arp_spa', address)]), inst.gotoTable(TABLE.arpReply)];
 const ON_TO_FORWARDING = inst.gotoTable(TABLE.forwarding);
 /** An entry of table 0 (ingress), before forwarding. */
 const ingress = (priority: number, match: Match, instructions: Instructions): FlowEntry => ({ tableId: TABLE.ingress, priority, cookie: MIGRATION_COOKIE, match, instructions });
@@ -140,8 +143,10 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       on(place.switch).groups.push({ groupId: group() + 1, groupType: GroupType.ALL, buckets: [bucket(deliver(place.port)), bucket([...rewrite(onward), act.output(PortNo.IN_PORT)])] });
       on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(group() + 1)]));
     }
-    // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC.
-    on(place.switch).flows.push(flowWith(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, TO_CONTROLLER));
+    // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC, in the switch for every address it knows (arp-answers.ts).
+    on(place.switch).flows.push(flowWith(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, TO_ARP_ANSWERS));
+    // Not its gratuitous ARP for its own HoA (its address is not the gateway's): to the controller, as every host's.
+    on(place.switch).flows.push(flowWith(PRIORITY.arpOwn, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: p.hoa }, TO_CONTROLLER));
   };
 
   /**
@@ -200,8 +205,9 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
         on(home).flows.push(flowWith(PRIORITY.homecoming, { in_port: port, eth_type: ETH_TYPE.IPV4, eth_dst: p.mac, ipv4_dst: p.hoa }, arrived));
       }
     }
-    // The HN nodes ARP for the HoA: the Home switch answers (the controller, with the gateway MAC) until the VM is back.
-    on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, TO_CONTROLLER));
+    // The HN nodes ARP for the HoA: the Home switch answers, with the gateway MAC, until the VM is back. In the switch: the
+    // request becomes the reply "HoA is at the gateway" and arpReply sends it back to the host that asked (controller or not).
+    on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, answeredAs(p.hoa)));
     foreignAt({ ...at, coa: at.coa }, next?.coa);
     if (next !== undefined) {
       // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.

@@ -20,6 +20,7 @@ import { MigrationError, unsaved } from './migration-error.js';
 import { MigrationLedger, type MigrationEvent, type Pending } from './migration-ledger.js';
 import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from './migration-options.js';
 import { MigrationResources } from './migration-resources.js';
+import { ArpAnswerParts } from './arp-answers.js';
 import { ProxyArp } from './proxy-arp.js';
 import { restoreMigrations } from './restore.js';
 import { placementOf, type PartWait, VmParts } from './vm-parts.js';
@@ -41,8 +42,9 @@ function deadline<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
  * request (`admission.ts`), takes its CoA and bicast groups (`migration-resources.ts`),
  * prepares and confirms by barrier (make-before-break: each VM's part, `vm-parts.ts`),
  * switches over when the VM is seen or the cloud manager says so, rolls back on timeout,
- * records every step (`migration-ledger.ts`), judges announcements (`announcements.ts`) and
- * answers proxy ARP (`proxy-arp.ts`).
+ * records every step (`migration-ledger.ts`), judges announcements (`announcements.ts`),
+ * answers proxy ARP in the switch (`arp-answers.ts`, the planner's arp entries) and what the
+ * switch cannot (`proxy-arp.ts`).
  */
 export class MigrationService {
   private readonly ctx: FabricContext | undefined;
@@ -56,6 +58,7 @@ export class MigrationService {
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
   private readonly proxyArp: ProxyArp;
+  private readonly arpAnswers: ArpAnswerParts;
   private removeProcessor: (() => void) | undefined;
   private replanTimer: NodeJS.Timeout | undefined;
   /** How long the last re-plan of every VM took. */
@@ -85,6 +88,7 @@ export class MigrationService {
     this.limitedLog = new RateLimitedLog(log);
     this.arrivals = new ArrivalFrames(openflow, (dpid) => topology.nameOf(dpid), this.ledger, (hoa) => this.seen(hoa));
     this.proxyArp = new ProxyArp(openflow, topology, bindings, this.networks, this.dpidOf);
+    this.arpAnswers = new ArpAnswerParts(plans, this.networks, this.dpidOf);
     this.judge = new AnnouncementJudge(
       {
         pendingTo: (hoa) => this.ledger.pending.get(hoa)?.record.to,
@@ -121,8 +125,14 @@ export class MigrationService {
     });
     this.subscriptions.push(
       // Replays every binding first: the set is whole before the first packet-in.
-      this.bindings.changes$.subscribe((c) => this.proxyArp.track(c.kind, c.binding)),
-      this.topology.events$.subscribe((e) => this.onTopology(e)),
+      this.bindings.changes$.subscribe((c) => {
+        this.proxyArp.track(c.kind, c.binding);
+        this.arpAnswers.binding(c.kind, c.binding);
+      }),
+      this.topology.events$.subscribe((e) => {
+        this.arpAnswers.topology(e);
+        this.onTopology(e);
+      }),
       // New links, new uplinks for the bicast and the redirects: coalesced, as switches come and go by the dozen.
       this.topology.graph$.subscribe(() => {
         // Never more often than a re-plan of every VM takes: with many thousands, switches coming back must still get a turn.

@@ -10,6 +10,8 @@ export interface TracedPacket {
   ipv4_src: string | undefined;
   ipv4_dst: string | undefined;
   ttl: number | undefined;
+  /** An ARP packet's op and addresses, as they leave (a reply the switch made from a request). */
+  arp?: { op: number; sha: string; spa: string; tha: string; tpa: string };
 }
 
 export interface TraceHop {
@@ -53,6 +55,7 @@ const traced = (p: SimPacket): TracedPacket => ({
   ipv4_src: p.ipv4_src as string | undefined,
   ipv4_dst: p.ipv4_dst as string | undefined,
   ttl: p.ttl,
+  ...(p.arp_op === undefined ? {} : { arp: { op: Number(p.arp_op), sha: String(p.arp_sha), spa: String(p.arp_spa), tha: String(p.arp_tha), tpa: String(p.arp_tpa) } }),
 });
 
 /**

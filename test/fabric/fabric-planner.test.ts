@@ -79,7 +79,7 @@ test('planning is pure: the same input gives the same tables, and every flow and
     for (const [i, m] of decoded.entries()) assert.deepEqual(m, { ...write[i], xid: m.xid });
     n += t.flows.length;
   }
-  assert.equal(n, 168, 'dc-small: 5 entries and 2 of port security for each of 9 hosts, 51 routes and ARP-to-controller entries, and each switch\'s port security (a trusted entry per link port, 22 in all, and 4 more each)');
+  assert.equal(n, 177, 'dc-small: 6 entries and 2 of port security for each of 9 hosts, 51 routes and ARP-to-controller entries, and each switch\'s port security (a trusted entry per link port, 22 in all, and 4 more each)');
 });
 
 test('the same match at two priorities are two entries: the diff keeps them apart', () => {
@@ -93,7 +93,7 @@ test('the same match at two priorities are two entries: the diff keeps them apar
   assert.deepEqual([back.flowsToWrite, back.flowsToDelete.map(flowOf)], [[], [twin]]);
 });
 
-test('one host\'s entries, exactly: gateway ARP in the switch, its own announcement to the controller, ARP for it, frames for it, packets routed to it', () => {
+test('one host\'s entries, exactly: gateway ARP in the switch, its own announcement to the controller, ARP for it, frames for it, packets routed to it, replies made for it sent back', () => {
   const ctx = fabricContext(topo);
   const h11 = hosts.find((h) => h.name === 'h11')!;
   const t = planHost(ctx, h11);
@@ -115,7 +115,14 @@ test('one host\'s entries, exactly: gateway ARP in the switch, its own announcem
     [PRIORITY.l2, { eth_dst: h11.mac }, [act.output(3)]],
     [PRIORITY.hostRoute, { eth_type: 0x0800, ipv4_dst: '10.0.1.10' }, [act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h11.mac), act.decNwTtl(), act.output(3)]],
   ]);
-  for (const f of t.flows) if (f.tableId === TABLE.forwarding) assert.equal(f.cookie, PIPELINE.fabric.cookie);
+  // arpReply: a reply the switch made for one of its requests goes back to it, from the gateway.
+  assert.deepEqual(t.flows.filter((f) => f.tableId === TABLE.arpReply).map((f) => [f.priority, f.match, actionsOf(f)]), [
+    [PRIORITY.arpReply, { in_port: 3, eth_type: 0x0806, arp_op: 2, arp_sha: h11.mac }, [
+      act.setField('eth_dst', h11.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('arp_sha', GATEWAY_MAC), act.setField('arp_tha', h11.mac), act.setField('arp_tpa', '10.0.1.10'),
+      act.output(PortNo.IN_PORT),
+    ]],
+  ]);
+  for (const f of t.flows) if (f.tableId !== TABLE.ingress) assert.equal(f.cookie, PIPELINE.fabric.cookie);
   // Without an address there is nothing to route to nor to admit; outside every network, no gateway to answer for.
   assert.deepEqual(planHost(ctx, { ...h11, ip: undefined }), { flows: [], groups: [] });
   assert.deepEqual(planHost(ctx, { ...h11, ip: '192.0.2.7' }).flows.filter((f) => f.tableId === TABLE.forwarding).map((f) => f.priority), [PRIORITY.hostAnnounce, PRIORITY.arpToHost, PRIORITY.l2, PRIORITY.hostRoute]);

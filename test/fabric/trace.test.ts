@@ -142,6 +142,7 @@ test('the packet a host sends: to the gateway MAC across networks, to the peer\'
   assert.equal(by('10.0.1.99').eth_dst, 'ff:ff:ff:ff:ff:ff', 'nobody known there: broadcast');
   assert.deepEqual(by('10.0.2.10', { proto: 'tcp', dport: 22 }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 6, tcp_src: 40000, tcp_dst: 22 });
   assert.deepEqual(by('10.0.2.10', { proto: 'udp' }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 17, udp_src: 40000, udp_dst: 80 });
+  assert.deepEqual(by('10.0.1.1', { proto: 'arp' }), { eth_src: h11.mac, eth_dst: 'ff:ff:ff:ff:ff:ff', eth_type: 0x0806, arp_op: 1, arp_sha: h11.mac, arp_spa: '10.0.1.10', arp_tha: '00:00:00:00:00:00', arp_tpa: '10.0.1.1' });
   for (const bad of ['10.0.3', '10.0.3.10.1', 'x10.0.3.10', '10.0.3.256']) assert.equal(hostPacket(hosts, nets, { from: 'h11', to: bad }), `"${bad}" is not an IPv4 address`);
   assert.equal(hostPacket([...hosts, { ...h11, name: 'mute', ip: undefined }], nets, { from: 'mute', to: '10.0.3.10' }), 'no host named or addressed "mute"');
 });
@@ -167,4 +168,17 @@ test('TraceService: over the plans the switches are given and only the links tha
   assert.ok(typeof unplanned !== 'string');
   assert.equal(unplanned.result, 'dropped', 'no plan: nothing matches');
   assert.equal(new TraceService(fake(undefined), plans).run({ from: 'h11', to: '10.0.3.10' }), 'tracing needs a topology file (--topology)');
+});
+
+test('trace --proto arp: a host\'s request for its gateway is answered by its own switch, back to its port; one for a neighbour goes to that neighbour only', () => {
+  const topology = loadTopology('topologies/dc-small.yaml');
+  const { net, hosts } = offlineNetwork(topology);
+  const h11 = hosts.find((h) => h.name === 'h11')!;
+  const gw = traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.1.1', proto: 'arp' });
+  assert.ok(typeof gw !== 'string');
+  assert.deepEqual([gw.result, gw.at], ['delivered', { switch: 'acc1', port: 3 }]);
+  assert.deepEqual(gw.hops.at(-1)!.packet.arp, { op: 2, sha: GATEWAY_MAC, spa: '10.0.1.1', tha: h11.mac, tpa: '10.0.1.10' });
+  const peer = traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.1.11', proto: 'arp' });
+  assert.ok(typeof peer !== 'string');
+  assert.deepEqual([peer.result, peer.at, peer.hops.at(-1)!.packet.arp?.op], ['delivered', { switch: 'acc1', port: 4 }, 1]);
 });

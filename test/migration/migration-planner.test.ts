@@ -4,6 +4,7 @@ import { flowKey, type SwitchTables } from '../../src/controller/flow-tables.js'
 import { PIPELINE, TABLE } from '../../src/controller/pipeline.js';
 import { fabricContext, nextHopGroupId, planFabric } from '../../src/fabric/fabric-planner.js';
 import { offlineNetwork } from '../../src/fabric/trace-service.js';
+import { planArpAnswers } from '../../src/migration/arp-answers.js';
 import { MIGRATION_COOKIE, planMigration, redirectingSwitches, type Placement } from '../../src/migration/migration-planner.js';
 import { GroupType, PortNo, act, inst } from '../../src/openflow/index.js';
 import { fabricGraph } from '../../src/topology/fabric-graph.js';
@@ -23,11 +24,12 @@ const GROUP = PIPELINE.migration.groups.min;
 const active = (mode: Placement['mode'], sw = 'acc3', coa = '10.0.3.200'): Placement => ({ hoa: HOA, mac: MAC, home: net1, mode, at: { switch: sw, port: 5, coa }, group: GROUP });
 const P = PIPELINE.migration.priority;
 
-const actionsOf = (t: SwitchTables | undefined, match: Record<string, unknown>): unknown[] => {
+const instructionsOf = (t: SwitchTables | undefined, match: Record<string, unknown>): SwitchTables['flows'][number]['instructions'] => {
   const f = t?.flows.find((x) => JSON.stringify(x.match) === JSON.stringify(match));
   assert.ok(f, `a flow matching ${JSON.stringify(match)}`);
-  return f.instructions.flatMap((i) => ('actions' in i ? i.actions : []));
+  return f.instructions;
 };
+const actionsOf = (t: SwitchTables | undefined, match: Record<string, unknown>): unknown[] => instructionsOf(t, match).flatMap((i) => ('actions' in i ? i.actions : []));
 
 test('redirecting switches by mode: Home; Home and Edge; every access and edge switch; never the one the VM is at', () => {
   assert.deepEqual(redirectingSwitches(ctx, 'mobile-ip', 'acc1', 'acc3'), ['acc1']);
@@ -48,8 +50,10 @@ test('optimized, active at acc3: exact entries at Home, Foreign and Edge; none o
   assert.deepEqual(actionsOf(plan.get('acc3'), { eth_type: 0x0800, ipv4_dst: '10.0.3.200' }), [
     act.decNwTtl(), act.setField('ipv4_dst', HOA), act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', MAC), act.output(5),
   ]);
-  assert.deepEqual(actionsOf(plan.get('acc1'), { eth_type: 0x0806, arp_op: 1, arp_tpa: HOA }), [act.output(PortNo.CONTROLLER)]);
-  assert.deepEqual(actionsOf(plan.get('acc3'), { in_port: 5, eth_type: 0x0806, arp_op: 1, arp_sha: MAC, arp_tpa: { value: '10.0.1.0', mask: '255.255.255.0' } }), [act.output(PortNo.CONTROLLER)]);
+  // Proxy ARP in the switch: at Home the request for the HoA becomes the reply, addressed to its asker by arpReply; abroad the VM's requests for its Home Network go to arpAnswer.
+  assert.deepEqual(instructionsOf(plan.get('acc1'), { eth_type: 0x0806, arp_op: 1, arp_tpa: HOA }), [inst.apply([act.setField('arp_op', 2), act.setField('arp_spa', HOA)]), inst.gotoTable(TABLE.arpReply)]);
+  assert.deepEqual(instructionsOf(plan.get('acc3'), { in_port: 5, eth_type: 0x0806, arp_op: 1, arp_sha: MAC, arp_tpa: { value: '10.0.1.0', mask: '255.255.255.0' } }), [inst.gotoTable(TABLE.arpAnswer)]);
+  assert.deepEqual(actionsOf(plan.get('acc3'), { in_port: 5, eth_type: 0x0806, arp_op: 1, arp_sha: MAC, arp_tpa: HOA }), [act.output(PortNo.CONTROLLER)], 'its own gratuitous ARP: to the controller');
   for (const t of plan.values()) {
     assert.deepEqual(t.groups, [], 'no group once switched over');
     for (const f of t.flows) {
@@ -103,11 +107,14 @@ function network(vmAt: { switch: string; port: number }, placement: Placement): 
   const moved = hosts.map((h) => (h.ip === HOA ? { ...h, ...vmAt } : h));
   const fabric = planFabric({ topology, hosts: moved, graph });
   const migration = planMigration(ctx, graph, placement);
+  // Abroad, the Foreign switch answers for the Home Network's known addresses (ArpAnswerParts).
+  const answers = placement.at.coa === undefined ? undefined : planArpAnswers(net1, moved.flatMap((h) => (h.ip?.startsWith('10.0.1.') ? [h.ip] : [])));
   const merged = new Map<string, SwitchTables>();
   for (const [sw, t] of tables) {
     const f = fabric.get(sw)!;
     const m = migration.get(sw) ?? { flows: [], groups: [] };
-    merged.set(sw, { flows: [...t.flows.filter((x) => x.cookie !== PIPELINE.fabric.cookie), ...f.flows, ...m.flows], groups: [...f.groups, ...m.groups] });
+    const a = sw === placement.at.switch ? (answers?.flows ?? []) : [];
+    merged.set(sw, { flows: [...t.flows.filter((x) => x.cookie !== PIPELINE.fabric.cookie), ...f.flows, ...m.flows, ...a], groups: [...f.groups, ...m.groups] });
   }
   const peers = new Map(topology.links.flatMap((l) => [[portKey(l.a), l.b], [portKey(l.b), l.a]] as const));
   return { net: { tables: (sw: string) => merged.get(sw), peer: (at: { switch: string; port: number }) => peers.get(portKey(at)), portLive: () => true }, moved };
@@ -264,4 +271,34 @@ test('first-hop source entries: table 0 of the Foreign switch (kept for its subn
   assert.ok(restored('acc1', '10.0.3.200') && restored('acc1', '10.0.4.200') && restored('acc3', '10.0.4.200'));
   assert.ok(!restored('acc4', '10.0.4.200'), 'never where the CoA is set');
   assert.equal(planMigration(ctx, graph, active('first-hop', 'acc4', '10.0.4.200')).get('acc1')!.flows.filter((f) => f.priority === P.sourceRestored && f.match.ipv4_src === '10.0.3.200').length, 0, 'then gone');
+});
+
+test('proxy ARP in the switch (svcswitch trace): the Home Network asks for the HoA and the VM abroad asks for its Home Network, each gets its reply back from its own switch, no controller; an unknown address and the VM\'s own gratuitous ARP go to the controller unchanged; another tenant of the Foreign switch gets no answer for the Home Network', () => {
+  for (const mode of ['mobile-ip', 'optimized', 'first-hop'] as const) {
+    const { net, moved } = network({ switch: 'acc3', port: 5 }, active(mode));
+    const host = (name: string) => moved.find((h) => h.name === name)!;
+    const ask = (from: ReturnType<typeof host>, target: string) =>
+      trace(net, { switch: from.switch, port: from.port }, { eth_src: from.mac, eth_dst: 'ff:ff:ff:ff:ff:ff', eth_type: 0x0806, arp_op: 1, arp_sha: from.mac, arp_spa: from.ip!, arp_tha: '00:00:00:00:00:00', arp_tpa: target });
+    const reply = (to: ReturnType<typeof host>, about: string) => ({
+      eth_src: GATEWAY_MAC, eth_dst: to.mac, ipv4_src: undefined, ipv4_dst: undefined, ttl: undefined,
+      arp: { op: 2, sha: GATEWAY_MAC, spa: about, tha: to.mac, tpa: to.ip },
+    });
+    const h12 = host('h12');
+    const vm = host('h11');
+    const r = ask(h12, HOA);
+    assert.equal(r.result, 'delivered', `${mode}: h12 asks for the HoA`);
+    assert.deepEqual(r.at, { switch: h12.switch, port: h12.port }, `${mode}: answered back to h12 by acc1`);
+    assert.deepEqual(r.hops.at(-1)!.packet, reply(h12, HOA));
+    for (const about of [h12.ip!, '10.0.1.1']) {
+      const v = ask(vm, about);
+      assert.deepEqual([v.result, v.at], ['delivered', { switch: 'acc3', port: 5 }], `${mode}: the VM asks for ${about}`);
+      assert.deepEqual(v.hops.at(-1)!.packet, reply(vm, about));
+    }
+    const unknown = ask(vm, '10.0.1.77');
+    assert.equal(unknown.result, 'controller', `${mode}: an address nobody knows`);
+    assert.deepEqual(unknown.hops.at(-1)!.packet.arp, { op: 1, sha: vm.mac, spa: HOA, tha: '00:00:00:00:00:00', tpa: '10.0.1.77' }, 'unchanged: still the request');
+    assert.equal(ask(vm, HOA).result, 'controller', `${mode}: its gratuitous ARP`);
+    const tenant = ask(host('h31'), h12.ip!);
+    assert.notEqual(tenant.hops.at(-1)?.packet.arp?.op, 2, `${mode}: h31 (native at acc3) is never told where h12 is`);
+  }
 });

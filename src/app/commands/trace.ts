@@ -1,4 +1,4 @@
-import { offlineNetwork, traceRequest, type TraceRequest } from '../../fabric/trace-service.js';
+import { TRACE_PROTOS, offlineNetwork, traceRequest, type TraceProto, type TraceRequest } from '../../fabric/trace-service.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
 import type { TraceResult } from '../../topology/trace.js';
@@ -6,13 +6,16 @@ import type { Register } from './program.js';
 import { type ClientFlags, clientFrom, withClientOptions } from './rest-client.js';
 import { UsageError, isUsageError } from './usage-error.js';
 
+const isTraceProto = (p: string): p is TraceProto => (TRACE_PROTOS as readonly string[]).includes(p);
+
 /** A hop list a person reads. */
 function formatTrace(req: TraceRequest, r: TraceResult): string {
   const lines = [`${req.proto ?? 'icmp'} ${req.from} -> ${req.to}`];
   for (const h of r.hops) {
     const p = h.packet;
     const alt = h.alternatives && h.alternatives.length > 1 ? `  (ECMP: ${h.alternatives.join(', ')})` : '';
-    lines.push(`  ${h.switch.padEnd(8)} in ${String(h.inPort).padStart(2)}  out ${String(h.outPort).padStart(2)}  ${p.eth_src ?? '-'} > ${p.eth_dst ?? '-'}  ${p.ipv4_src ?? '-'} > ${p.ipv4_dst ?? '-'}  ttl ${p.ttl ?? '-'}${alt}`);
+    const l3 = p.arp ? `arp ${p.arp.op === 1 ? `who-has ${p.arp.tpa} tell ${p.arp.spa}` : `${p.arp.spa} is-at ${p.arp.sha} (to ${p.arp.tpa})`}` : `${p.ipv4_src ?? '-'} > ${p.ipv4_dst ?? '-'}  ttl ${p.ttl ?? '-'}`;
+    lines.push(`  ${h.switch.padEnd(8)} in ${String(h.inPort).padStart(2)}  out ${String(h.outPort).padStart(2)}  ${p.eth_src ?? '-'} > ${p.eth_dst ?? '-'}  ${l3}${alt}`);
   }
   lines.push(`${r.result} at ${r.at.switch}:${r.at.port}${r.reason ? ` (${r.reason})` : ''}`);
   return lines.join('\n') + '\n';
@@ -34,7 +37,7 @@ async function traceCommand(values: TraceFlags, out: (s: string) => void, err: (
     const api = values.api ?? (values.topology === undefined ? process.env.SVCSWITCH_API : undefined);
     if ((api === undefined) === (values.topology === undefined)) throw new UsageError('give one of --api URL and --topology FILE');
     const proto = values.proto ?? 'icmp';
-    if (proto !== 'icmp' && proto !== 'tcp' && proto !== 'udp') throw new UsageError(`--proto: "${proto}" is not icmp, tcp or udp`);
+    if (!isTraceProto(proto)) throw new UsageError(`--proto: "${proto}" is not ${TRACE_PROTOS.join(', ')}`);
     const dport = values.dport === undefined ? undefined : Number(values.dport);
     if (dport !== undefined && (!Number.isInteger(dport) || dport < 0 || dport > 65535)) throw new UsageError(`--dport: "${values.dport}" is not a port number`);
     const req: TraceRequest = { from: values.from, to: values.to, proto, ...(dport !== undefined ? { dport } : {}) };
@@ -66,7 +69,7 @@ export const registerTrace: Register = (program, io, exit) => {
       .description('the path one packet takes through the planned tables, hop by hop (exit 0 delivered; 1 dropped, to the controller or in a loop; 2 usage)')
       .option('--from <name|ip>', 'the sending host')
       .option('--to <ip>', 'the destination address')
-      .option('--proto <proto>', 'icmp | tcp | udp (default icmp)')
+      .option('--proto <proto>', 'icmp | tcp | udp (default icmp) | arp (the host\'s ARP request for --to: who answers it)')
       .option('--dport <n>', 'the destination port (tcp, udp)')
       .option('--topology <file>', "offline: the tables planned from the file's declared hosts, every link up")
       .option('--json', '{"hops":[{"switch","inPort","outPort","packet":{...}}],"result","at":{"switch","port"}}'),
