@@ -1,11 +1,11 @@
 /**
  * The layer rule (make lint): a folder of src/ may import only from the folders below it.
- *   log, files, openflow  <-  packet  <-  controller  <-  topology  <-  fabric  <-  migration  <-  state  <-  api  <-  app
+ *   log, files, openflow  <-  packet  <-  controller  <-  topology  <-  fabric  <-  migration  <-  state  <-  cluster  <-  api  <-  app
  * `openflow` is a library of its own and imports nothing else of ours; `log` and `files` (bounded reads of named files) are shared by all.
  * Other layers reach the codec only through its index. lab/, bench/, examples/ and test/ sit
  * above src/; nothing imports test/.
  */
-const LAYERS = ['log', 'files', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'state', 'api', 'app'];
+const LAYERS = ['log', 'files', 'openflow', 'packet', 'controller', 'topology', 'fabric', 'migration', 'state', 'cluster', 'api', 'app'];
 
 const upward = LAYERS.flatMap((layer, i) => {
   const above = LAYERS.slice(i + 1);

@@ -73,6 +73,11 @@ export class ControllerProcess {
     await gone;
   }
 
+  /** A signal as is (SIGSTOP freezes it, SIGCONT resumes it). */
+  signal(sig: NodeJS.Signals): void {
+    if (!this.exited) this.child.kill(sig);
+  }
+
   /** SIGTERM, then SIGKILL if it is still there after 5 s. */
   async stop(): Promise<void> {
     if (this.exited) return;

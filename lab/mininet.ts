@@ -25,13 +25,14 @@ export class MininetDc {
   /** Fails loudly when Mininet is not installed: these tests exist to run it. */
   /** `protocol` ssl: the switches connect over TLS with the certificate `ovs-vsctl set-ssl` gave Open vSwitch. */
   /** `vms`: declared hosts that are real VMs (lab/qemu-vm.ts): Mininet makes no host for them. */
-  static async start(topologyFile: string, controllerPort: number, { timeoutMs = 120_000, protocol = 'tcp', vms = [] }: { timeoutMs?: number; protocol?: 'tcp' | 'ssl'; vms?: readonly string[] } = {}): Promise<MininetDc> {
+  /** `controllerPort`: one controller, or a cluster's members (every switch connects to each). */
+  static async start(topologyFile: string, controllerPort: number | readonly number[], { timeoutMs = 120_000, protocol = 'tcp', vms = [] }: { timeoutMs?: number; protocol?: 'tcp' | 'ssl'; vms?: readonly string[] } = {}): Promise<MininetDc> {
     try {
       await sh(PYTHON, ['-c', 'import mininet.net']);
     } catch (e) {
       throw new Error(`Mininet is required (Debian package mininet, for ${PYTHON}); run 'make setup': ${(e as Error).message}`);
     }
-    const child = spawn(PYTHON, ['mininet/dc.py', '--topology', topologyFile, '--controller', `${protocol}:127.0.0.1:${controllerPort}`, '--control', ...vms.flatMap((v) => ['--vm', v])], { stdio: 'pipe' });
+    const child = spawn(PYTHON, ['mininet/dc.py', '--topology', topologyFile, '--controller', [controllerPort].flat().map((p) => `${protocol}:127.0.0.1:${p}`).join(','), '--control', ...vms.flatMap((v) => ['--vm', v])], { stdio: 'pipe' });
     const dc = new MininetDc(child);
     const ready = await dc.next(timeoutMs);
     if (!ready.ready) {

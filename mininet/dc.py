@@ -105,9 +105,12 @@ def parse_controller(text):
 
 def reconnect_fast(net):
     """OVS retries a lost controller with a backoff that grows to 8 s; 1 s brings every switch
-    back within a second of a controller restart (docs/reliability.md: the same for real switches)."""
+    back within a second of a controller restart (docs/reliability.md: the same for real switches).
+    Every controller of the bridge (a cluster's members: one record each)."""
     for sw in net.switches:
-        sw.vsctl('set', 'controller', sw.name, 'max_backoff=1000')
+        records = sw.vsctl('get', 'bridge', sw.name, 'controller').strip().strip('[]')
+        for uuid in [r.strip() for r in records.split(',') if r.strip()]:
+            sw.vsctl('set', 'controller', uuid, 'max_backoff=1000')
 
 
 def move_host(net, host_name, switch_name, port):
@@ -203,7 +206,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument('--topology', required=True)
     parser.add_argument('--controller', default='127.0.0.1:6653',
-                        help='[tcp:|ssl:]HOST:PORT of svcswitch (ssl: needs the switch certificate set with ovs-vsctl set-ssl)')
+                        help='[tcp:|ssl:]HOST:PORT of svcswitch, or of each member of a cluster, comma-separated (ssl: needs the switch certificate set with ovs-vsctl set-ssl)')
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument('--control', action='store_true', help='JSON-lines control on stdin/stdout')
     mode.add_argument('--scenario', choices=['pingall'], help='run a scripted scenario and exit')
@@ -213,7 +216,8 @@ def main():
     args = parser.parse_args()
     setLogLevel(args.log)
     topo = load_topology(args.topology)
-    protocol, host, port = parse_controller(args.controller)
+    # A cluster's members, comma-separated: every switch connects to each (c0, c1, ...).
+    controllers = [parse_controller(c) for c in args.controller.split(',')]
 
     def stop_on_signal(signum, _frame):
         raise SystemExit(128 + signum)
@@ -223,7 +227,9 @@ def main():
                   # fail-mode secure: while the controller is away the switch keeps forwarding on
                   # its tables (standalone would flush them and turn into a learning switch).
                   switch=partial(OVSSwitch, datapath='user', protocols='OpenFlow13', failMode='secure'),
-                  controller=partial(RemoteController, ip=host, port=port, protocol=protocol))
+                  controller=None)
+    for i, (protocol, host, port) in enumerate(controllers):
+        net.addController(RemoteController('c%d' % i, ip=host, port=port, protocol=protocol))
     try:
         net.build()
         net.start()

@@ -23,6 +23,9 @@ command -v qemu-system-x86_64 >/dev/null || need_lean+=(qemu-system-x86)
 dpkg -s busybox-static >/dev/null 2>&1 || need_lean+=(busybox-static)
 # Prometheus scrapes /metrics in test/api/prometheus.integration.test.ts (its web UI's recommends are not needed).
 command -v prometheus >/dev/null || need_lean+=(prometheus)
+# A cluster's state and elections (docs/cluster.md; test/cluster/): etcd, three members on loopback per test.
+command -v etcd >/dev/null || need_lean+=(etcd-server)
+command -v etcdctl >/dev/null || need_lean+=(etcd-client)
 # The web view's browser test (test/api/web-view.e2e.test.ts) drives Debian's Chromium, headless.
 command -v chromium >/dev/null || need_lean+=(chromium)
 # better-sqlite3 (the state file) is compiled at npm ci by node-gyp, against Node's own headers.

@@ -48,6 +48,8 @@ export class ApiServer {
     private readonly token?: BearerToken,
     /** A request (headers and body) not received within this is answered 408 and its connection closed. */
     private readonly requestTimeoutMs = 10_000,
+    /** With --cluster: the election, for GET /api/cluster. */
+    private readonly cluster: RouteContext['cluster'] = undefined,
   ) {}
 
   /** The HTTP front's thread (set by listen()). */
@@ -105,7 +107,7 @@ export class ApiServer {
       if (why.allow !== undefined) void reply.header('allow', why.allow);
       return reply.code(why.status).send({ error: why.error, ...(why.resources ? { resources: why.resources } : {}) });
     });
-    const ctx: RouteContext = { topology: this.topology, tracer: this.tracer, migration: this.migration, openflow: this.openflow, flows: this.flows, metrics: this.metrics, startedAt: this.started };
+    const ctx: RouteContext = { topology: this.topology, tracer: this.tracer, migration: this.migration, openflow: this.openflow, flows: this.flows, metrics: this.metrics, startedAt: this.started, cluster: this.cluster };
     for (const route of ROUTES.filter((r) => !r.stream)) {
       const status = route.status ?? 200;
       // A text answer (Prometheus' format) is sent as it is: no JSON schema serializes it.

@@ -1,3 +1,4 @@
+import type { ClusterView } from '../cluster/etcd-mastership.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
@@ -15,6 +16,8 @@ export interface RouteContext {
   flows: FlowManager;
   metrics: Metrics;
   startedAt: number;
+  /** With --cluster: the election as this member sees it (undefined alone). */
+  cluster: { view(): ClusterView } | undefined;
 }
 
 /** A route's handler: what it answers (JSON, or text for a text route); it may set another status on `reply`. */

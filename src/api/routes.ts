@@ -4,7 +4,7 @@ import { switchEntries } from '../controller/switch-entries.js';
 import { openApiDocument } from './openapi.js';
 import { type RouteContext, clientError, problems, uptimeSeconds } from './route-context.js';
 import {
-  Binding, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, SwitchEntries, SwitchParams, TopologyBody, TraceBody, TraceQuery,
+  Binding, ClusterBody, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, SwitchEntries, SwitchParams, TopologyBody, TraceBody, TraceQuery,
 } from './schemas.js';
 
 const param = (req: FastifyRequest, name: string): string => (req.params as Record<string, string>)[name]!;
@@ -54,6 +54,10 @@ function health(ctx: RouteContext): unknown {
 
 /** Every route, as the server registers it and the OpenAPI document lists it: its schemas and what answers it, in one place. */
 export const ROUTES: readonly RouteDoc[] = [
+  {
+    method: 'GET', url: '/api/cluster', summary: 'with --cluster: the live members and each switch\'s master and generation id, as this member sees them (404 alone)', response: ClusterBody,
+    handle: (ctx) => found(ctx.cluster, 'not a cluster member (svcswitch run --cluster)').view(),
+  },
   { method: 'GET', url: '/api/health', summary: 'ok or degraded, with the problems in words; uptime, switches connected and declared, counters', response: Health, handle: health },
   {
     method: 'GET', url: '/api/health/live', summary: 'liveness: the controller\'s thread answers (no token needed)', response: Live, open: true,

@@ -103,6 +103,13 @@ export const SwitchDetail = Type.Object({
   ports: Type.Array(Type.Object({ portNo: Type.Integer(), name: Type.String(), hwAddr: Type.String(), linkDown: Type.Boolean() })),
 });
 
+export const ClusterBody = Type.Object({
+  member: Type.String(),
+  joined: Type.Boolean({ description: 'false: it has stood down (its lease may have expired) and is joining again' }),
+  members: Type.Array(Type.String()),
+  masters: Type.Array(Type.Object({ dpid: Type.String(), member: Type.String(), generation: Type.String({ description: 'the OpenFlow generation id (the etcd revision of the claim)' }) })),
+});
+
 export const TraceQuery = Type.Object(
   {
     from: Type.String({ minLength: 1, maxLength: 64, description: 'a host name or address' }),

@@ -36,6 +36,8 @@ export interface ControllerConfig {
   auditIntervalMs: number;
   /** How long a switch has to answer a request, a barrier after a batch included (default 10 s; a benchmark of 2,000 emulated switches lengthens it). */
   requestTimeoutMs?: number;
+  /** A member of a cluster on etcd (docs/cluster.md): its client URLs and this member's name; undefined: alone. */
+  cluster?: { endpoints: string[]; memberId: string };
 }
 
 export const DEFAULT_CONFIG: ControllerConfig = {

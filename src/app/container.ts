@@ -21,6 +21,8 @@ import { HostTracker } from '../topology/host-tracker.js';
 import { holdDown } from './hold-down.js';
 import { MigrationService } from '../migration/migration-service.js';
 import { TOKENS } from './tokens.js';
+import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership } from '../cluster/etcd-mastership.js';
+import { SwitchRoles } from '../controller/switch-roles.js';
 
 /**
  * The one place where the controller is wired. Classes take their collaborators as
@@ -58,6 +60,12 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     const db = ctx.get(TOKENS.state);
     return db ? new SqliteBindingStore(db) : new InMemoryBindingStore();
   });
+  c.bind(TOKENS.cluster).toDynamicValue((ctx) => {
+    if (config.cluster === undefined) return undefined;
+    const log = ctx.get(TOKENS.logger);
+    const mastership = new EtcdMastership({ ...DEFAULT_CLUSTER_OPTIONS, ...config.cluster }, log);
+    return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log) };
+  });
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
   c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.flows).toDynamicValue(
@@ -65,6 +73,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
       keepPlan: (dpid) => declared.has(dpid),
       holdDown: holdDown(ctx.get(TOKENS.topology), [ctx.get(TOKENS.planning), { flush: () => c.get(TOKENS.migration).flush() }], ctx.get(TOKENS.logger), config.holdDown),
       auditIntervalMs: config.auditIntervalMs,
+      ...(ctx.get(TOKENS.cluster) ? { channels: ctx.get(TOKENS.cluster)!.roles } : {}),
     }),
   );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
@@ -77,10 +86,10 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   );
   c.bind(TOKENS.api).toDynamicValue(
     (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.metrics), ctx.get(TOKENS.logger),
-      config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs),
+      config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs, ctx.get(TOKENS.cluster)?.mastership),
   );
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state), ctx.get(TOKENS.cluster)),
   );
   return c;
 }

@@ -10,6 +10,7 @@ import type { TraceService } from '../fabric/trace-service.js';
 import type { Planning } from './planning.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { StateDatabase } from '../state/database.js';
+import type { ClusterMember } from './cluster-member.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that
@@ -31,11 +32,19 @@ export class Svcswitch {
     private readonly log: Logger,
     /** The SQLite state file (undefined: in memory only). */
     readonly state: StateDatabase | undefined,
+    /** With --cluster: the election and the switch roles (undefined: alone, every switch mastered here without roles). */
+    readonly cluster: ClusterMember | undefined = undefined,
   ) {}
 
   /** Starts everything; resolves with the OpenFlow (and API) addresses. */
   async start(of: { host: string; port: number }, api?: { host: string; port: number }): Promise<{ openflow: AddressInfo; api: AddressInfo | undefined }> {
     merge(this.topology.events$, this.topology.graph$).subscribe(() => (this.lastChange = Date.now()));
+    // A member joins before any switch connects: its channels are then registered at once.
+    if (this.cluster) {
+      await this.cluster.mastership.start();
+      this.topology.useLldpKey(await this.cluster.mastership.sharedSecret('lldp-key'));
+      this.cluster.roles.start();
+    }
     this.topology.start();
     this.planning.start();
     this.flows.start();
@@ -75,6 +84,8 @@ export class Svcswitch {
     this.flows.stop();
     this.planning.stop();
     this.topology.stop();
+    this.cluster?.roles.stop();
+    await this.cluster?.mastership.stop();
     await this.api.close();
     await this.openflow.close();
     this.state?.close();

@@ -14,6 +14,7 @@ import type { Svcswitch } from './svcswitch.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { BindingStore } from '../migration/binding-store.js';
 import type { StateDatabase } from '../state/database.js';
+import type { ClusterMember } from './cluster-member.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
@@ -33,5 +34,7 @@ export const TOKENS = {
   /** The SQLite state file, or undefined when state is kept in memory only. */
   state: Symbol('StateDatabase') as ServiceIdentifier<StateDatabase | undefined>,
   bindings: Symbol('BindingStore') as ServiceIdentifier<BindingStore>,
+  /** With --cluster: the election and the roles it puts on every switch channel; undefined alone. */
+  cluster: Symbol('Cluster') as ServiceIdentifier<ClusterMember | undefined>,
   app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,
 } as const;

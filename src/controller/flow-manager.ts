@@ -6,6 +6,7 @@ import type { SwitchTables } from './flow-tables.js';
 import type { OpenFlowServer } from './openflow-server.js';
 import { SwitchReconciler } from './reconciler.js';
 import { PlanClock, SwitchPlan } from './switch-plan.js';
+import type { WritableChannels } from './switch-roles.js';
 
 /**
  * The desired tables of every switch: one plan per datapath id, made of named parts that
@@ -75,6 +76,8 @@ export interface FlowManagerOptions {
   holdDown?: (dpid: Dpid) => Promise<void>;
   /** Every switch is read back and its drift repaired this often; 0 or absent: never by itself. */
   auditIntervalMs?: number;
+  /** The switches this member may write to (in a cluster: those it masters, SwitchRoles); default: every connected one. */
+  channels?: WritableChannels;
 }
 
 /**
@@ -104,12 +107,13 @@ export class FlowManager {
   start(): void {
     this.scheduleAudit();
     this.subscriptions.push(
-      this.openflow.switchUp$.subscribe(({ dpid, connection }) => {
+      (this.options.channels?.up$ ?? this.openflow.switchUp$).subscribe(({ dpid, connection }) => {
         this.retire(dpid, 'replaced by a new connection');
         const r = new SwitchReconciler(connection, this.plans.plan(dpid), this.log, this.options.holdDown?.(dpid), (run) => this.runsSubject.next({ dpid, ...run }));
         this.reconcilers.set(dpid, r);
         r.poke();
       }),
+      ...(this.options.channels ? [this.options.channels.down$.subscribe(({ dpid, reason }) => this.retire(dpid, reason))] : []),
       this.openflow.switchDown$.subscribe(({ dpid, reason }) => {
         this.retire(dpid, reason);
         if (this.options.keepPlan?.(dpid) === false) this.plans.forget(dpid);

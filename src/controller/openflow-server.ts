@@ -221,8 +221,10 @@ export class OpenFlowServer {
     if (this.switches.has(dpid)) return void conn.close(`datapath ${dpid} connected twice at once`);
     this.switches.set(dpid, conn);
     conn.onAsync = (message) => {
-      if (message.type === MessageType.PACKET_IN) this.packetProcessors.dispatch(dpid, message);
-      else this.byType.get(message.type)?.next({ dpid, message });
+      if (message.type === MessageType.PACKET_IN) {
+        // A standby answers no packet-in (a switch sends them to a member that is EQUAL until its role is set).
+        if (conn.role !== 'slave') this.packetProcessors.dispatch(dpid, message);
+      } else this.byType.get(message.type)?.next({ dpid, message });
     };
     conn.closed$.subscribe((reason) => {
       if (this.switches.get(dpid) !== conn) return;

@@ -2,13 +2,14 @@ import type { Socket } from 'node:net';
 import { ReplaySubject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import {
-  ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError, describeError,
+  BadRequestCode, ConfigFlags, ErrorType, Framer, HelloFailedCode, MessageType, MultipartFlags, MultipartType, OfpDecodeError, describeError,
   OFPCML_NO_BUFFER, OFP_HEADER_LEN, OFP_VERSION, PortReason, decodeMessage, messageTypeName, peekMultipartReply,
   type ErrorMsg, type FeaturesReply, type MessageOf, type MultipartReplyBody, type MultipartRequestBody, type OfpMessage, type Port,
 } from '../openflow/index.js';
 import { formatDpid, type Dpid } from './dpid.js';
 import { BatchRejectedError, ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from './errors.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
+import type { ChannelRole } from './mastership.js';
 import { Outbox } from './outbox.js';
 
 export interface ConnectionOptions {
@@ -84,6 +85,9 @@ export interface BoundedReply {
   complete: boolean;
 }
 
+/** What a standby may not send (OpenFlow 1.3 §6.3.7: the switch refuses them from a slave). */
+const CHANGES_THE_SWITCH: ReadonlySet<MessageType> = new Set([MessageType.PACKET_OUT, MessageType.FLOW_MOD, MessageType.GROUP_MOD, MessageType.PORT_MOD, MessageType.TABLE_MOD, MessageType.METER_MOD]);
+
 /** Messages that the switch sends on its own: what applications subscribe to. */
 export type AsyncMessage = MessageOf<MessageType.PACKET_IN | MessageType.PORT_STATUS | MessageType.FLOW_REMOVED | MessageType.ERROR | MessageType.EXPERIMENTER>;
 
@@ -119,9 +123,17 @@ export class SwitchConnection {
 
   dpid: Dpid = 'unknown';
   features: FeaturesReply | undefined;
+  /**
+   * What this member believes it is to the switch (src/controller/switch-roles.ts): as a
+   * standby (`slave`) it sends nothing that changes the switch, which would refuse it anyway
+   * (IS_SLAVE): packet-outs from LLDP and ARP are dropped here and counted. `equal` without a cluster.
+   */
+  role: 'equal' | ChannelRole = 'equal';
+  /** Messages not sent because this member is a standby for the switch. */
+  droppedAsStandby = 0;
 
   /**
-   * Receives PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR and EXPERIMENTER messages;
+   * Receives PACKET_IN, PORT_STATUS, FLOW_REMOVED, unsolicited ERROR (and every IS_SLAVE) and EXPERIMENTER messages;
    * the server sets it when it registers the channel and publishes them as Observables. A
    * callback rather than a Subject of its own: on the packet-in path one hop fewer counts.
    */
@@ -200,6 +212,7 @@ export class SwitchConnection {
 
   /** Sends without waiting for an answer; xid 0 is replaced by a fresh one. Resolves when the socket can take more. */
   send(m: OfpMessage): Promise<void> {
+    if (this.standbyDrops(m)) return Promise.resolve();
     if (this.closedReason !== undefined) return Promise.reject(new ConnectionClosedError(`switch ${this.dpid} is disconnected`));
     this.outbox.add(m, m.xid === 0 ? this.allocateXid() : m.xid);
     return this.writable();
@@ -211,7 +224,15 @@ export class SwitchConnection {
    * drops the message; a switch that stops reading is still cut at the write limit.
    */
   post(m: OfpMessage): void {
+    if (this.standbyDrops(m)) return;
     if (this.closedReason === undefined) this.outbox.add(m, m.xid === 0 ? this.allocateXid() : m.xid);
+  }
+
+  /** A standby does not send what would change the switch: true when `m` is dropped (and counted). */
+  private standbyDrops(m: OfpMessage): boolean {
+    if (this.role !== 'slave' || !CHANGES_THE_SWITCH.has(m.type)) return false;
+    this.droppedAsStandby++;
+    return true;
   }
 
   /** Sends a request and resolves with its reply, or rejects with OpenFlowErrorReply / RequestTimeoutError. */
@@ -434,6 +455,8 @@ export class SwitchConnection {
   }
 
   private onError(m: ErrorMsg): void {
+    // The switch no longer takes this member as master: whatever request it answers, the roles must hear it (errors$).
+    if (m.errType === ErrorType.BAD_REQUEST && 'code' in m && m.code === BadRequestCode.IS_SLAVE) this.onAsync?.(m);
     const p = this.pending.get(m.xid);
     if (p !== undefined) {
       this.pending.delete(m.xid);
@@ -449,7 +472,7 @@ export class SwitchConnection {
     // Unsolicited (or a flood of them): no Error object, whose stack trace costs more than the rest of this.
     const reason = describeError(m);
     this.limited.write('warn', `error ${reason}`, 'switch reported an error', { xid: m.xid, reason });
-    this.onAsync?.(m);
+    if (!(m.errType === ErrorType.BAD_REQUEST && 'code' in m && m.code === BadRequestCode.IS_SLAVE)) this.onAsync?.(m);
   }
 
   /**

@@ -26,8 +26,12 @@ export type LldpVerdict = 'accepted' | 'foreign' | 'forged' | 'table-full';
 export class LldpDiscovery {
   private timer: NodeJS.Timeout | undefined;
   private readonly lastSeen = new Map<string, { obs: Observation; at: number }>();
-  /** The secret probes are signed with: new at every start, so a probe outlives no controller. */
-  private readonly key: Buffer = randomBytes(32);
+  /**
+   * The secret probes are signed with: new at every start, so a probe outlives no controller;
+   * in a cluster, the one every member shares (useKey), so that a probe one member sent is
+   * recognized by the member that masters the switch it arrives at.
+   */
+  private key: Buffer = randomBytes(32);
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -40,6 +44,12 @@ export class LldpDiscovery {
     /** Adjacencies remembered at most: beyond that, new ones are refused. */
     private readonly maxObservations = 16_384,
   ) {}
+
+  /** Signs and verifies with `key` from now on (32 bytes or more). */
+  useKey(key: Buffer): void {
+    if (key.length < 32) throw new RangeError(`an LLDP key of ${key.length} bytes is too short (32 at least)`);
+    this.key = key;
+  }
 
   start(): void {
     this.timer = setInterval(() => this.tick(), this.intervalMs);

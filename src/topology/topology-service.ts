@@ -99,6 +99,11 @@ export class TopologyService {
     this.graph$ = this.graphSubject.asObservable();
   }
 
+  /** The LLDP signing key every member of a cluster shares (see LldpDiscovery.useKey); alone, each start makes its own. */
+  useLldpKey(key: Buffer): void {
+    this.discovery.useKey(key);
+  }
+
   start(): void {
     this.subscriptions.push(
       this.openflow.switchUp$.subscribe((e) => this.switchUp(e)),

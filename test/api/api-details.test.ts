@@ -87,12 +87,17 @@ test('every answer says nosniff and no-store; the topology carries its name', as
   assert.equal((await get('/api/topology')).json().name, 'dc-small');
 });
 
+test('GET /api/cluster of a controller that is no cluster member: 404 saying so', async () => {
+  const r = await get('/api/cluster');
+  assert.deepEqual([r.statusCode, r.json()], [404, { error: 'not a cluster member (svcswitch run --cluster)' }]);
+});
+
 test('an unknown path is 404 with the list of resources; a known one with the wrong method is 405 with Allow', async () => {
   const nope = await get('/api/nope?x=1');
   assert.equal(nope.statusCode, 404);
   assert.deepEqual(nope.json(), {
     error: 'no resource /api/nope',
-    resources: ['/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/switches/:name/entries', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/events', '/api/openapi.json', '/metrics'],
+    resources: ['/api/cluster', '/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/switches/:name/entries', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/events', '/api/openapi.json', '/metrics'],
   });
   const put = await get('/api/bindings/10.0.1.10', { host: 'localhost' }, 'PUT');
   assert.equal(put.statusCode, 405);

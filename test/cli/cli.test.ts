@@ -125,6 +125,18 @@ test('migrate: usage errors exit 2 with a message; an unreachable controller exi
   assert.deepEqual([bigToken.code, bigToken.stderr.split('\n')[0]], [1, `svcswitch migrate: ${big} is 100000 bytes, more than the 65536 allowed`]);
   const emptyState = await run(['run', '--state-dir', '']);
   assert.deepEqual([emptyState.code, emptyState.stderr.split('\n')[0]], [2, 'svcswitch run: --state-dir: empty (give a directory, or "none" to keep state in memory only)']);
+  const badCluster = await run(['run', '--cluster', 'http://127.0.0.1:2379']);
+  assert.deepEqual([badCluster.code, badCluster.stderr.split('\n')[0]], [2, 'svcswitch run: --cluster: "http://127.0.0.1:2379" is not etcd://HOST:PORT[,HOST:PORT...]']);
+  const badEndpoint = await run(['run', '--cluster', 'etcd://127.0.0.1:2379,nowhere']);
+  assert.deepEqual([badEndpoint.code, badEndpoint.stderr.split('\n')[0]], [2, 'svcswitch run: --cluster: "nowhere" is not HOST:PORT (for example 127.0.0.1:6653)']);
+  const badMember = await run(['run', '--cluster', 'etcd://127.0.0.1:2379', '--member-id', 'a/b']);
+  assert.deepEqual([badMember.code, badMember.stderr.split('\n')[0]], [2, 'svcswitch run: --member-id: "a/b" is not a name of letters, digits, \'.\', \'_\' and \'-\' (64 at most)']);
+  const lonelyMember = await run(['run', '--member-id', 'm1']);
+  assert.deepEqual([lonelyMember.code, lonelyMember.stderr.split('\n')[0]], [2, 'svcswitch run: --member-id: only with --cluster']);
+  // etcd that is not there: the start fails, naming why, within the call deadline.
+  const noEtcd = await run(['run', '--cluster', 'etcd://127.0.0.1:9', '--of-listen', '127.0.0.1:0', '--state-dir', 'none']);
+  assert.equal(noEtcd.code, 1);
+  assert.match(noEtcd.stderr, /^svcswitch: cannot start: /);
 });
 
 test('--version, and -h or --help for every command, wherever it is on the line; an unknown flag is refused with where to look', async () => {

@@ -3,6 +3,7 @@ import { UsageError } from './usage-error.js';
 import { readBoundedFile } from '../../files/bounded-read.js';
 import { createSecureContext } from 'node:tls';
 import { setFlagsFromString } from 'node:v8';
+import { hostname } from 'node:os';
 import { readTokenFile } from '../../api/bearer-token.js';
 import { TopologyError } from '../../topology/errors.js';
 import { loadTopology } from '../../topology/loader.js';
@@ -63,6 +64,25 @@ interface RunFlags {
   ofTlsCert?: string;
   ofTlsCa?: string;
   ofTlsBindDpid?: boolean;
+  cluster?: string;
+  memberId?: string;
+}
+
+/** `--cluster etcd://HOST:PORT,HOST:PORT` and `--member-id NAME`: etcd's client URLs and this member's name. */
+function parseCluster(cluster: string | undefined, memberId: string | undefined): Pick<ControllerConfig, 'cluster'> {
+  if (cluster === undefined) {
+    if (memberId !== undefined) throw new UsageError('--member-id: only with --cluster');
+    return {};
+  }
+  const m = /^etcd:\/\/(.+)$/.exec(cluster);
+  if (!m) throw new UsageError(`--cluster: "${cluster}" is not etcd://HOST:PORT[,HOST:PORT...]`);
+  const endpoints = m[1]!.split(',').map((hp) => {
+    const at = parseListen('--cluster', hp);
+    return `http://${at.host.includes(':') ? `[${at.host}]` : at.host}:${at.port}`;
+  });
+  const id = memberId ?? hostname();
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(id)) throw new UsageError(`--member-id: "${id}" is not a name of letters, digits, '.', '_' and '-' (64 at most)`);
+  return { cluster: { endpoints, memberId: id } };
 }
 
 function parseConfig(values: RunFlags): ControllerConfig {
@@ -101,6 +121,7 @@ function parseConfig(values: RunFlags): ControllerConfig {
     ...(tokenFile === undefined ? {} : { apiToken: readToken(tokenFile) }),
     ...ofTls(values.ofTlsKey, values.ofTlsCert, values.ofTlsCa, values.ofTlsBindDpid ?? false),
     holdDown: { startupMs: ms('holdDown', DEFAULT_CONFIG.holdDown.startupMs), maxMs: ms('holdDown', DEFAULT_CONFIG.holdDown.maxMs) },
+    ...parseCluster(values.cluster, values.memberId),
   };
 }
 
@@ -166,6 +187,8 @@ export const registerRun: Register = (program, io) => {
     .option('--of-tls-bind-dpid', 'with TLS: a switch connects only as the datapath its certificate names (subject CN or a DNS/URI subject alternative name, e.g. CN=0000000000030001)')
     .option('--api-token-file <file>', 'a bearer token (one line, 16+ characters): requests that change something need "Authorization: Bearer <token>"; off loopback, reads too (and without it the API refuses to listen there)')
     .option('--audit-interval <ms>', "every switch's tables are read back and drift repaired this often (default 10000; 0: never)")
+    .option('--cluster <etcd://host:port,...>', 'run as a member of a cluster on etcd (docs/cluster.md): every switch connects to every member; each switch is mastered by one (OpenFlow 1.3 roles, generation ids from etcd)')
+    .option('--member-id <name>', 'with --cluster: this member\'s name, unique in the cluster and kept across restarts (default: the host name)')
     .option('--hold-down <ms>', 'after a start, a switch is reconciled once every declared switch is connected, or after this long at most (default 5000): a warm restart rewrites nothing')
     .action(async (values: RunFlags) => {
       const code = await runCommand(values, io.err);

@@ -1,0 +1,99 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './controller-process.js';
+import { sh } from './ovs.js';
+import { until } from './wait.js';
+
+interface EtcdMember {
+  name: string;
+  clientPort: number;
+  peerPort: number;
+  dataDir: string;
+  child: ChildProcess | undefined;
+}
+
+/**
+ * A cluster of etcd members on loopback (Debian's etcd-server), each in a data directory of
+ * its own (on /dev/shm when there is one: no disk in the way of a lease). Members can be killed
+ * and started again on the same directory, as an operator's would.
+ */
+export class EtcdCluster {
+  private constructor(
+    private readonly members: EtcdMember[],
+    private readonly root: string,
+  ) {}
+
+  static async start(size = 3): Promise<EtcdCluster> {
+    try {
+      await sh('etcd', ['--version']);
+    } catch (e) {
+      throw new Error(`etcd is required (Debian package etcd-server); run 'make setup': ${(e as Error).message}`);
+    }
+    const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'svcswitch-etcd-'));
+    const members: EtcdMember[] = [];
+    for (let i = 0; i < size; i++) members.push({ name: `etcd${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(root, `etcd${i}`), child: undefined });
+    const cluster = new EtcdCluster(members, root);
+    for (let i = 0; i < size; i++) cluster.spawn(i, 'new');
+    await until(async () => (await cluster.health()).every(Boolean), 'every etcd member healthy', 30_000, 200);
+    return cluster;
+  }
+
+  /** etcd://HOST:PORT,... as `svcswitch run --cluster` takes it. */
+  get url(): string {
+    return `etcd://${this.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',')}`;
+  }
+
+  get size(): number {
+    return this.members.length;
+  }
+
+  private spawn(i: number, state: 'new' | 'existing'): void {
+    const m = this.members[i]!;
+    const initial = this.members.map((x) => `${x.name}=http://127.0.0.1:${x.peerPort}`).join(',');
+    m.child = spawn('etcd', [
+      '--name', m.name, '--data-dir', m.dataDir,
+      '--listen-client-urls', `http://127.0.0.1:${m.clientPort}`, '--advertise-client-urls', `http://127.0.0.1:${m.clientPort}`,
+      '--listen-peer-urls', `http://127.0.0.1:${m.peerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${m.peerPort}`,
+      '--initial-cluster', initial, '--initial-cluster-state', state, '--initial-cluster-token', 'svcswitch-test',
+      '--logger', 'zap', '--log-level', 'error',
+    ], { stdio: 'ignore' });
+  }
+
+  /** Whether each member answers. */
+  async health(): Promise<boolean[]> {
+    return Promise.all(this.members.map(async (m) => {
+      const r = await fetch(`http://127.0.0.1:${m.clientPort}/health`, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+      return r?.ok === true && ((await r.json()) as { health?: string }).health === 'true';
+    }));
+  }
+
+  /** The index of the member that leads now. */
+  async leader(): Promise<number> {
+    const out = await sh('etcdctl', ['--endpoints', this.members.map((m) => `127.0.0.1:${m.clientPort}`).join(','), 'endpoint', 'status', '--write-out=json']);
+    const status = JSON.parse(out) as Array<{ Endpoint: string; Status: { header: { member_id: number }; leader: number } }>;
+    const i = status.findIndex((s) => s.Status.header.member_id === s.Status.leader);
+    if (i < 0) throw new Error(`no etcd leader: ${out}`);
+    return this.members.findIndex((m) => status[i]!.Endpoint.endsWith(`:${m.clientPort}`));
+  }
+
+  /** kill -9 of member `i`. */
+  async kill(i: number): Promise<void> {
+    const child = this.members[i]!.child;
+    if (!child || child.exitCode !== null) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+  }
+
+  /** Member `i` again, on its data directory. */
+  restart(i: number): void {
+    this.spawn(i, 'existing');
+  }
+
+  async stop(): Promise<void> {
+    for (let i = 0; i < this.members.length; i++) await this.kill(i);
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}

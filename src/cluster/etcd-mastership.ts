@@ -1,0 +1,326 @@
+import { randomBytes } from 'node:crypto';
+import { Etcd3, type IKeyValue, type Lease, type Watcher } from 'etcd3';
+import { Subject, defer, from, merge, type Observable } from 'rxjs';
+import type { Dpid } from '../controller/dpid.js';
+import type { Mastership, RoleGrant } from '../controller/mastership.js';
+import type { Logger } from '../log/logger.js';
+import { placeSwitches } from './rendezvous.js';
+
+export interface ClusterOptions {
+  /** etcd's client URLs, http://HOST:PORT. */
+  endpoints: readonly string[];
+  /** This member's name: unique in the cluster, the same across its restarts. */
+  memberId: string;
+  /** Where the cluster's keys live (several clusters may share one etcd). */
+  prefix: string;
+  /** The lease that holds this member's keys: killed, its switches move after at most this (etcd's minimum is 2 s). */
+  leaseTtlS: number;
+  /** A member steps down on its own when its last acknowledged keep-alive is older than the TTL minus this. */
+  stepDownMarginMs: number;
+  /** Keep-alive period. */
+  keepAliveMs: number;
+  /** Every etcd call's deadline (the client's default let a put hang 7 s when the etcd leader died). */
+  callTimeoutMs: number;
+}
+
+export const DEFAULT_CLUSTER_OPTIONS: Omit<ClusterOptions, 'endpoints' | 'memberId'> = {
+  prefix: '/svcswitch/',
+  leaseTtlS: 2,
+  stepDownMarginMs: 250,
+  keepAliveMs: 250,
+  callTimeoutMs: 1000,
+};
+
+/** The cluster as one member sees it (GET /api/cluster). */
+export interface ClusterView {
+  member: string;
+  /** Whether it holds a live lease (false: it has stood down and is joining again). */
+  joined: boolean;
+  members: string[];
+  masters: Array<{ dpid: Dpid; member: string; generation: string }>;
+}
+
+interface Holder {
+  member: string;
+  /** The mastership key's mod revision: the switch's OpenFlow generation id. */
+  generation: bigint;
+  /** The lease that holds the key: a member that joined again with a new lease gives up keys of its old one. */
+  lease: string;
+}
+
+/**
+ * The election of a master for every switch, on etcd. Keys (under the prefix), each bound to
+ * its member's lease, so that a member that dies loses them all at once:
+ * - `members/<id>`: the member is alive;
+ * - `channels/<dpid>/<id>`: it holds a channel to the switch (only those can master it);
+ * - `masters/<dpid>`: the switch's master; the key's mod revision is the generation id sent in
+ *   ROLE_REQUEST, strictly rising across the cluster's life.
+ * Every member mirrors the keys (one watch) and computes the same wanted master for each switch
+ * (rendezvous.ts: balanced over the live members that have a channel to it). A switch without a
+ * master is claimed by its wanted member (a transaction: only if the key does not exist); a
+ * master that is no longer the wanted one (a member joined) releases it (only if it still holds
+ * it) and the wanted one claims it. A member steps down from every switch on its own when its
+ * last acknowledged keep-alive is older than the lease's TTL minus a margin: by then etcd may
+ * have given its switches to others; it writes nothing to etcd until it has joined again with a
+ * new lease.
+ */
+export class EtcdMastership implements Mastership {
+  readonly clustered = true;
+  private readonly client: Etcd3;
+  private readonly grantsSubject = new Subject<RoleGrant>();
+  private readonly granted = new Map<Dpid, RoleGrant>();
+  readonly grants$: Observable<RoleGrant> = defer(() => merge(from([...this.granted.values()]), this.grantsSubject));
+
+  private lease: Lease | undefined;
+  private watcher: Watcher | undefined;
+  private leaseId = '';
+  /** When the last keep-alive that etcd acknowledged was sent. */
+  private lastAck = 0;
+  private joined = false;
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+  private decideScheduled = false;
+
+  private readonly members = new Set<string>();
+  private readonly channels = new Map<Dpid, Set<string>>();
+  private readonly masters = new Map<Dpid, Holder>();
+  /** Switches with a channel to this member. */
+  private readonly local = new Set<Dpid>();
+  /** Claims and releases in flight, by switch: one at a time. */
+  private readonly busy = new Set<Dpid>();
+  /** Mastership changes this member made (claims, releases, step-downs), for metrics and tests. */
+  changes = 0;
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly log: Logger,
+  ) {
+    this.client = new Etcd3({
+      hosts: [...options.endpoints],
+      dialTimeout: options.callTimeoutMs,
+      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.callTimeoutMs }),
+    });
+  }
+
+  private key(...parts: string[]): string {
+    return this.options.prefix + parts.join('/');
+  }
+
+  /** Joins (a lease, its member key), mirrors the keys and watches them. Rejects when etcd cannot be reached. */
+  async start(): Promise<void> {
+    await this.join();
+    const snapshot = await this.client.getAll().prefix(this.options.prefix).exec();
+    for (const kv of snapshot.kvs) this.mirror('Put', kv);
+    const watcher = await this.client.watch().prefix(this.options.prefix).startRevision(String(BigInt(snapshot.header.revision) + 1n)).create();
+    this.watcher = watcher;
+    watcher.on('data', (res) => {
+      for (const e of res.events) this.mirror(e.type, e.kv);
+      this.scheduleDecide();
+    });
+    watcher.on('error', (e) => this.log.warn('etcd watch failed', { error: e.message }));
+    this.timers.push(setInterval(() => void this.beat(), this.options.keepAliveMs), setInterval(() => this.checkLease(), 50));
+    this.scheduleDecide();
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    // Leaving on purpose: the lease revoked, every switch of ours is free at once.
+    await this.lease?.revoke().catch(() => undefined);
+    // Cancelled before the client closes, or its manager keeps reconnecting a watch nobody reads.
+    await this.watcher?.cancel().catch(() => undefined);
+    this.client.close();
+  }
+
+  /**
+   * A secret every member shares (`secrets/<name>`, 32 random bytes): the first member to ask
+   * creates it, in a transaction that succeeds only if it does not exist; the others read it.
+   */
+  async sharedSecret(name: string): Promise<Buffer> {
+    const key = this.key('secrets', name);
+    const fresh = randomBytes(32).toString('base64');
+    await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(fresh)).commit();
+    const stored = await this.client.get(key).string();
+    if (stored === null) throw new Error(`etcd lost ${key} just after it was written`);
+    return Buffer.from(stored, 'base64');
+  }
+
+  connected(dpid: Dpid): void {
+    this.local.add(dpid);
+    if (this.joined) void this.put(this.key('channels', dpid, this.options.memberId));
+  }
+
+  disconnected(dpid: Dpid): void {
+    this.local.delete(dpid);
+    if (this.joined) void this.client.delete().key(this.key('channels', dpid, this.options.memberId)).exec().catch(() => undefined);
+    this.scheduleDecide();
+  }
+
+  refused(dpid: Dpid, why: string): void {
+    const mine = this.granted.get(dpid);
+    if (mine?.role === 'master') this.grant({ ...mine, role: 'slave' });
+    this.log.info('a switch refused this member as master', { dpid, why });
+    this.scheduleDecide();
+  }
+
+  /** What this member knows of the cluster: the live members, and each switch's master and generation. */
+  view(): ClusterView {
+    return {
+      member: this.options.memberId,
+      joined: this.joined,
+      members: [...this.members].sort(),
+      masters: [...this.masters].map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
+    };
+  }
+
+  private async join(): Promise<void> {
+    const lease = this.client.lease(this.options.leaseTtlS, { autoKeepAlive: false });
+    lease.on('lost', () => undefined); // checkLease decides, from the last acknowledged keep-alive
+    const sentAt = Date.now();
+    this.leaseId = await lease.grant();
+    this.lease = lease;
+    this.lastAck = sentAt;
+    await lease.put(this.key('members', this.options.memberId)).value(JSON.stringify({ since: new Date().toISOString() })).exec();
+    this.joined = true;
+    for (const dpid of this.local) await this.put(this.key('channels', dpid, this.options.memberId));
+    this.log.info('joined the cluster', { member: this.options.memberId, lease: this.leaseId });
+  }
+
+  private async put(key: string): Promise<void> {
+    if (!this.healthy()) return;
+    await this.client.put(key).value('').lease(this.leaseId).exec().catch((e: Error) => this.log.debug('etcd put failed', { key, error: e.message }));
+  }
+
+  private healthy(): boolean {
+    return this.joined && Date.now() - this.lastAck < this.options.leaseTtlS * 1000 - this.options.stepDownMarginMs;
+  }
+
+  private async beat(): Promise<void> {
+    const lease = this.lease;
+    if (!lease || !this.joined || this.stopped) return;
+    const sentAt = Date.now();
+    try {
+      const res = await lease.keepaliveOnce({ deadline: sentAt + this.options.callTimeoutMs });
+      if (lease === this.lease && Number(res.TTL) > 0) this.lastAck = Math.max(this.lastAck, sentAt);
+    } catch {
+      // Not acknowledged: checkLease steps down in time.
+    }
+  }
+
+  /** Steps down from every switch when the lease may have expired; joins again when etcd answers. */
+  private checkLease(): void {
+    if (!this.joined || this.healthy() || this.stopped) return;
+    this.joined = false;
+    this.lease = undefined;
+    this.changes++;
+    this.log.warn('lost the cluster lease: standing down from every switch until etcd answers again', { member: this.options.memberId, sinceAckMs: Date.now() - this.lastAck });
+    for (const g of this.granted.values()) if (g.role === 'master') this.grant({ ...g, role: 'slave' });
+    const retry = (): void => {
+      if (this.stopped) return;
+      this.join().then(() => this.scheduleDecide(), () => setTimeout(retry, 500));
+    };
+    retry();
+  }
+
+  private mirror(type: 'Put' | 'Delete', kv: IKeyValue): void {
+    const rest = kv.key.toString().slice(this.options.prefix.length).split('/');
+    if (rest[0] === 'members' && rest.length === 2) {
+      if (type === 'Put') this.members.add(rest[1]!);
+      else this.members.delete(rest[1]!);
+    } else if (rest[0] === 'channels' && rest.length === 3) {
+      const at = this.channels.get(rest[1]!) ?? new Set<string>();
+      if (type === 'Put') at.add(rest[2]!);
+      else at.delete(rest[2]!);
+      if (at.size > 0) this.channels.set(rest[1]!, at);
+      else this.channels.delete(rest[1]!);
+    } else if (rest[0] === 'masters' && rest.length === 2) {
+      if (type === 'Put') this.masters.set(rest[1]!, { member: kv.value.toString(), generation: BigInt(kv.mod_revision), lease: kv.lease });
+      else this.masters.delete(rest[1]!);
+    }
+  }
+
+  private scheduleDecide(): void {
+    if (this.decideScheduled) return;
+    this.decideScheduled = true;
+    setImmediate(() => {
+      this.decideScheduled = false;
+      this.decide();
+    });
+  }
+
+  /** The member each switch should have: placeSwitches over the live members with a channel to it. */
+  private placement(): Map<Dpid, string> {
+    return placeSwitches([...this.channels].map(([key, at]) => ({ key, candidates: [...at] })), this.members);
+  }
+
+  private decide(): void {
+    if (this.stopped) return;
+    const me = this.options.memberId;
+    const placed = this.placement();
+    for (const dpid of new Set([...this.local, ...this.granted.keys()])) {
+      const holder = this.masters.get(dpid);
+      if (holder === undefined) {
+        // No master: a grant of ours from before is void; the wanted member claims it.
+        const mine = this.granted.get(dpid);
+        if (mine?.role === 'master') this.grant({ ...mine, role: 'slave' });
+        if (this.local.has(dpid) && placed.get(dpid) === me) void this.claim(dpid);
+        continue;
+      }
+      if (holder.member !== me || !this.healthy()) {
+        if (this.local.has(dpid)) this.grant({ dpid, role: 'slave', generation: holder.generation });
+        continue;
+      }
+      const wanted = placed.get(dpid);
+      if (!this.local.has(dpid) || (wanted !== undefined && wanted !== me) || holder.lease !== this.leaseId) void this.release(dpid, holder);
+      else this.grant({ dpid, role: 'master', generation: holder.generation });
+    }
+  }
+
+  private async claim(dpid: Dpid): Promise<void> {
+    if (this.busy.has(dpid) || !this.healthy()) return;
+    this.busy.add(dpid);
+    try {
+      const key = this.key('masters', dpid);
+      const res = await this.client.if(key, 'Create', '==', 0).then(this.client.put(key).value(this.options.memberId).lease(this.leaseId)).commit();
+      if (res.succeeded) {
+        this.changes++;
+        const generation = BigInt(res.header.revision);
+        this.masters.set(dpid, { member: this.options.memberId, generation, lease: this.leaseId });
+        this.log.info('claimed a switch', { dpid, generation: String(generation) });
+      }
+    } catch (e) {
+      this.log.debug('claim failed', { dpid, error: (e as Error).message });
+    } finally {
+      this.busy.delete(dpid);
+      this.scheduleDecide();
+    }
+  }
+
+  private async release(dpid: Dpid, holder: Holder): Promise<void> {
+    if (this.busy.has(dpid) || !this.healthy()) return;
+    this.busy.add(dpid);
+    // Our writes stop before the key goes: the next master never finds us still writing.
+    this.grant({ dpid, role: 'slave', generation: holder.generation });
+    try {
+      const key = this.key('masters', dpid);
+      const res = await this.client.if(key, 'Value', '==', this.options.memberId).and(key, 'Mod', '==', String(holder.generation)).then(this.client.delete().key(key)).commit();
+      if (res.succeeded) {
+        this.changes++;
+        this.log.info('released a switch to the member the placement wants', { dpid });
+      }
+    } catch (e) {
+      this.log.debug('release failed', { dpid, error: (e as Error).message });
+    } finally {
+      this.busy.delete(dpid);
+      this.scheduleDecide();
+    }
+  }
+
+  private grant(g: RoleGrant): void {
+    const before = this.granted.get(g.dpid);
+    if (before?.role === g.role && before.generation === g.generation) return;
+    this.granted.set(g.dpid, g);
+    this.grantsSubject.next(g);
+  }
+}

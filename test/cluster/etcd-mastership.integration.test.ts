@@ -1,0 +1,104 @@
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { EtcdCluster } from '../../lab/etcd.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
+import { until } from '../../lab/wait.js';
+import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership } from '../../src/cluster/etcd-mastership.js';
+import type { RoleGrant } from '../../src/controller/mastership.js';
+
+/**
+ * The election against a real etcd (three members on loopback), without switches: what each
+ * member grants, as the roles layer would apply it.
+ */
+
+let etcd: EtcdCluster;
+before(async () => {
+  etcd = await EtcdCluster.start(3);
+});
+after(async () => {
+  await etcd?.stop();
+});
+
+const DPIDS = Array.from({ length: 9 }, (_, i) => (0x10 + i).toString(16).padStart(16, '0'));
+
+/** A member whose latest grant per switch is kept. */
+function member(id: string, prefix: string) {
+  const { logger, lines } = memoryLogger();
+  const m = new EtcdMastership({ ...DEFAULT_CLUSTER_OPTIONS, prefix, endpoints: etcd.url.slice('etcd://'.length).split(',').map((h) => `http://${h}`), memberId: id }, logger);
+  const grants = new Map<string, RoleGrant>();
+  const history: RoleGrant[] = [];
+  m.grants$.subscribe((g) => {
+    grants.set(g.dpid, g);
+    history.push(g);
+  });
+  const masterOf = (): string[] => [...grants.values()].filter((g) => g.role === 'master').map((g) => g.dpid).sort();
+  return { m, grants, history, masterOf, lines };
+}
+
+test('election: three members share nine switches three each, one master per switch, a generation id per claim from etcd; a member that leaves hands its switches over with higher generation ids', async () => {
+  const prefix = `/test-${process.pid}-a/`;
+  const ms = ['m0', 'm1', 'm2'].map((id) => member(id, prefix));
+  try {
+    for (const x of ms) await x.m.start();
+    for (const x of ms) for (const d of DPIDS) x.m.connected(d);
+    await until(() => ms.every((x) => x.masterOf().length === 3), 'three switches each', 10_000, 20);
+    const owners = DPIDS.map((d) => ms.filter((x) => x.grants.get(d)?.role === 'master').length);
+    assert.deepEqual(owners, DPIDS.map(() => 1), 'exactly one master per switch');
+    for (const d of DPIDS) {
+      const master = ms.find((x) => x.grants.get(d)?.role === 'master')!.grants.get(d)!;
+      for (const x of ms) assert.equal(x.grants.get(d)?.generation, master.generation, `${d}: every member sends the master's generation id`);
+    }
+    const before = new Map(DPIDS.map((d) => [d, ms[0]!.grants.get(d)!.generation]));
+    const leaving = ms[2]!.masterOf();
+    await ms[2]!.m.stop();
+    await until(() => ms[0]!.masterOf().length + ms[1]!.masterOf().length === 9, 'the two left master all nine', 10_000, 20);
+    for (const d of leaving) assert.ok(ms[0]!.grants.get(d)!.generation > before.get(d)!, `${d}: a new master, a higher generation id`);
+    assert.deepEqual([ms[0]!.masterOf().length, ms[1]!.masterOf().length].sort(), [4, 5]);
+  } finally {
+    for (const x of ms) await x.m.stop().catch(() => undefined);
+  }
+});
+
+test('election: a member that joins takes its share from the others, who stop being master before it claims; never two masters in the grants', async () => {
+  const prefix = `/test-${process.pid}-b/`;
+  const a = member('m0', prefix);
+  const b = member('m1', prefix);
+  try {
+    await a.m.start();
+    for (const d of DPIDS) a.m.connected(d);
+    await until(() => a.masterOf().length === 9, 'one member masters all', 10_000, 20);
+    await b.m.start();
+    for (const d of DPIDS) b.m.connected(d);
+    await until(() => a.masterOf().length + b.masterOf().length === 9 && b.masterOf().length >= 4, 'balanced over two', 10_000, 20);
+    // Replay both histories in time order is not possible across members; per switch, the joiner's master grant must come after the old master's slave grant.
+    for (const d of b.masterOf()) {
+      const gaveUp = a.history.findIndex((g) => g.dpid === d && g.role === 'slave');
+      assert.ok(gaveUp >= 0, `${d}: m0 stood down`);
+      assert.ok(b.grants.get(d)!.generation > a.history.filter((g) => g.dpid === d && g.role === 'master').at(-1)!.generation, `${d}: m1's generation is newer`);
+    }
+  } finally {
+    await a.m.stop().catch(() => undefined);
+    await b.m.stop().catch(() => undefined);
+  }
+});
+
+test('election: with etcd gone, a member stands down from every switch on its own within the lease TTL, and takes them back when etcd returns', async () => {
+  const prefix = `/test-${process.pid}-c/`;
+  const a = member('m0', prefix);
+  try {
+    await a.m.start();
+    for (const d of DPIDS) a.m.connected(d);
+    await until(() => a.masterOf().length === 9, 'masters all', 10_000, 20);
+    const t0 = Date.now();
+    for (let i = 0; i < etcd.size; i++) await etcd.kill(i);
+    await until(() => a.masterOf().length === 0, 'stood down', 5_000, 10);
+    const stoodDownMs = Date.now() - t0;
+    assert.ok(stoodDownMs < DEFAULT_CLUSTER_OPTIONS.leaseTtlS * 1000, `stood down in ${stoodDownMs} ms, before its lease could expire`);
+    assert.ok(a.lines.some((l) => l.level === 'warn' && String(l.message).startsWith('lost the cluster lease')));
+    for (let i = 0; i < etcd.size; i++) etcd.restart(i);
+    await until(async () => (await etcd.health()).every(Boolean), 'etcd back', 30_000, 200);
+    await until(() => a.masterOf().length === 9, 'master again', 20_000, 50);
+  } finally {
+    await a.m.stop().catch(() => undefined);
+  }
+});
