@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Etcd3, type IKeyValue, type Lease, type Watcher } from 'etcd3';
+import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
+import { Etcd3, EtcdLeaseInvalidError, isRecoverableError, type IKeyValue, type Lease, type Watcher } from 'etcd3';
 import { Subject, defer, from, merge, type Observable } from 'rxjs';
 import type { Dpid } from '../controller/dpid.js';
 import type { Mastership, RoleGrant } from '../controller/mastership.js';
@@ -30,6 +31,24 @@ export const DEFAULT_CLUSTER_OPTIONS: Omit<ClusterOptions, 'endpoints' | 'member
   keepAliveMs: 250,
   callTimeoutMs: 1000,
 };
+
+/**
+ * A client for the cluster's etcd: a deadline on every call (the client's default let a put
+ * hang 7 s when the etcd leader died), and a host skipped after three failures in a row for a
+ * keep-alive period only (the default, 5 s, skipped every host after an etcd leader election:
+ * each fails a few calls meanwhile).
+ */
+export function etcdClient(options: Pick<ClusterOptions, 'endpoints' | 'callTimeoutMs' | 'keepAliveMs'>): Etcd3 {
+  return new Etcd3({
+    hosts: [...options.endpoints],
+    dialTimeout: options.callTimeoutMs,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.callTimeoutMs }),
+    faultHandling: {
+      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: options.keepAliveMs, breaker: new ConsecutiveBreaker(3) }),
+      global: retry(handleWhen(isRecoverableError), { maxAttempts: 3 }),
+    },
+  });
+}
 
 /** The cluster as one member sees it (GET /api/cluster). */
 export interface ClusterView {
@@ -77,6 +96,8 @@ export class EtcdMastership implements Mastership {
   /** When the last keep-alive that etcd acknowledged was sent. */
   private lastAck = 0;
   private joined = false;
+  /** Its lease is in doubt (no keep-alive acknowledged in time): it writes nothing, and is master nowhere in its own eyes. */
+  private suspended = false;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private decideScheduled = false;
@@ -90,16 +111,14 @@ export class EtcdMastership implements Mastership {
   private readonly busy = new Set<Dpid>();
   /** Mastership changes this member made (claims, releases, step-downs), for metrics and tests. */
   changes = 0;
+  /** The longest time between two acknowledged keep-alives (by when they were sent): how long etcd stalled, as this member saw it. */
+  longestAckGapMs = 0;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly log: Logger,
   ) {
-    this.client = new Etcd3({
-      hosts: [...options.endpoints],
-      dialTimeout: options.callTimeoutMs,
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + options.callTimeoutMs }),
-    });
+    this.client = etcdClient(options);
   }
 
   private key(...parts: string[]): string {
@@ -200,22 +219,50 @@ export class EtcdMastership implements Mastership {
     const lease = this.lease;
     if (!lease || !this.joined || this.stopped) return;
     const sentAt = Date.now();
+    let ttl: number;
     try {
-      const res = await lease.keepaliveOnce({ deadline: sentAt + this.options.callTimeoutMs });
-      if (lease === this.lease && Number(res.TTL) > 0) this.lastAck = Math.max(this.lastAck, sentAt);
-    } catch {
-      // Not acknowledged: checkLease steps down in time.
+      ttl = Number((await lease.keepaliveOnce({ deadline: sentAt + this.options.callTimeoutMs })).TTL);
+    } catch (e) {
+      if (e instanceof EtcdLeaseInvalidError && lease === this.lease) this.expired();
+      return; // not acknowledged: checkLease stands down in time
+    }
+    if (lease !== this.lease) return;
+    if (ttl <= 0) return this.expired();
+    if (sentAt <= this.lastAck) return;
+    this.longestAckGapMs = Math.max(this.longestAckGapMs, sentAt - this.lastAck);
+    this.lastAck = sentAt;
+    if (this.suspended) {
+      this.suspended = false;
+      this.log.info('etcd acknowledges the lease again: resuming as master where it still is', { member: this.options.memberId });
+      this.scheduleDecide();
     }
   }
 
-  /** Steps down from every switch when the lease may have expired; joins again when etcd answers. */
+  /**
+   * No keep-alive acknowledged for TTL minus the margin: etcd may have given this member's
+   * switches to others by now. It stops writing to every switch at once (quiet: it may still be
+   * their master) and to etcd, and keeps asking etcd about the same lease: if etcd acknowledges
+   * it again (a slow leader election: etcd extends leases over one), it resumes where it is
+   * still master, and nothing changed for the switches; if etcd says the lease is gone, it
+   * joins again with a new one.
+   */
   private checkLease(): void {
-    if (!this.joined || this.healthy() || this.stopped) return;
+    if (!this.joined || this.suspended || this.healthy() || this.stopped) return;
+    this.suspended = true;
+    this.changes++;
+    this.log.warn('standing down: no keep-alive acknowledged within the lease; writes stop until etcd answers', { member: this.options.memberId, sinceAckMs: Date.now() - this.lastAck });
+    for (const g of this.granted.values()) if (g.role === 'master') this.grant({ ...g, role: 'slave', quiet: true });
+  }
+
+  /** etcd says the lease is gone: its keys are too. Joins again with a new lease. */
+  private expired(): void {
+    if (!this.joined) return;
     this.joined = false;
+    this.suspended = false;
     this.lease = undefined;
     this.changes++;
-    this.log.warn('lost the cluster lease: standing down from every switch until etcd answers again', { member: this.options.memberId, sinceAckMs: Date.now() - this.lastAck });
-    for (const g of this.granted.values()) if (g.role === 'master') this.grant({ ...g, role: 'slave' });
+    this.log.warn('the cluster lease expired: joining again with a new one', { member: this.options.memberId });
+    for (const g of this.granted.values()) if (g.role === 'master') this.grant({ ...g, role: 'slave', quiet: true });
     const retry = (): void => {
       if (this.stopped) return;
       this.join().then(() => this.scheduleDecide(), () => setTimeout(retry, 500));
@@ -267,8 +314,14 @@ export class EtcdMastership implements Mastership {
         if (this.local.has(dpid) && placed.get(dpid) === me) void this.claim(dpid);
         continue;
       }
-      if (holder.member !== me || !this.healthy()) {
+      if (holder.member !== me) {
         if (this.local.has(dpid)) this.grant({ dpid, role: 'slave', generation: holder.generation });
+        continue;
+      }
+      if (!this.healthy()) {
+        // Ours in etcd, but the lease is in doubt: no writes, nothing said to the switch.
+        const mine = this.granted.get(dpid);
+        if (mine?.role === 'master') this.grant({ ...mine, role: 'slave', quiet: true });
         continue;
       }
       const wanted = placed.get(dpid);
@@ -319,7 +372,7 @@ export class EtcdMastership implements Mastership {
 
   private grant(g: RoleGrant): void {
     const before = this.granted.get(g.dpid);
-    if (before?.role === g.role && before.generation === g.generation) return;
+    if (before?.role === g.role && before.generation === g.generation && before.quiet === g.quiet) return;
     this.granted.set(g.dpid, g);
     this.grantsSubject.next(g);
   }

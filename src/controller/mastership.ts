@@ -13,6 +13,12 @@ export interface RoleGrant {
   dpid: Dpid;
   role: ChannelRole;
   generation: bigint;
+  /**
+   * A standby in this member's eyes only: it stops writing at once but tells the switch
+   * nothing, because it may still be its master (its lease is in doubt, not known lost). A
+   * member that really took over demotes it at the switch with a newer generation id.
+   */
+  quiet?: boolean;
 }
 
 /**

@@ -79,7 +79,7 @@ export class SwitchRoles implements WritableChannels {
         s.grant = g;
         // Before any role request: a mastership lost stops the writes now.
         if (g.role === 'slave') {
-          this.putDown(s, g.dpid, 'mastership moved to another member');
+          this.putDown(s, g.dpid, g.quiet ? 'this member\'s mastership is in doubt (its lease)' : 'mastership moved to another member');
           if (s.up) s.up.connection.role = 'slave';
         }
         this.apply(g.dpid);
@@ -132,6 +132,11 @@ export class SwitchRoles implements WritableChannels {
   private async applyNow(dpid: Dpid, s: SwitchState): Promise<void> {
     const { up, grant } = s;
     if (!up || !grant || s.applied === grant) return;
+    if (grant.quiet) {
+      // Nothing to tell the switch; the next grant is sent whatever it is.
+      s.applied = undefined;
+      return;
+    }
     const firstOnChannel = s.applied === undefined;
     try {
       const reply = await up.connection.request({ type: MessageType.ROLE_REQUEST, xid: 0, role: grant.role === 'master' ? ControllerRole.MASTER : ControllerRole.SLAVE, generationId: grant.generation });

@@ -142,7 +142,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
     return before.every((sw) => (now.get(sw) ?? []).some((p) => p !== ofPorts[0]));
   }, 'the frozen member\'s switches mastered by others', 15_000, 50);
   frozen.signal('SIGCONT');
-  await until(async () => frozen.lines.some((l) => String(l.message).startsWith('lost the cluster lease')), 'the resumed member says it stood down', 10_000, 50);
+  await until(async () => frozen.lines.some((l) => String(l.message).startsWith('the cluster lease expired')), 'the resumed member says it stood down', 10_000, 50);
   await balanced('after the freeze');
 
   polling = false;

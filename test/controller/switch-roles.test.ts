@@ -130,3 +130,25 @@ test('roles: a stale generation and an IS_SLAVE are reported to the election and
     await server.close();
   }
 });
+
+test('roles: a quiet grant (the member\'s lease in doubt) stops the writes and tells the switch nothing; master again with the same generation, the switch hears MASTER once more and is reconciled', async () => {
+  const { server, roles, grants, events, state, connect } = await rig();
+  try {
+    const sw = await connect();
+    grants.next({ dpid: DPID, role: 'master', generation: 7n });
+    await until(() => events.length === 1, 'up', 5000, 5);
+    grants.next({ dpid: DPID, role: 'slave', generation: 7n, quiet: true });
+    assert.equal(events.at(-1), `down ${DPID}: this member's mastership is in doubt (its lease)`);
+    assert.equal(server.connection(DPID)!.role, 'slave', 'no writes');
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(sent(sw, MessageType.ROLE_REQUEST).length, 1, 'nothing said to the switch');
+    assert.equal(state.role, ControllerRole.MASTER, 'the switch still has it as master');
+    grants.next({ dpid: DPID, role: 'master', generation: 7n });
+    await until(() => events.filter((e) => e.startsWith('up')).length === 2, 'up again', 5000, 5);
+    assert.deepEqual(sent(sw, MessageType.ROLE_REQUEST).map((m) => m.type === MessageType.ROLE_REQUEST && [m.role, m.generationId]), [[ControllerRole.MASTER, 7n], [ControllerRole.MASTER, 7n]]);
+    sw.destroy();
+  } finally {
+    roles.stop();
+    await server.close();
+  }
+});
