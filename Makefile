@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-summary mutation-scores soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-summary mutation-scores soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -45,6 +45,10 @@ test-unit: deps build-only
 # The main job: dc-small in Mininet under svcswitch (discovery, link failure, a VM moving).
 demo: build
 	@node dist/examples/datacenter-demo.js
+
+# Three svcswitch members on three etcd members, dc-small in Mininet: a member killed, one frozen, the etcd leader killed, under 10 ms pings (docs/cluster.md).
+cluster-demo: build
+	@node dist/examples/cluster-demo.js
 
 demo-openflow: build
 	@node dist/examples/openflow-demo.js
