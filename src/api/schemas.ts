@@ -108,6 +108,8 @@ export const ClusterBody = Type.Object({
   joined: Type.Boolean({ description: 'false: it has stood down (its lease may have expired) and is joining again' }),
   members: Type.Array(Type.String()),
   masters: Type.Array(Type.Object({ dpid: Type.String(), member: Type.String(), generation: Type.String({ description: 'the OpenFlow generation id (the etcd revision of the claim)' }) })),
+  changes: Type.Integer({ description: 'claims, releases and stand-downs this member made since it started' }),
+  longestAckGapMs: Type.Integer({ description: 'the longest etcd stall this member saw: the most time between two acknowledged keep-alives' }),
 });
 
 export const TraceQuery = Type.Object(

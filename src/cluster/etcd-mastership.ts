@@ -57,6 +57,10 @@ export interface ClusterView {
   joined: boolean;
   members: string[];
   masters: Array<{ dpid: Dpid; member: string; generation: string }>;
+  /** Claims, releases and stand-downs this member made since it started. */
+  changes: number;
+  /** The longest etcd stall it saw: the most time between two acknowledged keep-alives. */
+  longestAckGapMs: number;
 }
 
 interface Holder {
@@ -109,8 +113,8 @@ export class EtcdMastership implements Mastership {
   private readonly local = new Set<Dpid>();
   /** Claims and releases in flight, by switch: one at a time. */
   private readonly busy = new Set<Dpid>();
-  /** Mastership changes this member made (claims, releases, step-downs), for metrics and tests. */
-  changes = 0;
+  /** Mastership changes this member made (claims, releases, stand-downs), for GET /api/cluster. */
+  private changes = 0;
   /** The longest time between two acknowledged keep-alives (by when they were sent): how long etcd stalled, as this member saw it. */
   longestAckGapMs = 0;
 
@@ -190,6 +194,8 @@ export class EtcdMastership implements Mastership {
       joined: this.joined,
       members: [...this.members].sort(),
       masters: [...this.masters].map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
+      changes: this.changes,
+      longestAckGapMs: this.longestAckGapMs,
     };
   }
 

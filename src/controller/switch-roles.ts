@@ -46,9 +46,6 @@ export class SwitchRoles implements WritableChannels {
   readonly up$: Observable<SwitchUp> = this.upSubject.asObservable();
   readonly down$: Observable<SwitchDown> = this.downSubject.asObservable();
   private readonly subscriptions: Subscription[] = [];
-  /** Role replies that said MASTER, and role changes refused, since start (for metrics and tests). */
-  mastered = 0;
-  refused = 0;
 
   constructor(
     private readonly openflow: OpenFlowServer,
@@ -116,7 +113,6 @@ export class SwitchRoles implements WritableChannels {
 
   private refusedBy(dpid: Dpid, why: string): void {
     const s = this.state(dpid);
-    this.refused++;
     this.putDown(s, dpid, why);
     if (s.up) s.up.connection.role = 'slave';
     s.applied = undefined;
@@ -147,7 +143,6 @@ export class SwitchRoles implements WritableChannels {
       if (reply.type !== MessageType.ROLE_REPLY) return;
       if (grant.role === 'master' && reply.role === ControllerRole.MASTER && !s.writable) {
         up.connection.role = 'master';
-        this.mastered++;
         s.writable = true;
         this.log.info('master of the switch', { dpid, generation: String(grant.generation) });
         this.upSubject.next(up);
