@@ -5,6 +5,7 @@ import type { Dpid } from './dpid.js';
 import { ConnectionClosedError, OpenFlowErrorReply, RequestTimeoutError } from './errors.js';
 import type { Mastership, RoleGrant } from './mastership.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from './openflow-server.js';
+import type { SwitchConnection } from './switch-connection.js';
 
 /** The switches this member may write to: reconcilers follow these (FlowManager). */
 export interface WritableChannels {
@@ -29,6 +30,8 @@ interface SwitchState {
   writable: boolean;
   /** Role requests to one switch go one after the other. */
   chain: Promise<void>;
+  /** The channel SET_ASYNC was sent on (once per channel, after its first role reply). */
+  asyncOn: SwitchConnection | undefined;
 }
 
 /**
@@ -99,7 +102,7 @@ export class SwitchRoles implements WritableChannels {
   private state(dpid: Dpid): SwitchState {
     let s = this.switches.get(dpid);
     if (!s) {
-      s = { up: undefined, grant: undefined, applied: undefined, writable: false, chain: Promise.resolve() };
+      s = { up: undefined, grant: undefined, applied: undefined, writable: false, chain: Promise.resolve(), asyncOn: undefined };
       this.switches.set(dpid, s);
     }
     return s;
@@ -133,10 +136,12 @@ export class SwitchRoles implements WritableChannels {
       s.applied = undefined;
       return;
     }
-    const firstOnChannel = s.applied === undefined;
     try {
       const reply = await up.connection.request({ type: MessageType.ROLE_REQUEST, xid: 0, role: grant.role === 'master' ? ControllerRole.MASTER : ControllerRole.SLAVE, generationId: grant.generation });
-      if (firstOnChannel) await up.connection.send(ASYNC);
+      if (s.asyncOn !== up.connection) {
+        s.asyncOn = up.connection;
+        await up.connection.send(ASYNC);
+      }
       // A newer grant or another connection came meanwhile: the next link of the chain applies it.
       if (s.grant !== grant || s.up !== up) return;
       s.applied = grant;
@@ -148,12 +153,14 @@ export class SwitchRoles implements WritableChannels {
         this.upSubject.next(up);
       }
     } catch (e) {
-      if (e instanceof OpenFlowErrorReply && e.error.errType === ErrorType.ROLE_REQUEST_FAILED) {
-        this.refusedBy(dpid, e.error.code === RoleRequestFailedCode.STALE ? `generation ${grant.generation} is older than one the switch has seen` : `role request refused (${e.message})`);
+      if (e instanceof OpenFlowErrorReply) {
+        const stale = e.error.errType === ErrorType.ROLE_REQUEST_FAILED && 'code' in e.error && e.error.code === RoleRequestFailedCode.STALE;
+        // A switch that does not do roles at all (BAD_REQUEST) is refused the same way: this member never writes to it.
+        this.refusedBy(dpid, stale ? `generation ${grant.generation} is older than one the switch has seen` : `role request refused (${e.reason})`);
         return;
       }
       if (e instanceof ConnectionClosedError || e instanceof RequestTimeoutError) return; // the channel is going: its switch-down follows
-      throw e;
+      this.log.error('role request failed', { dpid, error: (e as Error).message });
     }
   }
 }

@@ -152,3 +152,31 @@ test('roles: a quiet grant (the member\'s lease in doubt) stops the writes and t
     await server.close();
   }
 });
+
+test('roles: a switch that does not do roles (BAD_REQUEST to ROLE_REQUEST) is refused, never written to, and the controller goes on', async () => {
+  const { server, roles, grants, said, events, connect } = await rig();
+  try {
+    const sw = await connect();
+    const script = sw.script!;
+    sw.script = (m, x) => {
+      if (m.type === MessageType.ROLE_REQUEST) {
+        sw.send({ type: MessageType.ERROR, xid: m.xid, errType: ErrorType.BAD_REQUEST, code: BadRequestCode.BAD_TYPE, data: Buffer.alloc(0) });
+        return true;
+      }
+      return script(m, x);
+    };
+    grants.next({ dpid: DPID, role: 'master', generation: 3n });
+    await until(() => said.some((x) => x.startsWith('refused')), 'refused', 5000, 5);
+    assert.match(said.at(-1)!, /role request refused \(BAD_REQUEST\/BAD_TYPE\)/);
+    assert.deepEqual(events, []);
+    assert.equal(server.connection(DPID)!.role, 'slave');
+    // The next grant is still applied: the chain of role requests survived the refusal.
+    sw.script = script;
+    grants.next({ dpid: DPID, role: 'master', generation: 4n });
+    await until(() => events.length === 1, 'up', 5000, 5);
+    sw.destroy();
+  } finally {
+    roles.stop();
+    await server.close();
+  }
+});
