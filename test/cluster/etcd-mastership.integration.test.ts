@@ -136,7 +136,9 @@ test('election: the etcd leader killed 10 times (and started again): no mastersh
     probe.close();
     const gaps = ms.map((x) => x.m.longestAckGapMs);
     process.stderr.write(`# etcd leader killed 10 times: longest time without an acknowledged keep-alive, per member (ms): ${gaps.join(' ')}; a fresh client's first write after each kill (ms): ${stalls.join(' ')}\n`);
-    assert.ok(Math.max(...gaps) <= 2500, `etcd stalled at most 2.5 s for the members: ${gaps.join(' ')}`);
+    // The acceptance's stall: how long the cluster takes no write. A member's own keep-alive gap may be longer (its client
+    // finds the new leader later); beyond TTL - 250 ms it stands down quietly, and etcd extends its lease over the election.
+    assert.ok(Math.max(...stalls) <= 2500, `etcd took no write for at most 2.5 s after each kill: ${stalls.join(' ')}`);
     // What the switches would have been told: every grant but the quiet ones (a member in doubt stops writing and says nothing).
     // A master in doubt that resumes tells its switch MASTER again with the same generation id: no change for the switch.
     const told = ms.map((x, i) => {
