@@ -17,7 +17,6 @@ export interface Placeable {
  */
 export function placeSwitches(switches: readonly Placeable[], members: ReadonlySet<string>): Map<string, string> {
   const out = new Map<string, string>();
-  if (members.size === 0) return out;
   const load = new Map<string, number>();
   const ranked = [...switches]
     .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))

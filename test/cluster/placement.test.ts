@@ -42,3 +42,9 @@ test('placement: only a member with a channel to the switch and alive can master
   assert.equal(p.has('c'), false, 'm9 is not alive');
   assert.deepEqual([...placeSwitches(everywhere(['a'], ['m0']), new Set())], []);
 });
+
+test('placement: when few members reach a switch, the load bound gives way: a switch whose every candidate is full goes to its best one', () => {
+  const only = (key: string, candidates: string[]): Placeable => ({ key, candidates });
+  const p = placeSwitches([only('a', ['m0']), only('b', ['m0']), only('c', ['m0']), only('d', ['m1'])], new Set(['m0', 'm1']));
+  assert.deepEqual([...p].sort(), [['a', 'm0'], ['b', 'm0'], ['c', 'm0'], ['d', 'm1']]);
+});

@@ -170,9 +170,21 @@ test('roles: a switch that does not do roles (BAD_REQUEST to ROLE_REQUEST) is re
     assert.match(said.at(-1)!, /role request refused \(BAD_REQUEST\/BAD_TYPE\)/);
     assert.deepEqual(events, []);
     assert.equal(server.connection(DPID)!.role, 'slave');
-    // The next grant is still applied: the chain of role requests survived the refusal.
+    // A switch that does roles but not this one (ROLE_REQUEST_FAILED/UNSUP), or any error of another type with code 0: refused, never called stale.
+    for (const [errType, code, words] of [[ErrorType.ROLE_REQUEST_FAILED, RoleRequestFailedCode.UNSUP, 'ROLE_REQUEST_FAILED/UNSUP'], [ErrorType.BAD_REQUEST, BadRequestCode.BAD_VERSION, 'BAD_REQUEST/BAD_VERSION']] as const) {
+      sw.script = (m, x) => {
+        if (m.type !== MessageType.ROLE_REQUEST) return script(m, x);
+        sw.send({ type: MessageType.ERROR, xid: m.xid, errType, code, data: Buffer.alloc(0) });
+        return true;
+      };
+      const before = said.length;
+      grants.next({ dpid: DPID, role: 'master', generation: 3n + BigInt(before) });
+      await until(() => said.length > before, `refused (${words})`, 5000, 5);
+      assert.equal(said.at(-1), `refused ${DPID}: role request refused (${words})`);
+    }
+    // The next grant is still applied: the chain of role requests survived the refusals.
     sw.script = script;
-    grants.next({ dpid: DPID, role: 'master', generation: 4n });
+    grants.next({ dpid: DPID, role: 'master', generation: 100n });
     await until(() => events.length === 1, 'up', 5000, 5);
     sw.destroy();
   } finally {
