@@ -456,7 +456,8 @@ export class SwitchConnection {
 
   private onError(m: ErrorMsg): void {
     // The switch no longer takes this member as master: whatever request it answers, the roles must hear it (errors$).
-    if (m.errType === ErrorType.BAD_REQUEST && 'code' in m && m.code === BadRequestCode.IS_SLAVE) this.onAsync?.(m);
+    const notMaster = m.errType === ErrorType.BAD_REQUEST && 'code' in m && m.code === BadRequestCode.IS_SLAVE;
+    if (notMaster) this.onAsync?.(m);
     const p = this.pending.get(m.xid);
     if (p !== undefined) {
       this.pending.delete(m.xid);
@@ -472,7 +473,7 @@ export class SwitchConnection {
     // Unsolicited (or a flood of them): no Error object, whose stack trace costs more than the rest of this.
     const reason = describeError(m);
     this.limited.write('warn', `error ${reason}`, 'switch reported an error', { xid: m.xid, reason });
-    if (!(m.errType === ErrorType.BAD_REQUEST && 'code' in m && m.code === BadRequestCode.IS_SLAVE)) this.onAsync?.(m);
+    if (!notMaster) this.onAsync?.(m);
   }
 
   /**
