@@ -56,9 +56,10 @@ export class ControllerProcess {
     return p;
   }
 
-  async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
+  /** A call of its REST API: the status, the JSON body, and in a cluster the member that answered (x-svcswitch-answered-by). */
+  async call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown>; answeredBy: string | null }> {
     const res = await fetch(`http://127.0.0.1:${this.apiPort}${path}`, { method, headers: { 'content-type': 'application/json' }, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    return { status: res.status, body: (await res.json()) as Record<string, unknown>, answeredBy: res.headers.get('x-svcswitch-answered-by') };
   }
 
   async health(): Promise<{ switchesConnected: number; switchesDeclared: number; tablesInSync: boolean; flowModsSent: number; driftRepaired: number }> {

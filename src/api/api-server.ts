@@ -18,6 +18,7 @@ import type { TraceService } from '../fabric/trace-service.js';
 import { MigrationError } from '../migration/migration-error.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import { ErrorBody } from './schemas.js';
+import { ANSWERED_BY, forwardToLeader } from './leader-forward.js';
 
 /** The largest request body (a migration request is a few hundred bytes). */
 const BODY_LIMIT = 64 * 1024;
@@ -122,6 +123,11 @@ export class ApiServer {
       app.route({
         method: route.method, url: route.url, schema,
         handler: async (req: FastifyRequest, reply: FastifyReply) => {
+          // In a cluster, what the migration leader answers is answered there.
+          if (route.leader && this.cluster) {
+            if (!this.migration.isLeader) return forwardToLeader(this.cluster, req, reply);
+            void reply.header(ANSWERED_BY, this.cluster.view().member);
+          }
           const body = await handle(ctx, req, reply);
           // A handler may answer otherwise (readiness: 503); by default the route's status.
           return reply.code(reply.statusCode === 200 ? status : reply.statusCode).send(body);

@@ -1,10 +1,10 @@
-import type { ClusterView } from '../cluster/etcd-mastership.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { TopologyService } from '../topology/topology-service.js';
+import type { LeaderDirectory } from './leader-forward.js';
 import type { Metrics } from './metrics.js';
 
 /** What a route's handler may use: the services, and when the controller started. */
@@ -17,7 +17,7 @@ export interface RouteContext {
   metrics: Metrics;
   startedAt: number;
   /** With --cluster: the election as this member sees it (undefined alone). */
-  cluster: { view(): ClusterView } | undefined;
+  cluster: LeaderDirectory | undefined;
 }
 
 /** A route's handler: what it answers (JSON, or text for a text route); it may set another status on `reply`. */

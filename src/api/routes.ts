@@ -55,7 +55,7 @@ function health(ctx: RouteContext): unknown {
 /** Every route, as the server registers it and the OpenAPI document lists it: its schemas and what answers it, in one place. */
 export const ROUTES: readonly RouteDoc[] = [
   {
-    method: 'GET', url: '/api/cluster', summary: 'with --cluster: the live members and each switch\'s master and generation id, as this member sees them (404 alone)', response: ClusterBody,
+    method: 'GET', url: '/api/cluster', summary: 'with --cluster: the live members, each switch\'s master and generation id, and the migration leader, as this member sees them (404 alone)', response: ClusterBody,
     handle: (ctx) => found(ctx.cluster, 'not a cluster member (svcswitch run --cluster)').view(),
   },
   { method: 'GET', url: '/api/health', summary: 'ok or degraded, with the problems in words; uptime, switches connected and declared, counters', response: Health, handle: health },
@@ -108,25 +108,25 @@ export const ROUTES: readonly RouteDoc[] = [
     handle: (ctx, req) => found(ctx.migration.bindings.get(param(req, 'hoa')), `no binding for ${param(req, 'hoa')}`),
   },
   {
-    method: 'DELETE', url: '/api/bindings/:hoa', summary: 'a migrated VM that is gone: its binding, CoA and entries are removed', params: HoaParams, response: Binding,
+    method: 'DELETE', url: '/api/bindings/:hoa', leader: true, summary: 'a migrated VM that is gone: its binding, CoA and entries are removed', params: HoaParams, response: Binding,
     handle: (ctx, req) => ctx.migration.deleteBinding(param(req, 'hoa')),
   },
-  { method: 'GET', url: '/api/migrations', summary: 'recent migrations, with their timelines', response: Type.Array(Migration), handle: (ctx) => ctx.migration.migrations() },
+  { method: 'GET', url: '/api/migrations', leader: true, summary: 'recent migrations, with their timelines', response: Type.Array(Migration), handle: (ctx) => ctx.migration.migrations() },
   {
-    method: 'GET', url: '/api/migrations/:id', summary: 'one migration', params: IdParams, response: Migration,
+    method: 'GET', url: '/api/migrations/:id', leader: true, summary: 'one migration', params: IdParams, response: Migration,
     handle: (ctx, req) => found(ctx.migration.migration(param(req, 'id')), `no migration ${param(req, 'id')}`),
   },
   {
-    method: 'POST', url: '/api/migrations', status: 201, body: MigrationBody, response: Migration,
+    method: 'POST', url: '/api/migrations', status: 201, leader: true, body: MigrationBody, response: Migration,
     summary: 'make-before-break: allocate the CoA, install and confirm the Foreign entries and the bicast; answers once prepared',
     example: '{"hoa":"10.0.1.10","switch":"acc3","port":5,"mode":"optimized"}', handle: (ctx, req) => ctx.migration.migrate(req.body as MigrationBody),
   },
   {
-    method: 'POST', url: '/api/migrations/:id/complete', summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration,
+    method: 'POST', url: '/api/migrations/:id/complete', leader: true, summary: 'the VM runs at its new place: switch over now', params: IdParams, response: Migration,
     handle: (ctx, req) => ctx.migration.complete(param(req, 'id')),
   },
   {
-    method: 'DELETE', url: '/api/migrations/:id', summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration,
+    method: 'DELETE', url: '/api/migrations/:id', leader: true, summary: 'cancel a pending migration (rolled back)', params: IdParams, response: Migration,
     handle: (ctx, req) => ctx.migration.cancel(param(req, 'id')),
   },
   {

@@ -108,6 +108,7 @@ export const ClusterBody = Type.Object({
   joined: Type.Boolean({ description: 'false: it has stood down (its lease may have expired) and is joining again' }),
   members: Type.Array(Type.String()),
   masters: Type.Array(Type.Object({ dpid: Type.String(), member: Type.String(), generation: Type.String({ description: 'the OpenFlow generation id (the etcd revision of the claim)' }) })),
+  migrationLeader: Type.Optional(Type.Object({ member: Type.String(), term: Type.String({ description: 'the etcd revision of its claim: every write of the migration state is guarded by it' }) }, { description: 'the member that writes the migration state (docs/cluster.md); absent while none holds it' })),
   changes: Type.Integer({ description: 'claims, releases and stand-downs this member made since it started' }),
   longestAckGapMs: Type.Integer({ description: 'the longest etcd stall this member saw: the most time between two acknowledged keep-alives' }),
 });
@@ -212,6 +213,8 @@ export interface RouteDoc {
   headers?: Record<string, string>;
   /** A request that works, quoted in the error of one that does not validate. */
   example?: string;
+  /** In a cluster, answered by the migration leader: a follower forwards it there (leader-forward.ts). */
+  leader?: boolean;
   /** What answers it (every route but the event stream, which the HTTP front answers). */
   handle?: RouteHandler;
 }

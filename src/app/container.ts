@@ -21,7 +21,10 @@ import { HostTracker } from '../topology/host-tracker.js';
 import { holdDown } from './hold-down.js';
 import { MigrationService } from '../migration/migration-service.js';
 import { TOKENS } from './tokens.js';
-import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership } from '../cluster/etcd-mastership.js';
+import { ClusterConfirmer } from '../cluster/cluster-confirmer.js';
+import { EtcdBindingStore } from '../cluster/etcd-binding-store.js';
+import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership, etcdClient } from '../cluster/etcd-mastership.js';
+import { MigrationLeadership } from '../cluster/migration-leadership.js';
 import { SwitchRoles } from '../controller/switch-roles.js';
 
 /**
@@ -57,14 +60,28 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     return service;
   });
   c.bind(TOKENS.bindings).toDynamicValue((ctx) => {
+    // A cluster's migration state is in etcd, shared by every member; alone, in the state file.
+    const cluster = ctx.get(TOKENS.cluster);
+    if (cluster) return cluster.store;
     const db = ctx.get(TOKENS.state);
     return db ? new SqliteBindingStore(db) : new InMemoryBindingStore();
   });
   c.bind(TOKENS.cluster).toDynamicValue((ctx) => {
     if (config.cluster === undefined) return undefined;
     const log = ctx.get(TOKENS.logger);
-    const mastership = new EtcdMastership({ ...DEFAULT_CLUSTER_OPTIONS, ...config.cluster }, log);
-    return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log) };
+    const options = { ...DEFAULT_CLUSTER_OPTIONS, ...config.cluster };
+    const mastership = new EtcdMastership(options, log);
+    return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log), store: new EtcdBindingStore(etcdClient(options), options.prefix, log) };
+  });
+  c.bind(TOKENS.clusterConfirmer).toDynamicValue((ctx) => {
+    const cluster = ctx.get(TOKENS.cluster);
+    return cluster && new ClusterConfirmer(ctx.get(TOKENS.flows), cluster.store, cluster.mastership, ctx.get(TOKENS.logger));
+  });
+  c.bind(TOKENS.clusterSync).toDynamicValue((ctx) => {
+    const cluster = ctx.get(TOKENS.cluster);
+    const confirmer = ctx.get(TOKENS.clusterConfirmer);
+    if (!cluster || !confirmer) return undefined;
+    return { confirmer, leadership: new MigrationLeadership(cluster.mastership, cluster.store, ctx.get(TOKENS.migration), ctx.get(TOKENS.logger)) };
   });
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
   c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
@@ -79,7 +96,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.migration).toDynamicValue(
-    (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration),
+    (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration, ctx.get(TOKENS.clusterConfirmer)),
   );
   c.bind(TOKENS.metrics).toDynamicValue(
     (ctx) => new Metrics({ openflow: ctx.get(TOKENS.openflow), topology: ctx.get(TOKENS.topology), flows: ctx.get(TOKENS.flows), migration: ctx.get(TOKENS.migration), front: () => c.get(TOKENS.api).frontCounts }),
@@ -89,7 +106,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
       config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs, ctx.get(TOKENS.cluster)?.mastership),
   );
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state), ctx.get(TOKENS.cluster)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state), ctx.get(TOKENS.cluster), ctx.get(TOKENS.clusterSync)),
   );
   return c;
 }

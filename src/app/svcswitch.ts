@@ -1,3 +1,4 @@
+import { networkInterfaces } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { merge } from 'rxjs';
 import type { ApiServer } from '../api/api-server.js';
@@ -10,7 +11,7 @@ import type { TraceService } from '../fabric/trace-service.js';
 import type { Planning } from './planning.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { StateDatabase } from '../state/database.js';
-import type { ClusterMember } from './cluster-member.js';
+import type { ClusterMember, ClusterSync } from './cluster-member.js';
 
 /**
  * The controller application: the OpenFlow server, the topology, the flow manager that
@@ -34,6 +35,7 @@ export class Svcswitch {
     readonly state: StateDatabase | undefined,
     /** With --cluster: the election and the switch roles (undefined: alone, every switch mastered here without roles). */
     readonly cluster: ClusterMember | undefined = undefined,
+    private readonly sync: ClusterSync | undefined = undefined,
   ) {}
 
   /** Starts everything; resolves with the OpenFlow (and API) addresses. */
@@ -44,15 +46,22 @@ export class Svcswitch {
       await this.cluster.mastership.start();
       this.topology.useLldpKey(await this.cluster.mastership.sharedSecret('lldp-key'));
       this.cluster.roles.start();
+      // The migration state read before the service starts; it follows until the election makes it the leader.
+      await this.cluster.store.start();
+      this.migration.follow();
     }
     this.topology.start();
     this.planning.start();
     this.flows.start();
     this.arp.start();
     this.migration.start();
+    this.sync?.confirmer.start();
+    this.sync?.leadership.start();
     try {
       const ofAddr = await this.openflow.listen(of.host, of.port);
       const apiAddr = api ? await this.api.listen(api.host, api.port) : undefined;
+      // The other members forward what the migration leader answers to the API it advertises.
+      if (this.cluster && apiAddr) await this.cluster.mastership.advertise(advertisedUrl(apiAddr));
       const declared = this.topology.declared;
       if (declared) this.log.info('topology loaded', { file: declared.source, switches: declared.switches.length, links: declared.links.length, hosts: declared.hosts.length });
       this.log.info('state', this.state ? { file: this.state.name, bindings: this.migration.bindings.all().length } : { file: 'none (in memory only)' });
@@ -79,15 +88,30 @@ export class Svcswitch {
   }
 
   async stop(): Promise<void> {
+    this.sync?.leadership.stop();
+    this.sync?.confirmer.stop();
     this.migration.stop();
     this.arp.stop();
     this.flows.stop();
     this.planning.stop();
     this.topology.stop();
     this.cluster?.roles.stop();
+    await this.cluster?.store.stop();
     await this.cluster?.mastership.stop();
     await this.api.close();
     await this.openflow.close();
     this.state?.close();
   }
+}
+
+/**
+ * The URL the other members reach this API at: its address, or for a wildcard listen
+ * (0.0.0.0, ::) this machine's first non-loopback IPv4 address (in a cluster, give
+ * --api-listen the address the members share).
+ */
+function advertisedUrl(addr: AddressInfo): string {
+  const wildcard = addr.address === '0.0.0.0' || addr.address === '::';
+  const own = Object.values(networkInterfaces()).flat().find((i) => i?.family === 'IPv4' && !i.internal)?.address;
+  const host = wildcard ? (own ?? '127.0.0.1') : addr.address;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${addr.port}`;
 }

@@ -14,7 +14,8 @@ import type { Svcswitch } from './svcswitch.js';
 import type { MigrationService } from '../migration/migration-service.js';
 import type { BindingStore } from '../migration/binding-store.js';
 import type { StateDatabase } from '../state/database.js';
-import type { ClusterMember } from './cluster-member.js';
+import type { ClusterConfirmer } from '../cluster/cluster-confirmer.js';
+import type { ClusterMember, ClusterSync } from './cluster-member.js';
 
 /** Service identifiers of the one container (see container.ts). */
 export const TOKENS = {
@@ -36,5 +37,9 @@ export const TOKENS = {
   bindings: Symbol('BindingStore') as ServiceIdentifier<BindingStore>,
   /** With --cluster: the election and the roles it puts on every switch channel; undefined alone. */
   cluster: Symbol('Cluster') as ServiceIdentifier<ClusterMember | undefined>,
+  /** With --cluster: how the migration learns that the other members' switches hold its writes; undefined alone (by barrier). */
+  clusterConfirmer: Symbol('ClusterConfirmer') as ServiceIdentifier<ClusterConfirmer | undefined>,
+  /** With --cluster: the members' switches confirmed to each other, and the migration leadership put in force; undefined alone. */
+  clusterSync: Symbol('ClusterSync') as ServiceIdentifier<ClusterSync | undefined>,
   app: Symbol('Svcswitch') as ServiceIdentifier<Svcswitch>,
 } as const;

@@ -50,6 +50,23 @@ export function etcdClient(options: Pick<ClusterOptions, 'endpoints' | 'callTime
   });
 }
 
+/**
+ * A duty of one member that is not a switch: the migration leadership (the one writer of the
+ * migration state, etcd-binding-store.ts). Elected like a switch, among every live member: the
+ * same placement, the same claim, the same quiet stand-down; its key's mod revision is the term
+ * that guards the leader's writes.
+ */
+const MIGRATION_DUTY = 'migrations';
+
+/** This member's part in the migration leadership, as it changes. */
+export interface Leadership {
+  leading: boolean;
+  /** The leadership key's mod revision while this member holds it. */
+  term: bigint;
+  /** Standing down because its lease is in doubt, not known lost. */
+  quiet?: boolean;
+}
+
 /** The cluster as one member sees it (GET /api/cluster). */
 export interface ClusterView {
   member: string;
@@ -57,6 +74,8 @@ export interface ClusterView {
   joined: boolean;
   members: string[];
   masters: Array<{ dpid: Dpid; member: string; generation: string }>;
+  /** The member that writes the migration state, and its term; undefined while none holds it. */
+  migrationLeader: { member: string; term: string } | undefined;
   /** Claims, releases and stand-downs this member made since it started. */
   changes: number;
   /** The longest etcd stall it saw: the most time between two acknowledged keep-alives. */
@@ -92,7 +111,13 @@ export class EtcdMastership implements Mastership {
   private readonly client: Etcd3;
   private readonly grantsSubject = new Subject<RoleGrant>();
   private readonly granted = new Map<Dpid, RoleGrant>();
-  readonly grants$: Observable<RoleGrant> = defer(() => merge(from([...this.granted.values()]), this.grantsSubject));
+  readonly grants$: Observable<RoleGrant> = defer(() => merge(from([...this.granted.values()].filter((g) => g.dpid !== MIGRATION_DUTY)), this.grantsSubject));
+  private readonly leadershipSubject = new Subject<Leadership>();
+  /** The migration leadership as it changes, the current state first. */
+  readonly leadership$: Observable<Leadership> = defer(() => {
+    const now = this.granted.get(MIGRATION_DUTY);
+    return merge(from(now ? [leadershipOf(now)] : []), this.leadershipSubject);
+  });
 
   private lease: Lease | undefined;
   private watcher: Watcher | undefined;
@@ -107,8 +132,17 @@ export class EtcdMastership implements Mastership {
   private decideScheduled = false;
 
   private readonly members = new Set<string>();
+  /** Each live member's REST API, as it advertised it (members/<id>): where a follower forwards what the migration leader answers. */
+  private readonly apis = new Map<string, string>();
+  /** This member's REST API, once it listens. */
+  private api: string | undefined;
   private readonly channels = new Map<Dpid, Set<string>>();
   private readonly masters = new Map<Dpid, Holder>();
+  /** Each member's `applied/<id>`: the state revision every switch it masters holds (cluster-confirmer.ts). */
+  private readonly applied = new Map<string, bigint>();
+  private readonly mirrorSubject = new Subject<void>();
+  /** After every batch of keys the watch brings: what waits on another member's word looks again. */
+  readonly mirrored$: Observable<void> = this.mirrorSubject.asObservable();
   /** Switches with a channel to this member. */
   private readonly local = new Set<Dpid>();
   /** Claims and releases in flight, by switch: one at a time. */
@@ -131,6 +165,8 @@ export class EtcdMastership implements Mastership {
 
   /** Joins (a lease, its member key), mirrors the keys and watches them. Rejects when etcd cannot be reached. */
   async start(): Promise<void> {
+    // Every member is a candidate for the migration leadership: as if it held a channel to it.
+    this.local.add(MIGRATION_DUTY);
     await this.join();
     const snapshot = await this.client.getAll().prefix(this.options.prefix).exec();
     for (const kv of snapshot.kvs) this.mirror('Put', kv);
@@ -139,6 +175,7 @@ export class EtcdMastership implements Mastership {
     watcher.on('data', (res) => {
       for (const e of res.events) this.mirror(e.type, e.kv);
       this.scheduleDecide();
+      this.mirrorSubject.next();
     });
     watcher.on('error', (e) => this.log.warn('etcd watch failed', { error: e.message }));
     this.timers.push(setInterval(() => void this.beat(), this.options.keepAliveMs), setInterval(() => this.checkLease(), 50));
@@ -189,11 +226,13 @@ export class EtcdMastership implements Mastership {
 
   /** What this member knows of the cluster: the live members, and each switch's master and generation. */
   view(): ClusterView {
+    const leader = this.masters.get(MIGRATION_DUTY);
     return {
       member: this.options.memberId,
       joined: this.joined,
       members: [...this.members].sort(),
-      masters: [...this.masters].map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
+      masters: [...this.masters].filter(([dpid]) => dpid !== MIGRATION_DUTY).map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
+      migrationLeader: leader && { member: leader.member, term: String(leader.generation) },
       changes: this.changes,
       longestAckGapMs: this.longestAckGapMs,
     };
@@ -206,10 +245,25 @@ export class EtcdMastership implements Mastership {
     this.leaseId = await lease.grant();
     this.lease = lease;
     this.lastAck = sentAt;
-    await lease.put(this.key('members', this.options.memberId)).value(JSON.stringify({ since: new Date().toISOString() })).exec();
+    await lease.put(this.key('members', this.options.memberId)).value(this.memberValue()).exec();
     this.joined = true;
     for (const dpid of this.local) await this.put(this.key('channels', dpid, this.options.memberId));
     this.log.info('joined the cluster', { member: this.options.memberId, lease: this.leaseId });
+  }
+
+  private memberValue(): string {
+    return JSON.stringify({ since: new Date().toISOString(), ...(this.api ? { api: this.api } : {}) });
+  }
+
+  /** Says where this member's REST API is (its members/ key), for the others to forward to when it leads the migrations. */
+  async advertise(api: string): Promise<void> {
+    this.api = api;
+    if (this.healthy()) await this.client.put(this.key('members', this.options.memberId)).value(this.memberValue()).lease(this.leaseId).exec();
+  }
+
+  /** The REST API `member` advertised, if it is alive and did. */
+  apiOf(member: string): string | undefined {
+    return this.apis.get(member);
   }
 
   private async put(key: string): Promise<void> {
@@ -279,14 +333,24 @@ export class EtcdMastership implements Mastership {
   private mirror(type: 'Put' | 'Delete', kv: IKeyValue): void {
     const rest = kv.key.toString().slice(this.options.prefix.length).split('/');
     if (rest[0] === 'members' && rest.length === 2) {
-      if (type === 'Put') this.members.add(rest[1]!);
-      else this.members.delete(rest[1]!);
+      if (type === 'Put') {
+        this.members.add(rest[1]!);
+        const api = advertisedApi(kv.value.toString());
+        if (api === undefined) this.apis.delete(rest[1]!);
+        else this.apis.set(rest[1]!, api);
+      } else {
+        this.members.delete(rest[1]!);
+        this.apis.delete(rest[1]!);
+      }
     } else if (rest[0] === 'channels' && rest.length === 3) {
       const at = this.channels.get(rest[1]!) ?? new Set<string>();
       if (type === 'Put') at.add(rest[2]!);
       else at.delete(rest[2]!);
       if (at.size > 0) this.channels.set(rest[1]!, at);
       else this.channels.delete(rest[1]!);
+    } else if (rest[0] === 'applied' && rest.length === 2) {
+      if (type === 'Put') this.applied.set(rest[1]!, BigInt(kv.value.toString() || '0'));
+      else this.applied.delete(rest[1]!);
     } else if (rest[0] === 'masters' && rest.length === 2) {
       if (type === 'Put') this.masters.set(rest[1]!, { member: kv.value.toString(), generation: BigInt(kv.mod_revision), lease: kv.lease });
       else this.masters.delete(rest[1]!);
@@ -304,7 +368,10 @@ export class EtcdMastership implements Mastership {
 
   /** The member each switch should have: placeSwitches over the live members with a channel to it. */
   private placement(): Map<Dpid, string> {
-    return placeSwitches([...this.channels].map(([key, at]) => ({ key, candidates: [...at] })), this.members);
+    const switches = [...this.channels].filter(([key]) => key !== MIGRATION_DUTY).map(([key, at]) => ({ key, candidates: [...at] }));
+    // The duty is placed on its own, over every live member: it does not take a switch's place in the balance.
+    const duty = placeSwitches([{ key: MIGRATION_DUTY, candidates: [...(this.channels.get(MIGRATION_DUTY) ?? [])] }], this.members);
+    return new Map([...placeSwitches(switches, this.members), ...duty]);
   }
 
   private decide(): void {
@@ -376,10 +443,49 @@ export class EtcdMastership implements Mastership {
     }
   }
 
+  /** The member that masters `dpid`, as etcd says. */
+  masterOf(dpid: Dpid): string | undefined {
+    return this.masters.get(dpid)?.member;
+  }
+
+  /** Whether this member writes to `dpid` now (its master, confirmed by the switch). */
+  writes(dpid: Dpid): boolean {
+    return this.granted.get(dpid)?.role === 'master';
+  }
+
+  /** The state revision every switch `member` masters is known to hold (0n: none said). */
+  appliedBy(member: string): bigint {
+    return this.applied.get(member) ?? 0n;
+  }
+
+  /** Says that every switch this member masters holds the state as of `revision` (a key bound to its lease; nothing while the lease is in doubt). */
+  async publishApplied(revision: bigint): Promise<void> {
+    if (!this.healthy()) return;
+    await this.client.put(this.key('applied', this.options.memberId)).value(String(revision)).lease(this.leaseId).exec();
+  }
+
+  /** The key, value and term that guard the migration leader's writes. */
+  leaderGuard(term: bigint): { key: string; member: string; term: bigint } {
+    return { key: this.key('masters', MIGRATION_DUTY), member: this.options.memberId, term };
+  }
+
   private grant(g: RoleGrant): void {
     const before = this.granted.get(g.dpid);
     if (before?.role === g.role && before.generation === g.generation && before.quiet === g.quiet) return;
     this.granted.set(g.dpid, g);
-    this.grantsSubject.next(g);
+    if (g.dpid === MIGRATION_DUTY) this.leadershipSubject.next(leadershipOf(g));
+    else this.grantsSubject.next(g);
+  }
+}
+
+const leadershipOf = (g: RoleGrant): Leadership => ({ leading: g.role === 'master', term: g.generation, ...(g.quiet ? { quiet: true } : {}) });
+
+/** The `api` URL of a members/ key's value, if it has a well-formed http one. */
+function advertisedApi(value: string): string | undefined {
+  try {
+    const api = (JSON.parse(value) as { api?: unknown }).api;
+    return typeof api === 'string' && /^http:\/\/[0-9a-f.:[\]]+:\d+$/.test(api) ? api : undefined;
+  } catch {
+    return undefined;
   }
 }

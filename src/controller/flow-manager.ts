@@ -178,6 +178,11 @@ export class FlowManager {
     );
   }
 
+  /** The switches this member writes to (a reconciler each): every connected one, or in a cluster those it masters. */
+  writable(): Dpid[] {
+    return [...this.reconcilers.keys()];
+  }
+
   /** Those of `dpids` that do not hold plan version `version` yet (or are not connected). */
   unconfirmed(dpids: readonly Dpid[], version: number): Dpid[] {
     return dpids.filter((dpid) => !this.reconcilers.get(dpid)?.holds(version));

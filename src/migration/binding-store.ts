@@ -117,13 +117,28 @@ export interface BindingStore {
    * write: disk full, read-only) none does and it throws. The in-memory store cannot fail.
    */
   transaction<T>(write: () => T): T;
+  /**
+   * Resolves once every write so far is durable: at once for SQLite and memory (a transaction
+   * commits before it returns); a clustered store commits behind the copy in memory and
+   * rejects here, saying why, when a write did not land. An answer waits for this.
+   */
+  flush(): Promise<void>;
+  /**
+   * HoAs whose binding, bicast group or migration in flight another member changed (a
+   * clustered store's watch): this member re-plans them. Absent for a store with one writer.
+   */
+  readonly remote$?: Observable<string>;
 }
 
-export class InMemoryBindingStore implements BindingStore {
-  private readonly bindings = new Map<string, Binding>();
-  private readonly groups = new Map<string, number>();
-  private readonly flights = new Map<string, InFlight>();
-  private nextId = 1;
+/**
+ * The copy in memory that every store serves reads from (the packet-in path reads bindings;
+ * it never waits for a disk or a network), with `changes$`. A store decides when a write
+ * reaches it: at once (memory), after its commit (SQLite), or as etcd's watch brings it.
+ */
+export abstract class BindingMirror {
+  protected readonly bindings = new Map<string, Binding>();
+  protected readonly groups = new Map<string, number>();
+  protected readonly flights = new Map<string, InFlight>();
   private readonly subject = new Subject<BindingChange>();
   readonly changes$: Observable<BindingChange> = defer(() =>
     concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
@@ -138,31 +153,50 @@ export class InMemoryBindingStore implements BindingStore {
     return [...this.bindings.values()].map(copyBinding);
   }
 
-  put(binding: Binding): void {
-    const copy = copyBinding(binding);
-    this.bindings.set(copy.hoa, copy);
-    this.subject.next({ kind: 'set', binding: { ...copy } });
+  groupIds(): Map<string, number> {
+    return new Map(this.groups);
   }
 
-  delete(hoa: string): boolean {
+  inFlight(): InFlight[] {
+    return [...this.flights.values()].map((m) => structuredClone(m));
+  }
+
+  setAside(hoa: string): void {
+    this.bindings.delete(hoa);
+    this.groups.delete(hoa);
+    this.flights.delete(hoa);
+  }
+
+  /** `b` in force (the mirror keeps it as given: pass a copy), emitted as set. */
+  protected setBinding(b: Binding): void {
+    this.bindings.set(b.hoa, b);
+    this.subject.next({ kind: 'set', binding: copyBinding(b) });
+  }
+
+  /** `hoa`'s binding out of force, emitted as deleted; false if there was none. */
+  protected dropBinding(hoa: string): boolean {
     const b = this.bindings.get(hoa);
     if (!b) return false;
     this.bindings.delete(hoa);
-    this.subject.next({ kind: 'deleted', binding: copyBinding(b) });
+    this.subject.next({ kind: 'deleted', binding: b });
     return true;
   }
+}
 
-  groupIds(): Map<string, number> {
-    return new Map(this.groups);
+export class InMemoryBindingStore extends BindingMirror implements BindingStore {
+  private nextId = 1;
+
+  put(binding: Binding): void {
+    this.setBinding(copyBinding(binding));
+  }
+
+  delete(hoa: string): boolean {
+    return this.dropBinding(hoa);
   }
 
   setGroupId(hoa: string, id: number | undefined): void {
     if (id === undefined) this.groups.delete(hoa);
     else this.groups.set(hoa, id);
-  }
-
-  inFlight(): InFlight[] {
-    return [...this.flights.values()].map((m) => structuredClone(m));
   }
 
   setInFlight(hoa: string, migration: InFlight | undefined): void {
@@ -174,13 +208,11 @@ export class InMemoryBindingStore implements BindingStore {
     return String(this.nextId++);
   }
 
-  setAside(hoa: string): void {
-    this.bindings.delete(hoa);
-    this.groups.delete(hoa);
-    this.flights.delete(hoa);
-  }
-
   transaction<T>(write: () => T): T {
     return write();
+  }
+
+  flush(): Promise<void> {
+    return Promise.resolve();
   }
 }

@@ -21,6 +21,8 @@ import { MigrationLedger, type MigrationEvent, type Pending } from './migration-
 import { DEFAULT_MIGRATION_OPTIONS, type MigrationOptions } from './migration-options.js';
 import { MigrationResources } from './migration-resources.js';
 import { ArpAnswerParts } from './arp-answers.js';
+import { Follower } from './follower.js';
+import { byBarrier, type PartConfirmer } from './part-confirmer.js';
 import { ProxyArp } from './proxy-arp.js';
 import { restoreMigrations } from './restore.js';
 import { placementOf, type PartWait, VmParts } from './vm-parts.js';
@@ -49,12 +51,16 @@ function deadline<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
 export class MigrationService {
   private readonly ctx: FabricContext | undefined;
   private readonly networks: Network[];
-  private readonly resources: MigrationResources;
+  private resources: MigrationResources;
   private readonly dpidOf: Map<string, string>;
   private readonly ledger: MigrationLedger;
   private readonly parts: VmParts | undefined;
   private readonly judge: AnnouncementJudge;
   private stopped = false;
+  private started = false;
+  /** Whether this member writes the migration state (always, alone; in a cluster, the elected migration leader). */
+  private leading = true;
+  private readonly follower: Follower;
   private readonly subscriptions: Subscription[] = [];
   private readonly limitedLog: RateLimitedLog;
   private readonly proxyArp: ProxyArp;
@@ -72,10 +78,11 @@ export class MigrationService {
     private readonly openflow: OpenFlowServer,
     private readonly topology: TopologyService,
     private readonly plans: PlanStore,
-    private readonly flows: FlowManager,
+    flows: FlowManager,
     readonly bindings: BindingStore,
     private readonly log: Logger,
     readonly options: MigrationOptions = DEFAULT_MIGRATION_OPTIONS,
+    private readonly confirmer: PartConfirmer = byBarrier(flows),
   ) {
     const declared = topology.declared;
     this.ctx = declared && fabricContext(declared);
@@ -89,6 +96,12 @@ export class MigrationService {
     this.arrivals = new ArrivalFrames(openflow, (dpid) => topology.nameOf(dpid), this.ledger, (hoa) => this.seen(hoa));
     this.proxyArp = new ProxyArp(openflow, topology, bindings, this.networks, this.dpidOf);
     this.arpAnswers = new ArpAnswerParts(plans, this.networks, this.dpidOf);
+    this.follower = new Follower({
+      bindings,
+      relocate: (mac, hoa, at, roaming) => void topology.relocateHost(mac, hoa, at, roaming),
+      announceAtHome: (subnet, hoa, mac) => this.proxyArp.announceAtHome(subnet, hoa, mac),
+      replan: (hoa) => void this.replan(hoa),
+    });
     this.judge = new AnnouncementJudge(
       {
         pendingTo: (hoa) => this.ledger.pending.get(hoa)?.record.to,
@@ -100,7 +113,8 @@ export class MigrationService {
           return other && (other.name ?? other.mac);
         },
         gatewayOf: (hoa) => this.homeOf(hoa).gateway,
-        stopped: () => this.stopped,
+        // A follower judges nothing: what it would decide is the leader's to write.
+        stopped: () => this.stopped || !this.leading,
       },
       new LivenessProbe(openflow, topology),
       { seen: (hoa) => this.seen(hoa), believe: (mac, hoa, at) => this.believe(mac, hoa, at), refuse: (mac, at, reason) => this.refuseAnnouncement(mac, at, reason) },
@@ -110,20 +124,11 @@ export class MigrationService {
 
   start(): void {
     if (!this.ctx) return;
-    restoreMigrations({
-      bindings: this.bindings,
-      resources: this.resources,
-      ledger: this.ledger,
-      networks: this.networks,
-      switches: new Set(this.dpidOf.keys()),
-      log: this.log,
-      relocate: (b) => this.topology.relocateHost(b.mac, b.hoa, { switch: b.switch, port: b.port }, true),
-      pend: (record, coaWasHeld, timeoutMs) => this.pend(record, coaWasHeld, timeoutMs),
-      replan: (hoa) => this.replan(hoa),
-      confirm: (wait, record) => this.confirm(wait, record, 'tables confirmed'),
-      save: (write, hoa) => this.save(write, hoa),
-    });
+    this.started = true;
+    if (this.leading) this.restore();
+    else this.follower.begin();
     this.subscriptions.push(
+      ...(this.bindings.remote$ ? [this.bindings.remote$.subscribe((hoa) => this.leading || this.follower.changed(hoa))] : []),
       // Replays every binding first: the set is whole before the first packet-in.
       this.bindings.changes$.subscribe((c) => {
         this.proxyArp.track(c.kind, c.binding);
@@ -142,13 +147,60 @@ export class MigrationService {
     this.removeProcessor = this.openflow.packetProcessors.add('migration-arp', PROCESSOR_PRIORITY.migration, (dpid, m) => this.packetIn(dpid, m));
   }
 
+  /**
+   * This member writes the migration state from now on (a cluster's leadership came to it, and
+   * the store holds everything the leaders before wrote): the migrations in flight are taken
+   * up where they are, as after a restart, and finished or rolled back by their deadline.
+   */
+  lead(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.follower.end();
+    if (!this.started) return;
+    this.resources = new MigrationResources(this.topology.declared?.subnets ?? [], this.options.coaRestMs);
+    this.restore();
+    this.log.info('leading the migrations', { bindings: this.bindings.all().length, inFlight: this.ledger.pending.size });
+  }
+
+  /**
+   * This member stops writing (the leadership moved, or is in doubt): no timer of a migration
+   * fires here any more, and every VM is planned from what the leader writes.
+   */
+  follow(): void {
+    if (!this.leading) return;
+    this.leading = false;
+    for (const p of [...this.ledger.pending.values()]) {
+      this.ledger.unpend(p);
+      this.ledger.arrivals.delete(p.record.mac);
+    }
+    this.ledger.draining.clear();
+    if (this.started) this.follower.begin();
+  }
+
+  private restore(): void {
+    restoreMigrations({
+      bindings: this.bindings,
+      resources: this.resources,
+      ledger: this.ledger,
+      networks: this.networks,
+      switches: new Set(this.dpidOf.keys()),
+      log: this.log,
+      relocate: (b) => this.topology.relocateHost(b.mac, b.hoa, { switch: b.switch, port: b.port }, true),
+      pend: (record, coaWasHeld, timeoutMs) => this.pend(record, coaWasHeld, timeoutMs),
+      replan: (hoa) => this.replan(hoa),
+      confirm: (wait, record) => this.confirm(wait, record, 'tables confirmed'),
+      save: (write, hoa) => this.save(write, hoa),
+    });
+  }
+
   /** Re-plans every VM's part for the current links now, if a link change is waiting for its coalescing timer. */
   flush(): void {
     if (this.replanTimer === undefined) return;
     clearTimeout(this.replanTimer);
     this.replanTimer = undefined;
     const began = performance.now();
-    for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...this.ledger.pending.keys()])) this.replan(hoa);
+    const flights = this.leading ? this.ledger.pending.keys() : this.bindings.inFlight().map((f) => f.record.hoa);
+    for (const hoa of new Set([...this.bindings.all().map((b) => b.hoa), ...flights])) this.replan(hoa);
     this.lastFlushMs = performance.now() - began;
   }
 
@@ -195,12 +247,13 @@ export class MigrationService {
    * the migration, `prepared`. The switchover comes when the VM is seen there or on complete().
    */
   async migrate(req: MigrationRequest): Promise<MigrationRecord> {
+    this.mustLead();
     const record = this.begin(req, 'orchestrated');
     try {
       const wait = this.replan(record.hoa);
       // Answered before the API's own request timeout, naming the switches that did not confirm (a hung switch is not "the request did not arrive").
       await deadline(this.confirm(wait, record, 'tables confirmed'), this.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS, () => {
-        const late = this.flows.unconfirmed(wait.dpids, wait.version).map((d) => this.topology.nameOf(d));
+        const late = this.confirmer.unconfirmed(wait).map((d) => this.topology.nameOf(d));
         return `${late.join(', ') || 'the switches'} did not confirm the tables within ${this.options.confirmTimeoutMs ?? CONFIRM_TIMEOUT_MS} ms`;
       });
     } catch (e) {
@@ -212,24 +265,27 @@ export class MigrationService {
     if (record.status === 'preparing') record.status = 'prepared';
     // Ended before its tables were confirmed (a timeout shorter than the confirmation, a cancel): not prepared, and the answer says so.
     if (record.status === 'rolled-back' || record.status === 'cancelled' || record.status === 'failed') throw new MigrationError(409, `migration ${record.id} of ${record.hoa} was ${record.status} before its tables were confirmed: ${record.reason ?? ''}`);
-    return structuredClone(record);
+    return this.saved(record);
   }
 
-  /** The cloud manager says the VM runs at its new place: switch over now. */
-  complete(id: string): MigrationRecord {
+  /** The cloud manager says the VM runs at its new place: switch over now. Refusals throw at once; the answer waits for the state to be saved. */
+  complete(id: string): Promise<MigrationRecord> {
+    this.mustLead();
     const p = this.ledger.pendingById(id);
     this.switchover(p.record.hoa, 'completed by request');
-    return structuredClone(p.record);
+    return this.saved(p.record);
   }
 
-  cancel(id: string): MigrationRecord {
+  cancel(id: string): Promise<MigrationRecord> {
+    this.mustLead();
     const p = this.ledger.pendingById(id);
     this.rollback(p.record, 'cancelled', 'cancelled by request');
-    return structuredClone(p.record);
+    return this.saved(p.record);
   }
 
   /** A VM that is gone: its binding, CoA and entries go, and the Home Network hears it is at its own MAC again. */
-  deleteBinding(hoa: string): Binding {
+  deleteBinding(hoa: string): Promise<Binding> {
+    this.mustLead();
     const b = this.bindings.get(hoa);
     if (!b) throw new MigrationError(404, `no binding for ${hoa}`);
     if (this.ledger.pending.has(hoa)) throw new MigrationError(409, `a migration of ${hoa} is in flight; cancel it first`);
@@ -247,7 +303,26 @@ export class MigrationService {
     this.topology.relocateHost(b.mac, b.hoa, b.home, false);
     this.proxyArp.announceAtHome(b.homeSubnet, hoa, b.mac);
     this.log.info('binding deleted', { hoa });
-    return b;
+    return this.saved(b);
+  }
+
+  /** Whether this member writes the migration state (the cluster's migration leader; always, alone). */
+  get isLeader(): boolean {
+    return this.leading;
+  }
+
+  private mustLead(): void {
+    if (!this.leading) throw new MigrationError(503, 'this member is not the migration leader: ask the member GET /api/cluster names');
+  }
+
+  /** `value`, once every write so far is in the store (a clustered store commits behind); a 503 if one did not land. */
+  private async saved<T>(value: T): Promise<T> {
+    try {
+      await this.bindings.flush();
+    } catch (e) {
+      throw unsaved(e);
+    }
+    return structuredClone(value);
   }
 
   // ---------------------------------------------------------------------------------------
@@ -395,18 +470,13 @@ export class MigrationService {
   private replan(hoa: string): PartWait {
     if (!this.parts) return { version: this.plans.version, dpids: [] };
     const home = networkOf(this.networks, hoa);
-    const state = {
-      hoa,
-      pending: this.ledger.pending.get(hoa)?.record,
-      binding: this.bindings.get(hoa),
-      group: this.resources.groups.get(hoa),
-      draining: this.ledger.draining.get(hoa),
-    };
+    const written = this.leading ? { pending: this.ledger.pending.get(hoa)?.record, group: this.resources.groups.get(hoa) } : this.follower.stateOf(hoa);
+    const state = { hoa, ...written, binding: this.bindings.get(hoa), draining: this.ledger.draining.get(hoa) };
     return this.parts.set(hoa, home && placementOf({ ...state, home }), this.topology.graph());
   }
 
   private async confirm(wait: PartWait, record: MigrationRecord, step: string): Promise<void> {
-    await this.flows.confirmed(wait.dpids, wait.version);
+    await this.confirmer.confirmed(wait);
     record.timeline.push({ step, at: Date.now() });
     this.ledger.emit(record);
   }
@@ -437,6 +507,7 @@ export class MigrationService {
 
   /** The VM showed up where its migration goes. If the state cannot be saved it stays prepared (the bicast reaches it) and its next frame tries again. */
   private seen(hoa: string): void {
+    if (!this.leading) return;
     try {
       this.switchover(hoa, 'VM seen at its new port');
     } catch (e) {

@@ -1,5 +1,5 @@
-import { Subject, concat, defer, from, type Observable } from 'rxjs';
-import { copyBinding, type Binding, type BindingChange, type BindingStore, type InFlight, type MigrationMode } from '../migration/binding-store.js';
+import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationMode } from '../migration/binding-store.js';
+import { parseFlight } from '../migration/stored-rows.js';
 import type { StateDatabase } from './database.js';
 
 interface BindingRow {
@@ -36,22 +36,16 @@ const fromRow = (r: BindingRow): Binding => ({
  * what reaches memory and `changes$` waits for the commit, so a write that fails leaves
  * both as they were.
  */
-export class SqliteBindingStore implements BindingStore {
-  private readonly bindings = new Map<string, Binding>();
-  private readonly groups = new Map<string, number>();
-  private readonly flights = new Map<string, InFlight>();
+export class SqliteBindingStore extends BindingMirror implements BindingStore {
   private nextId: number;
   /** Inside a transaction: what to do to memory once it commits. */
   private queued: Array<() => void> | undefined;
-  private readonly subject = new Subject<BindingChange>();
-  readonly changes$: Observable<BindingChange> = defer(() =>
-    concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
-  );
   private readonly sql;
   /** Rows that could not be read back (kept in the file, not in force): the service logs each. */
   readonly unreadable: Array<{ table: string; hoa: string; why: string }> = [];
 
   constructor(private readonly db: StateDatabase) {
+    super();
     this.sql = {
       // An upsert on the HoA only: INSERT OR REPLACE would settle a clash on (subnet, coa) by deleting the other VM's binding.
       putBinding: db.prepare(`INSERT INTO bindings VALUES (@hoa, @mac, @home_subnet, @home_switch, @home_port, @subnet, @coa, @switch, @port, @mode, @state, @created_at, @updated_at)
@@ -79,46 +73,22 @@ export class SqliteBindingStore implements BindingStore {
     this.nextId = next?.value ?? 1;
   }
 
-  get(hoa: string): Binding | undefined {
-    const b = this.bindings.get(hoa);
-    return b && copyBinding(b);
-  }
-
-  all(): Binding[] {
-    return [...this.bindings.values()].map(copyBinding);
-  }
-
   put(binding: Binding): void {
     const copy = copyBinding(binding);
     this.sql.putBinding.run(toRow(copy));
-    this.afterCommit(() => {
-      this.bindings.set(copy.hoa, copy);
-      this.subject.next({ kind: 'set', binding: { ...copy, home: { ...copy.home } } });
-    });
+    this.afterCommit(() => this.setBinding(copy));
   }
 
   delete(hoa: string): boolean {
     if (this.sql.deleteBinding.run(hoa).changes === 0) return false;
-    this.afterCommit(() => {
-      const b = this.bindings.get(hoa);
-      this.bindings.delete(hoa);
-      if (b) this.subject.next({ kind: 'deleted', binding: b });
-    });
+    this.afterCommit(() => this.dropBinding(hoa));
     return true;
-  }
-
-  groupIds(): Map<string, number> {
-    return new Map(this.groups);
   }
 
   setGroupId(hoa: string, id: number | undefined): void {
     if (id === undefined) this.sql.deleteGroup.run(hoa);
     else this.sql.putGroup.run(hoa, id);
     this.afterCommit(() => (id === undefined ? this.groups.delete(hoa) : this.groups.set(hoa, id)));
-  }
-
-  inFlight(): InFlight[] {
-    return [...this.flights.values()].map((m) => structuredClone(m));
   }
 
   setInFlight(hoa: string, migration: InFlight | undefined): void {
@@ -135,12 +105,6 @@ export class SqliteBindingStore implements BindingStore {
     return String(id);
   }
 
-  setAside(hoa: string): void {
-    this.bindings.delete(hoa);
-    this.groups.delete(hoa);
-    this.flights.delete(hoa);
-  }
-
   transaction<T>(write: () => T): T {
     if (this.queued) return write(); // nested: part of the outer one
     const queued: Array<() => void> = [];
@@ -155,25 +119,12 @@ export class SqliteBindingStore implements BindingStore {
     return result;
   }
 
+  flush(): Promise<void> {
+    return Promise.resolve();
+  }
+
   private afterCommit(apply: () => void): void {
     if (this.queued) this.queued.push(apply);
     else apply();
   }
-}
-
-/** A migration in flight as stored (JSON), or why it cannot be read. */
-function parseFlight(text: string): InFlight['record'] | string {
-  let record: InFlight['record'];
-  try {
-    record = JSON.parse(text) as InFlight['record'];
-  } catch (e) {
-    return `its record is not JSON: ${(e as Error).message}`;
-  }
-  const places = [record?.from, record?.to];
-  if (typeof record?.hoa !== 'string' || typeof record.id !== 'string' || !Array.isArray(record.timeline) || places.some((p) => typeof p?.switch !== 'string' || typeof p.port !== 'number' || typeof p.subnet !== 'string')) {
-    return 'its record lacks an id, the HoA, a timeline or a place (switch, port, subnet)';
-  }
-  // JSON has no undefined: a place at home comes back without its `coa` key.
-  for (const place of [record.from, record.to]) place.coa = place.coa ?? undefined;
-  return record;
 }

@@ -3,6 +3,7 @@ import { after, before, test } from 'node:test';
 import { ClusterRig, bridgeDpids, ovsMasters as masters } from '../../lab/cluster.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs } from '../../lab/ovs.js';
+import { lostPings, pingReplies } from '../../lab/ping-log.js';
 import { until } from '../../lab/wait.js';
 
 /**
@@ -73,7 +74,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   const pings = [];
   for (const [from, to] of PAIRS) {
     const file = `/tmp/svcswitch-cluster-ping-${from}-${process.pid}.txt`;
-    const pid = /(\d+)\s*$/.exec(String((await dc.do({ op: 'cmd', host: from, cmd: `ping -n -i 0.01 -w 1200 ${to} > ${file} 2>&1 & echo $!` })).output))?.[1] ?? '';
+    const pid = /(\d+)\s*$/.exec(String((await dc.do({ op: 'cmd', host: from, cmd: `ping -D -n -i 0.01 -w 1200 ${to} > ${file} 2>&1 & echo $!` })).output))?.[1] ?? '';
     pings.push({ from, to, file, pid });
   }
   // What a survivor sends when it takes a switch over: nothing, if every member plans the same tables (tables equal the plan).
@@ -81,12 +82,14 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   const takeoverWrites: number[] = [];
 
   const failovers: number[] = [];
+  const events: TestEvent[] = [];
   for (let k = 0; k < KILLS; k++) {
     const victim = k % MEMBERS;
     const theirs = [...(await masters())].filter(([, ms]) => ms[0] === ofPorts[victim]).map(([sw]) => sw);
     assert.ok(theirs.length > 0, `kill ${k + 1}: m${victim} masters some switches`);
     const sentBefore = await flowMods();
     const t0 = Date.now();
+    events.push({ at: t0, what: `kill -9 m${victim}` });
     await rig.kill(victim);
     // The switch's own word: a survivor's ROLE_REPLY saying MASTER (its log line). OVS's Controller table follows later (it refreshes the role column every few seconds).
     let confirmedAt = 0;
@@ -104,8 +107,10 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
       const now = await masters();
       return theirs.every((sw) => (now.get(sw) ?? []).length === 1 && now.get(sw)![0] !== ofPorts[victim]);
     }, `kill ${k + 1}: Open vSwitch shows a survivor as master of each`, 15_000, 100);
+    events.push({ at: Date.now(), what: `m${victim} started again` });
     await startMember(victim);
     await balanced(`after kill ${k + 1}`);
+    events.push({ at: Date.now(), what: 'balanced' });
   }
   const sorted = [...failovers].sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
@@ -114,11 +119,13 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   // Frozen past its lease: its switches move; resumed, it stands down by itself and comes back as a standby, then gets its share again.
   const frozen = rig.members[0]!;
   const before = [...(await masters())].filter(([, ms]) => ms[0] === ofPorts[0]).map(([sw]) => sw);
+  events.push({ at: Date.now(), what: 'SIGSTOP m0' });
   frozen.signal('SIGSTOP');
   await until(async () => {
     const now = await masters();
     return before.every((sw) => (now.get(sw) ?? []).some((p) => p !== ofPorts[0]));
   }, 'the frozen member\'s switches mastered by others', 15_000, 50);
+  events.push({ at: Date.now(), what: 'SIGCONT m0' });
   frozen.signal('SIGCONT');
   await until(async () => frozen.lines.some((l) => String(l.message).startsWith('the cluster lease expired')), 'the resumed member says it stood down', 10_000, 50);
   await balanced('after the freeze');
@@ -132,7 +139,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
     const out = String((await dc.do({ op: 'cmd', host: p.from, cmd: `cat ${p.file}; rm -f ${p.file}` })).output);
     const m = /(\d+) packets transmitted, (\d+) received/.exec(out);
     assert.ok(m, `${p.from} -> ${p.to}: ${out.slice(-300)}`);
-    lost.push(`${p.from} -> ${p.to}: ${Number(m[1]) - Number(m[2])} of ${m[1]} lost`);
+    lost.push(`${p.from} -> ${p.to}: ${lostPings(out, Number(m[1]))} of ${m[1]} lost${lostWhen(out, events)}`);
   }
   process.stderr.write(`# 10 ms pings through every failover: ${lost.join('; ')}\n`);
   process.stderr.write(`# flow-mods the survivors sent when taking switches over, per kill: ${takeoverWrites.join(' ')}\n`);
@@ -155,3 +162,25 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   }
   assert.ok(grants.length >= KILLS, 'the members logged their masterships');
 });
+
+interface TestEvent {
+  at: number;
+  what: string;
+}
+
+/**
+ * Where lost pings fell (ping -D: each reply's time): each missing sequence number with the
+ * time of the reply before it and the last event of the test before that, so that a loss can
+ * be told apart from the machine's noise.
+ */
+function lostWhen(out: string, events: readonly TestEvent[]): string {
+  const r = pingReplies(out);
+  const missing: string[] = [];
+  for (let i = 1; i < r.length; i++) {
+    if (r[i]!.seq - r[i - 1]!.seq <= 1) continue;
+    const at = r[i - 1]!.at;
+    const before = events.filter((e) => e.at <= at).at(-1);
+    missing.push(`seq ${r[i - 1]!.seq + 1}-${r[i]!.seq - 1} after ${new Date(at).toISOString().slice(11, 23)}${before ? `, ${Math.round(at - before.at)} ms after ${before.what}` : ''}`);
+  }
+  return missing.length > 0 ? ` (${missing.slice(0, 5).join('; ')})` : '';
+}

@@ -409,7 +409,7 @@ test('every refused request: its status and message, and nothing changes', async
     // Deleting the binding of a VM that is gone: its CoA back, its entries gone, the Home Network told it is at its own MAC.
     await until(() => m.migration(first.id)!.timeline.some((t) => t.step === 'old entries removed'), 'switched over');
     const before = r.switches.get('acc1')!.received.length;
-    const deleted = m.deleteBinding(H11);
+    const deleted = await m.deleteBinding(H11);
     assert.deepEqual([deleted.hoa, deleted.coa], [H11, '10.0.3.200']);
     assert.deepEqual([m.bindings.all(), m.coaFree('net3')], [[], 2]);
     await until(() => arpOuts(r.switches.get('acc1')!, before).length === 1, 'the gratuitous ARP at home');
