@@ -17,18 +17,25 @@ import { port } from '../../lab/scripted-switch.js';
  * switch (0xcb0100, ports 1-64, no load of its own), so that the fabric between the access
  * switches is up and a migration has a path.
  *
+ * --ports P1,P2,P3 connects every switch to each of several controllers (a cluster's members);
+ * with --roles a switch plays OpenFlow 1.3 roles as Open vSwitch does: it answers each
+ * ROLE_REQUEST with the role asked, and sends its PACKET_INs to its MASTER only (a switch is
+ * ready once it has one).
+ *
  *   node dist/bench/lib/cbench.js --port P --switches 16 --window 32 --seconds 4 [--echo] [--core]
+ *   node dist/bench/lib/cbench.js --ports P1,P2,P3 --roles --switches 64 ...
  */
 
 const { values } = parseArgs({
   options: {
-    port: { type: 'string' }, switches: { type: 'string', default: '1' }, window: { type: 'string', default: '32' },
+    port: { type: 'string' }, ports: { type: 'string' }, roles: { type: 'boolean', default: false }, switches: { type: 'string', default: '1' }, window: { type: 'string', default: '32' },
     seconds: { type: 'string', default: '4' }, warmup: { type: 'string', default: '1' }, echo: { type: 'boolean', default: false },
     core: { type: 'boolean', default: false },
     hosts: { type: 'string', default: '64' },
   },
 });
-const PORT = Number(values.port);
+const PORTS = (values.ports ?? values.port ?? '').split(',').map(Number);
+const ROLES = values.roles;
 const SWITCHES = Number(values.switches);
 const WINDOW = Number(values.window);
 const ECHO = values.echo;
@@ -63,14 +70,20 @@ function template(sw: number): Template {
 }
 
 const CORE = -1;
+/** OFPCR_ROLE_MASTER. */
+const ROLE_MASTER = 2;
 const ACCESS_PORTS = [1, 2, 3, 64];
 const CORE_PORTS = Array.from({ length: 64 }, (_, i) => i + 1);
 
 interface Emulated {
   /** i for access switch i, CORE for the core. */
   id: number;
-  socket: Socket;
-  framer: Framer;
+  /** One channel to each controller. */
+  sockets: Socket[];
+  /** Where PACKET_INs go: the only channel, or with --roles the one a ROLE_REQUEST made MASTER. */
+  socket: Socket | undefined;
+  /** Channels that have asked for the port list (their handshake done). */
+  described: Set<Socket>;
   tpl: Template;
   sentAt: Float64Array;
   next: number;
@@ -86,12 +99,14 @@ let invalid = 0;
 const latencies: number[] = [];
 
 function send(sw: Emulated): void {
+  const socket = sw.socket;
+  if (!socket) return;
   if (!sw.corked) {
     sw.corked = true;
-    sw.socket.cork();
+    socket.cork();
     process.nextTick(() => {
       sw.corked = false;
-      sw.socket.uncork();
+      socket.uncork();
     });
   }
   const k = sw.next++ % IPS;
@@ -100,36 +115,47 @@ function send(sw: Emulated): void {
   buf[sw.tpl.arpMacAt] = k;
   buf[sw.tpl.ipAt] = FIRST_IP + k;
   sw.sentAt[k] = performance.now();
-  sw.socket.write(buf);
+  socket.write(buf);
 }
 
-function answerControl(sw: Emulated, m: OfpMessage): void {
+function answerControl(sw: Emulated, channel: Socket, m: OfpMessage): void {
   switch (m.type) {
     case MessageType.FEATURES_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(sw.id === CORE ? 0xcb0100 : 0xcb0000 + sw.id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
+      channel.write(encodeMessage({ type: MessageType.FEATURES_REPLY, xid: m.xid, datapathId: BigInt(sw.id === CORE ? 0xcb0100 : 0xcb0000 + sw.id), nBuffers: 0, nTables: 1, auxiliaryId: 0, capabilities: 0 }));
       return;
     case MessageType.MULTIPART_REQUEST: {
       const mp = m.body.mpType;
       const body = mp === MultipartType.FLOW ? { mpType: mp, flows: [] } : mp === MultipartType.GROUP_DESC ? { mpType: mp, groups: [] } : { mpType: MultipartType.PORT_DESC, ports: (sw.id === CORE ? CORE_PORTS : ACCESS_PORTS).map((p) => port(p)) };
-      sw.socket.write(encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body } as OfpMessage));
-      if (mp === MultipartType.PORT_DESC) markReady(sw);
+      channel.write(encodeMessage({ type: MessageType.MULTIPART_REPLY, xid: m.xid, flags: 0, body } as OfpMessage));
+      if (mp === MultipartType.PORT_DESC) {
+        sw.described.add(channel);
+        markReady(sw);
+      }
+      return;
+    }
+    case MessageType.ROLE_REQUEST: {
+      // Open vSwitch's rules, as far as the load needs them: one master; a new master demotes the old one.
+      channel.write(encodeMessage({ type: MessageType.ROLE_REPLY, xid: m.xid, role: m.role, generationId: m.generationId }));
+      if (m.role === ROLE_MASTER) sw.socket = channel;
+      else if (sw.socket === channel) sw.socket = undefined;
+      markReady(sw);
       return;
     }
     case MessageType.BARRIER_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.BARRIER_REPLY, xid: m.xid }));
+      channel.write(encodeMessage({ type: MessageType.BARRIER_REPLY, xid: m.xid }));
       return;
     case MessageType.ECHO_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data }));
+      channel.write(encodeMessage({ type: MessageType.ECHO_REPLY, xid: m.xid, data: m.data }));
       return;
     case MessageType.GET_CONFIG_REQUEST:
-      sw.socket.write(encodeMessage({ type: MessageType.GET_CONFIG_REPLY, xid: m.xid, flags: 0, missSendLen: 0xffff }));
+      channel.write(encodeMessage({ type: MessageType.GET_CONFIG_REPLY, xid: m.xid, flags: 0, missSendLen: 0xffff }));
       return;
     default:
   }
 }
 
 function markReady(sw: Emulated): void {
-  if (sw.ready) return;
+  if (sw.ready || sw.described.size < sw.sockets.length || !sw.socket) return;
   sw.ready = true;
   if (sw.id === CORE) return;
   // Let the controller finish its own set-up (flows, barrier) before the load starts.
@@ -138,7 +164,7 @@ function markReady(sw: Emulated): void {
   }, 300);
 }
 
-function onFrame(sw: Emulated, frame: Buffer): void {
+function onFrame(sw: Emulated, channel: Socket, frame: Buffer): void {
   const type = frame[1];
   let ip = -1;
   if (ECHO && type === MessageType.PACKET_IN) {
@@ -157,7 +183,7 @@ function onFrame(sw: Emulated, frame: Buffer): void {
     }
     ip = frame[arp + 27]!;
   } else {
-    answerControl(sw, decodeMessage(frame));
+    answerControl(sw, channel, decodeMessage(frame));
     return;
   }
   const k = ip - FIRST_IP;
@@ -175,18 +201,23 @@ function onFrame(sw: Emulated, frame: Buffer): void {
 async function main(): Promise<void> {
   const switches: Emulated[] = [];
   for (const i of [...(values.core ? [CORE] : []), ...Array.from({ length: SWITCHES }, (_, k) => k)]) {
-    const socket = await new Promise<Socket>((resolve, reject) => {
-      const s = connect(PORT, '127.0.0.1', () => resolve(s));
+    const sockets = await Promise.all(PORTS.map((port) => new Promise<Socket>((resolve, reject) => {
+      const s = connect(port, '127.0.0.1', () => resolve(s));
       s.once('error', reject);
-    });
-    socket.setNoDelay(true);
-    const sw: Emulated = { id: i, socket, framer: new Framer(), tpl: template(Math.max(i, 0)), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
-    socket.on('data', (chunk: Buffer) => {
-      for (const f of sw.framer.push(chunk)) onFrame(sw, f);
-    });
-    socket.on('error', () => {});
+    })));
+    // Without roles a switch has one controller (EQUAL), which gets its PACKET_INs.
+    const sw: Emulated = { id: i, sockets, socket: ROLES ? undefined : sockets[0], described: new Set(), tpl: template(Math.max(i, 0)), sentAt: new Float64Array(IPS), next: 0, ready: false, corked: false };
+    for (const socket of sockets) {
+      socket.setNoDelay(true);
+      const framer = new Framer();
+      socket.on('data', (chunk: Buffer) => {
+        for (const f of framer.push(chunk)) onFrame(sw, socket, f);
+      });
+      socket.on('error', () => {});
+      if (ECHO) sw.described.add(socket);
+      else socket.write(encodeMessage({ type: MessageType.HELLO, xid: 1, versions: [4] }));
+    }
     if (ECHO) markReady(sw);
-    else socket.write(encodeMessage({ type: MessageType.HELLO, xid: 1, versions: [4] }));
     switches.push(sw);
   }
   // Steady state is what is measured: every switch past its handshake (at most READY_MS), then the warm-up under load.
@@ -205,7 +236,7 @@ async function main(): Promise<void> {
   latencies.sort((a, b) => a - b);
   const q = (p: number): number => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? NaN;
   process.stdout.write(JSON.stringify({ switches: SWITCHES, window: WINDOW, repliesPerSecond: replies / elapsed, p50Ms: q(0.5), p99Ms: q(0.99), invalid, notReady, readyMs }) + '\n');
-  for (const s of switches) s.socket.destroy();
+  for (const s of switches) for (const socket of s.sockets) socket.destroy();
 }
 
 void main();

@@ -33,7 +33,8 @@ export async function forwardToLeader(cluster: LeaderDirectory, req: FastifyRequ
   const headers: Record<string, string> = { [FORWARDED]: me };
   if (req.headers.authorization !== undefined) headers.authorization = req.headers.authorization;
   const hasBody = req.body !== undefined && req.method !== 'GET';
-  if (hasBody) headers['content-type'] = 'application/json';
+  // The leader asks every request that changes something to say JSON, with a body or without (a form cannot).
+  if (req.method !== 'GET') headers['content-type'] = 'application/json';
   let res: Response;
   try {
     res = await fetch(`${api}${req.url}`, { method: req.method, headers, ...(hasBody ? { body: JSON.stringify(req.body) } : {}), signal: AbortSignal.timeout(FORWARD_TIMEOUT_MS) });

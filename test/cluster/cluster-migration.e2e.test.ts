@@ -77,7 +77,14 @@ test('a cluster migrates a VM: requests to any member, the leader writes etcd, e
   assert.ok((await Promise.all(['acc1', target].map(masterOf))).some((o) => o !== leaderId), 'a switch of the migration is mastered by a follower');
   await until(async () => (await Promise.all([0, 1, 2].map(async (i) => (await member(i).health()).tablesInSync))).every(Boolean), 'every member\'s switches in sync', 30_000, 200);
 
-  // Through a follower: forwarded to the leader, who answers once every switch involved holds the tables.
+  // Through a follower: forwarded to the leader, who answers once every switch involved holds the tables; cancelled and read through the other.
+  const tried = await member(followers[1]!).call('POST', '/api/migrations', { hoa: VM.ip, switch: target, port: 5 });
+  assert.deepEqual([tried.status, tried.answeredBy], [201, leaderId], JSON.stringify(tried.body));
+  const cancelled = await member(followers[0]!).call('DELETE', `/api/migrations/${tried.body.id as string}`);
+  assert.deepEqual([cancelled.status, cancelled.body.status, cancelled.answeredBy], [200, 'cancelled', leaderId], JSON.stringify(cancelled.body));
+  const read = await member(followers[1]!).call('GET', `/api/migrations/${tried.body.id as string}`);
+  assert.deepEqual([read.status, read.body.status], [200, 'cancelled']);
+  await until(async () => (await Promise.all([0, 1, 2].map(async (i) => (await member(i).call('GET', `/api/bindings/${VM.ip}`)).status))).every((s) => s === 404), 'no binding left anywhere', 10_000, 100);
   const m = await member(followers[0]!).call('POST', '/api/migrations', { hoa: VM.ip, switch: target, port: 5 });
   assert.equal(m.status, 201, JSON.stringify(m.body));
   assert.equal(m.answeredBy, leaderId, 'the leader answered');
