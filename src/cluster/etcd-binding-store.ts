@@ -46,6 +46,9 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
   private nextId = 1;
   private readonly remoteSubject = new Subject<string>();
   readonly remote$: Observable<string> = this.remoteSubject.asObservable();
+  private readonly arrivalsSubject = new Subject<{ hoa: string; id: string }>();
+  readonly arrivals$: Observable<{ hoa: string; id: string }> = this.arrivalsSubject.asObservable();
+  private arrivalsWatcher: Watcher | undefined;
   private readonly failedSubject = new Subject<Error>();
   /** A commit did not land: this member writes nothing more until it leads again. */
   readonly failed$: Observable<Error> = this.failedSubject.asObservable();
@@ -95,6 +98,32 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
       this.revision = newest;
     });
     watcher.on('error', (e) => this.log.warn('etcd watch of the migration state failed', { error: e.message }));
+    const arrivals = await this.client.watch().prefix(this.arrivalsRoot).create();
+    this.arrivalsWatcher = arrivals;
+    arrivals.on('put', (kv) => this.arrival(kv));
+    arrivals.on('error', (e) => this.log.warn('etcd watch of arrivals failed', { error: e.message }));
+  }
+
+  private get arrivalsRoot(): string {
+    return `${this.prefix}arrivals/`;
+  }
+
+  reportArrival(hoa: string, id: string): void {
+    void this.client.put(this.arrivalsRoot + hoa).value(JSON.stringify({ id })).exec().catch((e: Error) => this.log.warn('an arrival could not be told to the migration leader', { hoa, error: e.message }));
+  }
+
+  /** An arrival a follower reported: the leader acts on it (and takes the key away); a follower leaves it for the leader. */
+  private arrival(kv: IKeyValue): void {
+    if (!this.writer) return;
+    const hoa = kv.key.toString().slice(this.arrivalsRoot.length);
+    let id: unknown;
+    try {
+      id = (JSON.parse(kv.value.toString()) as { id?: unknown }).id;
+    } catch {
+      id = undefined;
+    }
+    void this.client.delete().key(kv.key).exec().catch(() => undefined);
+    if (typeof id === 'string') this.arrivalsSubject.next({ hoa, id });
   }
 
   async stop(): Promise<void> {
@@ -102,6 +131,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     await this.committing;
     // Cancelled before the client closes, or its manager keeps reconnecting a watch nobody reads.
     await this.watcher?.cancel().catch(() => undefined);
+    await this.arrivalsWatcher?.cancel().catch(() => undefined);
     this.client.close();
   }
 
@@ -114,6 +144,11 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     await this.resync();
     this.failure = undefined;
     this.writer = writer;
+    // Arrivals reported while no member led: acted on once the service leads (after this resolves).
+    const waiting = await this.client.getAll().prefix(this.arrivalsRoot).exec();
+    setImmediate(() => {
+      for (const kv of waiting.kvs) this.arrival(kv);
+    });
   }
 
   /** Stops writing (the leadership moved, or is in doubt); what is queued is still committed, guarded by the term it was made in. */

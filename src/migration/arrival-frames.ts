@@ -3,7 +3,7 @@ import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
 import { u32At } from '../packet/bytes.js';
 import { parseEthernet } from '../packet/ethernet.js';
 import { ipToInt } from '../topology/cidr.js';
-import type { MigrationLedger } from './migration-ledger.js';
+import type { MigrationRecord } from './binding-store.js';
 
 /** Where an untagged IPv4 frame's source address ends. */
 const IPV4_SOURCE_END = 30;
@@ -21,17 +21,18 @@ export class ArrivalFrames {
   constructor(
     private readonly openflow: OpenFlowServer,
     private readonly nameOf: (dpid: string) => string,
-    private readonly ledger: MigrationLedger,
-    private readonly seen: (hoa: string) => void,
+    /** The migration awaiting the VM of this MAC at its new port, if any. */
+    private readonly awaited: (mac: string) => MigrationRecord | undefined,
+    private readonly seen: (record: MigrationRecord) => void,
   ) {}
 
   packetIn(dpid: string, inPort: number, m: PacketIn): void {
     if (m.data.length < m.totalLen) return;
-    const record = this.ledger.arrivals.get(parseEthernet(m.data).src);
+    const record = this.awaited(parseEthernet(m.data).src);
     if (!record || record.to.switch !== this.nameOf(dpid) || record.to.port !== inPort) return;
     // The VM's MAC with its own address only (the switch's admit entry already holds to this; a frame sent up by anything else is not the VM).
     if (m.data.length < IPV4_SOURCE_END || u32At(m.data, IPV4_SOURCE_END - 4) !== ipToInt(record.hoa)) return;
-    if (this.ledger.pending.get(record.hoa)?.record === record) this.seen(record.hoa);
+    this.seen(record);
     this.reinjected++;
     this.openflow.connection(dpid)?.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: [act.output(PortNo.TABLE)], data: m.data });
   }

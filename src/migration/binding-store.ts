@@ -128,6 +128,13 @@ export interface BindingStore {
    * clustered store's watch): this member re-plans them. Absent for a store with one writer.
    */
   readonly remote$?: Observable<string>;
+  /**
+   * A clustered store: a follower saw the VM of migration `id` arrive at its new port (at a
+   * switch it masters), for the leader to switch over. Told once per migration.
+   */
+  reportArrival?(hoa: string, id: string): void;
+  /** Arrivals the followers reported, for the leader (only while this member writes). */
+  readonly arrivals$?: Observable<{ hoa: string; id: string }>;
 }
 
 /**

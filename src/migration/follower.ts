@@ -22,7 +22,9 @@ export class Follower {
   /** VMs this member has moved abroad, with their MAC and home subnet: what to undo when the binding goes. */
   private readonly abroad = new Map<string, { mac: string; homeSubnet: string; home: SwitchRef }>();
   /** The migrations in flight and bicast groups by HoA, as the store holds them (rebuilt after each change). */
-  private view: { flights: Map<string, MigrationRecord>; groups: Map<string, number> } | undefined;
+  private view: { flights: Map<string, MigrationRecord>; byMac: Map<string, MigrationRecord>; groups: Map<string, number> } | undefined;
+  /** Migrations whose arrival this member has told the leader of: once each. */
+  private readonly reported = new Set<string>();
 
   constructor(private readonly d: FollowerDeps) {}
 
@@ -58,11 +60,32 @@ export class Follower {
 
   /** The migration in flight for `hoa` and its bicast group, as the leader stored them. */
   stateOf(hoa: string): { pending: MigrationRecord | undefined; group: number | undefined } {
-    this.view ??= {
-      flights: new Map(this.d.bindings.inFlight().map((f) => [f.record.hoa, f.record])),
-      groups: this.d.bindings.groupIds(),
-    };
-    return { pending: this.view.flights.get(hoa), group: this.view.groups.get(hoa) };
+    const view = this.stored();
+    return { pending: view.flights.get(hoa), group: view.groups.get(hoa) };
+  }
+
+  /** The migration in flight that awaits the VM of `mac` at its new port. */
+  awaited(mac: string): MigrationRecord | undefined {
+    return this.stored().byMac.get(mac);
+  }
+
+  /**
+   * The VM of `record` sent its first frame at its new port, at a switch this member masters
+   * (the frame reaches only the master): the leader is told, once, to switch it over.
+   */
+  arrived(record: MigrationRecord): void {
+    if (this.reported.has(record.id)) return;
+    this.reported.add(record.id);
+    this.d.bindings.reportArrival?.(record.hoa, record.id);
+  }
+
+  private stored(): NonNullable<Follower['view']> {
+    if (this.view) return this.view;
+    const flights = new Map(this.d.bindings.inFlight().map((f) => [f.record.hoa, f.record]));
+    // Ids of migrations no longer in flight are forgotten: the set stays as small as the flights.
+    for (const id of this.reported) if (![...flights.values()].some((r) => r.id === id)) this.reported.delete(id);
+    this.view = { flights, byMac: new Map([...flights.values()].map((r) => [r.mac, r])), groups: this.d.bindings.groupIds() };
+    return this.view;
   }
 }
 

@@ -93,7 +93,12 @@ export class MigrationService {
     this.ledger = new MigrationLedger(options.history);
     this.events$ = this.ledger.events$;
     this.limitedLog = new RateLimitedLog(log);
-    this.arrivals = new ArrivalFrames(openflow, (dpid) => topology.nameOf(dpid), this.ledger, (hoa) => this.seen(hoa));
+    this.arrivals = new ArrivalFrames(
+      openflow,
+      (dpid) => topology.nameOf(dpid),
+      (mac) => (this.leading ? this.ledger.arrivals.get(mac) : this.follower.awaited(mac)),
+      (record) => (this.leading ? this.ledger.pending.get(record.hoa)?.record === record && this.seen(record.hoa) : this.follower.arrived(record)),
+    );
     this.proxyArp = new ProxyArp(openflow, topology, bindings, this.networks, this.dpidOf);
     this.arpAnswers = new ArpAnswerParts(plans, this.networks, this.dpidOf);
     this.follower = new Follower({
@@ -129,6 +134,8 @@ export class MigrationService {
     else this.follower.begin();
     this.subscriptions.push(
       ...(this.bindings.remote$ ? [this.bindings.remote$.subscribe((hoa) => this.leading || this.follower.changed(hoa))] : []),
+      // A follower saw a VM arrive at a switch it masters: the leader switches it over, if that migration is still the one pending.
+      ...(this.bindings.arrivals$ ? [this.bindings.arrivals$.subscribe(({ hoa, id }) => this.leading && this.ledger.pending.get(hoa)?.record.id === id && this.seen(hoa))] : []),
       // Replays every binding first: the set is whole before the first packet-in.
       this.bindings.changes$.subscribe((c) => {
         this.proxyArp.track(c.kind, c.binding);

@@ -176,3 +176,22 @@ test('etcd state: a row that cannot be read is set aside with a warn naming it, 
     await a.s.stop();
   }
 });
+
+test('etcd state: a VM\'s arrival a follower saw reaches the leader (once, the key taken away); one reported while nobody led reaches the next leader', async () => {
+  const prefix = `/test-${process.pid}-s5/`;
+  await pair(prefix, async (a, b) => {
+    const atA: string[] = [];
+    const atB: string[] = [];
+    a.s.arrivals$.subscribe((x) => atA.push(`${x.hoa} ${x.id}`));
+    b.s.arrivals$.subscribe((x) => atB.push(`${x.hoa} ${x.id}`));
+    // Nobody leads yet: the report waits in etcd.
+    b.s.reportArrival('10.0.1.10', '3');
+    await until(async () => (await admin.get(`${prefix}arrivals/10.0.1.10`).string()) !== null, 'the report in etcd');
+    await a.s.lead(await claim(prefix, 'a'));
+    await until(() => atA.length === 1, 'the new leader gets it');
+    b.s.reportArrival('10.0.1.11', '4');
+    await until(() => atA.length === 2, 'and the next one as it comes');
+    assert.deepEqual([atA, atB], [['10.0.1.10 3', '10.0.1.11 4'], []], 'to the leader only');
+    await until(async () => Object.keys(await admin.getAll().prefix(`${prefix}arrivals/`).keys()).length === 0, 'each report taken away once acted on');
+  });
+});

@@ -33,7 +33,10 @@ function rig() {
   const posted: unknown[] = [];
   const seen: string[] = [];
   const openflow = { connection: (dpid: string) => (dpid === ACC3 ? { post: (m: unknown) => posted.push(m) } : undefined) } as unknown as OpenFlowServer;
-  const frames = new ArrivalFrames(openflow, (dpid) => ({ [ACC3]: 'acc3', '0000000000030004': 'acc4' })[dpid] ?? dpid, ledger, (hoa) => seen.push(hoa));
+  // As the leader wires it: awaited by the ledger, seen only while it is the migration pending.
+  const frames = new ArrivalFrames(openflow, (dpid) => ({ [ACC3]: 'acc3', '0000000000030004': 'acc4' })[dpid] ?? dpid, (mac) => ledger.arrivals.get(mac), (r) => {
+    if (ledger.pending.get(r.hoa)?.record === r) seen.push(r.hoa);
+  });
   return { ledger, record, posted, seen, frames };
 }
 
