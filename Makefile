@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-cluster bench-summary mutation-scores soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-cluster cluster-failover bench-summary mutation-scores soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -107,8 +107,13 @@ bench: build setup-bench
 	@for b in openflow fabric throughput planning paper downtime scale; do echo "[bench] === $$b ==="; node --expose-gc --max-old-space-size=8192 dist/bench/$$b.js || exit 1; done
 	@node dist/bench/summary.js
 
+# Issue 24, acceptance 5: the migration leader killed at each step of a migration (ROUNDS=5). Not in `make test` yet: it
+# fails about two runs in five (docs/cluster.md, "Open problems").
+cluster-failover: build
+	@node --test dist/test/cluster/migration-failover.soak.js
+
 # Issue 24, acceptance 7: PACKET_INs per second with 1, 2 and 3 members, and migration latency through etcd against SQLite (docs/cluster.md).
-bench-cluster: build-only
+bench-cluster: build
 	@node dist/bench/cluster.js
 
 bench-summary: build-only

@@ -43,11 +43,13 @@ export class ClusterRig {
   private constructor(
     readonly etcd: EtcdCluster,
     private readonly topologyFile: string,
+    private readonly extraArgs: readonly string[],
   ) {}
 
-  static async start(topologyFile: string, size = 3, progress: (s: string) => void = () => {}): Promise<ClusterRig> {
+  /** `extraArgs`: more flags of `svcswitch run` for every member (--audit-interval 1000, say). */
+  static async start(topologyFile: string, size = 3, progress: (s: string) => void = () => {}, extraArgs: readonly string[] = []): Promise<ClusterRig> {
     progress('starting 3 etcd members');
-    const rig = new ClusterRig(await EtcdCluster.start(3), topologyFile);
+    const rig = new ClusterRig(await EtcdCluster.start(3), topologyFile, extraArgs);
     for (let i = 0; i < size; i++) {
       rig.ofPorts.push(await freePort());
       rig.apiPorts.push(await freePort());
@@ -60,7 +62,7 @@ export class ClusterRig {
   }
 
   async startMember(i: number): Promise<ControllerProcess> {
-    const args = ['--topology', this.topologyFile, '--of-listen', `127.0.0.1:${this.ofPorts[i]}`, '--state-dir', join(this.stateRoot, `m${i}`), '--lldp-interval', '500', '--cluster', this.etcd.url, '--member-id', `m${i}`];
+    const args = ['--topology', this.topologyFile, '--of-listen', `127.0.0.1:${this.ofPorts[i]}`, '--state-dir', join(this.stateRoot, `m${i}`), '--lldp-interval', '500', '--cluster', this.etcd.url, '--member-id', `m${i}`, ...this.extraArgs];
     const p = await ControllerProcess.start(args, this.apiPorts[i]!);
     this.members[i] = p;
     this.all.push(p);

@@ -84,6 +84,20 @@ export class MigrationLedger {
     this.subject.next({ kind: 'announcement-refused', mac, at, reason });
   }
 
+  /**
+   * Everything forgotten, no timeout left to fire: this member no longer leads the migrations
+   * (a cluster's leadership moved). What it knew may be out of date by the time it leads again;
+   * it then starts afresh from the store.
+   */
+  forgetAll(): void {
+    for (const p of this.pending.values()) clearTimeout(p.timer);
+    this.pending.clear();
+    this.draining.clear();
+    this.arrivals.clear();
+    this.records.clear();
+    this.finished.length = 0;
+  }
+
   /** At stop: no timeout fires, no event follows. */
   close(): void {
     for (const p of this.pending.values()) clearTimeout(p.timer);

@@ -176,11 +176,7 @@ export class MigrationService {
   follow(): void {
     if (!this.leading) return;
     this.leading = false;
-    for (const p of [...this.ledger.pending.values()]) {
-      this.ledger.unpend(p);
-      this.ledger.arrivals.delete(p.record.mac);
-    }
-    this.ledger.draining.clear();
+    this.ledger.forgetAll();
     if (this.started) this.follower.begin();
   }
 

@@ -92,6 +92,11 @@ test('a follower refuses every migration request with 503 and plans from the sto
     assert.equal(done.status, 'completed');
     assert.equal(store.get(H11)?.state, 'active');
     assert.equal(store.inFlight().length, 0);
+    // Following again, it forgets what it knew (another leader may change it); leading again, it starts from the store.
+    m.follow();
+    assert.deepEqual([m.migrations(), m.migration('7')], [[], undefined]);
+    m.lead();
+    assert.deepEqual(m.migrations(), [], 'nothing in flight in the store: nothing to take up');
   } finally {
     await r?.close();
   }
