@@ -14,6 +14,10 @@ const NEXT_ID = 'meta/next-migration-id';
  * the store queued meanwhile are committed together up to this many, never one split.
  */
 const MAX_OPS_PER_COMMIT = 120;
+/** Writes waiting for etcd, at most: past this (etcd far slower than the migrations asked of it) a write is refused (503), not queued. */
+const MAX_QUEUED_OPS = 10_000;
+/** Rows that could not be read, kept to report (one per table and VM), at most. */
+const MAX_UNREADABLE = 1024;
 
 /** One write: a key of the state and its new value (undefined: deleted). */
 interface Op {
@@ -61,6 +65,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
   private batch: Op[] | undefined;
   /** Transactions waiting for their commit, in order, each with the term it was made in. */
   private readonly queued: Array<{ ops: Op[]; writer: WriterTerm }> = [];
+  private queuedOps = 0;
   private committing: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   private watcher: Watcher | undefined;
@@ -230,6 +235,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
   private mustLead(): void {
     if (this.failure) throw new Error(`an earlier write did not reach etcd (${this.failure.message}); writes wait for the leadership to be taken again`);
     if (!this.writer) throw new Error('this member is not the migration leader');
+    if (this.queuedOps >= MAX_QUEUED_OPS) throw new Error(`${this.queuedOps} writes are waiting for etcd already`);
   }
 
   private write(key: string, value: string | undefined): void {
@@ -241,6 +247,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
 
   private enqueue(ops: Op[]): void {
     this.queued.push({ ops, writer: this.writer! });
+    this.queuedOps += ops.length;
     this.committing = this.committing.then(() => this.commitQueued());
   }
 
@@ -250,6 +257,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     const { writer } = this.queued[0]!;
     const ops: Op[] = [];
     while (this.queued[0]?.writer === writer && (ops.length === 0 || ops.length + this.queued[0].ops.length <= MAX_OPS_PER_COMMIT)) ops.push(...this.queued.shift()!.ops);
+    this.queuedOps -= ops.length;
     if (this.failure) return;
     try {
       const res = await this.client
@@ -269,6 +277,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     this.failure = e;
     this.writer = undefined;
     this.queued.length = 0;
+    this.queuedOps = 0;
     this.log.error('a write of the migration state did not reach etcd: this member writes nothing more until it leads again', { error: e.message });
     this.failedSubject.next(e);
     // Memory holds writes etcd does not: made what etcd holds again (a follower plans from it; a leader reads it again anyway).
@@ -296,6 +305,9 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     } else {
       const why = this.parse(table, hoa, value);
       if (why !== undefined) {
+        const known = this.unreadable.findIndex((r) => r.table === table && r.hoa === hoa);
+        if (known >= 0) this.unreadable.splice(known, 1);
+        if (this.unreadable.length >= MAX_UNREADABLE) this.unreadable.shift();
         this.unreadable.push({ table, hoa, why });
         this.log.warn('stored row skipped', { table, hoa, why });
         return;

@@ -172,6 +172,10 @@ test('etcd state: a row that cannot be read is set aside with a warn naming it, 
     assert.match(a.s.unreadable[0]!.why, /not JSON/);
     assert.match(a.s.unreadable[1]!.why, /mode "teleport"/);
     assert.equal(a.lines.filter((l) => l.level === 'warn' && l.message === 'stored row skipped').length, 3);
+    // The same bad row written again: reported again, kept once (the list is bounded by the rows, and at most 1,024).
+    await admin.put(`${prefix}state/groups/10.0.1.12`).value('still twelve').exec();
+    await until(() => a.s.unreadable.some((r) => r.why.includes('still twelve')), 'the new text reported');
+    assert.deepEqual(a.s.unreadable.map((r) => `${r.table} ${r.hoa}`), ['bindings 10.0.1.10', 'bindings 10.0.1.11', 'groups 10.0.1.12']);
   } finally {
     await a.s.stop();
   }
@@ -193,5 +197,33 @@ test('etcd state: a VM\'s arrival a follower saw reaches the leader (once, the k
     await until(() => atA.length === 2, 'and the next one as it comes');
     assert.deepEqual([atA, atB], [['10.0.1.10 3', '10.0.1.11 4'], []], 'to the leader only');
     await until(async () => Object.keys(await admin.getAll().prefix(`${prefix}arrivals/`).keys()).length === 0, 'each report taken away once acted on');
+  });
+});
+
+test('etcd state: the writes waiting for etcd are bounded: past 10,000 a transaction is refused whole (503 for the API), nothing of it in memory; the rest land', async () => {
+  const prefix = `/test-${process.pid}-s6/`;
+  await pair(prefix, async (a) => {
+    await a.s.lead(await claim(prefix, 'a'));
+    let refusedAt = -1;
+    let why = '';
+    // All in one turn of the event loop: nothing can commit meanwhile, so the queue only grows.
+    for (let i = 0; i < 4000 && refusedAt < 0; i++) {
+      const hoa = `10.2.${i >> 8}.${i & 255}`;
+      try {
+        a.s.transaction(() => {
+          a.s.put(binding(hoa, '10.0.3.200'));
+          a.s.setGroupId(hoa, i);
+          a.s.setInFlight(hoa, flight(hoa, String(i)));
+        });
+      } catch (e) {
+        refusedAt = i;
+        why = (e as Error).message;
+        assert.equal(a.s.get(hoa), undefined, 'nothing of the refused transaction in memory');
+      }
+    }
+    assert.equal(refusedAt, Math.ceil(10_000 / 3), why);
+    assert.match(why, /writes are waiting for etcd already/);
+    await a.s.flush();
+    assert.equal(Object.keys(await admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, refusedAt);
   });
 });
