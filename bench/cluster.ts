@@ -6,7 +6,7 @@ import { createInterface } from 'node:readline';
 import { EtcdCluster } from '../lab/etcd.js';
 import { until } from '../lab/wait.js';
 import { freePort } from './lib/net.js';
-import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+import { median, pct, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 /**
  * make bench-cluster: issue 24, acceptance 7, side by side in one run.
@@ -164,10 +164,6 @@ async function migrations(setup: MigrationSetup): Promise<number[]> {
   }
 }
 
-const pct = (xs: number[], p: number): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
 const round1 = (x: number): number => Math.round(x * 10) / 10;
 
 async function main(): Promise<void> {

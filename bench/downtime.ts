@@ -11,7 +11,7 @@ import type { MigrationMode } from '../src/migration/binding-store.js';
 import { startFabric, stopFabric } from '../lab/fabric.js';
 import { migrateWithTraffic } from '../lab/migrate.js';
 import { until } from '../lab/wait.js';
-import { printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+import { pct, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 const RUNS = Number(process.env.DOWNTIME_RUNS ?? 20);
 const MODES: MigrationMode[] = ['mobile-ip', 'optimized', 'first-hop'];
@@ -20,7 +20,6 @@ const CORRESPONDENTS = ['client', 'h12', 'h32', 'h21'];
 const ROLE: Record<string, string> = { client: 'external', h12: 'HN', h32: 'FN', h21: 'third subnet' };
 const HOA = '10.0.1.10';
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const dist = (xs: number[]): { min: number; p50: number; p99: number; max: number } => ({ min: Math.min(...xs), p50: pct(xs, 50), p99: pct(xs, 99), max: Math.max(...xs) });
 
 interface Sample {

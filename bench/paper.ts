@@ -14,7 +14,7 @@ import { resolve } from 'node:path';
 import type { MigrationMode } from '../src/migration/binding-store.js';
 import { startFabric, stopFabric, type Fabric } from '../lab/fabric.js';
 import { until } from '../lab/wait.js';
-import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+import { median, pct, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 const PINGS = Number(process.env.PAPER_PINGS ?? 200);
 const REQUESTS = Number(process.env.PAPER_REQUESTS ?? 200);
@@ -32,7 +32,6 @@ const FROM = [
 const PAPER_PING: Record<string, number> = { 'not migrated': 2.573, 'mobile-ip': 3.192, optimized: 2.034 };
 const paperRatio = (c: string): number | string => (PAPER_PING[c] === undefined ? '-' : round(PAPER_PING[c] / PAPER_PING['not migrated']!));
 
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round = (n: number): number => Math.round(n * 1000) / 1000;
 

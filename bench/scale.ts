@@ -35,7 +35,7 @@ import { networksOf } from '../src/topology/networks.js';
 import { createLogger } from '../src/log/logger.js';
 import { startSvcswitch } from '../lab/svcswitch.js';
 import { until } from '../lab/wait.js';
-import { median, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
+import { median, pct, printTable, progress, writeBarChart, writeJson } from './lib/report.js';
 
 const QUICK = process.env.SCALE_QUICK === '1';
 /** SCALE_SIZES=40,400,2000 picks the datacenters of the concurrency runs (default: all three). */
@@ -116,7 +116,6 @@ const heapMb = (): number => {
   (globalThis as { gc?: () => void }).gc?.();
   return Math.round(process.memoryUsage().heapUsed / 1e6);
 };
-const pct = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))]!;
 
 /** The controller and its farm on a datacenter; `bindings` are written to the state file first (live at start, as after a restart). */
 async function start(t: Topology, bindings: Binding[]): Promise<{ app: Svcswitch; stop: () => Promise<void>; count: () => Promise<{ flows: number; groups: number; mods: number }>; startMs: number }> {

@@ -9,6 +9,12 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
+/** The `p`th percentile of `xs` (nearest rank, from below); NaN for none. */
+export function pct(xs: readonly number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
+}
+
 export function progress(text: string): void {
   process.stderr.write(`[bench] ${text}\n`);
 }

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { axisScale } from '../../bench/lib/report.js';
+import { axisScale, pct } from '../../bench/lib/report.js';
 
 test('a chart axis: linear from 0 with round ticks past the largest value; logarithmic with a tick a decade when the values are more than 20 times apart', () => {
   const linear = axisScale([12, 73], 400);
@@ -16,4 +16,10 @@ test('a chart axis: linear from 0 with round ticks past the largest value; logar
   assert.ok(log.at(2_000) > 50, 'the small bar is visible');
   assert.equal(log.at(0), 0);
   assert.equal(axisScale([5, 5], 100).log, false, 'equal values');
+});
+
+test('pct: the nearest rank from below, whatever the order; NaN for no values', () => {
+  const xs = [5, 1, 4, 2, 3, 10, 9, 8, 7, 6];
+  assert.deepEqual([pct(xs, 0), pct(xs, 50), pct(xs, 99), pct(xs, 100)], [1, 6, 10, 10]);
+  assert.ok(Number.isNaN(pct([], 50)));
 });
