@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-cluster cluster-failover bench-summary mutation-scores soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-cluster cluster-failover cluster-operations bench-summary mutation-scores soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -111,6 +111,10 @@ bench: build setup-bench
 # fails about two runs in five (docs/cluster.md, "Open problems").
 cluster-failover: build
 	@node --test dist/test/cluster/migration-failover.soak.js
+
+# Issue 24, acceptance 4: 1,000 random binding, host and migration operations with 5 members killed in between (OPERATIONS, KILLS, SEED).
+cluster-operations: build
+	@node --test dist/test/cluster/cluster-operations.soak.js
 
 # Issue 24, acceptance 7: PACKET_INs per second with 1, 2 and 3 members, and migration latency through etcd against SQLite (docs/cluster.md).
 bench-cluster: build

@@ -80,6 +80,19 @@ export class ClusterRig {
     return this.ofPorts.indexOf(port);
   }
 
+  /**
+   * What the members said that could explain a failure, in time order: every warn and error,
+   * and every line whose message matches `pattern`, since `sinceMs` (epoch ms); each process by
+   * its index in `all` (a killed member's lines stay).
+   */
+  said(pattern: RegExp, sinceMs = 0): string[] {
+    return this.all
+      .flatMap((p, i) => p.lines
+        .filter((l) => Date.parse(String(l.timestamp)) >= sinceMs && (l.level === 'warn' || l.level === 'error' || pattern.test(String(l.message))))
+        .map((l) => `${String(l.timestamp).slice(11, 23)} process ${i}: ${String(l.message)} ${JSON.stringify({ ...l, timestamp: undefined, message: undefined, level: undefined })}`.slice(0, 400)))
+      .sort();
+  }
+
   /** When the switch first confirmed a member as master since `sinceMs` (its ROLE_REPLY, in that member's log), by datapath id. */
   confirmedSince(dpid: string, sinceMs: number): number | undefined {
     const since = new Date(sinceMs).toISOString();

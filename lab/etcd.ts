@@ -2,6 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
+import type { Etcd3 } from 'etcd3';
+import { DEFAULT_CLUSTER_OPTIONS, etcdClient, type ClusterOptions } from '../src/cluster/etcd-mastership.js';
 import { freePort } from './controller-process.js';
 import { sh } from './ovs.js';
 import { until } from './wait.js';
@@ -43,6 +46,16 @@ export class EtcdCluster {
   /** etcd://HOST:PORT,... as `svcswitch run --cluster` takes it. */
   get url(): string {
     return `etcd://${this.members.map((m) => `127.0.0.1:${m.clientPort}`).join(',')}`;
+  }
+
+  /** Its members' client URLs, http://HOST:PORT, as the etcd client takes them. */
+  get endpoints(): string[] {
+    return this.members.map((m) => `http://127.0.0.1:${m.clientPort}`);
+  }
+
+  /** A client of this cluster with svcswitch's own settings (deadlines on every call), `options` over them. */
+  client(options: Partial<Pick<ClusterOptions, 'callTimeoutMs' | 'keepAliveMs'>> = {}): Etcd3 {
+    return etcdClient({ ...DEFAULT_CLUSTER_OPTIONS, endpoints: this.endpoints, ...options });
   }
 
   get size(): number {
@@ -101,4 +114,28 @@ export class EtcdCluster {
     for (let i = 0; i < this.members.length; i++) await this.kill(i);
     rmSync(this.root, { recursive: true, force: true });
   }
+}
+
+/**
+ * Three etcd members for the tests of one file: started before them, stopped after, with an
+ * `admin` client to read and write keys as the election would.
+ */
+export function etcdForTheseTests(): { readonly cluster: EtcdCluster; readonly admin: Etcd3 } {
+  const fixture: { cluster?: EtcdCluster; admin?: Etcd3 } = {};
+  before(async () => {
+    fixture.cluster = await EtcdCluster.start(3);
+    fixture.admin = fixture.cluster.client();
+  });
+  after(async () => {
+    fixture.admin?.close();
+    await fixture.cluster?.stop();
+  });
+  return {
+    get cluster() {
+      return fixture.cluster!;
+    },
+    get admin() {
+      return fixture.admin!;
+    },
+  };
 }

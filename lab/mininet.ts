@@ -34,7 +34,11 @@ export class MininetDc {
     }
     const child = spawn(PYTHON, ['mininet/dc.py', '--topology', topologyFile, '--controller', [controllerPort].flat().map((p) => `${protocol}:127.0.0.1:${p}`).join(','), '--control', ...vms.flatMap((v) => ['--vm', v])], { stdio: 'pipe' });
     const dc = new MininetDc(child);
-    const ready = await dc.next(timeoutMs);
+    // A dc.py that hangs while starting (it happened once, waiting on a node's shell) is stopped too, or it outlives the test.
+    const ready = await dc.next(timeoutMs).catch(async (e: unknown) => {
+      await dc.stop();
+      throw e;
+    });
     if (!ready.ready) {
       await dc.stop();
       throw new Error(`dc.py did not start: ${JSON.stringify(ready)}`);

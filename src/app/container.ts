@@ -22,7 +22,8 @@ import { holdDown } from './hold-down.js';
 import { MigrationService } from '../migration/migration-service.js';
 import { TOKENS } from './tokens.js';
 import { ClusterConfirmer } from '../cluster/cluster-confirmer.js';
-import { EtcdBindingStore } from '../cluster/etcd-binding-store.js';
+import { EtcdBindingStore, type WriterTerm } from '../cluster/etcd-binding-store.js';
+import { EtcdHostStore } from '../cluster/etcd-host-store.js';
 import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership, etcdClient } from '../cluster/etcd-mastership.js';
 import { MigrationLeadership } from '../cluster/migration-leadership.js';
 import { SwitchRoles } from '../controller/switch-roles.js';
@@ -44,17 +45,20 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   );
   // Opened before anything starts: a state file that cannot be used stops the start, naming it.
   c.bind(TOKENS.state).toDynamicValue(() => (config.stateDir === undefined ? undefined : openStateDatabase(config.stateDir)));
+  const topologyOptions = {
+    ...DEFAULT_TOPOLOGY_OPTIONS,
+    lldpIntervalMs: config.lldpIntervalMs,
+    ...(config.missingAfterMs !== undefined ? { missingAfterMs: config.missingAfterMs } : {}),
+    hosts: { ...DEFAULT_TOPOLOGY_OPTIONS.hosts, ...(config.hostGraceMs !== undefined ? { graceMs: config.hostGraceMs } : {}) },
+  };
+  const hostTracker = (): HostTracker => new HostTracker(new HostPolicy(topology), topologyOptions.hosts);
   c.bind(TOKENS.topology).toDynamicValue((ctx) => {
-    const options = {
-      ...DEFAULT_TOPOLOGY_OPTIONS,
-      lldpIntervalMs: config.lldpIntervalMs,
-      ...(config.missingAfterMs !== undefined ? { missingAfterMs: config.missingAfterMs } : {}),
-      hosts: { ...DEFAULT_TOPOLOGY_OPTIONS.hosts, ...(config.hostGraceMs !== undefined ? { graceMs: config.hostGraceMs } : {}) },
-    };
-    const db = ctx.get(TOKENS.state);
-    const tracker = new HostTracker(new HostPolicy(topology), options.hosts);
-    const durable = db && new DurableHostStore(tracker, db, ctx.get(TOKENS.logger));
-    const service = new TopologyService(ctx.get(TOKENS.openflow), topology, ctx.get(TOKENS.logger), options, durable ?? tracker);
+    // A cluster's learned hosts are in etcd, shared by every member; alone, in the state file.
+    const cluster = ctx.get(TOKENS.cluster);
+    const db = cluster ? undefined : ctx.get(TOKENS.state);
+    const tracker = cluster ? undefined : hostTracker();
+    const durable = db && tracker && new DurableHostStore(tracker, db, ctx.get(TOKENS.logger));
+    const service = new TopologyService(ctx.get(TOKENS.openflow), topology, ctx.get(TOKENS.logger), topologyOptions, cluster?.hosts ?? durable ?? tracker);
     // After the file's declarations: where a host was last seen overrides where the file put it.
     durable?.restore();
     return service;
@@ -71,7 +75,11 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     const log = ctx.get(TOKENS.logger);
     const options = { ...DEFAULT_CLUSTER_OPTIONS, ...config.cluster };
     const mastership = new EtcdMastership(options, log);
-    return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log), store: new EtcdBindingStore(etcdClient(options), options.prefix, log) };
+    const dpidOf = new Map(topology?.switches.map((s) => [s.name, s.dpid]));
+    // Only a switch's master hears its hosts: it writes them (a switch the file does not name is called by its dpid).
+    const guard = (name: string): WriterTerm | undefined => mastership.masterGuard(dpidOf.get(name) ?? name);
+    const hosts = new EtcdHostStore(hostTracker(), etcdClient(options), options.prefix, options.memberId, guard, log, topologyOptions.hosts.idleMs / 4);
+    return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log), store: new EtcdBindingStore(etcdClient(options), options.prefix, log), hosts };
   });
   c.bind(TOKENS.clusterConfirmer).toDynamicValue((ctx) => {
     const cluster = ctx.get(TOKENS.cluster);

@@ -46,6 +46,8 @@ export class Svcswitch {
       await this.cluster.mastership.start();
       this.topology.useLldpKey(await this.cluster.mastership.sharedSecret('lldp-key'));
       this.cluster.roles.start();
+      // The hosts the members learned, before any switch is planned: a switch taken over keeps the entries of hosts this member never heard.
+      await this.cluster.hosts.start();
       // The migration state read before the service starts; it follows until the election makes it the leader.
       await this.cluster.store.start();
       this.migration.follow();

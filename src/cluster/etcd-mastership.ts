@@ -5,6 +5,7 @@ import { Subject, defer, from, merge, type Observable } from 'rxjs';
 import type { Dpid } from '../controller/dpid.js';
 import type { Mastership, RoleGrant } from '../controller/mastership.js';
 import type { Logger } from '../log/logger.js';
+import type { WriterTerm } from './etcd-binding-store.js';
 import { placeSwitches } from './rendezvous.js';
 
 export interface ClusterOptions {
@@ -465,8 +466,14 @@ export class EtcdMastership implements Mastership {
   }
 
   /** The key, value and term that guard the migration leader's writes. */
-  leaderGuard(term: bigint): { key: string; member: string; term: bigint } {
+  leaderGuard(term: bigint): WriterTerm {
     return { key: this.key('masters', MIGRATION_DUTY), member: this.options.memberId, term };
+  }
+
+  /** The key, value and term that guard what this member writes as `dpid`'s master (its hosts); undefined when it is not, as the switch confirmed. */
+  masterGuard(dpid: Dpid): WriterTerm | undefined {
+    const g = this.granted.get(dpid);
+    return g?.role === 'master' ? { key: this.key('masters', dpid), member: this.options.memberId, term: g.generation } : undefined;
   }
 
   private grant(g: RoleGrant): void {

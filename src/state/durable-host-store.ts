@@ -1,8 +1,7 @@
-import type { Observable, Subscription } from 'rxjs';
+import type { Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
-import type { HostInfo, SwitchRef } from '../topology/events.js';
-import type { HostChange, HostRecord, HostRefusal, HostStore, RoamingPermission } from '../topology/host-store.js';
+import { DelegatingHostStore, type HostChange, type HostStore } from '../topology/host-store.js';
 import type { StateDatabase } from './database.js';
 
 /**
@@ -12,16 +11,13 @@ import type { StateDatabase } from './database.js';
  * the same as before, and no switch rewrites them. A failed write is logged (rate-limited)
  * and never stops learning: the network must not wait for the disk.
  */
-export class DurableHostStore implements HostStore {
+export class DurableHostStore extends DelegatingHostStore {
   private readonly sql;
   private readonly subscription: Subscription;
   private readonly limitedLog: RateLimitedLog;
 
-  constructor(
-    private readonly inner: HostStore,
-    db: StateDatabase,
-    log: Logger,
-  ) {
+  constructor(inner: HostStore, db: StateDatabase, log: Logger) {
+    super(inner);
     this.sql = {
       put: db.prepare('INSERT OR REPLACE INTO hosts VALUES (?, ?, ?, ?)'),
       delete: db.prepare('DELETE FROM hosts WHERE mac = ?'),
@@ -29,18 +25,6 @@ export class DurableHostStore implements HostStore {
     };
     this.limitedLog = new RateLimitedLog(log);
     this.subscription = inner.changes$.subscribe((c) => this.write(c));
-  }
-
-  get changes$(): Observable<HostChange> {
-    return this.inner.changes$;
-  }
-
-  get version(): number {
-    return this.inner.version;
-  }
-
-  get size(): number {
-    return this.inner.size;
   }
 
   /**
@@ -58,43 +42,7 @@ export class DurableHostStore implements HostStore {
     return restored;
   }
 
-  declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
-    this.inner.declare(host);
-  }
-
-  learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined {
-    return this.inner.learn(mac, ip, at);
-  }
-
-  portGone(at: SwitchRef, reason: string): void {
-    this.inner.portGone(at, reason);
-  }
-
-  roam(mac: string, at: RoamingPermission | undefined): void {
-    this.inner.roam(mac, at);
-  }
-
-  all(): HostInfo[] {
-    return this.inner.all();
-  }
-
-  page(offset: number, limit: number): HostInfo[] {
-    return this.inner.page(offset, limit);
-  }
-
-  byIp(ip: string): HostInfo | undefined {
-    return this.inner.byIp(ip);
-  }
-
-  byMac(mac: string): HostInfo | undefined {
-    return this.inner.byMac(mac);
-  }
-
-  record(mac: string): HostRecord | undefined {
-    return this.inner.record(mac);
-  }
-
-  stop(): void {
+  override stop(): void {
     this.subscription.unsubscribe();
     this.inner.stop();
     this.limitedLog.flushAll();

@@ -57,6 +57,11 @@ export interface HostStore {
   learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined;
   portGone(at: SwitchRef, reason: string): void;
   /**
+   * Another member of a cluster saw this host go (its port gone, idle too long): a learned
+   * host is removed, a declared one stays where the file puts it, unseen.
+   */
+  forget(mac: string, reason: string): void;
+  /**
    * Lets `mac` hold `ip` at the switch `at.switch`, outside the subnets that switch serves (a
    * migrated VM keeps its Home Address), and nowhere else but by another call; undefined
    * takes the permission back.
@@ -69,4 +74,69 @@ export interface HostStore {
   /** The live record of a host, whose `lastSeen` a cached sighting refreshes. */
   record(mac: string): HostRecord | undefined;
   stop(): void;
+}
+
+/**
+ * A store that keeps hosts where `inner` does and adds a side effect to its changes (the
+ * state file writes them to disk, a cluster member to etcd): every method is `inner`'s unless
+ * the subclass says otherwise.
+ */
+export abstract class DelegatingHostStore implements HostStore {
+  constructor(protected readonly inner: HostStore) {}
+
+  get changes$(): Observable<HostChange> {
+    return this.inner.changes$;
+  }
+
+  get version(): number {
+    return this.inner.version;
+  }
+
+  get size(): number {
+    return this.inner.size;
+  }
+
+  declare(host: Omit<HostInfo, 'seen' | 'declared'>): void {
+    this.inner.declare(host);
+  }
+
+  learn(mac: string, ip: string | undefined, at: SwitchRef): HostChange | HostRefusal | undefined {
+    return this.inner.learn(mac, ip, at);
+  }
+
+  portGone(at: SwitchRef, reason: string): void {
+    this.inner.portGone(at, reason);
+  }
+
+  forget(mac: string, reason: string): void {
+    this.inner.forget(mac, reason);
+  }
+
+  roam(mac: string, at: RoamingPermission | undefined): void {
+    this.inner.roam(mac, at);
+  }
+
+  all(): HostInfo[] {
+    return this.inner.all();
+  }
+
+  page(offset: number, limit: number): HostInfo[] {
+    return this.inner.page(offset, limit);
+  }
+
+  byIp(ip: string): HostInfo | undefined {
+    return this.inner.byIp(ip);
+  }
+
+  byMac(mac: string): HostInfo | undefined {
+    return this.inner.byMac(mac);
+  }
+
+  record(mac: string): HostRecord | undefined {
+    return this.inner.record(mac);
+  }
+
+  stop(): void {
+    this.inner.stop();
+  }
 }

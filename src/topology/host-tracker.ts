@@ -155,15 +155,28 @@ export class HostTracker implements HostStore {
         this.detached.delete(h.mac);
         this.changes++;
         if (this.hosts.get(h.mac) !== h || h.switch !== at.switch || h.port !== at.port) return;
-        if (!h.declared) return this.remove(h, reason);
-        if (!h.seen) return;
-        h.seen = false;
-        this.changesSubject.next({ kind: 'updated', host: publicHost(h) });
+        this.drop(h, reason);
       }, this.limits.graceMs);
       timer.unref();
       this.detached.set(h.mac, timer);
       this.changes++;
     }
+  }
+
+  forget(mac: string, reason: string): void {
+    const h = this.hosts.get(mac);
+    // A declared host already unseen: nothing changes.
+    if (h === undefined || (h.declared && !h.seen)) return;
+    this.changes++;
+    this.drop(h, reason);
+  }
+
+  /** A host gone: a learned one is removed; a declared one keeps its place and address, unseen. */
+  private drop(h: HostRecord, reason: string): void {
+    if (!h.declared) return this.remove(h, reason);
+    if (!h.seen) return;
+    h.seen = false;
+    this.changesSubject.next({ kind: 'updated', host: publicHost(h) });
   }
 
   /** Forgets learned hosts idle for longer than the limit (declared hosts stay). */

@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import type { Etcd3 } from 'etcd3';
-import { EtcdCluster } from '../../lab/etcd.js';
+import { etcdForTheseTests } from '../../lab/etcd.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 import { until } from '../../lab/wait.js';
 import { EtcdBindingStore, type WriterTerm } from '../../src/cluster/etcd-binding-store.js';
-import { DEFAULT_CLUSTER_OPTIONS, etcdClient } from '../../src/cluster/etcd-mastership.js';
 import type { Binding, BindingChange, InFlight } from '../../src/migration/binding-store.js';
 
 /**
@@ -13,20 +12,8 @@ import type { Binding, BindingChange, InFlight } from '../../src/migration/bindi
  * term, every other member following by its watch.
  */
 
-let etcd: EtcdCluster;
-let admin: Etcd3;
-before(async () => {
-  etcd = await EtcdCluster.start(3);
-  admin = client();
-});
-after(async () => {
-  admin?.close();
-  await etcd?.stop();
-});
-
-function client(): Etcd3 {
-  return etcdClient({ ...DEFAULT_CLUSTER_OPTIONS, endpoints: etcd.url.slice('etcd://'.length).split(',').map((h) => `http://${h}`) });
-}
+const etcd = etcdForTheseTests();
+const client = (): Etcd3 => etcd.cluster.client();
 
 function store(prefix: string) {
   const { logger, lines } = memoryLogger();
@@ -57,7 +44,7 @@ async function pair(prefix: string, body: (a: Member, b: Member) => Promise<void
 /** The leadership key as the election would claim it: its mod revision is the term. */
 async function claim(prefix: string, member: string): Promise<WriterTerm> {
   const key = `${prefix}masters/migrations`;
-  const res = await admin.put(key).value(member).exec();
+  const res = await etcd.admin.put(key).value(member).exec();
   return { key, member, term: BigInt(res.header.revision) };
 }
 
@@ -86,7 +73,7 @@ test('etcd state: the leader\'s transaction lands in etcd as one, flush says whe
     assert.deepEqual(a.s.get('10.0.1.10'), binding('10.0.1.10', '10.0.3.200'), 'the leader reads its write at once');
     await a.s.flush();
     assert.ok(a.s.committedRevision > 0n);
-    const stored = await admin.getAll().prefix(`${prefix}state/`).strings();
+    const stored = await etcd.admin.getAll().prefix(`${prefix}state/`).strings();
     assert.deepEqual(Object.keys(stored).sort(), ['bindings/10.0.1.10', 'flights/10.0.1.10', 'groups/10.0.1.10', 'meta/next-migration-id'].map((k) => `${prefix}state/${k}`));
     await until(() => b.s.get('10.0.1.10') !== undefined && b.s.inFlight().length === 1, 'the follower has it');
     assert.deepEqual(b.s.get('10.0.1.10'), binding('10.0.1.10', '10.0.3.200'));
@@ -128,7 +115,7 @@ test('etcd state: a leader whose term is gone writes nothing more: flush rejects
     await assert.rejects(a.s.flush(), /no longer this member's/);
     assert.equal(failed.length, 1);
     assert.ok(a.lines.some((l) => l.level === 'error' && String(l.message).startsWith('a write of the migration state did not reach etcd')));
-    assert.equal(JSON.parse((await admin.get(`${prefix}state/bindings/10.0.1.10`).string())!).coa, '10.0.3.201', 'etcd holds the new leader\'s write');
+    assert.equal(JSON.parse((await etcd.admin.get(`${prefix}state/bindings/10.0.1.10`).string())!).coa, '10.0.3.201', 'etcd holds the new leader\'s write');
     await until(() => a.s.get('10.0.1.10')?.coa === '10.0.3.201', 'the old leader\'s memory made what etcd holds');
     assert.throws(() => a.s.put(binding('10.0.1.12', '10.0.3.202')), /did not reach etcd/, 'and it refuses every write until it leads again');
     assert.notEqual(first, second, 'a new leader goes on from the ids handed out before');
@@ -141,7 +128,7 @@ test('etcd state: 1,000 transactions queued at once are committed in order, batc
   const prefix = `/test-${process.pid}-s3/`;
   await pair(prefix, async (a, b) => {
     await a.s.lead(await claim(prefix, 'a'));
-    const before = (await admin.get(`${prefix}masters/migrations`).exec()).header.revision;
+    const before = (await etcd.admin.get(`${prefix}masters/migrations`).exec()).header.revision;
     for (let i = 0; i < 1000; i++) {
       const hoa = `10.1.${i >> 8}.${i & 255}`;
       a.s.transaction(() => {
@@ -153,17 +140,17 @@ test('etcd state: 1,000 transactions queued at once are committed in order, batc
     await a.s.flush();
     const commits = Number(a.s.committedRevision - BigInt(before));
     assert.ok(commits < 100, `${commits} etcd transactions for 1,000`);
-    assert.equal(Object.keys(await admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, 1000);
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, 1000);
     await until(() => b.s.all().length === 1000 && b.s.groupIds().size === 1000 && b.s.inFlight().length === 1000, 'the follower has all of them');
   });
 });
 
 test('etcd state: a row that cannot be read is set aside with a warn naming it, the rest is in force', async () => {
   const prefix = `/test-${process.pid}-s4/`;
-  await admin.put(`${prefix}state/bindings/10.0.1.10`).value('{"hoa": "10.0.1.10"').exec();
-  await admin.put(`${prefix}state/bindings/10.0.1.11`).value(JSON.stringify({ ...binding('10.0.1.11', '10.0.3.201'), mode: 'teleport' })).exec();
-  await admin.put(`${prefix}state/groups/10.0.1.12`).value('twelve').exec();
-  await admin.put(`${prefix}state/bindings/10.0.1.13`).value(JSON.stringify(binding('10.0.1.13', '10.0.3.203'))).exec();
+  await etcd.admin.put(`${prefix}state/bindings/10.0.1.10`).value('{"hoa": "10.0.1.10"').exec();
+  await etcd.admin.put(`${prefix}state/bindings/10.0.1.11`).value(JSON.stringify({ ...binding('10.0.1.11', '10.0.3.201'), mode: 'teleport' })).exec();
+  await etcd.admin.put(`${prefix}state/groups/10.0.1.12`).value('twelve').exec();
+  await etcd.admin.put(`${prefix}state/bindings/10.0.1.13`).value(JSON.stringify(binding('10.0.1.13', '10.0.3.203'))).exec();
   const a = store(prefix);
   try {
     await a.s.start();
@@ -173,7 +160,7 @@ test('etcd state: a row that cannot be read is set aside with a warn naming it, 
     assert.match(a.s.unreadable[1]!.why, /mode "teleport"/);
     assert.equal(a.lines.filter((l) => l.level === 'warn' && l.message === 'stored row skipped').length, 3);
     // The same bad row written again: reported again, kept once (the list is bounded by the rows, and at most 1,024).
-    await admin.put(`${prefix}state/groups/10.0.1.12`).value('still twelve').exec();
+    await etcd.admin.put(`${prefix}state/groups/10.0.1.12`).value('still twelve').exec();
     await until(() => a.s.unreadable.some((r) => r.why.includes('still twelve')), 'the new text reported');
     assert.deepEqual(a.s.unreadable.map((r) => `${r.table} ${r.hoa}`), ['bindings 10.0.1.10', 'bindings 10.0.1.11', 'groups 10.0.1.12']);
   } finally {
@@ -190,13 +177,13 @@ test('etcd state: a VM\'s arrival a follower saw reaches the leader (once, the k
     b.s.arrivals$.subscribe((x) => atB.push(`${x.hoa} ${x.id}`));
     // Nobody leads yet: the report waits in etcd.
     b.s.reportArrival('10.0.1.10', '3');
-    await until(async () => (await admin.get(`${prefix}arrivals/10.0.1.10`).string()) !== null, 'the report in etcd');
+    await until(async () => (await etcd.admin.get(`${prefix}arrivals/10.0.1.10`).string()) !== null, 'the report in etcd');
     await a.s.lead(await claim(prefix, 'a'));
     await until(() => atA.length === 1, 'the new leader gets it');
     b.s.reportArrival('10.0.1.11', '4');
     await until(() => atA.length === 2, 'and the next one as it comes');
     assert.deepEqual([atA, atB], [['10.0.1.10 3', '10.0.1.11 4'], []], 'to the leader only');
-    await until(async () => Object.keys(await admin.getAll().prefix(`${prefix}arrivals/`).keys()).length === 0, 'each report taken away once acted on');
+    await until(async () => Object.keys(await etcd.admin.getAll().prefix(`${prefix}arrivals/`).keys()).length === 0, 'each report taken away once acted on');
   });
 });
 
@@ -224,6 +211,6 @@ test('etcd state: the writes waiting for etcd are bounded: past 10,000 a transac
     assert.equal(refusedAt, Math.ceil(10_000 / 3), why);
     assert.match(why, /writes are waiting for etcd already/);
     await a.s.flush();
-    assert.equal(Object.keys(await admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, refusedAt);
+    assert.equal(Object.keys(await etcd.admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, refusedAt);
   });
 });

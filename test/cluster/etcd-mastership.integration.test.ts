@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import { EtcdCluster } from '../../lab/etcd.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 import { until } from '../../lab/wait.js';
-import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership, etcdClient } from '../../src/cluster/etcd-mastership.js';
+import { DEFAULT_CLUSTER_OPTIONS, EtcdMastership } from '../../src/cluster/etcd-mastership.js';
 import type { RoleGrant } from '../../src/controller/mastership.js';
 
 /**
@@ -24,7 +24,7 @@ const DPIDS = Array.from({ length: 9 }, (_, i) => (0x10 + i).toString(16).padSta
 /** A member whose latest grant per switch is kept. */
 function member(id: string, prefix: string) {
   const { logger, lines } = memoryLogger();
-  const m = new EtcdMastership({ ...DEFAULT_CLUSTER_OPTIONS, prefix, endpoints: etcd.url.slice('etcd://'.length).split(',').map((h) => `http://${h}`), memberId: id }, logger);
+  const m = new EtcdMastership({ ...DEFAULT_CLUSTER_OPTIONS, prefix, endpoints: etcd.endpoints, memberId: id }, logger);
   const grants = new Map<string, RoleGrant>();
   const history: RoleGrant[] = [];
   m.grants$.subscribe((g) => {
@@ -122,7 +122,7 @@ test('election: the etcd leader killed 10 times (and started again): no mastersh
     const mastersBefore = ms.map((x) => x.masterOf().map((d) => `${d}@${x.grants.get(d)!.generation}`).join());
     const stalls: number[] = [];
     // A client of its own that writes with a short deadline: how long etcd takes no write.
-    const probe = etcdClient({ ...DEFAULT_CLUSTER_OPTIONS, endpoints: etcd.url.slice('etcd://'.length).split(',').map((h) => `http://${h}`), callTimeoutMs: 250 });
+    const probe = etcd.client({ callTimeoutMs: 250 });
     for (let k = 0; k < 10; k++) {
       const leader = await etcd.leader();
       const t0 = Date.now();

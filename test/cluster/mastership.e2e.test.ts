@@ -145,8 +145,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   process.stderr.write(`# flow-mods the survivors sent when taking switches over, per kill: ${takeoverWrites.join(' ')}\n`);
   if (takeoverWrites.some((n) => n !== 0) || lost.some((l) => !l.includes(': 0 of'))) {
     // What the members said that could explain it: every warn, and every link or leadership change, in time order.
-    const said = rig.all.flatMap((p, i) => p.lines.filter((l) => l.level === 'warn' || l.level === 'error' || /link|leader|drift/.test(String(l.message))).map((l) => `${String(l.timestamp).slice(11, 23)} process ${i}: ${String(l.message)} ${JSON.stringify({ ...l, timestamp: undefined, message: undefined, level: undefined })}`));
-    process.stderr.write(`# what the members said:\n${said.sort().map((x) => `#   ${x.slice(0, 400)}`).join('\n')}\n# the test's events: ${events.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${e.what}`).join('; ')}\n`);
+    process.stderr.write(`# what the members said:\n${rig.said(/link|leader|drift/).map((x) => `#   ${x}`).join('\n')}\n# the test's events: ${events.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${e.what}`).join('; ')}\n`);
   }
   assert.deepEqual(doubles, [], 'never two masters of one switch (ovs-vsctl list controller at 10 Hz)');
   assert.deepEqual(lost.filter((l) => !l.includes(': 0 of')), [], 'no ping lost through the failovers');

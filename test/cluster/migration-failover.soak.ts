@@ -42,7 +42,7 @@ interface Place {
 }
 
 test(`the migration leader killed at each step of a migration, ${ROUNDS} times each: every migration ends completed or rolled back within 10 s, the same everywhere, the VM reachable, the tables as planned`, async () => {
-  const rig = await ClusterRig.start('topologies/dc-small.yaml', 3, () => {}, ['--audit-interval', '1000']);
+  const rig = await ClusterRig.start('topologies/dc-small.yaml', 3, () => {}, ['--audit-interval', '1000', ...(process.env.SOAK_DEBUG ? ['--log-level', 'debug'] : [])]);
   running.rig = rig;
   const dc = await MininetDc.start('topologies/dc-small.yaml', rig.ofPorts);
   running.dc = dc;
@@ -149,7 +149,15 @@ test(`the migration leader killed at each step of a migration, ${ROUNDS} times e
           const back = await Promise.all(live().map(async (i) => `m${i}: ${JSON.stringify((await member(i).call('GET', `/api/trace?from=${VM.ip}&to=${from === 'h12' ? '10.0.1.11' : '10.0.4.11'}`)).body).slice(0, 1500)}`));
           const ovs = await Promise.all(['acc1', 'acc3', 'acc4', 'agg1', 'agg2'].map(async (br) => `${br}:\n${await ofctl('dump-flows', br)}\n${await ofctl('dump-groups', br)}`));
           const oftrace = (await appctl('ofproto/trace', 'acc1', `in_port=1,ip,dl_src=02:00:0a:00:04:0b,dl_dst=02:53:56:00:00:01,nw_src=10.0.4.11,nw_dst=${VM.ip},nw_ttl=62`)).split('\n').slice(-4).join('\n');
-          assert.fail(`round ${round}, ${step}: ${from} -> the VM at ${at.switch}:${at.port}: ${p.output}\ntraces there:\n${traces.join('\n')}\nand back:\n${back.join('\n')}\nOVS:\n${ovs.join('\n')}\n${oftrace}`);
+          // The answer's way back as Open vSwitch itself would take it, hop by hop (both aggregation switches), and what its datapath caches.
+          const reply = `ip,dl_src=02:00:0a:00:01:0a,dl_dst=02:53:56:00:00:01,nw_src=${VM.ip},nw_dst=${from === 'h12' ? '10.0.1.11' : '10.0.4.11'},nw_ttl=63`;
+          const backOvs = await Promise.all([[at.switch, at.port], ['agg1', 4], ['agg2', 4]].map(async ([br, port]) =>
+            `${String(br)} in_port=${String(port)}:\n${(await appctl('ofproto/trace', String(br), `in_port=${String(port)},${reply}`)).split('\n').slice(-3).join('\n')}`));
+          const groupStats = await Promise.all([at.switch, 'agg1', 'agg2'].map(async (br) => `${br}: ${await ofctl('dump-group-stats', br)}`));
+          const cached = `${await appctl('dpif/show')}\n${await appctl('dpctl/dump-flows')}`;
+          if (process.env.HOLD_ON_FAILURE_MS) await new Promise((r) => setTimeout(r, Math.min(600_000, Number(process.env.HOLD_ON_FAILURE_MS))));
+          const said = rig.said(/drift|arriv|switch|master|migrat|reconcil|leader/, killedAt - 2000);
+          assert.fail(`round ${round}, ${step}: ${from} -> the VM at ${at.switch}:${at.port}: ${p.output}\nwhat the members said since the kill:\n${said.join('\n')}\ntraces there:\n${traces.join('\n')}\nand back:\n${back.join('\n')}\nOVS:\n${ovs.join('\n')}\n${oftrace}\nthe way back in Open vSwitch:\n${backOvs.join('\n')}\ngroup stats:\n${groupStats.join('\n')}\ndatapath flows:\n${cached}`);
         });
       }
       // The killed member back; the tables as the members plan them: no audit repairs anything.

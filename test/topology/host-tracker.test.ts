@@ -367,3 +367,26 @@ test('a migrated VM roams with its own address only: at its Foreign switch, anot
   assert.equal(t.byMac(h11.mac)?.ip, h11.ip, 'it keeps its HoA');
   t.stop();
 });
+
+test('forget (another member saw the host go): a learned host is removed, its address free; a declared one stays where the file puts it, unseen; an unknown MAC changes nothing', () => {
+  const changes: HostChange[] = [];
+  const t = tracker({}, open, (c) => changes.push(c));
+  t.declare(H11);
+  t.learn(H11.mac, H11.ip, { switch: 'acc1', port: 3 });
+  t.learn('02:00:00:00:00:09', '10.0.1.99', { switch: 'acc1', port: 4 });
+  changes.length = 0;
+  const before = t.version;
+  t.forget('02:00:00:00:00:09', 'gone');
+  assert.equal(t.byMac('02:00:00:00:00:09'), undefined);
+  assert.equal(t.byIp('10.0.1.99'), undefined);
+  t.forget(H11.mac, 'gone');
+  assert.deepEqual(t.byMac(H11.mac), { ...H11, declared: true, seen: false });
+  assert.deepEqual(changes.map((c) => [c.kind, c.host.mac]), [['removed', '02:00:00:00:00:09'], ['updated', H11.mac]]);
+  assert.ok(t.version > before);
+  const after = t.version;
+  t.forget('02:00:00:00:00:77', 'gone');
+  t.forget(H11.mac, 'gone again');
+  assert.equal(changes.length, 2, 'nothing more to tell');
+  assert.equal(t.version, after, 'neither a declared host already unseen nor an unknown MAC is a change');
+  t.stop();
+});
