@@ -1,11 +1,11 @@
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
-import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight } from '../migration/binding-store.js';
+import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationRecord } from '../migration/binding-store.js';
 import { parseBinding, parseFlight } from '../migration/stored-rows.js';
 
-/** The state's keys under `<prefix>state/`: one a VM and table, and the migration id counter. */
-const TABLES = ['bindings', 'groups', 'flights'] as const;
+/** The state's keys under `<prefix>state/`: one a VM and table (a finished migration: one by its id), and the migration id counter. */
+const TABLES = ['bindings', 'groups', 'flights', 'history'] as const;
 type Table = (typeof TABLES)[number];
 const NEXT_ID = 'meta/next-migration-id';
 
@@ -200,6 +200,13 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     this.write(`flights/${hoa}`, migration === undefined ? undefined : JSON.stringify(migration));
   }
 
+  keepFinished(record: MigrationRecord, keep: number): void {
+    this.transaction(() => {
+      for (const id of this.pushedOut(record.id, keep)) this.write(`history/${id}`, undefined);
+      if (keep > 0) this.write(`history/${record.id}`, JSON.stringify(record));
+    });
+  }
+
   takeMigrationId(): string {
     const id = this.nextId;
     this.write(NEXT_ID, String(id + 1));
@@ -259,11 +266,13 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     while (this.queued[0]?.writer === writer && (ops.length === 0 || ops.length + this.queued[0].ops.length <= MAX_OPS_PER_COMMIT)) ops.push(...this.queued.shift()!.ops);
     this.queuedOps -= ops.length;
     if (this.failure) return;
+    // etcd refuses a transaction that names a key twice: the last write of each key is what lands.
+    const last = new Map(ops.map((op) => [op.key, op.value]));
     try {
       const res = await this.client
         .if(writer.key, 'Mod', '==', String(writer.term))
         .and(writer.key, 'Value', '==', writer.member)
-        .then(...ops.map((op) => (op.value === undefined ? this.client.delete().key(this.root + op.key) : this.client.put(this.root + op.key).value(op.value))))
+        .then(...[...last].map(([key, value]) => (value === undefined ? this.client.delete().key(this.root + key) : this.client.put(this.root + key).value(value))))
         .commit();
       if (!res.succeeded) return this.fail(new Error(`the migration leadership is no longer this member's (term ${writer.term})`));
       this.committedRevision = BigInt(res.header.revision);
@@ -314,7 +323,8 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
       }
       this.raw.set(key, value);
     }
-    if (remote) this.remoteSubject.next(hoa);
+    // A finished migration (keyed by its id) changes no VM's plan.
+    if (remote && table !== 'history') this.remoteSubject.next(hoa);
   }
 
   /** Parses `value` into `table`'s map; why not, if it cannot be read. */
@@ -323,6 +333,12 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
       const id = Number(value);
       if (!Number.isInteger(id)) return `group id "${value}" is not a number`;
       this.groups.set(hoa, id);
+      return undefined;
+    }
+    if (table === 'history') {
+      const record = parseFlight(value);
+      if (typeof record === 'string') return record;
+      this.history.set(hoa, record);
       return undefined;
     }
     if (table === 'flights') {
@@ -347,6 +363,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
   private forget(table: Table, hoa: string): void {
     if (table === 'groups') this.groups.delete(hoa);
     else if (table === 'flights') this.flights.delete(hoa);
+    else if (table === 'history') this.history.delete(hoa);
     else this.dropBinding(hoa);
   }
 }

@@ -47,6 +47,9 @@ export type BindingChange = { kind: 'set'; binding: Binding } | { kind: 'deleted
 
 type MigrationStatus = 'preparing' | 'prepared' | 'completed' | 'rolled-back' | 'cancelled' | 'failed';
 
+/** A migration that ended: switched over, or undone. */
+export const isFinished = (r: { status: MigrationStatus }): boolean => r.status !== 'preparing' && r.status !== 'prepared';
+
 /** Where a VM is, as a migration record names it: a switch port, the CoA it has there (none at home), its subnet. */
 interface MigrationPlace {
   switch: string;
@@ -104,6 +107,13 @@ export interface BindingStore {
   setInFlight(hoa: string, migration: InFlight | undefined): void;
   /** A migration id never handed out before, by this store (ids are not reused across restarts). */
   takeMigrationId(): string;
+  /** The finished migrations kept (for the API), oldest first: what a restarted or newly elected leader shows. */
+  finished(): MigrationRecord[];
+  /**
+   * Keeps the finished migration `record` (again, when its timeline grew), and at most `keep`
+   * finished ones: the oldest go. Run inside a `transaction` or on its own.
+   */
+  keepFinished(record: MigrationRecord, keep: number): void;
   /**
    * Takes `hoa`'s binding, group id and migration in flight out of what is in force, without
    * erasing what a durable store keeps of them: a row the topology no longer fits (a switch
@@ -146,6 +156,8 @@ export abstract class BindingMirror {
   protected readonly bindings = new Map<string, Binding>();
   protected readonly groups = new Map<string, number>();
   protected readonly flights = new Map<string, InFlight>();
+  /** Finished migrations by id. */
+  protected readonly history = new Map<string, MigrationRecord>();
   private readonly subject = new Subject<BindingChange>();
   readonly changes$: Observable<BindingChange> = defer(() =>
     concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
@@ -166,6 +178,16 @@ export abstract class BindingMirror {
 
   inFlight(): InFlight[] {
     return [...this.flights.values()].map((m) => structuredClone(m));
+  }
+
+  finished(): MigrationRecord[] {
+    return [...this.history.values()].sort(byId).map((r) => structuredClone(r));
+  }
+
+  /** The ids that keeping one more finished migration, `id`, pushes out of the last `keep`, oldest first. */
+  protected pushedOut(id: string, keep: number): string[] {
+    const ids = new Set([...this.history.keys(), id]);
+    return [...ids].sort((a, b) => Number(a) - Number(b)).slice(0, Math.max(0, ids.size - keep));
   }
 
   setAside(hoa: string): void {
@@ -190,6 +212,9 @@ export abstract class BindingMirror {
   }
 }
 
+/** Migration ids are handed out rising: by id is by age. */
+const byId = (a: MigrationRecord, b: MigrationRecord): number => Number(a.id) - Number(b.id);
+
 export class InMemoryBindingStore extends BindingMirror implements BindingStore {
   private nextId = 1;
 
@@ -213,6 +238,11 @@ export class InMemoryBindingStore extends BindingMirror implements BindingStore 
 
   takeMigrationId(): string {
     return String(this.nextId++);
+  }
+
+  keepFinished(record: MigrationRecord, keep: number): void {
+    for (const id of this.pushedOut(record.id, keep)) this.history.delete(id);
+    if (keep > 0) this.history.set(record.id, structuredClone(record));
   }
 
   transaction<T>(write: () => T): T {

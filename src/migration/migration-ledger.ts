@@ -76,6 +76,15 @@ export class MigrationLedger {
     while (this.finished.length > this.history) this.records.delete(this.finished.shift()!);
   }
 
+  /** The finished migrations a store kept (oldest first), as if each had just been retired here: a new leader shows them. */
+  restoreFinished(records: readonly MigrationRecord[]): void {
+    for (const r of records) {
+      if (this.records.has(r.id)) continue;
+      this.records.set(r.id, r);
+      this.retire(r);
+    }
+  }
+
   emit(record: MigrationRecord): void {
     this.subject.next({ kind: 'migration', migration: structuredClone(record) });
   }

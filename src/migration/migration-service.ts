@@ -14,7 +14,7 @@ import type { TopologyService } from '../topology/topology-service.js';
 import { admit, type MigrationRequest } from './admission.js';
 import { ArrivalFrames } from './arrival-frames.js';
 import { AnnouncementJudge } from './announcements.js';
-import type { Binding, BindingStore, MigrationRecord } from './binding-store.js';
+import { isFinished, type Binding, type BindingStore, type MigrationRecord } from './binding-store.js';
 import { LivenessProbe } from './liveness-probe.js';
 import { MigrationError, unsaved } from './migration-error.js';
 import { MigrationLedger, type MigrationEvent, type Pending } from './migration-ledger.js';
@@ -93,6 +93,10 @@ export class MigrationService {
     this.ledger = new MigrationLedger(options.history);
     this.events$ = this.ledger.events$;
     this.limitedLog = new RateLimitedLog(log);
+    // What a migration ended as, and each step after (the old entries removed), kept by the store: a restart or a new leader shows the last few.
+    this.ledger.events$.subscribe((e) => {
+      if (e.kind === 'migration' && isFinished(e.migration)) this.keepFinished(e.migration);
+    });
     this.arrivals = new ArrivalFrames(
       openflow,
       (dpid) => topology.nameOf(dpid),
@@ -180,7 +184,16 @@ export class MigrationService {
     if (this.started) this.follower.begin();
   }
 
+  private keepFinished(record: MigrationRecord): void {
+    try {
+      this.bindings.keepFinished(record, this.options.history);
+    } catch (e) {
+      this.limitedLog.write('error', 'history-not-saved', 'a finished migration was not saved (the API shows it until this process stops)', { id: record.id, error: (e as Error).message });
+    }
+  }
+
   private restore(): void {
+    this.ledger.restoreFinished(this.bindings.finished());
     restoreMigrations({
       bindings: this.bindings,
       resources: this.resources,

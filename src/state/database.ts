@@ -26,6 +26,8 @@ export const SCHEMA_STEPS: readonly string[] = [
    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) STRICT;`,
   // 2: learned hosts.
   `CREATE TABLE hosts (mac TEXT PRIMARY KEY, ip TEXT, switch TEXT NOT NULL, port INTEGER NOT NULL) STRICT;`,
+  // 3: finished migrations, the last few, for the API after a restart.
+  `CREATE TABLE migration_history (id INTEGER PRIMARY KEY, record TEXT NOT NULL) STRICT;`,
 ];
 
 /** A state file svcswitch cannot use: names the file and why. */

@@ -1,4 +1,4 @@
-import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationMode } from '../migration/binding-store.js';
+import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationMode, type MigrationRecord } from '../migration/binding-store.js';
 import { parseFlight } from '../migration/stored-rows.js';
 import type { StateDatabase } from './database.js';
 
@@ -58,6 +58,8 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
       putFlight: db.prepare('INSERT OR REPLACE INTO migrations_in_flight VALUES (?, ?, ?, ?)'),
       deleteFlight: db.prepare('DELETE FROM migrations_in_flight WHERE hoa = ?'),
       putMeta: db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)'),
+      putFinished: db.prepare('INSERT OR REPLACE INTO migration_history VALUES (?, ?)'),
+      deleteFinished: db.prepare('DELETE FROM migration_history WHERE id = ?'),
     };
     for (const r of db.prepare('SELECT * FROM bindings').all() as BindingRow[]) this.bindings.set(r.hoa, fromRow(r));
     for (const r of db.prepare('SELECT hoa, group_id FROM bicast_groups').all() as Array<{ hoa: string; group_id: number }>) this.groups.set(r.hoa, r.group_id);
@@ -68,6 +70,11 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
         continue;
       }
       this.flights.set(r.hoa, { record, coaWasHeld: r.coa_was_held === 1, deadline: r.deadline });
+    }
+    for (const r of db.prepare('SELECT id, record FROM migration_history').all() as Array<{ id: number; record: string }>) {
+      const record = parseFlight(r.record);
+      if (typeof record === 'string') this.unreadable.push({ table: 'migration_history', hoa: String(r.id), why: record });
+      else this.history.set(record.id, record);
     }
     const next = db.prepare(`SELECT value FROM meta WHERE key = 'next-migration-id'`).get() as { value: number } | undefined;
     this.nextId = next?.value ?? 1;
@@ -103,6 +110,19 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
     const id = this.nextId++;
     this.sql.putMeta.run('next-migration-id', this.nextId);
     return String(id);
+  }
+
+  keepFinished(record: MigrationRecord, keep: number): void {
+    const copy = structuredClone(record);
+    this.transaction(() => {
+      const gone = this.pushedOut(copy.id, keep);
+      for (const id of gone) this.sql.deleteFinished.run(Number(id));
+      if (keep > 0) this.sql.putFinished.run(Number(copy.id), JSON.stringify(copy));
+      this.afterCommit(() => {
+        for (const id of gone) this.history.delete(id);
+        if (keep > 0) this.history.set(copy.id, copy);
+      });
+    });
   }
 
   transaction<T>(write: () => T): T {

@@ -214,3 +214,20 @@ test('etcd state: the writes waiting for etcd are bounded: past 10,000 a transac
     assert.equal(Object.keys(await etcd.admin.getAll().prefix(`${prefix}state/bindings/`).keys()).length, refusedAt);
   });
 });
+
+test('etcd state: the leader keeps the last finished migrations in etcd (history/<id>, the oldest deleted past the bound, in the same transaction); a follower has them by its watch, for when it leads', async () => {
+  const prefix = `/test-${process.pid}-s7/`;
+  await pair(prefix, async (a, b) => {
+    await a.s.lead(await claim(prefix, 'a'));
+    const done = (id: string): InFlight['record'] => ({ ...flight('10.0.1.10', id).record, status: 'completed' });
+    for (const id of ['8', '9', '10']) a.s.keepFinished(done(id), 2);
+    // The same key twice in what is committed together (a record kept again as its timeline grows; etcd refuses a transaction naming a key twice): the last lands.
+    a.s.keepFinished({ ...done('10'), reason: 'kept again' }, 2);
+    await a.s.flush();
+    assert.equal(JSON.parse((await etcd.admin.get(`${prefix}state/history/10`).string())!).reason, 'kept again');
+    assert.deepEqual((await etcd.admin.getAll().prefix(`${prefix}state/history/`).keys()).sort(), [`${prefix}state/history/10`, `${prefix}state/history/9`]);
+    await until(() => b.s.finished().map((r) => r.id).join() === '9,10', 'the follower has the last two', 5000, 20);
+    assert.equal(b.s.finished()[1]!.status, 'completed');
+    assert.deepEqual(b.remote, [], 'a finished migration changes no VM\'s plan: nothing to re-plan');
+  });
+});

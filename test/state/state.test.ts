@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import Database from 'better-sqlite3';
-import { MIGRATION_MODES, type Binding, type BindingChange, type InFlight } from '../../src/migration/binding-store.js';
+import { InMemoryBindingStore, MIGRATION_MODES, type Binding, type BindingChange, type InFlight } from '../../src/migration/binding-store.js';
 import { SCHEMA_STEPS, StateFileError, openStateDatabase } from '../../src/state/database.js';
 import { SqliteBindingStore } from '../../src/state/sqlite-binding-store.js';
 import { held, migrationRig, type Rig } from '../../lab/migration-rig.js';
@@ -47,16 +47,19 @@ test('schema: a new file is at the last version; a version-1 file is brought up 
 
   const old = tempDir();
   const v1 = openStateDatabase(old, SCHEMA_STEPS.slice(0, 1));
-  new SqliteBindingStore(v1).put(binding(H11, '10.0.3.200'));
+  // As a version-1 svcswitch wrote it (today's store needs today's tables).
+  const b = binding(H11, '10.0.3.200');
+  v1.prepare('INSERT INTO bindings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').run(b.hoa, b.mac, b.homeSubnet, b.home.switch, b.home.port, b.subnet, b.coa, b.switch, b.port, b.mode, b.state, b.createdAt, b.updatedAt);
   assert.throws(() => v1.prepare('SELECT * FROM hosts').all(), /no such table: hosts/);
   v1.close();
   const upgraded = openStateDatabase(old);
-  assert.equal(upgraded.pragma('user_version', { simple: true }), 2);
+  assert.equal(upgraded.pragma('user_version', { simple: true }), SCHEMA_STEPS.length);
   assert.deepEqual(upgraded.prepare('SELECT * FROM hosts').all(), [], 'the hosts table was added');
+  assert.deepEqual(upgraded.prepare('SELECT * FROM migration_history').all(), [], 'and the finished migrations\' table');
   assert.deepEqual(new SqliteBindingStore(upgraded).all(), [binding(H11, '10.0.3.200')], 'the binding survived the upgrade');
   upgraded.pragma('user_version = 9');
   upgraded.close();
-  assert.throws(() => openStateDatabase(old), (e: Error) => e instanceof StateFileError && e.message === `${join(old, 'state.db')}: schema version 9 is newer than this svcswitch knows (2); upgrade svcswitch or use another --state-dir`);
+  assert.throws(() => openStateDatabase(old), (e: Error) => e instanceof StateFileError && e.message === `${join(old, 'state.db')}: schema version 9 is newer than this svcswitch knows (${SCHEMA_STEPS.length}); upgrade svcswitch or use another --state-dir`);
 });
 
 test('the store: what was written is there after reopening; a failed transaction changes neither the file, nor memory, nor changes$', () => {
@@ -288,4 +291,28 @@ test('the state file\'s check on a binding\'s mode names exactly the modes there
   const checks = SCHEMA_STEPS.flatMap((step) => [...step.matchAll(/mode IN \(([^)]*)\)/g)].map((m) => m[1]!.split(',').map((x) => x.trim().replace(/'/g, ''))));
   assert.ok(checks.length > 0, 'a check on the mode');
   assert.deepEqual(checks.at(-1), [...MIGRATION_MODES]);
+});
+
+test('finished migrations: the store keeps the last `keep` (by id, the oldest goes first), a record kept again is replaced in place, and a reopened file has them; the in-memory store keeps them alike', () => {
+  const dir = tempDir();
+  const done = (id: string, status: 'completed' | 'cancelled', steps = 1): InFlight['record'] => ({ ...flight(H11).record, id, status, timeline: Array.from({ length: steps }, (_, i) => ({ step: `step ${i}`, at: i })) });
+  const check = (store: InMemoryBindingStore | SqliteBindingStore): void => {
+    store.keepFinished(done('9', 'completed'), 3);
+    store.keepFinished(done('10', 'cancelled'), 3);
+    store.keepFinished(done('11', 'completed'), 3);
+    store.keepFinished(done('9', 'completed', 3), 3);
+    assert.deepEqual(store.finished().map((r) => [r.id, r.timeline.length]), [['9', 3], ['10', 1], ['11', 1]], 'oldest first; 9 kept again with its longer timeline');
+    store.keepFinished(done('12', 'completed'), 3);
+    assert.deepEqual(store.finished().map((r) => r.id), ['10', '11', '12'], '9 (the oldest) went: by number, not by text (10 < 9 as text)');
+    const copy = store.finished()[0]!;
+    copy.status = 'failed';
+    assert.equal(store.finished()[0]!.status, 'cancelled', 'a copy: the caller cannot change what is kept');
+  };
+  const db = openStateDatabase(dir);
+  check(new SqliteBindingStore(db));
+  db.close();
+  const again = openStateDatabase(dir);
+  assert.deepEqual(new SqliteBindingStore(again).finished().map((r) => [r.id, r.status, r.from.coa]), [['10', 'cancelled', undefined], ['11', 'completed', undefined], ['12', 'completed', undefined]]);
+  again.close();
+  check(new InMemoryBindingStore());
 });
