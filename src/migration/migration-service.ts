@@ -113,7 +113,8 @@ export class MigrationService {
     });
     this.judge = new AnnouncementJudge(
       {
-        pendingTo: (hoa) => this.ledger.pending.get(hoa)?.record.to,
+        // A follower knows the migrations in flight from the store: a RARP at the port one names, at a switch it masters, is that VM arriving.
+        pendingTo: (hoa) => (this.leading ? this.ledger.pending.get(hoa)?.record.to : this.follower.stateOf(hoa).pending?.to),
         trigger: options.trigger,
         declared: (mac, hoa) => topology.declared?.hosts.some((h) => h.mac === mac && h.ip === hoa) ?? false,
         boundMac: (hoa) => bindings.get(hoa)?.mac,
@@ -122,11 +123,15 @@ export class MigrationService {
           return other && (other.name ?? other.mac);
         },
         gatewayOf: (hoa) => this.homeOf(hoa).gateway,
-        // A follower judges nothing: what it would decide is the leader's to write.
+        // A follower moves nothing of its own (--migrations any): what it would decide is the leader's to write.
         stopped: () => this.stopped || !this.leading,
       },
       new LivenessProbe(openflow, topology),
-      { seen: (hoa) => this.seen(hoa), believe: (mac, hoa, at) => this.believe(mac, hoa, at), refuse: (mac, at, reason) => this.refuseAnnouncement(mac, at, reason) },
+      {
+        seen: (hoa) => (this.leading ? this.seen(hoa) : this.followerSaw(hoa)),
+        believe: (mac, hoa, at) => this.believe(mac, hoa, at),
+        refuse: (mac, at, reason) => this.refuseAnnouncement(mac, at, reason),
+      },
       log,
     );
   }
@@ -530,6 +535,12 @@ export class MigrationService {
       if (!(e instanceof MigrationError)) throw e;
       this.limitedLog.write('error', 'state-not-saved', `switchover of ${hoa} postponed: ${e.message}`, { hoa });
     }
+  }
+
+  /** A follower saw the VM of a migration in flight announce itself where it goes: the leader is told, as for its first IPv4 frame there. */
+  private followerSaw(hoa: string): void {
+    const pending = this.follower.stateOf(hoa).pending;
+    if (pending) this.follower.arrived(pending);
   }
 
   private refuseAnnouncement(mac: string, at: SwitchRef, reason: string): void {

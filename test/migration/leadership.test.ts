@@ -6,6 +6,8 @@ import { Follower } from '../../src/migration/follower.js';
 import { InMemoryBindingStore, type Binding, type InFlight } from '../../src/migration/binding-store.js';
 import type { MigrationError } from '../../src/migration/migration-error.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
+import { MessageType } from '../../src/openflow/index.js';
+import { ARP_OP, arpFrame } from '../../src/packet/arp.js';
 
 /**
  * A cluster member's two roles in the migration (docs/cluster.md), against scripted switches:
@@ -86,6 +88,16 @@ test('a follower refuses every migration request with 503 and plans from the sto
     await until(() => held(r!.tables.get('acc1')!).groups.length === 2, 'the Home switch bicasts');
     assert.ok(held(r.tables.get('acc3')!).flows.length > 0, 'the Foreign switch restores the CoA');
     assert.equal(m.migrations().length, 0, 'a follower keeps no migration of its own');
+    // The VM's hypervisor announces it where the migration goes (QEMU's RARP), at a switch this follower masters: the leader is told, once.
+    const told: string[] = [];
+    (store as { reportArrival?: (hoa: string, id: string) => void }).reportArrival = (hoa, id) => told.push(`${hoa} ${id}`);
+    const rarp = arpFrame({ op: ARP_OP.RARP_REQUEST, senderMac: '02:00:0a:00:01:0a', senderIp: '0.0.0.0', targetMac: '02:00:0a:00:01:0a', targetIp: '0.0.0.0' }, 'ff:ff:ff:ff:ff:ff');
+    for (let i = 0; i < 3; i++) r.switches.get('acc3')!.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: rarp.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 5 }, data: rarp });
+    await until(() => told.length > 0, 'the leader told of the arrival');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(told, [`${H11} 7`], 'once for three RARPs');
+    assert.equal(store.inFlight().length, 1, 'a follower switches nothing over itself');
+    assert.ok(!r.lines.some((l) => l.level === 'warn' && String(l.message).includes('announcement')), 'not a refused announcement: a warn here would be wrong');
     m.lead();
     assert.equal(m.migration('7')?.status, 'prepared', 'taken up from the store');
     const done = await m.complete('7');
