@@ -128,7 +128,19 @@ export class SwitchConnection {
    * standby (`slave`) it sends nothing that changes the switch, which would refuse it anyway
    * (IS_SLAVE): packet-outs from LLDP and ARP are dropped here and counted. `equal` without a cluster.
    */
-  role: 'equal' | ChannelRole = 'equal';
+  get role(): 'equal' | ChannelRole {
+    return this.currentRole;
+  }
+
+  set role(role: 'equal' | ChannelRole) {
+    if (role === this.currentRole) return;
+    this.currentRole = role;
+    this.roleSince = Date.now();
+  }
+
+  private currentRole: 'equal' | ChannelRole = 'equal';
+  /** When this member took its current role (the connection's start, while it is `equal`). */
+  roleSince = Date.now();
   /** Messages not sent because this member is a standby for the switch. */
   droppedAsStandby = 0;
 

@@ -373,9 +373,20 @@ export class TopologyService {
       // A port the switch has, but down: the link is down (link-down says so), not missing. A port it lacks counts from its connection.
       return this.portExists(e) ? undefined : s.connectedAt;
     };
+    /**
+     * Since when this member hears the probes that arrive at `e`'s switch: a probe reaches only
+     * the switch's master (in a cluster); alone, every switch's (its role is `equal` throughout).
+     */
+    const hears = (e: SwitchRef): number | undefined => {
+      const conn = this.openflow.connection(this.switches.get(e.switch)?.dpid ?? '');
+      return conn === undefined || conn.role === 'slave' ? undefined : conn.roleSince;
+    };
     for (const l of this.links.values()) {
       if (!l.declared || l.confirmed || l.reported) continue;
-      const ends = [since(l.a), since(l.b)];
+      // A member of a cluster that masters neither end never sees a probe cross the link: not a discrepancy of its own to report.
+      const heard = [hears(l.a), hears(l.b)].filter((t): t is number => t !== undefined);
+      if (heard.length === 0) continue;
+      const ends = [since(l.a), since(l.b), Math.min(...heard)];
       if (ends.every((t) => t !== undefined && t < settled)) {
         l.reported = true;
         this.discrepancy('missing', `${describe(l)} is declared, but no LLDP probe crossed it in ${wait} ms`, l.a, l.b);

@@ -44,7 +44,7 @@ async function rig(options: Partial<TopologyOptions> = {}) {
     topology.stop();
     await openflow.close();
   };
-  return { topology, events, lines, connect, link, of: of_, close };
+  return { topology, openflow, events, lines, connect, link, of: of_, close };
 }
 
 const ports = (...nos: number[]): Port[] => nos.map((p) => port(p));
@@ -131,6 +131,27 @@ test('a declared link that no LLDP probe crosses is reported missing once, after
     await new Promise((res) => setTimeout(res, 300));
     assert.equal(r.of('discrepancy').length, 1, 'reported once, not at every check');
     assert.ok(r.lines.some((l) => l.level === 'warn' && l.message === 'topology discrepancy: acc1:1 <-> agg1:2 is declared, but no LLDP probe crossed it in 150 ms'));
+  } finally {
+    await r.close();
+  }
+});
+
+test('in a cluster a member hears only the probes that reach the switches it masters: a link with neither end mastered here is not reported missing; mastering one end, it is, three intervals after it became master', async () => {
+  const r = await rig({ lldpIntervalMs: 50, missingAfterMs: 0 });
+  try {
+    await r.connect(AGG1, ports(1, 2, 3, 4, 5));
+    await r.connect(ACC1, ports(1, 2, 3));
+    const conn = (dpid: bigint) => r.openflow.connection(dpid.toString(16).padStart(16, '0'))!;
+    // Standby for both, as a cluster's roles make a member at once.
+    conn(AGG1).role = 'slave';
+    conn(ACC1).role = 'slave';
+    await new Promise((res) => setTimeout(res, 400));
+    assert.deepEqual(r.of('discrepancy'), [], 'not this member\'s to see');
+    conn(ACC1).role = 'master';
+    const mastered = Date.now();
+    await until(() => r.of('discrepancy').length > 0, 'missing reported by the master of one end');
+    assert.ok(Date.now() - mastered >= 140, `not before three intervals of mastership (${Date.now() - mastered} ms)`);
+    assert.match(r.of('discrepancy')[0]!.detail, /^acc1:1 <-> agg1:2 is declared, but no LLDP probe crossed it/);
   } finally {
     await r.close();
   }
