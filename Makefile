@@ -112,7 +112,7 @@ bench: build setup-bench
 cluster-failover: build
 	@node --test dist/test/cluster/migration-failover.soak.js
 
-# Issue 24, acceptance 4: 1,000 random binding, host and migration operations with 5 members killed in between (OPERATIONS, KILLS, SEED).
+# Issue 24, acceptance 4: 1,000 random binding, host and migration operations with 5 members killed in between (OPERATIONS, OPERATION_KILLS, SEED).
 cluster-operations: build
 	@node --test dist/test/cluster/cluster-operations.soak.js
 

@@ -38,6 +38,8 @@ interface LinkState extends LinkInfo {
   miswired: boolean;
   /** A discrepancy was reported for this link and not yet cleared. */
   reported: boolean;
+  /** When its last confirmation expired: it is missing only once no probe crossed it for the whole wait since. */
+  lostAt?: number;
 }
 
 /**
@@ -353,6 +355,7 @@ export class TopologyService {
     link.seen.delete(`${o.from.dpid}:${o.from.port}>${o.to.dpid}:${o.to.port}`);
     if (link.seen.size === 0) {
       link.confirmed = false;
+      link.lostAt = Date.now();
       if (!link.declared) this.links.delete(key);
     }
     this.refreshLinks();
@@ -386,7 +389,7 @@ export class TopologyService {
       // A member of a cluster that masters neither end never sees a probe cross the link: not a discrepancy of its own to report.
       const heard = [hears(l.a), hears(l.b)].filter((t): t is number => t !== undefined);
       if (heard.length === 0) continue;
-      const ends = [since(l.a), since(l.b), Math.min(...heard)];
+      const ends = [since(l.a), since(l.b), Math.min(...heard), l.lostAt ?? 0];
       if (ends.every((t) => t !== undefined && t < settled)) {
         l.reported = true;
         this.discrepancy('missing', `${describe(l)} is declared, but no LLDP probe crossed it in ${wait} ms`, l.a, l.b);

@@ -9,7 +9,7 @@ import { until } from '../../lab/wait.js';
 
 /**
  * `make cluster-operations`. Issue 24, acceptance 4: OPERATIONS random operations (1,000 by
- * default) on three members, each sent to a member picked at random, with KILLS members killed
+ * default) on three members, each sent to a member picked at random, with OPERATION_KILLS members killed
  * (kill -9) between them, dc-small in Mininet, three etcd members:
  * - migrations of two VMs asked, completed, cancelled, and bindings deleted, through the API;
  * - hosts learned: a tenant's MAC announced (gratuitous ARP) at a host port with a new address,
@@ -21,7 +21,7 @@ import { until } from '../../lab/wait.js';
  */
 
 const OPERATIONS = Number(process.env.OPERATIONS ?? 1000);
-const KILLS = Number(process.env.KILLS ?? 5);
+const KILLS = Number(process.env.OPERATION_KILLS ?? 5);
 /** Long enough that no prepared migration rolls back on its own while the test runs. */
 const TIMEOUT_MS = 3_600_000;
 

@@ -60,3 +60,33 @@ test('a link is confirmed by a probe, expires no sooner than three intervals aft
     await openflow.close();
   }
 });
+
+test('a declared link whose probes stop (its far end\'s master died, in a cluster) is reported missing only once none crossed it for the whole wait', async () => {
+  const interval = 100;
+  const file = loadTopology('topologies/dc-small.yaml');
+  const { logger, lines } = memoryLogger();
+  const openflow = new OpenFlowServer(logger);
+  const topology = new TopologyService(openflow, file, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: interval, missingAfterMs: 0 });
+  topology.start();
+  const { port: of } = await openflow.listen('127.0.0.1', 0);
+  const acc2 = await ScriptedSwitch.connect(of, 0x30002n, [4], (s) => (s.ports = [1, 2, 3].map((p) => port(p))));
+  const agg1 = await ScriptedSwitch.connect(of, 0x20001n, [4], (s) => (s.ports = [1, 2, 3, 4, 5].map((p) => port(p))));
+  const link = () => topology.linkList().find((l) => [`${l.a.switch}:${l.a.port}`, `${l.b.switch}:${l.b.port}`].sort().join() === 'acc2:1,agg1:3')!;
+  const missing = (): number => lines.filter((l) => String(l.message).startsWith('topology discrepancy: acc2:1 <-> agg1:3')).length;
+  try {
+    const latestProbe = (): PacketOut | undefined => [...agg1.received].reverse().find((m): m is PacketOut => m.type === MessageType.PACKET_OUT && m.actions.some((a) => a.type === 0 && a.port === 3));
+    await until(() => latestProbe() !== undefined, 'a probe out of agg1:3');
+    const data = latestProbe()!.data;
+    acc2.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: data.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 1 }, data });
+    await until(() => link().confirmed, 'confirmed');
+    await until(() => !link().confirmed, 'expired: no more probes', 20 * interval);
+    const lost = Date.now();
+    await until(() => missing() > 0, 'reported missing in the end', 30 * interval);
+    assert.ok(Date.now() - lost >= 3 * interval - 20, `not before the whole wait (3 intervals) since it expired: ${Date.now() - lost} ms`);
+  } finally {
+    acc2.destroy();
+    agg1.destroy();
+    topology.stop();
+    await openflow.close();
+  }
+});
