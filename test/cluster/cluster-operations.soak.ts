@@ -110,9 +110,11 @@ test(`${OPERATIONS} random binding, host and migration operations with ${KILLS} 
 
   /** A VM whose state is unknown is read back: its binding and its migration in flight, as the cluster answers. */
   const readBack = async (vm: Vm): Promise<void> => {
+    let last = '';
     await until(async () => {
       const b = await call('GET', `/api/bindings/${vm.hoa}`);
       const m = await call('GET', '/api/migrations');
+      last = `binding ${b.status} ${JSON.stringify(b.body).slice(0, 300)}; migrations ${m.status} ${JSON.stringify(m.body).slice(-600)}`;
       if ((b.status !== 200 && b.status !== 404) || m.status !== 200) return false;
       const flight = (m.body as unknown as Array<{ id: string; hoa: string; status: string; from: Place; to: Place }>).find((f) => f.hoa === vm.hoa && (f.status === 'preparing' || f.status === 'prepared'));
       if (flight?.status === 'preparing') return false;
@@ -122,7 +124,7 @@ test(`${OPERATIONS} random binding, host and migration operations with ${KILLS} 
         ? { at: place(flight.from), flight: { id: flight.id, to: { switch: flight.to.switch, port: flight.to.port } } }
         : { at: b.status === 404 ? 'home' : place({ switch: String(b.body.switch), port: Number(b.body.port) }) };
       return true;
-    }, `${vm.hoa}: read back`, 20_000, 100);
+    }, `${vm.hoa}: read back`, 20_000, 100).catch((e: Error) => assert.fail(`${e.message}; last: ${last}`));
   };
 
   const migrationOp = async (vm: Vm): Promise<string> => {

@@ -7,7 +7,7 @@ import { appctl, ofctl, requireOvs } from '../../lab/ovs.js';
 import { until } from '../../lab/wait.js';
 
 /**
- * `make cluster-failover` (not part of `make test` yet: it fails about two runs in five, at the
+ * `make cluster-failover` (not part of `make test` yet: it fails about one run in ten, at the
  * first step where the VM moves; docs/cluster.md, "Open problems"). Issue 24, acceptance 5: the migration leader killed (kill -9) at each step of a migration,
  * ROUNDS times each (5 by default), three members on three etcd members, dc-small in Mininet:
  * - `asked`: the request sent to a follower, the leader killed 20 ms later (before or while it
