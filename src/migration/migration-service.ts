@@ -95,7 +95,8 @@ export class MigrationService {
     this.limitedLog = new RateLimitedLog(log);
     // What a migration ended as, and each step after (the old entries removed), kept by the store: a restart or a new leader shows the last few.
     this.ledger.events$.subscribe((e) => {
-      if (e.kind === 'migration' && isFinished(e.migration)) this.keepFinished(e.migration);
+      // Only the leader writes (a step confirmed after the leadership moved is the next leader's to tell).
+      if (e.kind === 'migration' && isFinished(e.migration) && this.leading) this.keepFinished(e.migration);
     });
     this.arrivals = new ArrivalFrames(
       openflow,
