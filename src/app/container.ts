@@ -1,4 +1,5 @@
 import { Container } from 'inversify';
+import { filter, map } from 'rxjs';
 import { ApiServer } from '../api/api-server.js';
 import { Metrics } from '../api/metrics.js';
 import { BearerToken } from '../api/bearer-token.js';
@@ -78,7 +79,9 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     const dpidOf = new Map(topology?.switches.map((s) => [s.name, s.dpid]));
     // Only a switch's master hears its hosts: it writes them (a switch the file does not name is called by its dpid).
     const guard = (name: string): WriterTerm | undefined => mastership.masterGuard(dpidOf.get(name) ?? name);
-    const hosts = new EtcdHostStore(hostTracker(), etcdClient(options), options.prefix, options.memberId, guard, log, topologyOptions.hosts.idleMs / 4);
+    const nameOf = new Map(topology?.switches.map((s) => [s.dpid, s.name]));
+    const mastered$ = mastership.grants$.pipe(filter((g) => g.role === 'master'), map((g) => nameOf.get(g.dpid) ?? g.dpid));
+    const hosts = new EtcdHostStore(hostTracker(), etcdClient(options), options.prefix, options.memberId, guard, log, topologyOptions.hosts.idleMs / 4, mastered$);
     return { mastership, roles: new SwitchRoles(ctx.get(TOKENS.openflow), mastership, log), store: new EtcdBindingStore(etcdClient(options), options.prefix, log), hosts };
   });
   c.bind(TOKENS.clusterConfirmer).toDynamicValue((ctx) => {

@@ -1,5 +1,5 @@
 import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
-import type { Subscription } from 'rxjs';
+import { EMPTY, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
 import { DelegatingHostStore, type HostChange, type HostStore } from '../topology/host-store.js';
@@ -52,6 +52,7 @@ export class EtcdHostStore extends DelegatingHostStore {
   private flushing: Promise<void> | undefined;
   private watcher: Watcher | undefined;
   private refresher: NodeJS.Timeout | undefined;
+  private mastering: Subscription | undefined;
   /** Writes that did not land (the mastership lost in between, etcd unreachable). */
   failedWrites = 0;
 
@@ -63,6 +64,8 @@ export class EtcdHostStore extends DelegatingHostStore {
     private readonly guard: SwitchGuard,
     log: Logger,
     private readonly refreshMs: number,
+    /** The switches (by name) this member becomes master of, as it does: it writes the hosts it knows there (see `publishAt`). */
+    private readonly mastered$: Observable<string> = EMPTY,
     private readonly now: () => number = Date.now,
   ) {
     super(inner);
@@ -85,10 +88,28 @@ export class EtcdHostStore extends DelegatingHostStore {
     watcher.on('error', (e) => this.limitedLog.write('warn', 'host-watch', 'etcd watch of the hosts failed', { error: e.message }));
     this.refresher = setInterval(() => this.refresh(), Math.max(50, this.refreshMs / 2));
     this.refresher.unref();
+    this.mastering = this.mastered$.subscribe((name) => this.publishAt(name));
+  }
+
+  /**
+   * This member became `name`'s master: every host it knows there is written. A host learned
+   * before any member mastered the switch (a new channel is taken as EQUAL, and every member
+   * hears its packet-ins until the roles are set) was written by nobody; a member started
+   * later would never know it, and would delete its entries on taking the switch over.
+   */
+  private publishAt(name: string): void {
+    const guard = this.guard(name);
+    if (guard === undefined) return;
+    for (const h of this.inner.all()) {
+      if (h.switch !== name || !h.seen) continue;
+      const lastSeen = this.inner.record(h.mac)?.lastSeen ?? this.now();
+      this.queue(h.mac, { ...(h.ip !== undefined ? { ip: h.ip } : {}), switch: h.switch, port: h.port, lastSeen, by: this.memberId }, guard);
+    }
   }
 
   override stop(): void {
     clearInterval(this.refresher);
+    this.mastering?.unsubscribe();
     this.subscription.unsubscribe();
     // Cancelled before the client closes, or its manager keeps reconnecting a watch nobody reads.
     void (this.watcher?.cancel() ?? Promise.resolve()).catch(() => undefined).finally(() => this.client.close());

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Etcd3 } from 'etcd3';
+import { Subject } from 'rxjs';
 import { etcdForTheseTests } from '../../lab/etcd.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
 import { until } from '../../lab/wait.js';
@@ -21,8 +22,9 @@ const client = (): Etcd3 => etcd.cluster.client();
 /** A member `id` of `prefix` that masters the switches `masters` holds for it (as the election would say). */
 function member(prefix: string, id: string, masters: Map<string, WriterTerm>, refreshMs = 60_000, limits: HostLimits = DEFAULT_HOST_LIMITS) {
   const { logger, lines } = memoryLogger();
-  const hosts = new EtcdHostStore(new HostTracker(new HostPolicy(undefined), limits), client(), prefix, id, (name) => (masters.get(name)?.member === id ? masters.get(name) : undefined), logger, refreshMs);
-  return { hosts, lines };
+  const mastered = new Subject<string>();
+  const hosts = new EtcdHostStore(new HostTracker(new HostPolicy(undefined), limits), client(), prefix, id, (name) => (masters.get(name)?.member === id ? masters.get(name) : undefined), logger, refreshMs, mastered);
+  return { hosts, lines, mastered };
 }
 
 /** The key the election writes for a switch: its mod revision is the term. */
@@ -142,5 +144,26 @@ test(`etcd hosts: at most ${MAX_PENDING_HOSTS} hosts wait for etcd; past that a 
     assert.equal(written, MAX_PENDING_HOSTS, 'every host queued within the bound is written, the one past it is not');
   } finally {
     a.hosts.stop();
+  }
+});
+
+test('etcd hosts: a member that becomes a switch\'s master writes every host it knows there (one learned before anybody mastered it, when every member heard its packet-ins, was written by nobody)', async () => {
+  const prefix = `/test-${process.pid}-h5/`;
+  const masters = new Map<string, WriterTerm>();
+  const a = member(prefix, 'a', masters);
+  const b = member(prefix, 'b', masters);
+  await a.hosts.start();
+  await b.hosts.start();
+  try {
+    a.hosts.learn(X, '10.0.2.77', { switch: 'acc2', port: 7 });
+    await a.hosts.flush();
+    assert.equal(await stored(prefix, X), undefined, 'nobody masters acc2: nothing written');
+    masters.set('acc2', await claim(prefix, 'acc2', 'a'));
+    a.mastered.next('acc2');
+    await until(() => b.hosts.byMac(X)?.ip === '10.0.2.77', 'b learns X once a masters acc2', 5000, 20);
+    assert.deepEqual({ ...(await stored(prefix, X)), lastSeen: 0 }, { ip: '10.0.2.77', switch: 'acc2', port: 7, lastSeen: 0, by: 'a' });
+  } finally {
+    a.hosts.stop();
+    b.hosts.stop();
   }
 });
