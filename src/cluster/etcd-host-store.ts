@@ -2,6 +2,7 @@ import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
 import { EMPTY, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
+import type { HostInfo } from '../topology/events.js';
 import { DelegatingHostStore, type HostChange, type HostStore } from '../topology/host-store.js';
 import type { WriterTerm } from './etcd-binding-store.js';
 
@@ -102,8 +103,7 @@ export class EtcdHostStore extends DelegatingHostStore {
     if (guard === undefined) return;
     for (const h of this.inner.all()) {
       if (h.switch !== name || !h.seen) continue;
-      const lastSeen = this.inner.record(h.mac)?.lastSeen ?? this.now();
-      this.queue(h.mac, { ...(h.ip !== undefined ? { ip: h.ip } : {}), switch: h.switch, port: h.port, lastSeen, by: this.memberId }, guard);
+      this.queue(h.mac, this.stored(h, this.inner.record(h.mac)?.lastSeen ?? this.now()), guard);
     }
   }
 
@@ -130,8 +130,7 @@ export class EtcdHostStore extends DelegatingHostStore {
     if (guard === undefined) return;
     // Only where traffic was seen: a declared host nobody heard from is the file's to place.
     const seen = c.kind !== 'removed' && c.host.seen;
-    const record = seen ? this.inner.record(c.host.mac) : undefined;
-    this.queue(c.host.mac, seen ? { ...(c.host.ip !== undefined ? { ip: c.host.ip } : {}), switch: c.host.switch, port: c.host.port, lastSeen: record?.lastSeen ?? this.now(), by: this.memberId } : undefined, guard);
+    this.queue(c.host.mac, seen ? this.stored(c.host, this.inner.record(c.host.mac)?.lastSeen ?? this.now()) : undefined, guard);
   }
 
   /** Hosts this member's switches still hear from, written again so the other members keep them. */
@@ -141,8 +140,13 @@ export class EtcdHostStore extends DelegatingHostStore {
       const lastSeen = this.inner.record(h.mac)?.lastSeen ?? 0;
       if (lastSeen - (this.written.get(h.mac) ?? 0) < this.refreshMs) continue;
       const guard = this.guard(h.switch);
-      if (guard) this.queue(h.mac, { ...(h.ip !== undefined ? { ip: h.ip } : {}), switch: h.switch, port: h.port, lastSeen, by: this.memberId }, guard);
+      if (guard) this.queue(h.mac, this.stored(h, lastSeen), guard);
     }
+  }
+
+  /** What this member writes of `h`. */
+  private stored(h: HostInfo, lastSeen: number): StoredHost {
+    return { ...(h.ip !== undefined ? { ip: h.ip } : {}), switch: h.switch, port: h.port, lastSeen, by: this.memberId };
   }
 
   private queue(mac: string, value: StoredHost | undefined, guard: WriterTerm): void {
