@@ -19,6 +19,10 @@ import { until } from '../../lab/wait.js';
  * as before) within 10 s of the kill, every member must show the same binding, the VM must
  * answer pings from its Home Network and another subnet, and the switches must hold what the
  * members plan: with an audit every second, no audit repairs anything once it ended.
+ * When the VM is not reached, the test prints what explains it (traces, tables, Open vSwitch's
+ * own trace, datapath flows, the members' log) and whether purging the datapath cache helps.
+ * SOAK_DEBUG=1 runs the members at debug level; HOLD_ON_FAILURE_MS keeps Mininet up that long
+ * after such a failure, to look at it by hand.
  */
 
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
