@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, Watcher } from 'etcd3';
+import type { Etcd3, IKeyValue, ITxnResponse, Watcher } from 'etcd3';
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationRecord } from '../migration/binding-store.js';
@@ -31,6 +31,19 @@ export interface WriterTerm {
   key: string;
   member: string;
   term: bigint;
+}
+
+/**
+ * Writes `writes` (key -> new text, undefined: deleted) in one etcd transaction that lands only
+ * while `writer` still holds its key at its term: a member that lost that duty writes nothing.
+ * The one way a cluster member writes what it alone may write (the migration state, a switch's hosts).
+ */
+export function commitGuarded(client: Etcd3, writer: WriterTerm, writes: ReadonlyMap<string, string | undefined>): Promise<ITxnResponse> {
+  return client
+    .if(writer.key, 'Mod', '==', String(writer.term))
+    .and(writer.key, 'Value', '==', writer.member)
+    .then(...[...writes].map(([key, value]) => (value === undefined ? client.delete().key(key) : client.put(key).value(value))))
+    .commit();
 }
 
 /**
@@ -269,11 +282,7 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     // etcd refuses a transaction that names a key twice: the last write of each key is what lands.
     const last = new Map(ops.map((op) => [op.key, op.value]));
     try {
-      const res = await this.client
-        .if(writer.key, 'Mod', '==', String(writer.term))
-        .and(writer.key, 'Value', '==', writer.member)
-        .then(...[...last].map(([key, value]) => (value === undefined ? this.client.delete().key(this.root + key) : this.client.put(this.root + key).value(value))))
-        .commit();
+      const res = await commitGuarded(this.client, writer, new Map([...last].map(([key, value]) => [this.root + key, value])));
       if (!res.succeeded) return this.fail(new Error(`the migration leadership is no longer this member's (term ${writer.term})`));
       this.committedRevision = BigInt(res.header.revision);
     } catch (e) {

@@ -4,7 +4,7 @@ import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
 import type { HostInfo } from '../topology/events.js';
 import { DelegatingHostStore, type HostChange, type HostStore } from '../topology/host-store.js';
-import type { WriterTerm } from './etcd-binding-store.js';
+import { commitGuarded, type WriterTerm } from './etcd-binding-store.js';
 
 /** Who may write what is known of a host seen at a switch: that switch's master, in the term it masters it (undefined: not this member). */
 export type SwitchGuard = (switchName: string) => WriterTerm | undefined;
@@ -168,11 +168,7 @@ export class EtcdHostStore extends DelegatingHostStore {
       const ops = batch.filter(([, w]) => w.guard.key === guard.key && w.guard.term === guard.term);
       for (const [mac] of ops) this.pending.delete(mac);
       try {
-        const res = await this.client
-          .if(guard.key, 'Mod', '==', String(guard.term))
-          .and(guard.key, 'Value', '==', guard.member)
-          .then(...ops.map(([mac, w]) => (w.value === undefined ? this.client.delete().key(this.root + mac) : this.client.put(this.root + mac).value(JSON.stringify(w.value)))))
-          .commit();
+        const res = await commitGuarded(this.client, guard, new Map(ops.map(([mac, w]) => [this.root + mac, w.value && JSON.stringify(w.value)])));
         // Lost the switch in between: its new master writes what it learns there from now on.
         if (!res.succeeded) this.failedWrites += ops.length;
       } catch (e) {
