@@ -61,3 +61,21 @@ export async function addBridge(name: string, o: BridgeOptions): Promise<void> {
 export async function delBridge(name: string): Promise<void> {
   await vsctl('--if-exists', 'del-br', name);
 }
+
+/** A bridge's flows (without counters) and groups, one line each, sorted: two readings compare line by line. */
+export async function tableLines(bridge: string): Promise<string[]> {
+  const [flows, groups] = await Promise.all([ofctl('--no-stats', 'dump-flows', bridge), ofctl('dump-groups', bridge)]);
+  // Without the reply headers (OFPST_GROUP_DESC reply ...).
+  return [...flows.split('\n'), ...groups.split('\n')].map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('OFPST')).sort();
+}
+
+/** What changed in each bridge between two readings of tableLines (`-` gone, `+` new), for a failure's report. */
+export function tableChanges(before: ReadonlyMap<string, readonly string[]>, after: ReadonlyMap<string, readonly string[]>): string[] {
+  const out: string[] = [];
+  for (const [bridge, was] of before) {
+    const now = after.get(bridge) ?? [];
+    for (const l of was) if (!now.includes(l)) out.push(`${bridge}: - ${l}`);
+    for (const l of now) if (!was.includes(l)) out.push(`${bridge}: + ${l}`);
+  }
+  return out;
+}

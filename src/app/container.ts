@@ -59,7 +59,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     const db = cluster ? undefined : ctx.get(TOKENS.state);
     const tracker = cluster ? undefined : hostTracker();
     const durable = db && tracker && new DurableHostStore(tracker, db, ctx.get(TOKENS.logger));
-    const service = new TopologyService(ctx.get(TOKENS.openflow), topology, ctx.get(TOKENS.logger), topologyOptions, cluster?.hosts ?? durable ?? tracker);
+    const service = new TopologyService(ctx.get(TOKENS.openflow), topology, ctx.get(TOKENS.logger), topologyOptions, cluster?.hosts ?? durable ?? tracker, cluster?.mastership.reachedElsewhere$);
     // After the file's declarations: where a host was last seen overrides where the file put it.
     durable?.restore();
     return service;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConsecutiveBreaker, circuitBreaker, handleWhen, retry } from 'cockatiel';
 import { Etcd3, EtcdLeaseInvalidError, isRecoverableError, type IKeyValue, type Lease, type Watcher } from 'etcd3';
-import { Subject, defer, from, merge, type Observable } from 'rxjs';
+import { BehaviorSubject, Subject, defer, distinctUntilChanged, from, merge, type Observable } from 'rxjs';
 import type { Dpid } from '../controller/dpid.js';
 import type { Mastership, RoleGrant } from '../controller/mastership.js';
 import type { Logger } from '../log/logger.js';
@@ -144,6 +144,13 @@ export class EtcdMastership implements Mastership {
   private readonly mirrorSubject = new Subject<void>();
   /** After every batch of keys the watch brings: what waits on another member's word looks again. */
   readonly mirrored$: Observable<void> = this.mirrorSubject.asObservable();
+  private readonly elsewhereSubject = new BehaviorSubject<ReadonlySet<Dpid>>(new Set());
+  /**
+   * The switches another live member holds a channel to, as that set changes (the current one
+   * first): the topology keeps their links up while this member has no channel of its own to
+   * them (topology-service.ts, `endLive`).
+   */
+  readonly reachedElsewhere$: Observable<ReadonlySet<Dpid>> = this.elsewhereSubject.pipe(distinctUntilChanged(sameSet));
   /** Switches with a channel to this member. */
   private readonly local = new Set<Dpid>();
   /** Claims and releases in flight, by switch: one at a time. */
@@ -171,10 +178,12 @@ export class EtcdMastership implements Mastership {
     await this.join();
     const snapshot = await this.client.getAll().prefix(this.options.prefix).exec();
     for (const kv of snapshot.kvs) this.mirror('Put', kv);
+    this.elsewhereSubject.next(this.reachedByOthers());
     const watcher = await this.client.watch().prefix(this.options.prefix).startRevision(String(BigInt(snapshot.header.revision) + 1n)).create();
     this.watcher = watcher;
     watcher.on('data', (res) => {
       for (const e of res.events) this.mirror(e.type, e.kv);
+      this.elsewhereSubject.next(this.reachedByOthers());
       this.scheduleDecide();
       this.mirrorSubject.next();
     });
@@ -358,6 +367,12 @@ export class EtcdMastership implements Mastership {
     }
   }
 
+  /** Switches with a channel to a live member other than this one (a dead member's channel keys go with its lease). */
+  private reachedByOthers(): Set<Dpid> {
+    const me = this.options.memberId;
+    return new Set([...this.channels].filter(([dpid, at]) => dpid !== MIGRATION_DUTY && [...at].some((m) => m !== me && this.members.has(m))).map(([dpid]) => dpid));
+  }
+
   private scheduleDecide(): void {
     if (this.decideScheduled) return;
     this.decideScheduled = true;
@@ -495,4 +510,8 @@ function advertisedApi(value: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
 }

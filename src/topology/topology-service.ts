@@ -1,4 +1,4 @@
-import { BehaviorSubject, Subject, concat, defer, from, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, EMPTY, Subject, concat, defer, from, type Observable, type Subscription } from 'rxjs';
 import type { Logger } from '../log/logger.js';
 import type { OpenFlowServer, SwitchDown, SwitchUp } from '../controller/openflow-server.js';
 import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
@@ -58,6 +58,8 @@ export class TopologyService {
   private undeclaredPorts = new Set<string>();
   /** When each switch port ("acc1:3") last came up: LLDP gets three periods from then before a link is missing. */
   private readonly portLiveSince = new Map<string, number>();
+  /** Switches another member of the cluster holds a channel to (see `reachedElsewhere$`). */
+  private elsewhere: ReadonlySet<string> = new Set();
   private readonly hosts: HostStore;
   private readonly learning: HostLearning;
   /** Lines a tenant can trigger (stray or forged LLDP) are rate-limited. */
@@ -79,6 +81,12 @@ export class TopologyService {
     private readonly options: TopologyOptions = DEFAULT_TOPOLOGY_OPTIONS,
     /** Where hosts are kept (in memory by default; durable and clustered stores add a class). */
     hosts?: HostStore,
+    /**
+     * In a cluster, the switches (by dpid) another live member holds a channel to, as that set
+     * changes. A member's own channels say nothing of a switch's links: one it is not (yet)
+     * connected to, which another member serves, keeps its declared links up here.
+     */
+    private readonly reachedElsewhere$: Observable<ReadonlySet<string>> = EMPTY,
   ) {
     for (const s of topology?.switches ?? []) {
       this.switches.set(s.name, { name: s.name, dpid: s.dpid, tier: s.tier, connected: false, connectedAt: 0 });
@@ -111,6 +119,10 @@ export class TopologyService {
       this.openflow.switchUp$.subscribe((e) => this.switchUp(e)),
       this.openflow.switchDown$.subscribe((e) => this.switchDown(e)),
       this.openflow.portStatus$.subscribe((e) => this.portStatus(e.dpid, e.message)),
+      this.reachedElsewhere$.subscribe((dpids) => {
+        this.elsewhere = dpids;
+        this.refreshLinks();
+      }),
     );
     // LLDP is read before any application sees the packet (host learning is a processor of its own).
     this.removeProcessor = this.openflow.packetProcessors.add('topology', PROCESSOR_PRIORITY.topology, (dpid, message) => this.packetIn(dpid, message));
@@ -410,7 +422,7 @@ export class TopologyService {
     }
     let changed = false;
     for (const l of this.links.values()) {
-      const up = this.topology ? l.declared && !l.miswired && this.portLive(l.a) && this.portLive(l.b) : l.confirmed;
+      const up = this.topology ? l.declared && !l.miswired && this.endLive(l.a) && this.endLive(l.b) : l.confirmed;
       if (up === l.up) continue;
       l.up = up;
       changed = true;
@@ -428,6 +440,21 @@ export class TopologyService {
       if (!this.portLive(end)) return `port ${end.switch}:${end.port} down`;
     }
     return 'LLDP expired';
+  }
+
+  /**
+   * Whether a declared link's end carries traffic, as far as this member can tell: its port is
+   * live; or its switch has no channel to this member but has one to another member of the
+   * cluster. Only members with a channel see that switch's ports: taking its links down here
+   * would withdraw the routes through it from every switch this member masters, while the
+   * switch forwards (a member restarted before the switch reconnects to it, a member cut off
+   * from one switch). A port that really is down is skipped by the switches' own groups (each
+   * bucket watches its port) until a member connected to it says so.
+   */
+  private endLive(ref: SwitchRef): boolean {
+    const info = this.switches.get(ref.switch);
+    if (info !== undefined && !info.connected && this.elsewhere.has(info.dpid)) return true;
+    return this.portLive(ref);
   }
 
   /** Whether a switch port exists and is live (no LINK_DOWN state, no PORT_DOWN config). */

@@ -59,6 +59,32 @@ test('election: three members share nine switches three each, one master per swi
   }
 });
 
+test('reached elsewhere: each member learns which switches another live member holds a channel to, and forgets those of a member that leaves', async () => {
+  const prefix = `/test-${process.pid}-elsewhere/`;
+  const [a, b] = ['m0', 'm1'].map((id) => member(id, prefix)) as [ReturnType<typeof member>, ReturnType<typeof member>];
+  const seen: Array<ReadonlySet<string>> = [];
+  a.m.reachedElsewhere$.subscribe((s) => seen.push(s));
+  const latest = (): string[] => [...(seen.at(-1) ?? [])].sort();
+  try {
+    await a.m.start();
+    await b.m.start();
+    a.m.connected(DPIDS[0]!);
+    b.m.connected(DPIDS[1]!);
+    b.m.connected(DPIDS[2]!);
+    await until(() => latest().join() === [DPIDS[1], DPIDS[2]].join(), 'm0 learns the two switches only m1 reaches', 5_000, 20);
+    b.m.disconnected(DPIDS[2]!);
+    await until(() => latest().join() === DPIDS[1], 'one channel of m1 closed', 5_000, 20);
+    // Its own channels are not "elsewhere": m0 reaching DPIDS[1] too leaves it in the set (m1 still has one).
+    a.m.connected(DPIDS[1]!);
+    await b.m.stop();
+    await until(() => latest().length === 0, 'm1 gone: nothing is reached elsewhere', 5_000, 20);
+    assert.ok(seen.every((s, i) => i === 0 || [...s].join() !== [...seen[i - 1]!].join()), 'a change is said once');
+  } finally {
+    await a.m.stop().catch(() => undefined);
+    await b.m.stop().catch(() => undefined);
+  }
+});
+
 test('election: a member that joins takes its share from the others, who stop being master before it claims; never two masters in the grants', async () => {
   const prefix = `/test-${process.pid}-b/`;
   const a = member('m0', prefix);

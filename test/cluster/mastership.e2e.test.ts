@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ClusterRig, bridgeDpids, ovsMasters as masters } from '../../lab/cluster.js';
 import { MininetDc } from '../../lab/mininet.js';
-import { requireOvs } from '../../lab/ovs.js';
+import { requireOvs, tableChanges, tableLines } from '../../lab/ovs.js';
 import { lostPings, pingReplies } from '../../lab/ping-log.js';
 import { until } from '../../lab/wait.js';
 
@@ -80,6 +80,8 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   // What a survivor sends when it takes a switch over: nothing, if every member plans the same tables (tables equal the plan).
   const flowMods = async (): Promise<number[]> => Promise.all(rig.members.map(async (p) => (p ? (await p.health()).flowModsSent : 0)));
   const takeoverWrites: number[] = [];
+  const changed: string[] = [];
+  const tables = async (): Promise<Map<string, string[]>> => new Map(await Promise.all([...dpids.keys()].sort().map(async (b) => [b, await tableLines(b)] as [string, string[]])));
 
   const failovers: number[] = [];
   const events: TestEvent[] = [];
@@ -88,6 +90,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
     const theirs = [...(await masters())].filter(([, ms]) => ms[0] === ofPorts[victim]).map(([sw]) => sw);
     assert.ok(theirs.length > 0, `kill ${k + 1}: m${victim} masters some switches`);
     const sentBefore = await flowMods();
+    const tablesBefore = await tables();
     const t0 = Date.now();
     events.push({ at: t0, what: `kill -9 m${victim}` });
     await rig.kill(victim);
@@ -103,6 +106,8 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
     await new Promise((r) => setTimeout(r, 500)); // the new masters' first reconcile: a read-back, then the difference
     const sentAfter = await flowMods();
     takeoverWrites.push(sentAfter.reduce((n, x, i) => n + (i === victim ? 0 : x - sentBefore[i]!), 0));
+    // A takeover that wrote: what it changed, for the report.
+    if (takeoverWrites.at(-1) !== 0) changed.push(...tableChanges(tablesBefore, await tables()).map((c) => `kill ${k + 1} (m${victim}) ${c}`));
     await until(async () => {
       const now = await masters();
       return theirs.every((sw) => (now.get(sw) ?? []).length === 1 && now.get(sw)![0] !== ofPorts[victim]);
@@ -145,6 +150,7 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   process.stderr.write(`# flow-mods the survivors sent when taking switches over, per kill: ${takeoverWrites.join(' ')}\n`);
   if (takeoverWrites.some((n) => n !== 0) || lost.some((l) => !l.includes(': 0 of'))) {
     // What the members said that could explain it: every warn, and every link or leadership change, in time order.
+    process.stderr.write(`# what the takeovers that wrote changed:\n${changed.slice(0, 60).map((c) => `#   ${c}`).join('\n')}\n`);
     process.stderr.write(`# what the members said:\n${rig.said(/link|leader|drift/).map((x) => `#   ${x}`).join('\n')}\n# the test's events: ${events.map((e) => `${new Date(e.at).toISOString().slice(11, 23)} ${e.what}`).join('; ')}\n`);
   }
   assert.deepEqual(doubles, [], 'never two masters of one switch (ovs-vsctl list controller at 10 Hz)');

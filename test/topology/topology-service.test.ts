@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { BehaviorSubject } from 'rxjs';
 import { OpenFlowServer } from '../../src/controller/openflow-server.js';
 import { MessageType, PortConfig, PortReason, type PacketOut, type Port } from '../../src/openflow/index.js';
 import type { TopologyEvent } from '../../src/topology/events.js';
@@ -24,7 +25,9 @@ async function rig(options: Partial<TopologyOptions> = {}) {
   const file = loadTopology('topologies/dc-small.yaml');
   const { logger, lines } = memoryLogger();
   const openflow = new OpenFlowServer(logger);
-  const topology = new TopologyService(openflow, file, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: 60_000, ...options });
+  // What a cluster's other members reach (empty alone).
+  const elsewhere = new BehaviorSubject<ReadonlySet<string>>(new Set());
+  const topology = new TopologyService(openflow, file, logger, { ...DEFAULT_TOPOLOGY_OPTIONS, lldpIntervalMs: 60_000, ...options }, undefined, elsewhere);
   const events: TopologyEvent[] = [];
   topology.start();
   const sub = topology.events$.subscribe((e) => events.push(e));
@@ -44,7 +47,7 @@ async function rig(options: Partial<TopologyOptions> = {}) {
     topology.stop();
     await openflow.close();
   };
-  return { topology, openflow, events, lines, connect, link, of: of_, close };
+  return { topology, openflow, events, lines, connect, link, of: of_, close, elsewhere };
 }
 
 const ports = (...nos: number[]): Port[] => nos.map((p) => port(p));
@@ -152,6 +155,29 @@ test('in a cluster a member hears only the probes that reach the switches it mas
     await until(() => r.of('discrepancy').length > 0, 'missing reported by the master of one end');
     assert.ok(Date.now() - mastered >= 140, `not before three intervals of mastership (${Date.now() - mastered} ms)`);
     assert.match(r.of('discrepancy')[0]!.detail, /^acc1:1 <-> agg1:2 is declared, but no LLDP probe crossed it/);
+  } finally {
+    await r.close();
+  }
+});
+
+test('in a cluster, a switch with no channel to this member but one to another member keeps its declared links up; reached by no member, they go down; its own channel\'s word wins', async () => {
+  const r = await rig();
+  try {
+    const agg1 = AGG1.toString(16).padStart(16, '0');
+    await r.connect(ACC1, ports(1, 2, 3));
+    assert.equal(r.link('acc1:1', 'agg1:2')!.up, false, 'agg1 reached by nobody');
+    r.elsewhere.next(new Set([agg1]));
+    assert.equal(r.link('acc1:1', 'agg1:2')!.up, true, 'agg1 reached by another member');
+    assert.deepEqual(nextHops(r.topology.graph(), 'acc1', 'agg1').map((h) => `${h.port}>${h.peer}:${h.peerPort}`), ['1>agg1:2'], 'and routed through');
+    assert.equal(r.link('acc2:1', 'agg1:3')!.up, false, 'acc2 reached by nobody');
+    r.elsewhere.next(new Set());
+    assert.equal(r.link('acc1:1', 'agg1:2')!.up, false, 'the other member lost it too');
+    assert.equal(r.of('link-down').at(-1)!.reason, 'switch agg1 disconnected');
+    // Connected here, with the port down: this member sees the port, and that is what counts.
+    r.elsewhere.next(new Set([agg1]));
+    await r.connect(AGG1, [port(1), { ...port(2), state: 1 }, port(3)]);
+    assert.equal(r.link('acc1:1', 'agg1:2')!.up, false, 'port agg1:2 down, as its own channel says');
+    assert.equal(r.of('link-down').at(-1)!.reason, 'port agg1:2 down');
   } finally {
     await r.close();
   }
