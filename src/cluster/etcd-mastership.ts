@@ -6,7 +6,7 @@ import type { Dpid } from '../controller/dpid.js';
 import type { Mastership, RoleGrant } from '../controller/mastership.js';
 import type { Logger } from '../log/logger.js';
 import type { WriterTerm } from './etcd-binding-store.js';
-import { placeSwitches } from './rendezvous.js';
+import { ClusterMirror, MIGRATION_DUTY, sameSet, type Holder } from './cluster-mirror.js';
 
 export interface ClusterOptions {
   /** etcd's client URLs, http://HOST:PORT. */
@@ -51,13 +51,6 @@ export function etcdClient(options: Pick<ClusterOptions, 'endpoints' | 'callTime
   });
 }
 
-/**
- * A duty of one member that is not a switch: the migration leadership (the one writer of the
- * migration state, etcd-binding-store.ts). Elected like a switch, among every live member: the
- * same placement, the same claim, the same quiet stand-down; its key's mod revision is the term
- * that guards the leader's writes.
- */
-const MIGRATION_DUTY = 'migrations';
 
 /** This member's part in the migration leadership, as it changes. */
 export interface Leadership {
@@ -83,13 +76,6 @@ export interface ClusterView {
   longestAckGapMs: number;
 }
 
-interface Holder {
-  member: string;
-  /** The mastership key's mod revision: the switch's OpenFlow generation id. */
-  generation: bigint;
-  /** The lease that holds the key: a member that joined again with a new lease gives up keys of its old one. */
-  lease: string;
-}
 
 /**
  * The election of a master for every switch, on etcd. Keys (under the prefix), each bound to
@@ -132,15 +118,9 @@ export class EtcdMastership implements Mastership {
   private timers: NodeJS.Timeout[] = [];
   private decideScheduled = false;
 
-  private readonly members = new Set<string>();
-  /** Each live member's REST API, as it advertised it (members/<id>): where a follower forwards what the migration leader answers. */
-  private readonly apis = new Map<string, string>();
+  private readonly cluster = new ClusterMirror();
   /** This member's REST API, once it listens. */
   private api: string | undefined;
-  private readonly channels = new Map<Dpid, Set<string>>();
-  private readonly masters = new Map<Dpid, Holder>();
-  /** Each member's `applied/<id>`: the state revision every switch it masters holds (cluster-confirmer.ts). */
-  private readonly applied = new Map<string, bigint>();
   private readonly mirrorSubject = new Subject<void>();
   /** After every batch of keys the watch brings: what waits on another member's word looks again. */
   readonly mirrored$: Observable<void> = this.mirrorSubject.asObservable();
@@ -178,12 +158,12 @@ export class EtcdMastership implements Mastership {
     await this.join();
     const snapshot = await this.client.getAll().prefix(this.options.prefix).exec();
     for (const kv of snapshot.kvs) this.mirror('Put', kv);
-    this.elsewhereSubject.next(this.reachedByOthers());
+    this.elsewhereSubject.next(this.cluster.reachedByOthers(this.options.memberId));
     const watcher = await this.client.watch().prefix(this.options.prefix).startRevision(String(BigInt(snapshot.header.revision) + 1n)).create();
     this.watcher = watcher;
     watcher.on('data', (res) => {
       for (const e of res.events) this.mirror(e.type, e.kv);
-      this.elsewhereSubject.next(this.reachedByOthers());
+      this.elsewhereSubject.next(this.cluster.reachedByOthers(this.options.memberId));
       this.scheduleDecide();
       this.mirrorSubject.next();
     });
@@ -236,12 +216,12 @@ export class EtcdMastership implements Mastership {
 
   /** What this member knows of the cluster: the live members, and each switch's master and generation. */
   view(): ClusterView {
-    const leader = this.masters.get(MIGRATION_DUTY);
+    const leader = this.cluster.masters.get(MIGRATION_DUTY);
     return {
       member: this.options.memberId,
       joined: this.joined,
-      members: [...this.members].sort(),
-      masters: [...this.masters].filter(([dpid]) => dpid !== MIGRATION_DUTY).map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
+      members: [...this.cluster.members].sort(),
+      masters: [...this.cluster.masters].filter(([dpid]) => dpid !== MIGRATION_DUTY).map(([dpid, h]) => ({ dpid, member: h.member, generation: String(h.generation) })).sort((a, b) => a.dpid.localeCompare(b.dpid)),
       migrationLeader: leader && { member: leader.member, term: String(leader.generation) },
       changes: this.changes,
       longestAckGapMs: this.longestAckGapMs,
@@ -273,7 +253,7 @@ export class EtcdMastership implements Mastership {
 
   /** The REST API `member` advertised, if it is alive and did. */
   apiOf(member: string): string | undefined {
-    return this.apis.get(member);
+    return this.cluster.apiOf(member);
   }
 
   private async put(key: string): Promise<void> {
@@ -341,36 +321,7 @@ export class EtcdMastership implements Mastership {
   }
 
   private mirror(type: 'Put' | 'Delete', kv: IKeyValue): void {
-    const rest = kv.key.toString().slice(this.options.prefix.length).split('/');
-    if (rest[0] === 'members' && rest.length === 2) {
-      if (type === 'Put') {
-        this.members.add(rest[1]!);
-        const api = advertisedApi(kv.value.toString());
-        if (api === undefined) this.apis.delete(rest[1]!);
-        else this.apis.set(rest[1]!, api);
-      } else {
-        this.members.delete(rest[1]!);
-        this.apis.delete(rest[1]!);
-      }
-    } else if (rest[0] === 'channels' && rest.length === 3) {
-      const at = this.channels.get(rest[1]!) ?? new Set<string>();
-      if (type === 'Put') at.add(rest[2]!);
-      else at.delete(rest[2]!);
-      if (at.size > 0) this.channels.set(rest[1]!, at);
-      else this.channels.delete(rest[1]!);
-    } else if (rest[0] === 'applied' && rest.length === 2) {
-      if (type === 'Put') this.applied.set(rest[1]!, BigInt(kv.value.toString() || '0'));
-      else this.applied.delete(rest[1]!);
-    } else if (rest[0] === 'masters' && rest.length === 2) {
-      if (type === 'Put') this.masters.set(rest[1]!, { member: kv.value.toString(), generation: BigInt(kv.mod_revision), lease: kv.lease });
-      else this.masters.delete(rest[1]!);
-    }
-  }
-
-  /** Switches with a channel to a live member other than this one (a dead member's channel keys go with its lease). */
-  private reachedByOthers(): Set<Dpid> {
-    const me = this.options.memberId;
-    return new Set([...this.channels].filter(([dpid, at]) => dpid !== MIGRATION_DUTY && [...at].some((m) => m !== me && this.members.has(m))).map(([dpid]) => dpid));
+    this.cluster.apply(type, kv.key.toString().slice(this.options.prefix.length), kv);
   }
 
   private scheduleDecide(): void {
@@ -382,20 +333,12 @@ export class EtcdMastership implements Mastership {
     });
   }
 
-  /** The member each switch should have: placeSwitches over the live members with a channel to it. */
-  private placement(): Map<Dpid, string> {
-    const switches = [...this.channels].filter(([key]) => key !== MIGRATION_DUTY).map(([key, at]) => ({ key, candidates: [...at] }));
-    // The duty is placed on its own, over every live member: it does not take a switch's place in the balance.
-    const duty = placeSwitches([{ key: MIGRATION_DUTY, candidates: [...(this.channels.get(MIGRATION_DUTY) ?? [])] }], this.members);
-    return new Map([...placeSwitches(switches, this.members), ...duty]);
-  }
-
   private decide(): void {
     if (this.stopped) return;
     const me = this.options.memberId;
-    const placed = this.placement();
+    const placed = this.cluster.placement();
     for (const dpid of new Set([...this.local, ...this.granted.keys()])) {
-      const holder = this.masters.get(dpid);
+      const holder = this.cluster.masters.get(dpid);
       if (holder === undefined) {
         // No master: a grant of ours from before is void; the wanted member claims it.
         const mine = this.granted.get(dpid);
@@ -428,7 +371,7 @@ export class EtcdMastership implements Mastership {
       if (res.succeeded) {
         this.changes++;
         const generation = BigInt(res.header.revision);
-        this.masters.set(dpid, { member: this.options.memberId, generation, lease: this.leaseId });
+        this.cluster.masters.set(dpid, { member: this.options.memberId, generation, lease: this.leaseId });
         this.log.info('claimed a switch', { dpid, generation: String(generation) });
       }
     } catch (e) {
@@ -461,7 +404,7 @@ export class EtcdMastership implements Mastership {
 
   /** The member that masters `dpid`, as etcd says. */
   masterOf(dpid: Dpid): string | undefined {
-    return this.masters.get(dpid)?.member;
+    return this.cluster.masters.get(dpid)?.member;
   }
 
   /** Whether this member writes to `dpid` now (its master, confirmed by the switch). */
@@ -471,7 +414,7 @@ export class EtcdMastership implements Mastership {
 
   /** The state revision every switch `member` masters is known to hold (0n: none said). */
   appliedBy(member: string): bigint {
-    return this.applied.get(member) ?? 0n;
+    return this.cluster.appliedBy(member);
   }
 
   /** Says that every switch this member masters holds the state as of `revision` (a key bound to its lease; nothing while the lease is in doubt). */
@@ -501,17 +444,3 @@ export class EtcdMastership implements Mastership {
 }
 
 const leadershipOf = (g: RoleGrant): Leadership => ({ leading: g.role === 'master', term: g.generation, ...(g.quiet ? { quiet: true } : {}) });
-
-/** The `api` URL of a members/ key's value, if it has a well-formed http one. */
-function advertisedApi(value: string): string | undefined {
-  try {
-    const api = (JSON.parse(value) as { api?: unknown }).api;
-    return typeof api === 'string' && /^http:\/\/[0-9a-f.:[\]]+:\d+$/.test(api) ? api : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function sameSet<T>(a: ReadonlySet<T>, b: ReadonlySet<T>): boolean {
-  return a.size === b.size && [...a].every((x) => b.has(x));
-}
