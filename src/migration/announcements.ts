@@ -16,6 +16,8 @@ export interface AnnouncementView {
   gatewayOf(hoa: string): string;
   /** The controller is stopping: nothing is decided any more. */
   stopped(): boolean;
+  /** Whether this member writes the migration state (always, alone; the migration leader, in a cluster). */
+  leads(): boolean;
 }
 
 /** What the judge decides: the pending migration's VM is where it goes; the VM left its old place for `at`; or nothing moves, and why. */
@@ -64,6 +66,8 @@ export class AnnouncementJudge {
       return;
     }
     if (this.view.trigger === 'orchestrated-only') return this.outcomes.refuse(mac, at, 'announcements alone do not migrate VMs (--migrations orchestrated-only)');
+    // A follower writes no migration of its own, and cannot hand one over: see docs/cluster.md, "Announcements in a cluster".
+    if (!this.view.leads()) return this.outcomes.refuse(mac, at, 'this member does not lead the migrations: in a cluster an announcement alone moves a VM only at a switch the migration leader masters');
     if (this.probing.has(hoa)) return;
     const doubt = announcementDoubt(mac, hoa, at, this.view);
     if (doubt !== undefined) return this.outcomes.refuse(mac, at, doubt);
@@ -73,8 +77,10 @@ export class AnnouncementJudge {
       .then((answer) => {
         this.probing.delete(hoa);
         if (this.view.stopped() || this.view.pendingTo(hoa)) return;
+        if (!this.view.leads()) return this.outcomes.refuse(mac, at, 'this member stopped leading the migrations while it asked the VM\'s old place');
         if (answer === 'answered') return this.outcomes.refuse(mac, at, `${hoa} answered at ${from.switch}:${from.port}: it runs there`);
         if (answer === 'unreachable') return this.outcomes.refuse(mac, at, `${hoa} cannot be asked at ${from.switch}:${from.port} (its switch is not connected)`);
+        if (answer === 'not-mastered') return this.outcomes.refuse(mac, at, `${hoa} cannot be asked at ${from.switch}:${from.port}: another member of the cluster masters ${from.switch}`);
         this.outcomes.believe(mac, hoa, at);
       })
       .catch((e: Error) => {

@@ -20,9 +20,11 @@ const PROBE_TIMING = { timeoutMs: 12, repeatMs: 4 };
 /**
  * What asking a VM at its old place told: it answered (it runs there), it stayed silent (its
  * port is down or gone, or it does not answer: paused, crashed, moved), or it could not be
- * asked (its switch's control channel is down).
+ * asked: its switch's control channel is down (`unreachable`), or, in a cluster, another
+ * member masters that switch (`not-mastered`): a standby's packet-out is refused and the
+ * reply would reach the master only, so silence there would prove nothing.
  */
-export type ProbeAnswer = 'answered' | 'silent' | 'unreachable';
+export type ProbeAnswer = 'answered' | 'silent' | 'unreachable' | 'not-mastered';
 
 /**
  * Asks a VM at its old port whether it still runs there: ARP requests for its address, from
@@ -41,6 +43,7 @@ export class LivenessProbe {
     const sw = this.topology.switchList().find((s) => s.name === at.switch);
     const conn = sw?.connected ? this.openflow.connection(sw.dpid) : undefined;
     if (!sw || !conn) return Promise.resolve('unreachable');
+    if (conn.role === 'slave') return Promise.resolve('not-mastered');
     if (!this.topology.portLive(at)) return Promise.resolve('silent');
     const want = ipToInt(ip);
     // Unicast to the VM's MAC, as a host re-checks a neighbour it knows.

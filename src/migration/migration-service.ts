@@ -124,8 +124,8 @@ export class MigrationService {
           return other && (other.name ?? other.mac);
         },
         gatewayOf: (hoa) => this.homeOf(hoa).gateway,
-        // A follower moves nothing of its own (--migrations any): what it would decide is the leader's to write.
-        stopped: () => this.stopped || !this.leading,
+        stopped: () => this.stopped,
+        leads: () => this.leading,
       },
       new LivenessProbe(openflow, topology),
       {

@@ -24,6 +24,7 @@ function judge(over: Partial<AnnouncementView> = {}, answer: ProbeAnswer | Error
     otherHostAt: () => undefined,
     gatewayOf: () => '10.0.1.1',
     stopped: () => false,
+    leads: () => true,
     ...over,
   };
   const log = memoryLogger();
@@ -95,6 +96,27 @@ test('the probe at the old place decides: silent is believed; answered and unrea
   unreachable.j.judge(MAC, HOA, AT, FROM);
   await unreachable.settle();
   assert.deepEqual(unreachable.said, [`refuse ${MAC} acc3:5: ${HOA} cannot be asked at acc1:3 (its switch is not connected)`]);
+  // In a cluster, a standby's probe proves nothing: silence where another member gets the replies is not believed.
+  const elsewhere = judge({}, 'not-mastered');
+  elsewhere.j.judge(MAC, HOA, AT, FROM);
+  await elsewhere.settle();
+  assert.deepEqual(elsewhere.said, [`refuse ${MAC} acc3:5: ${HOA} cannot be asked at acc1:3: another member of the cluster masters acc1`]);
+});
+
+test('in a cluster, a member that does not lead the migrations refuses an announcement before any probe, and one that stops leading while it probes refuses it after; a pending migration\'s arrival is still seen', async () => {
+  const follower = judge({ leads: () => false });
+  follower.j.judge(MAC, HOA, AT, FROM);
+  assert.deepEqual(follower.asked, []);
+  assert.deepEqual(follower.said, [`refuse ${MAC} acc3:5: this member does not lead the migrations: in a cluster an announcement alone moves a VM only at a switch the migration leader masters`]);
+  const arriving = judge({ leads: () => false, pendingTo: () => AT });
+  arriving.j.judge(MAC, HOA, AT, FROM);
+  assert.deepEqual(arriving.said, [`seen ${HOA}`], 'the follower tells the leader (migration-service.ts)');
+  let leads = true;
+  const lost = judge({ leads: () => leads });
+  lost.j.judge(MAC, HOA, AT, FROM);
+  leads = false;
+  await lost.settle();
+  assert.deepEqual(lost.said, [`refuse ${MAC} acc3:5: this member stopped leading the migrations while it asked the VM's old place`]);
 });
 
 test('after the probe: nothing is decided once the controller stops or a migration was requested meanwhile; a probe that throws is logged, never unhandled, and the next is probed', async () => {

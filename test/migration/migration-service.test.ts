@@ -337,12 +337,22 @@ test('announcements (--migrations any) never believed for a made-up identity, at
     packetIn(acc2, 5, rarp('02:00:0a:00:01:0b'));
     await until(() => r.app.migration.bindings.get(H12)?.switch === 'acc2', 'the chained move');
     assert.equal(r.app.migration.bindings.get(H12)?.mode, 'first-hop', 'the binding\'s mode, not the default (mobile-ip here)');
+    // In a cluster, h11's Home switch mastered by another member: a standby's probe would prove nothing (its packet-out is
+    // refused, the reply goes to the master), so none is sent and the announcement is refused.
+    const standby = r.app.openflow.connection('0000000000030001')!;
+    const probesBefore = arpOuts(acc1).length;
+    standby.role = 'slave';
+    packetIn(acc3, 6, rarp(MAC11));
+    await until(() => reasons.length === 3, 'judged as a standby of acc1');
+    assert.match(reasons[2]!, /cannot be asked at acc1:3: another member of the cluster masters acc1/);
+    assert.equal(arpOuts(acc1).length, probesBefore, 'no probe sent as a standby');
+    standby.role = 'equal';
     // h11's Home switch's channel down: a RARP elsewhere cannot be believed (it may run there still).
     acc1.destroy();
     await until(() => !r.app.topology.switchList().find((s) => s.name === 'acc1')!.connected, 'acc1 gone');
     packetIn(acc3, 6, rarp(MAC11));
-    await until(() => reasons.length === 3, 'judged');
-    assert.match(reasons[2]!, /cannot be asked at acc1:3 \(its switch is not connected\)/);
+    await until(() => reasons.length === 4, 'judged');
+    assert.match(reasons[3]!, /cannot be asked at acc1:3 \(its switch is not connected\)/);
     assert.equal(r.app.migration.bindings.get(H11), undefined);
     sub.unsubscribe();
   } finally {
