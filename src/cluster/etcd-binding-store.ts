@@ -1,11 +1,11 @@
 import type { Etcd3, IKeyValue, ITxnResponse, Watcher } from 'etcd3';
 import { Subject, type Observable } from 'rxjs';
 import type { Logger } from '../log/logger.js';
-import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationRecord } from '../migration/binding-store.js';
+import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationRecord, type RestingCoa } from '../migration/binding-store.js';
 import { parseBinding, parseFlight } from '../migration/stored-rows.js';
 
 /** The state's keys under `<prefix>state/`: one a VM and table (a finished migration: one by its id), and the migration id counter. */
-const TABLES = ['bindings', 'groups', 'flights', 'history'] as const;
+const TABLES = ['bindings', 'groups', 'flights', 'history', 'resting'] as const;
 type Table = (typeof TABLES)[number];
 const NEXT_ID = 'meta/next-migration-id';
 
@@ -220,6 +220,10 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     });
   }
 
+  setResting(coa: string, rest: RestingCoa | undefined): void {
+    this.write(`resting/${coa}`, rest === undefined ? undefined : JSON.stringify({ subnet: rest.subnet, until: rest.until }));
+  }
+
   takeMigrationId(): string {
     const id = this.nextId;
     this.write(NEXT_ID, String(id + 1));
@@ -332,8 +336,8 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
       }
       this.raw.set(key, value);
     }
-    // A finished migration (keyed by its id) changes no VM's plan.
-    if (remote && table !== 'history') this.remoteSubject.next(hoa);
+    // A finished migration (keyed by its id) and a resting CoA change no VM's plan.
+    if (remote && table !== 'history' && table !== 'resting') this.remoteSubject.next(hoa);
   }
 
   /** Parses `value` into `table`'s map; why not, if it cannot be read. */
@@ -342,6 +346,12 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
       const id = Number(value);
       if (!Number.isInteger(id)) return `group id "${value}" is not a number`;
       this.groups.set(hoa, id);
+      return undefined;
+    }
+    if (table === 'resting') {
+      const rest = parseResting(value);
+      if (typeof rest === 'string') return rest;
+      this.restingCoas.set(hoa, rest);
       return undefined;
     }
     if (table === 'history') {
@@ -373,6 +383,18 @@ export class EtcdBindingStore extends BindingMirror implements BindingStore {
     if (table === 'groups') this.groups.delete(hoa);
     else if (table === 'flights') this.flights.delete(hoa);
     else if (table === 'history') this.history.delete(hoa);
+    else if (table === 'resting') this.restingCoas.delete(hoa);
     else this.dropBinding(hoa);
+  }
+}
+
+/** A resting CoA's text (`resting/<coa>`), or why it cannot be read. */
+function parseResting(value: string): RestingCoa | string {
+  try {
+    const v = JSON.parse(value) as Record<string, unknown>;
+    if (typeof v.subnet !== 'string' || typeof v.until !== 'number' || !Number.isFinite(v.until)) return 'a resting CoA needs a subnet and an until (epoch ms)';
+    return { subnet: v.subnet, until: v.until };
+  } catch (e) {
+    return `its record is not JSON: ${(e as Error).message}`;
   }
 }

@@ -92,6 +92,12 @@ export interface InFlight {
  * `src/state/` (survives kill -9); a clustered (etcd) implementation only adds a class. A
  * late subscriber to `changes$` first gets every binding as `set`, then the changes.
  */
+/** A released Care-of Address, resting until `until` (epoch ms) before it is handed out again (coa-pools.ts). */
+export interface RestingCoa {
+  subnet: string;
+  until: number;
+}
+
 export interface BindingStore {
   readonly changes$: Observable<BindingChange>;
   get(hoa: string): Binding | undefined;
@@ -114,6 +120,10 @@ export interface BindingStore {
    * finished ones: the oldest go. Run inside a `transaction` or on its own.
    */
   keepFinished(record: MigrationRecord, keep: number): void;
+  /** Released CoAs still resting, by CoA (an expired one may linger until its CoA is taken again): a restart or a new leader honours them. */
+  resting(): Map<string, RestingCoa>;
+  /** `coa` rests until `rest.until`, or (undefined) no longer: taken again. Run inside a `transaction` or on its own. */
+  setResting(coa: string, rest: RestingCoa | undefined): void;
   /**
    * Takes `hoa`'s binding, group id and migration in flight out of what is in force, without
    * erasing what a durable store keeps of them: a row the topology no longer fits (a switch
@@ -158,6 +168,7 @@ export abstract class BindingMirror {
   protected readonly flights = new Map<string, InFlight>();
   /** Finished migrations by id. */
   protected readonly history = new Map<string, MigrationRecord>();
+  protected readonly restingCoas = new Map<string, RestingCoa>();
   private readonly subject = new Subject<BindingChange>();
   readonly changes$: Observable<BindingChange> = defer(() =>
     concat(from(this.all().map((binding): BindingChange => ({ kind: 'set', binding }))), this.subject),
@@ -178,6 +189,10 @@ export abstract class BindingMirror {
 
   inFlight(): InFlight[] {
     return [...this.flights.values()].map((m) => structuredClone(m));
+  }
+
+  resting(): Map<string, RestingCoa> {
+    return new Map([...this.restingCoas].map(([coa, r]) => [coa, { ...r }]));
   }
 
   finished(): MigrationRecord[] {
@@ -243,6 +258,11 @@ export class InMemoryBindingStore extends BindingMirror implements BindingStore 
   keepFinished(record: MigrationRecord, keep: number): void {
     for (const id of this.pushedOut(record.id, keep)) this.history.delete(id);
     if (keep > 0) this.history.set(record.id, structuredClone(record));
+  }
+
+  setResting(coa: string, rest: RestingCoa | undefined): void {
+    if (rest === undefined) this.restingCoas.delete(coa);
+    else this.restingCoas.set(coa, { ...rest });
   }
 
   transaction<T>(write: () => T): T {

@@ -79,6 +79,23 @@ export class CoaPools {
     return true;
   }
 
+  /** Until when a released `coa` of `subnet` rests (epoch ms), if it does now. */
+  restingUntil(subnet: string, coa: string): number | undefined {
+    const until = this.pools.get(subnet)?.resting.get(ipToInt(coa) ?? -1);
+    return until !== undefined && until > this.now() ? until : undefined;
+  }
+
+  /**
+   * `coa` rests until `until` (a rest saved before a restart, or by the leader before this
+   * member took over); nothing if that time has passed, or the CoA is held or outside the pool.
+   */
+  rest(subnet: string, coa: string, until: number): void {
+    if (!this.inPool(subnet, coa) || until <= this.now()) return;
+    const pool = this.pools.get(subnet)!;
+    const n = ipToInt(coa)!;
+    if (!pool.held.has(n)) pool.resting.set(n, until);
+  }
+
   /** The HoA that holds `coa` in `subnet`, if any. */
   holder(subnet: string, coa: string): string | undefined {
     return this.pools.get(subnet)?.held.get(ipToInt(coa) ?? -1);

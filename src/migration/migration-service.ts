@@ -319,7 +319,7 @@ export class MigrationService {
     } catch (e) {
       throw unsaved(e);
     }
-    this.resources.pools.release(b.subnet, b.coa, hoa);
+    this.releaseCoa(b.subnet, b.coa, hoa);
     this.resources.groups.drop(hoa);
     this.replan(hoa);
     this.topology.relocateHost(b.mac, b.hoa, b.home, false);
@@ -379,6 +379,8 @@ export class MigrationService {
           });
         }
         this.bindings.setInFlight(a.hoa, { record, coaWasHeld: a.coaWasHeld, deadline: now + timeoutMs });
+        // A CoA handed out again after its rest: its saved rest goes.
+        if (coa !== undefined && this.bindings.resting().has(coa)) this.bindings.setResting(coa, undefined);
       });
     } catch (e) {
       taken.giveBack();
@@ -440,7 +442,7 @@ export class MigrationService {
     const { hoa, from } = record;
     if (this.ledger.draining.get(hoa) === record) this.ledger.draining.delete(hoa);
     const user = this.ledger.pending.get(hoa)?.record.to.coa ?? this.bindings.get(hoa)?.coa;
-    if (from.coa !== undefined && !coaWasHeld && from.coa !== user) this.resources.pools.release(from.subnet, from.coa, hoa);
+    if (from.coa !== undefined && !coaWasHeld && from.coa !== user) this.releaseCoa(from.subnet, from.coa, hoa);
     if (!this.ledger.pending.has(hoa)) this.freeGroup(hoa);
     return this.confirm(this.replan(hoa), record, 'old entries removed').finally(() => {
       if (this.ledger.arrivals.get(record.mac) === record) this.ledger.arrivals.delete(record.mac);
@@ -476,7 +478,7 @@ export class MigrationService {
     }
     this.ledger.unpend(p);
     this.ledger.arrivals.delete(record.mac);
-    if (record.to.coa !== undefined && !p.coaWasHeld) this.resources.pools.release(record.to.subnet, record.to.coa, hoa);
+    if (record.to.coa !== undefined && !p.coaWasHeld) this.releaseCoa(record.to.subnet, record.to.coa, hoa);
     if (!draining) this.resources.groups.drop(hoa);
     this.replan(hoa);
     record.status = status;
@@ -570,6 +572,13 @@ export class MigrationService {
   }
 
   /** A write nobody waits for an answer to: logged if it fails. */
+  /** Gives `coa` back to its pool; the rest it starts there is saved, for a restart or a new leader to honour. */
+  private releaseCoa(subnet: string, coa: string, hoa: string): void {
+    if (!this.resources.pools.release(subnet, coa, hoa)) return;
+    const until = this.resources.pools.restingUntil(subnet, coa);
+    if (until !== undefined) this.save(() => this.bindings.setResting(coa, { subnet, until }), hoa);
+  }
+
   private save(write: () => void, hoa: string): boolean {
     try {
       this.bindings.transaction(write);

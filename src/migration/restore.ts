@@ -58,6 +58,8 @@ export function restoreMigrations(d: RestoreDeps): void {
     d.pend(record, coaWasHeld, deadline - now);
     ledger.remember(record);
   }
+  // Released CoAs still resting (saved by this process before, or by the leader before this member) are not handed out before their time.
+  for (const [coa, rest] of bindings.resting()) resources.pools.rest(rest.subnet, coa, rest.until);
   for (const hoa of live) d.replan(hoa);
   for (const { record } of flights) {
     if (record.status !== 'preparing') continue;

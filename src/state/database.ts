@@ -28,6 +28,8 @@ export const SCHEMA_STEPS: readonly string[] = [
   `CREATE TABLE hosts (mac TEXT PRIMARY KEY, ip TEXT, switch TEXT NOT NULL, port INTEGER NOT NULL) STRICT;`,
   // 3: finished migrations, the last few, for the API after a restart.
   `CREATE TABLE migration_history (id INTEGER PRIMARY KEY, record TEXT NOT NULL) STRICT;`,
+  // 4: released Care-of Addresses resting before reuse.
+  `CREATE TABLE coa_rest (coa TEXT PRIMARY KEY, subnet TEXT NOT NULL, until INTEGER NOT NULL) STRICT;`,
 ];
 
 /** A state file svcswitch cannot use: names the file and why. */

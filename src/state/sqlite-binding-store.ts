@@ -1,4 +1,4 @@
-import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationMode, type MigrationRecord } from '../migration/binding-store.js';
+import { BindingMirror, copyBinding, type Binding, type BindingStore, type InFlight, type MigrationMode, type MigrationRecord, type RestingCoa } from '../migration/binding-store.js';
 import { parseFlight } from '../migration/stored-rows.js';
 import type { StateDatabase } from './database.js';
 
@@ -60,6 +60,8 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
       putMeta: db.prepare('INSERT OR REPLACE INTO meta VALUES (?, ?)'),
       putFinished: db.prepare('INSERT OR REPLACE INTO migration_history VALUES (?, ?)'),
       deleteFinished: db.prepare('DELETE FROM migration_history WHERE id = ?'),
+      putResting: db.prepare('INSERT OR REPLACE INTO coa_rest VALUES (?, ?, ?)'),
+      deleteResting: db.prepare('DELETE FROM coa_rest WHERE coa = ?'),
     };
     for (const r of db.prepare('SELECT * FROM bindings').all() as BindingRow[]) this.bindings.set(r.hoa, fromRow(r));
     for (const r of db.prepare('SELECT hoa, group_id FROM bicast_groups').all() as Array<{ hoa: string; group_id: number }>) this.groups.set(r.hoa, r.group_id);
@@ -76,6 +78,7 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
       if (typeof record === 'string') this.unreadable.push({ table: 'migration_history', hoa: String(r.id), why: record });
       else this.history.set(record.id, record);
     }
+    for (const r of db.prepare('SELECT coa, subnet, until FROM coa_rest').all() as Array<{ coa: string; subnet: string; until: number }>) this.restingCoas.set(r.coa, { subnet: r.subnet, until: r.until });
     const next = db.prepare(`SELECT value FROM meta WHERE key = 'next-migration-id'`).get() as { value: number } | undefined;
     this.nextId = next?.value ?? 1;
   }
@@ -123,6 +126,13 @@ export class SqliteBindingStore extends BindingMirror implements BindingStore {
         if (keep > 0) this.history.set(copy.id, copy);
       });
     });
+  }
+
+  setResting(coa: string, rest: RestingCoa | undefined): void {
+    const copy = rest && { ...rest };
+    if (copy === undefined) this.sql.deleteResting.run(coa);
+    else this.sql.putResting.run(coa, copy.subnet, copy.until);
+    this.afterCommit(() => (copy === undefined ? this.restingCoas.delete(coa) : this.restingCoas.set(coa, copy)));
   }
 
   transaction<T>(write: () => T): T {

@@ -231,3 +231,22 @@ test('etcd state: the leader keeps the last finished migrations in etcd (history
     assert.deepEqual(b.remote, [], 'a finished migration changes no VM\'s plan: nothing to re-plan');
   });
 });
+
+test('etcd state: resting CoAs (resting/<coa>), written by the leader, reach a follower by its watch, for when it leads; an unreadable one is set aside with a warn', async () => {
+  const prefix = `/test-${process.pid}-s8/`;
+  await pair(prefix, async (a, b) => {
+    await a.s.lead(await claim(prefix, 'a'));
+    a.s.setResting('10.0.3.200', { subnet: 'net3', until: 4_000 });
+    a.s.transaction(() => a.s.setResting('10.0.3.201', { subnet: 'net3', until: 5_000 }));
+    a.s.setResting('10.0.3.201', undefined);
+    await a.s.flush();
+    assert.deepEqual(JSON.parse((await etcd.admin.get(`${prefix}state/resting/10.0.3.200`).string())!), { subnet: 'net3', until: 4_000 });
+    assert.equal(await etcd.admin.get(`${prefix}state/resting/10.0.3.201`).string(), null);
+    await until(() => b.s.resting().get('10.0.3.200')?.until === 4_000, 'the follower has the rest', 5000, 20);
+    assert.equal(b.s.resting().size, 1);
+    assert.deepEqual(b.remote, [], 'a resting CoA changes no VM\'s plan');
+    await etcd.admin.put(`${prefix}state/resting/10.0.3.202`).value('{"subnet":"net3"}');
+    await until(() => b.s.unreadable.some((r) => r.table === 'resting'), 'set aside', 5000, 20);
+    assert.equal(b.s.resting().has('10.0.3.202'), false);
+  });
+});

@@ -47,6 +47,28 @@ test('CoA pools are bounded by their size: the pool exhausted is an answer, not 
   assert.deepEqual(new CoaPools(small, 0).release(name, '10.0.1.200', 'x'), false, 'nothing to release that was not held');
 });
 
+test('CoA pools: a saved rest is honoured (restart, new leader); not one that is over, nor on a held CoA or one outside the pool; restingUntil says until when', () => {
+  const small = [{ ...subnets[0]!, coaPool: { first: '10.0.1.200', last: '10.0.1.201' } }];
+  let now = 1_000;
+  const pools = new CoaPools(small, 30_000, () => now);
+  const name = small[0]!.name;
+  assert.ok('coa' in pools.allocate(name, '10.0.2.9'), 'holds .200');
+  pools.rest(name, '10.0.1.200', 5_000);
+  assert.equal(pools.restingUntil(name, '10.0.1.200'), undefined, 'a held CoA does not rest');
+  pools.rest(name, '10.0.1.201', 999);
+  assert.equal(pools.restingUntil(name, '10.0.1.201'), undefined, 'over already');
+  pools.rest(name, '10.0.9.1', 5_000);
+  assert.equal(pools.restingUntil(name, '10.0.9.1'), undefined, 'outside the pool');
+  pools.rest(name, '10.0.1.201', 5_000);
+  assert.equal(pools.restingUntil(name, '10.0.1.201'), 5_000);
+  assert.match((pools.allocate(name, '10.0.2.10') as { error: string }).error, /1 released in the last 30 s rest before reuse/);
+  now = 5_000;
+  assert.equal(pools.restingUntil(name, '10.0.1.201'), undefined);
+  assert.deepEqual(pools.allocate(name, '10.0.2.10'), { coa: '10.0.1.201' });
+  pools.release(name, '10.0.1.201', '10.0.2.10');
+  assert.equal(pools.restingUntil(name, '10.0.1.201'), 35_000, 'a release rests restMs from now');
+});
+
 const binding = (hoa: string, coa: string): Binding => ({
   hoa, mac: '02:00:0a:00:01:0a', homeSubnet: 'net1', home: { switch: 'acc1', port: 3 }, subnet: 'net3', coa, switch: 'acc3', port: 5, mode: 'first-hop', state: 'prepared', createdAt: 1, updatedAt: 1,
 });

@@ -445,12 +445,18 @@ test('home again only at the declared port: a migration back to the Home switch 
   }
 });
 
-test('a CoA freed by a cancel rests before reuse: the next migration into that subnet gets another; with none left the 409 says why', async () => {
+test('a CoA freed by a cancel rests before reuse, and its rest is saved (a restart or a new leader honours it): the next migration into that subnet gets another; with none left the 409 says why', async () => {
   const r = await rig(60_000);
   try {
+    // A saved rest that is over goes when its CoA is handed out again.
+    r.app.migration.bindings.setResting('10.0.3.200', { subnet: 'net3', until: Date.now() - 1 });
     const first = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });
     assert.equal((first.body.to as { coa: string }).coa, '10.0.3.200');
+    assert.equal(r.app.migration.bindings.resting().has('10.0.3.200'), false, 'taken again: its saved rest went');
     assert.equal((await r.call('DELETE', `/api/migrations/${first.body.id as string}`)).status, 200);
+    const saved = r.app.migration.bindings.resting().get('10.0.3.200');
+    assert.equal(saved?.subnet, 'net3');
+    assert.ok(saved!.until > Date.now() + 25_000, 'resting about 30 s from the cancel');
     const second = await r.call('POST', '/api/migrations', { hoa: H12, switch: 'acc3', port: 6 });
     assert.equal((second.body.to as { coa: string }).coa, '10.0.3.201', 'not the one just freed');
     const third = await r.call('POST', '/api/migrations', { hoa: H11, switch: 'acc3', port: 5 });

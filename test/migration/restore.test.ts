@@ -108,6 +108,17 @@ test('rows that do not fit the topology or cannot be read are set aside with a w
   assert.equal(r.ledger.all().length, 0);
 });
 
+test('resting CoAs saved before come back resting until their time (a restart, a new leader): the pool does not hand them out before', () => {
+  const store = new InMemoryBindingStore();
+  store.put(binding('10.0.1.10'));
+  store.setResting('10.0.3.201', { subnet: 'net3', until: Date.now() + 60_000 });
+  store.setResting('10.0.3.202', { subnet: 'net3', until: Date.now() - 1 });
+  const r = run(store);
+  assert.ok(r.resources.pools.restingUntil('net3', '10.0.3.201')! > Date.now());
+  assert.equal(r.resources.pools.restingUntil('net3', '10.0.3.202'), undefined, 'its rest is over');
+  assert.deepEqual(r.resources.pools.allocate('net3', '10.0.1.99'), { coa: '10.0.3.202' }, '.200 held, .201 resting');
+});
+
 test('an empty store: nothing done, nothing said', () => {
   const r = run(new InMemoryBindingStore());
   assert.deepEqual([r.calls, r.lines], [[], []]);

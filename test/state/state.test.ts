@@ -293,6 +293,29 @@ test('the state file\'s check on a binding\'s mode names exactly the modes there
   assert.deepEqual(checks.at(-1), [...MIGRATION_MODES]);
 });
 
+test('resting CoAs: set, replaced and removed by CoA, copies out; a reopened file has them; the in-memory store keeps them alike', () => {
+  const dir = tempDir();
+  const check = (store: InMemoryBindingStore | SqliteBindingStore): void => {
+    store.setResting('10.0.3.200', { subnet: 'net3', until: 1_000 });
+    store.transaction(() => {
+      store.setResting('10.0.3.201', { subnet: 'net3', until: 2_000 });
+      store.setResting('10.0.4.200', { subnet: 'net4', until: 3_000 });
+    });
+    store.setResting('10.0.3.200', { subnet: 'net3', until: 4_000 });
+    store.setResting('10.0.4.200', undefined);
+    assert.deepEqual([...store.resting()].sort(), [['10.0.3.200', { subnet: 'net3', until: 4_000 }], ['10.0.3.201', { subnet: 'net3', until: 2_000 }]]);
+    store.resting().get('10.0.3.200')!.until = 0;
+    assert.equal(store.resting().get('10.0.3.200')!.until, 4_000, 'a copy');
+  };
+  const db = openStateDatabase(dir);
+  check(new SqliteBindingStore(db));
+  db.close();
+  const again = openStateDatabase(dir);
+  assert.deepEqual([...new SqliteBindingStore(again).resting()].sort(), [['10.0.3.200', { subnet: 'net3', until: 4_000 }], ['10.0.3.201', { subnet: 'net3', until: 2_000 }]]);
+  again.close();
+  check(new InMemoryBindingStore());
+});
+
 test('finished migrations: the store keeps the last `keep` (by id, the oldest goes first), a record kept again is replaced in place, and a reopened file has them; the in-memory store keeps them alike', () => {
   const dir = tempDir();
   const done = (id: string, status: 'completed' | 'cancelled', steps = 1): InFlight['record'] => ({ ...flight(H11).record, id, status, timeline: Array.from({ length: steps }, (_, i) => ({ step: `step ${i}`, at: i })) });
