@@ -11,6 +11,7 @@ Modes: the Mininet CLI (default), --control (JSON lines on stdin/stdout, for tes
 scripts), or --scenario pingall. The network is always cleaned up, also on errors and signals.
 """
 import argparse
+import codecs
 import json
 import os
 import signal
@@ -18,11 +19,17 @@ import subprocess
 import sys
 from functools import partial
 
+import mininet.node
 from mininet.cli import CLI
 from mininet.log import setLogLevel
 from mininet.net import Mininet
 from mininet.node import OVSBridge, OVSSwitch, RemoteController
 from mininet.topo import Topo
+
+# Mininet decodes what a node's shell prints as strict UTF-8, and dies on a byte that is not
+# (it happened once in CI, starting a controller node: dc.py exited with a UnicodeDecodeError).
+# Nothing here reads non-text output: an undecodable byte becomes U+FFFD instead.
+mininet.node.getincrementaldecoder = lambda: codecs.getincrementaldecoder('utf-8')(errors='replace')
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from announce import announcement_command  # noqa: E402
