@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from functools import partial
 
 import mininet.node
@@ -110,14 +111,28 @@ def parse_controller(text):
     return protocol, host, int(port)
 
 
-def reconnect_fast(net):
+def reconnect_fast(net, wait_s=10):
     """OVS retries a lost controller with a backoff that grows to 8 s; 1 s brings every switch
     back within a second of a controller restart (docs/reliability.md: the same for real switches).
-    Every controller of the bridge (a cluster's members: one record each)."""
+    Every controller of the bridge (a cluster's members: one record each).
+
+    Open vSwitch 3.1.0 (Debian 12) applies a controller's max_backoff only to a connection that
+    is up when the setting changes; one still connecting keeps 8 s for as long as the bridge
+    lives (fixed in 3.1.3). So once every controller is connected (at most `wait_s`), the
+    settings are applied again by touching the records' external_ids."""
+    records = []
     for sw in net.switches:
-        records = sw.vsctl('get', 'bridge', sw.name, 'controller').strip().strip('[]')
-        for uuid in [r.strip() for r in records.split(',') if r.strip()]:
+        listed = sw.vsctl('get', 'bridge', sw.name, 'controller').strip().strip('[]')
+        for uuid in [r.strip() for r in listed.split(',') if r.strip()]:
             sw.vsctl('set', 'controller', uuid, 'max_backoff=1000')
+            records.append((sw, uuid))
+    deadline = time.time() + wait_s
+    while time.time() < deadline:
+        if all(sw.vsctl('get', 'controller', uuid, 'is_connected').strip() == 'true' for sw, uuid in records):
+            break
+        time.sleep(0.1)
+    for sw, uuid in records:
+        sw.vsctl('set', 'controller', uuid, 'external_ids:svcswitch-backoff-applied=true')
 
 
 def move_host(net, host_name, switch_name, port):

@@ -10,7 +10,8 @@ import { until } from '../../lab/wait.js';
  * Issue 24, acceptance 1, 2 and 3 (without a migrated VM yet): three svcswitch members on three etcd members, dc-small in
  * Mininet with every switch connected to every member. Mastership is balanced; a member killed
  * with kill -9 (KILLS times, 20 by default) has each of its switches mastered by a survivor
- * within 3 s (median at most 2.5 s); Open vSwitch, polled at 10 Hz through every run, never
+ * within 3 s (median at most 2.5 s), and within 6 s when the etcd leader is killed at the same
+ * moment (ETCD_LEADER_KILLS times, 3 by default); Open vSwitch, polled at 10 Hz through every run, never
  * shows two masters of one switch; each switch's generation ids only rise; a member frozen
  * with SIGSTOP past its lease steps down on its own when resumed. Then the killed members
  * come back and the cluster is balanced again. 10 ms pings across the fabric lose nothing, and
@@ -18,6 +19,8 @@ import { until } from '../../lab/wait.js';
  */
 
 const KILLS = Number(process.env.KILLS ?? 20);
+/** Kills of a member together with the etcd leader (acceptance 1: at most 6 s). */
+const ETCD_LEADER_KILLS = Number(process.env.ETCD_LEADER_KILLS ?? 3);
 const MEMBERS = 3;
 
 before(requireOvs);
@@ -57,8 +60,13 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
       const now = await masters();
       counts = Array.from({ length: MEMBERS }, (_, i) => [...now.values()].filter((ms) => ms.length === 1 && ms[0] === ofPorts[i]).length);
       const switches = now.size;
-      return [...now.values()].every((ms) => ms.length === 1) && counts.every((c) => c >= Math.floor(switches / MEMBERS) && c <= Math.ceil(switches / MEMBERS));
-    }, `${why}: one master per switch, ${MEMBERS} members balanced`, 30_000, 100);
+      if (![...now.values()].every((ms) => ms.length === 1) || !counts.every((c) => c >= Math.floor(switches / MEMBERS) && c <= Math.ceil(switches / MEMBERS))) return false;
+      // Settled: every member's view of etcd names the masters Open vSwitch shows (its Controller table lags a move by a few seconds,
+      // and a kill chosen from a table that is about to change would wait for a takeover that never comes).
+      const ovs = [...now].map(([sw, ms]) => `${dpidOf(sw)}=m${memberOf(ms[0]!)}`).sort().join();
+      const views = await Promise.all(rig.members.map(async (m) => ((await m!.call('GET', '/api/cluster')).body as { masters: Array<{ dpid: string; member: string }> }).masters));
+      return views.every((v) => v.map((x) => `${x.dpid}=${x.member}`).sort().join() === ovs);
+    }, `${why}: one master per switch, ${MEMBERS} members balanced, as every member sees it`, 30_000, 100);
     return counts;
   };
   const initial = await balanced('at start');
@@ -83,17 +91,21 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   const changed: string[] = [];
   const tables = async (): Promise<Map<string, string[]>> => new Map(await Promise.all([...dpids.keys()].sort().map(async (b) => [b, await tableLines(b)] as [string, string[]])));
 
-  const failovers: number[] = [];
   const events: TestEvent[] = [];
-  for (let k = 0; k < KILLS; k++) {
-    const victim = k % MEMBERS;
+  /**
+   * kill -9 of member `victim` (with `etcdLeaderToo`, of the etcd leader at the same moment):
+   * how long until a survivor's ROLE_REPLY says MASTER for each of its switches. Then the
+   * victim (and the etcd member) start again and the cluster is balanced again.
+   */
+  const failover = async (label: string, victim: number, etcdLeaderToo: boolean): Promise<number> => {
     const theirs = [...(await masters())].filter(([, ms]) => ms[0] === ofPorts[victim]).map(([sw]) => sw);
-    assert.ok(theirs.length > 0, `kill ${k + 1}: m${victim} masters some switches`);
+    assert.ok(theirs.length > 0, `${label}: m${victim} masters some switches`);
     const sentBefore = await flowMods();
     const tablesBefore = await tables();
+    const etcdLeader = etcdLeaderToo ? await rig.etcd.leader() : undefined;
     const t0 = Date.now();
-    events.push({ at: t0, what: `kill -9 m${victim}` });
-    await rig.kill(victim);
+    events.push({ at: t0, what: `kill -9 m${victim}${etcdLeader === undefined ? '' : ` and etcd${etcdLeader} (its leader)`}` });
+    await Promise.all([rig.kill(victim), etcdLeader === undefined ? undefined : rig.etcd.kill(etcdLeader)]);
     // The switch's own word: a survivor's ROLE_REPLY saying MASTER (its log line). OVS's Controller table follows later (it refreshes the role column every few seconds).
     let confirmedAt = 0;
     await until(() => {
@@ -101,25 +113,44 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
       if (at.some((x) => x === undefined)) return false;
       confirmedAt = Math.max(...(at as number[]));
       return true;
-    }, `kill ${k + 1}: m${victim}'s switches (${theirs.join(', ')}) mastered by a survivor`, 10_000, 20);
-    failovers.push(confirmedAt - t0);
+    }, `${label}: m${victim}'s switches (${theirs.join(', ')}) mastered by a survivor`, 15_000, 20).catch(async (e: Error) => {
+      // What the survivors know and said since the kill: who they think masters what, and why not them.
+      const views = await Promise.all(rig.members.map(async (m, i) => (m && i !== victim ? `m${i}: ${JSON.stringify((await m.call('GET', '/api/cluster')).body)}` : '')));
+      process.stderr.write(`# ${label}: not taken over\n${views.filter(Boolean).map((v) => `#   ${v.slice(0, 1500)}`).join('\n')}\n${rig.said(/master|claim|releas|lease|switch|channel/, t0).map((x) => `#   ${x}`).join('\n')}\n`);
+      throw e;
+    });
     await new Promise((r) => setTimeout(r, 500)); // the new masters' first reconcile: a read-back, then the difference
     const sentAfter = await flowMods();
     takeoverWrites.push(sentAfter.reduce((n, x, i) => n + (i === victim ? 0 : x - sentBefore[i]!), 0));
     // A takeover that wrote: what it changed, for the report.
-    if (takeoverWrites.at(-1) !== 0) changed.push(...tableChanges(tablesBefore, await tables()).map((c) => `kill ${k + 1} (m${victim}) ${c}`));
+    if (takeoverWrites.at(-1) !== 0) changed.push(...tableChanges(tablesBefore, await tables()).map((c) => `${label} (m${victim}) ${c}`));
+    if (etcdLeader !== undefined) {
+      rig.etcd.restart(etcdLeader);
+      await until(async () => (await rig.etcd.health()).every(Boolean), `${label}: etcd${etcdLeader} back`, 30_000, 200);
+    }
     await until(async () => {
       const now = await masters();
       return theirs.every((sw) => (now.get(sw) ?? []).length === 1 && now.get(sw)![0] !== ofPorts[victim]);
-    }, `kill ${k + 1}: Open vSwitch shows a survivor as master of each`, 15_000, 100);
+    }, `${label}: Open vSwitch shows a survivor as master of each`, 15_000, 100);
     events.push({ at: Date.now(), what: `m${victim} started again` });
     await startMember(victim);
-    await balanced(`after kill ${k + 1}`);
+    await balanced(`after ${label}`);
     events.push({ at: Date.now(), what: 'balanced' });
-  }
-  const sorted = [...failovers].sort((a, b) => a - b);
-  const median = sorted[Math.floor(sorted.length / 2)] ?? 0;
-  process.stderr.write(`# failover after kill -9 (ms), ${KILLS} runs: median ${median}, max ${sorted.at(-1)}; ${failovers.join(' ')}\n`);
+    return confirmedAt - t0;
+  };
+  const summary = (xs: number[]): { median: number; max: number } => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
+  };
+
+  const failovers: number[] = [];
+  for (let k = 0; k < KILLS; k++) failovers.push(await failover(`kill ${k + 1}`, k % MEMBERS, false));
+  const { median, max } = summary(failovers);
+  process.stderr.write(`# failover after kill -9 (ms), ${KILLS} runs: median ${median}, max ${max}; ${failovers.join(' ')}\n`);
+  // Acceptance 1's second half: the etcd leader killed at the same moment (etcd elects a new leader meanwhile).
+  const withEtcd: number[] = [];
+  for (let k = 0; k < ETCD_LEADER_KILLS; k++) withEtcd.push(await failover(`kill ${k + 1} with the etcd leader`, k % MEMBERS, true));
+  process.stderr.write(`# failover after kill -9 of a member and the etcd leader at once (ms), ${ETCD_LEADER_KILLS} runs: median ${summary(withEtcd).median}, max ${summary(withEtcd).max}; ${withEtcd.join(' ')}\n`);
 
   // Frozen past its lease: its switches move; resumed, it stands down by itself and comes back as a standby, then gets its share again.
   const frozen = rig.members[0]!;
@@ -156,8 +187,9 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
   assert.deepEqual(doubles, [], 'never two masters of one switch (ovs-vsctl list controller at 10 Hz)');
   assert.deepEqual(lost.filter((l) => !l.includes(': 0 of')), [], 'no ping lost through the failovers');
   assert.deepEqual(takeoverWrites.filter((n) => n !== 0), [], 'a new master finds the tables as it plans them: it writes nothing');
-  assert.ok(sorted.at(-1)! <= 3000, `every failover within 3 s: ${failovers.join(' ')}`);
+  assert.ok(max <= 3000, `every failover within 3 s: ${failovers.join(' ')}`);
   assert.ok(median <= 2500, `median failover at most 2.5 s: ${median}`);
+  assert.ok(withEtcd.every((t) => t <= 6000), `with the etcd leader killed at once, every failover within 6 s: ${withEtcd.join(' ')}`);
 
   // Generation ids, per switch, in the order the members were granted them: a new master's is higher than every one before
   // (the same master may be confirmed again with its own, after its switch reconnects).
