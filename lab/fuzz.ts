@@ -4,6 +4,7 @@ import type { Svcswitch } from '../src/app/svcswitch.js';
 import { MessageType, OfpDecodeError, PacketInReason, decodeMessage, encodeMessage, type OfpMessage } from '../src/openflow/index.js';
 import { ARP_OP, arpFrame } from '../src/packet/arp.js';
 import { ETH_TYPE, buildEthernet } from '../src/packet/ethernet.js';
+import { icmpv6Frame } from '../src/packet/icmpv6.js';
 import { loadTopology } from '../src/topology/loader.js';
 import { CORPUS } from './openflow-corpus.js';
 import { ScriptedSwitch } from './scripted-switch.js';
@@ -41,6 +42,10 @@ function fuzzSeeds(): Buffer[] {
     buildEthernet('ff:ff:ff:ff:ff:ff', '02:00:0a:00:01:0a', ETH_TYPE.RARP, Buffer.alloc(28)),
     buildEthernet('01:80:c2:00:00:0e', '02:00:00:00:00:01', ETH_TYPE.LLDP, Buffer.alloc(40)),
     buildEthernet('02:00:00:00:00:01', '02:00:0a:00:01:0a', ETH_TYPE.IPV4, Buffer.from('4500001c000000004001000000000a0001000a0003000800f7ff00000000', 'hex')),
+    // IPv6 neighbour discovery, as a tenant sends it (issue 25): a solicitation, an unsolicited advertisement, a router advertisement.
+    icmpv6Frame({ srcMac: '02:00:0a:00:01:0a', dstMac: '33:33:ff:00:00:01', src: '2001:db8:1::10', dst: 'ff02::1:ff00:1' }, { kind: 'neighbor-solicit', target: '2001:db8:1::1', options: [{ kind: 'source-lla', mac: '02:00:0a:00:01:0a' }] }),
+    icmpv6Frame({ srcMac: '02:00:0a:00:01:0a', dstMac: '33:33:00:00:00:01', src: '2001:db8:1::10', dst: 'ff02::1' }, { kind: 'neighbor-advert', target: '2001:db8:1::10', router: false, solicited: false, override: true, options: [{ kind: 'target-lla', mac: '02:00:0a:00:01:0a' }] }),
+    icmpv6Frame({ srcMac: '02:00:0a:00:01:0a', dstMac: '33:33:00:00:00:01', src: 'fe80::10', dst: 'ff02::1' }, { kind: 'router-advert', curHopLimit: 64, managed: false, other: false, routerLifetime: 1800, reachableTimeMs: 0, retransTimerMs: 0, options: [{ kind: 'prefix', prefix: '2001:db8:9::', length: 64, onLink: true, autonomous: true, validLifetime: 600, preferredLifetime: 600 }] }),
   ];
   return [...CORPUS.map((e) => encodeMessage(e.message)), ...frames.flatMap((f) => [1, 3, 5].map((p) => encodeMessage(packetIn(p, f))))];
 }
