@@ -111,6 +111,11 @@ def parse_controller(text):
     return protocol, host, int(port)
 
 
+def vsctl(*args):
+    """ovs-vsctl run directly (not through a node's shell: one that stops answering hangs dc.py), bounded in time."""
+    return subprocess.run(['ovs-vsctl', '--timeout=10', *args], check=True, capture_output=True, text=True, timeout=15).stdout
+
+
 def reconnect_fast(net, wait_s=10):
     """OVS retries a lost controller with a backoff that grows to 8 s; 1 s brings every switch
     back within a second of a controller restart (docs/reliability.md: the same for real switches).
@@ -122,17 +127,21 @@ def reconnect_fast(net, wait_s=10):
     settings are applied again by touching the records' external_ids."""
     records = []
     for sw in net.switches:
-        listed = sw.vsctl('get', 'bridge', sw.name, 'controller').strip().strip('[]')
-        for uuid in [r.strip() for r in listed.split(',') if r.strip()]:
-            sw.vsctl('set', 'controller', uuid, 'max_backoff=1000')
-            records.append((sw, uuid))
+        listed = vsctl('get', 'bridge', sw.name, 'controller').strip().strip('[]')
+        records += [r.strip() for r in listed.split(',') if r.strip()]
+    if not records:
+        return
+    backoff = [arg for uuid in records for arg in ('--', 'set', 'controller', uuid, 'max_backoff=1000')]
+    vsctl(*backoff[1:])
     deadline = time.time() + wait_s
     while time.time() < deadline:
-        if all(sw.vsctl('get', 'controller', uuid, 'is_connected').strip() == 'true' for sw, uuid in records):
+        rows = json.loads(vsctl('--format=json', '--columns=_uuid,is_connected', 'list', 'controller'))['data']
+        connected = {row[0][1] for row in rows if row[1] is True}
+        if all(uuid in connected for uuid in records):
             break
         time.sleep(0.1)
-    for sw, uuid in records:
-        sw.vsctl('set', 'controller', uuid, 'external_ids:svcswitch-backoff-applied=true')
+    touch = [arg for uuid in records for arg in ('--', 'set', 'controller', uuid, 'external_ids:svcswitch-backoff-applied=true')]
+    vsctl(*touch[1:])
 
 
 def move_host(net, host_name, switch_name, port):
