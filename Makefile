@@ -108,7 +108,7 @@ bench: build setup-bench
 	@node dist/bench/summary.js
 
 # Issue 24, acceptance 5: the migration leader killed at each step of a migration (ROUNDS=5). Not in `make test` yet: it
-# fails about one run in ten: a stale datapath flow in Open vSwitch (docs/cluster.md, "Open problems").
+# failed about one run in ten before stop 35 (a stale datapath flow in Open vSwitch), 4 of 4 since (docs/cluster.md, "Open problems").
 cluster-failover: build
 	@node --test dist/test/cluster/migration-failover.soak.js
 
