@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { pct } from '../../bench/lib/report.js';
 import { ClusterRig, bridgeDpids, ovsMasters as masters } from '../../lab/cluster.js';
 import { MininetDc } from '../../lab/mininet.js';
 import { requireOvs, tableChanges, tableLines } from '../../lab/ovs.js';
@@ -138,19 +139,15 @@ test(`a cluster of ${MEMBERS} on etcd: balanced mastership, ${KILLS} kill -9 fai
     events.push({ at: Date.now(), what: 'balanced' });
     return confirmedAt - t0;
   };
-  const summary = (xs: number[]): { median: number; max: number } => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, max: sorted.at(-1) ?? 0 };
-  };
 
   const failovers: number[] = [];
   for (let k = 0; k < KILLS; k++) failovers.push(await failover(`kill ${k + 1}`, k % MEMBERS, false));
-  const { median, max } = summary(failovers);
+  const [median, max] = [pct(failovers, 50), pct(failovers, 100)];
   process.stderr.write(`# failover after kill -9 (ms), ${KILLS} runs: median ${median}, max ${max}; ${failovers.join(' ')}\n`);
   // Acceptance 1's second half: the etcd leader killed at the same moment (etcd elects a new leader meanwhile).
   const withEtcd: number[] = [];
   for (let k = 0; k < ETCD_LEADER_KILLS; k++) withEtcd.push(await failover(`kill ${k + 1} with the etcd leader`, k % MEMBERS, true));
-  process.stderr.write(`# failover after kill -9 of a member and the etcd leader at once (ms), ${ETCD_LEADER_KILLS} runs: median ${summary(withEtcd).median}, max ${summary(withEtcd).max}; ${withEtcd.join(' ')}\n`);
+  process.stderr.write(`# failover after kill -9 of a member and the etcd leader at once (ms), ${ETCD_LEADER_KILLS} runs: median ${pct(withEtcd, 50)}, max ${pct(withEtcd, 100)}; ${withEtcd.join(' ')}\n`);
 
   // Frozen past its lease: its switches move; resumed, it stands down by itself and comes back as a standby, then gets its share again.
   const frozen = rig.members[0]!;
