@@ -15,6 +15,8 @@ const Name = Type.String({ pattern: '^[A-Za-z][A-Za-z0-9_-]{0,31}$', description
 const Description = Type.String({ description: 'free text, for people' });
 const Ipv4 = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'an IPv4 address' });
 const Prefix = Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}/\\d{1,2}$', description: 'an IPv4 prefix, /8 or longer, such as 10.0.1.0/24' });
+const Ipv6 = Type.String({ pattern: '^[0-9A-Fa-f:]{2,39}$', description: 'an IPv6 address, such as 2001:db8:0:1::1' });
+const Prefix6 = Type.String({ pattern: '^[0-9A-Fa-f:]{2,39}/\\d{1,3}$', description: 'an IPv6 prefix, /16 to /124, such as 2001:db8:0:1::/64' });
 const Port = Type.Integer({ minimum: 1, maximum: 0xffffff00, description: 'an OpenFlow port number' });
 const Mac = Type.String({ pattern: '^[0-9a-f]{2}(:[0-9a-f]{2}){5}$', description: 'a MAC address in lower case, quoted: "02:00:0a:00:01:0a"' });
 const Dpid = Type.Union([Type.String({ pattern: '^(0[xX])?[0-9A-Fa-f:]{1,23}$' }), Type.Integer({ minimum: 1 })], {
@@ -32,6 +34,9 @@ const SubnetEntry = entry(
   {
     name: Name, prefix: Prefix, gateway: Ipv4, switch: Name,
     coa_pool: Type.Optional(Type.String({ pattern: '^\\S+\\s*-\\s*\\S+$', description: 'the Care-of Addresses it lends migrated VMs: a range such as 10.0.1.200-10.0.1.250' })),
+    prefix6: Type.Optional(Prefix6),
+    gateway6: Type.Optional(Ipv6),
+    coa_pool6: Type.Optional(Type.String({ pattern: '^\\S+\\s*-\\s*\\S+$', description: 'the IPv6 Care-of Addresses it lends: a range such as 2001:db8:0:1::200-2001:db8:0:1::250' })),
     description: Type.Optional(Description),
   },
   'a subnet, served by one access switch',
@@ -39,7 +44,7 @@ const SubnetEntry = entry(
 
 const HostEntry = entry(
   {
-    name: Name, mac: Mac, ip: Ipv4,
+    name: Name, mac: Mac, ip: Ipv4, ip6: Type.Optional(Ipv6),
     switch: Type.Optional(Name), port: Type.Optional(Port),
     hypervisor: Type.Optional(Type.String({ description: 'the hypervisor it runs on (in place of switch and port)' })),
     description: Type.Optional(Description),
@@ -48,7 +53,7 @@ const HostEntry = entry(
 );
 
 const ExternalEntry = entry(
-  { name: Name, prefix: Prefix, gateway: Ipv4, switch: Name, hosts: Type.Optional(Type.Array(HostEntry)), description: Type.Optional(Description) },
+  { name: Name, prefix: Prefix, gateway: Ipv4, switch: Name, prefix6: Type.Optional(Prefix6), gateway6: Type.Optional(Ipv6), hosts: Type.Optional(Type.Array(HostEntry)), description: Type.Optional(Description) },
   'a network outside the datacenter, reached through an edge switch',
 );
 

@@ -3,21 +3,19 @@ import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } fro
 import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
 import { FIELDS } from './file-schema.js';
+import { MAX_NESTING, nearest, tooDeep } from './file-text.js';
+import { Ipv6Checks, type FieldReporter, type Path } from './loader-ipv6.js';
 import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type HypervisorSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 /** Larger files are refused before parsing: YAML costs about 150 bytes of memory per byte read. */
 export const MAX_TOPOLOGY_BYTES = 4 * 1024 * 1024;
-/** Deeper nesting is refused before parsing (a topology file needs 4 levels). */
-const MAX_NESTING = 32;
 /** A file with more problems than this lists the first ones and counts the rest. */
 const MAX_ISSUES = 100;
 /** Prefixes shorter than this are refused: a subnet of /0 or /1 would swallow the datacenter. */
 const MIN_PREFIX_LENGTH = 8;
 const NAME = /^[A-Za-z][A-Za-z0-9_-]{0,31}$/;
 const MAX_PORT = 0xffffff00;
-
-type Path = Array<string | number>;
 
 /** A subnet or external network as far as it validated: enough to place hosts in it. */
 interface Network {
@@ -68,73 +66,12 @@ export function parseTopology(text: string, file: string): Topology {
   return topo;
 }
 
-/**
- * Where the YAML nests deeper than MAX_NESTING (flow brackets, or block indentation), found
- * by a scan of the text: the parser itself recurses, and would overflow the stack first.
- */
-function tooDeep(text: string): { line: number; column: number } | undefined {
-  let line = 1;
-  let depth = 0;
-  let quote: string | undefined;
-  const indents: number[] = [];
-  let lineStart = true;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '\n') {
-      line++;
-      lineStart = true;
-      continue;
-    }
-    if (lineStart) {
-      lineStart = false;
-      let j = i;
-      while (text[j] === ' ' || text[j] === '-' || text[j] === '\t') j++;
-      if (text[j] !== '\n' && text[j] !== '#' && j < text.length) {
-        // Each "- " on a line opens a level of its own, as does each deeper indentation.
-        const indent = j - i;
-        while (indents.length > 0 && indents[indents.length - 1]! >= indent) indents.pop();
-        indents.push(indent);
-        const dashes = text.slice(i, j).split('-').length - 1;
-        if (indents.length + dashes > MAX_NESTING) return { line, column: j - i + 1 };
-      }
-    }
-    if (quote !== undefined) {
-      if (c === quote) quote = undefined;
-    } else if (c === '"' || c === "'") {
-      quote = c;
-    } else if (c === '#') {
-      while (i + 1 < text.length && text[i + 1] !== '\n') i++;
-    } else if (c === '[' || c === '{') {
-      if (++depth + indents.length > MAX_NESTING) return { line, column: i - text.lastIndexOf('\n', i) };
-    } else if (c === ']' || c === '}') {
-      depth = Math.max(0, depth - 1);
-    }
-  }
-  return undefined;
-}
-
 const fieldName = (path: Path): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') || '(top level)';
 
-/** The fields each kind of entry may have (`description` anywhere: a note for people). */
-/** Edit distance, for "did you mean": a misspelt field is one or two edits away. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
-/** The field `key` was probably meant to be: one or two edits away from one of `allowed`. */
-function nearest(key: string, allowed: readonly string[]): string | undefined {
-  return allowed.filter((f) => distance(key, f) <= Math.min(2, Math.floor(f.length / 2))).sort((a, b) => distance(key, a) - distance(key, b))[0];
-}
-
-class Validator {
+class Validator implements FieldReporter {
   readonly issues: TopologyIssue[] = [];
+  private readonly v6 = new Ipv6Checks(this);
   /** Names of switch entries that have a problem of their own: a reference to one is not an error again (one typo, one error). */
   private readonly brokenSwitches = new Set<string>();
   /** Fields written misspelt (reported as unknown), by their path: not reported missing too. */
@@ -196,7 +133,11 @@ class Validator {
     return spec;
   }
 
-  private str(obj: Record<string, unknown>, path: Path, key: string, pattern?: RegExp, hint?: string): string | undefined {
+  fieldName(path: Path): string {
+    return fieldName(path);
+  }
+
+  str(obj: Record<string, unknown>, path: Path, key: string, pattern?: RegExp, hint?: string): string | undefined {
     const v = obj[key];
     if (v === undefined && this.misspelt.has(fieldName([...path, key]))) return undefined;
     if (v === undefined || v === null) return void this.fail([...path, key], 'is required');
@@ -367,8 +308,10 @@ class Validator {
       }
       // Registered as soon as name and prefix are valid, so one bad field does not cascade into its hosts.
       if (name && prefix && !prefixes.has(name)) prefixes.set(name, { prefix, path, switch: sw, gateway, external: false });
+      const ipv6 = this.v6.side(name, s, path);
+      const pool6 = this.v6.pool(s, path, ipv6);
       if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'access' && coaPool) {
-        out.push({ name, prefix: s.prefix as string, gateway, switch: sw, coaPool });
+        out.push({ name, prefix: s.prefix as string, gateway, switch: sw, coaPool, ...(ipv6 && pool6 ? { ipv6: { ...ipv6, coaPool: pool6 } } : {}) });
       }
     });
     this.unique(out.map((s, i) => ({ value: s.name, path: ['subnets', i, 'name'] })), 'subnet name');
@@ -427,7 +370,8 @@ class Validator {
         return;
       }
       if (name && prefix) prefixes.set(name, { prefix, path, switch: sw, gateway, external: true });
-      if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'edge') out.push({ name, prefix: e.prefix as string, gateway, switch: sw });
+      const ipv6 = this.v6.side(name, e, path);
+      if (name && prefix && gateway && sw && switches.get(sw)?.tier === 'edge') out.push({ name, prefix: e.prefix as string, gateway, switch: sw, ...(ipv6 ? { ipv6 } : {}) });
     });
     return out;
   }
@@ -512,10 +456,11 @@ class Validator {
           if (n === p.first || n === p.last) this.fail([...path, 'ip'], `${ip} is the network or broadcast address of ${network.name}`);
         }
       }
+      const ip6 = this.v6.host(h, path, network?.name);
       // A hypervisor's port is claimed once, by the hypervisor: the hosts behind it share it.
       if (sw !== undefined && port !== undefined && switches.has(sw) && hvName === undefined) claimPort(sw, port, [...path, 'port']);
       if (name && mac && ip && n !== undefined && sw && port !== undefined && network) {
-        out.push({ name, mac, ip, switch: sw, port, network: network.name, external: network.external, ...(hv ? { hypervisor: hv.name } : {}) });
+        out.push({ name, mac, ip, ...(ip6 !== undefined ? { ip6 } : {}), switch: sw, port, network: network.name, external: network.external, ...(hv ? { hypervisor: hv.name } : {}) });
         paths.push(path);
       }
     }
@@ -526,10 +471,12 @@ class Validator {
     this.unique(out.map((h, i) => ({ value: h.name, path: [...paths[i]!, 'name'] })), 'host name');
     this.unique(out.map((h, i) => ({ value: h.mac, path: [...paths[i]!, 'mac'] })), 'MAC address');
     this.unique(out.map((h, i) => ({ value: h.ip, path: [...paths[i]!, 'ip'] })), 'IP address');
+    this.unique(out.map((h, i) => ({ value: h.ip6, path: [...paths[i]!, 'ip6'] })), 'IPv6 address');
     return out;
   }
 
   private checkCoaPools(subnets: SubnetSpec[], hosts: HostSpec[], prefixes: Map<string, Network>): void {
+    this.v6.poolsSpareHosts(subnets, hosts);
     for (const s of subnets) {
       const range = { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)! };
       const path = [...prefixes.get(s.name)!.path, 'coa_pool'];

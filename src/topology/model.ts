@@ -27,6 +27,17 @@ interface AddressRange {
   last: string;
 }
 
+/**
+ * A network's IPv6 side (issue 25): its prefix, its gateway's global address and, for a
+ * subnet, the Care-of Addresses it lends. Addresses in RFC 5952 text. A network without it
+ * is IPv4 only; there are no IPv6-only networks yet (docs/ipv6.md).
+ */
+export interface Ipv6Side {
+  /** "2001:db8:0:1::/64" */
+  prefix: string;
+  gateway: string;
+}
+
 export interface SubnetSpec {
   name: string;
   /** "10.0.1.0/24" */
@@ -36,6 +47,7 @@ export interface SubnetSpec {
   switch: string;
   /** Addresses of this subnet kept for Care-of Addresses of VMs that migrate here. */
   coaPool: AddressRange;
+  ipv6?: Ipv6Side & { coaPool: AddressRange };
 }
 
 export interface ExternalSpec {
@@ -44,6 +56,7 @@ export interface ExternalSpec {
   gateway: string;
   /** The edge switch through which the network is reached. */
   switch: string;
+  ipv6?: Ipv6Side;
 }
 
 /**
@@ -62,6 +75,8 @@ export interface HostSpec {
   name: string;
   mac: string;
   ip: string;
+  /** Its IPv6 address (RFC 5952 text), in its network's IPv6 prefix, when it has one. */
+  ip6?: string;
   switch: string;
   port: number;
   /** The hypervisor it is behind (its switch and port are the hypervisor's), if it shares a port. */

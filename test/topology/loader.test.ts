@@ -7,32 +7,7 @@ import { test } from 'node:test';
 import { TopologyError } from '../../src/topology/errors.js';
 import { fatTree, threeTier } from '../../src/topology/generator.js';
 import { MAX_TOPOLOGY_BYTES, loadTopology, parseTopology } from '../../src/topology/loader.js';
-
-const SMALL = readFileSync('topologies/dc-small.yaml', 'utf8');
-
-/** Replaces one line of dc-small (found by its text) and returns the resulting issues. */
-function issuesAfter(find: string, replace: string): TopologyError['issues'] {
-  assert.ok(SMALL.includes(find), `dc-small has no "${find}"`);
-  try {
-    parseTopology(SMALL.replace(find, replace), 'dc-small-edited.yaml');
-  } catch (e) {
-    assert.ok(e instanceof TopologyError, String(e));
-    return e.issues;
-  }
-  assert.fail('the edited file was accepted');
-}
-
-function expectIssue(find: string, replace: string, field: string, why: RegExp): void {
-  const issues = issuesAfter(find, replace);
-  const hit = issues.find((i) => i.field === field && why.test(i.why));
-  assert.ok(hit, `no issue on ${field} matching ${why}; got:\n${issues.map((i) => `${i.field}: ${i.why}`).join('\n')}`);
-  assert.equal(hit.file, 'dc-small-edited.yaml');
-  // The line is the one where the edit starts, and the column lies within that line.
-  const editLine = SMALL.slice(0, SMALL.indexOf(find)).split('\n').length;
-  const text = SMALL.replace(find, replace).split('\n')[hit.line - 1] ?? '';
-  assert.equal(hit.line, editLine, `issue at line ${hit.line} ("${text}"), the edit is on line ${editLine}`);
-  assert.ok(hit.column >= 1 && hit.column <= text.length, `column ${hit.column} of "${text}"`);
-}
+import { SMALL, expectIssue, issuesAfter } from './topology-edits.js';
 
 test('the shipped topologies load', () => {
   const small = loadTopology('topologies/dc-small.yaml');
@@ -214,7 +189,7 @@ test('a /8 is the widest prefix', () => {
 });
 test('an external network with a subnet\'s name', () => expectIssue('  - name: internet', '  - name: net1', 'external[0].name', /name "net1" is already a subnet/));
 test('external hosts that are not a list', () => expectIssue('    hosts:\n', '    hosts: 5\n    xhosts:\n', 'external[0].hosts', /^must be a list$/));
-test('an external host that is not a mapping', () => expectIssue('      - { name: client, mac: "02:00:c6:33:64:0a", ip: 198.51.100.10, port: 2 }', '      - client', 'external[0].hosts[0]', /^must be a mapping of fields$/));
+test('an external host that is not a mapping', () => expectIssue('      - { name: client, mac: "02:00:c6:33:64:0a", ip: 198.51.100.10, port: 2, ip6: "2001:db8:100::10" }', '      - client', 'external[0].hosts[0]', /^must be a mapping of fields$/));
 test('an external host on another switch than its edge', () => expectIssue('ip: 198.51.100.10, port: 2', 'ip: 198.51.100.10, switch: core1, port: 4', 'external[0].hosts[0].switch', /a host of internet sits on its edge switch edge1/));
 test('a host without a port', () => expectIssue('ip: 10.0.4.11, switch: acc4, port: 4', 'ip: 10.0.4.11, switch: acc4', 'hosts[7].port', /^is required$/));
 test('a host on an unknown switch', () => expectIssue('ip: 10.0.4.11, switch: acc4', 'ip: 10.0.4.11, switch: acc9', 'hosts[7].switch', /unknown switch "acc9"/));
@@ -274,9 +249,9 @@ test('unknown fields are refused at every level, a near miss named, and each mis
   };
   one('{ name: acc1,  tier: access,', '{ name: acc1,  teir: access,', 'switches[3].teir', 'unknown field: did you mean "tier"?');
   one('prefix: 10.0.1.0/24, gateway: 10.0.1.1', 'prefix: 10.0.1.0/24, gatway: 10.0.1.1', 'subnets[0].gatway', 'unknown field: did you mean "gateway"?');
-  one('{ name: h12, mac', '{ name: h12, vlan: 7, mac', 'hosts[1].vlan', 'unknown field (expected one of name, mac, ip, switch, port, hypervisor, description)');
+  one('{ name: h12, mac', '{ name: h12, vlan: 7, mac', 'hosts[1].vlan', 'unknown field (expected one of name, mac, ip, ip6, switch, port, hypervisor, description)');
   one('{ name: edge1, tier: edge,', '{ name: edge1, tier: edge, rack: 4,', 'switches[7].rack', 'unknown field (expected one of name, tier, dpid, description)');
-  one('prefix: 198.51.100.0/24', 'mtu: 9000\n    prefix: 198.51.100.0/24', 'external[0].mtu', 'unknown field (expected one of name, prefix, gateway, switch, hosts, description)');
+  one('prefix: 198.51.100.0/24', 'mtu: 9000\n    prefix: 198.51.100.0/24', 'external[0].mtu', 'unknown field (expected one of name, prefix, gateway, switch, prefix6, gateway6, hosts, description)');
   // A note for people is a field everywhere.
   parseTopology(SMALL.replace('{ name: acc1,  tier: access,', '{ name: acc1,  description: "rack 12", tier: access,'), 'noted.yaml');
 });
