@@ -115,7 +115,15 @@ const actionEntries = ACTIONS.map(([name, actions, expect]): CorpusEntry => {
   };
 });
 
+const ns = { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 } as const;
 const flowModEntries: CorpusEntry[] = [
+  // A neighbour solicitation made an advertisement in the switch: Open vSwitch's ERICOXM class (0x1000) for the flags word and the option's type.
+  {
+    name: 'flow_mod NS to NA (ERICOXM nd_reserved, nd_options_type)',
+    message: flowMod({ match: { ...ns, ipv6_nd_target: '2001:db8::1' }, instructions: [inst.apply([act.setField('icmpv6_type', 136), act.setField('nd_reserved', 0xe0000000), act.setField('nd_options_type', 2)]), inst.gotoTable(4)] }),
+    expect: ['set_field:136->icmpv6_type', 'set_field:3758096384->nd_reserved', 'set_field:2->nd_options_type', 'goto_table:4'],
+  },
+  { name: 'flow_mod match nd_reserved (ERICOXM)', message: flowMod({ match: { ...ns, nd_reserved: 0 }, instructions: [] }), expect: ['nd_reserved=0'] },
   { name: 'flow_mod goto_table', message: flowMod({ match: {}, instructions: [inst.gotoTable(3)] }), expect: ['goto_table:3'] },
   { name: 'flow_mod write_metadata', message: flowMod({ match: {}, instructions: [{ type: InstructionType.WRITE_METADATA, metadata: 0x5n, metadataMask: 0xffn }, inst.gotoTable(1)] }), expect: ['write_metadata:0x5/0xff'] },
   { name: 'flow_mod write_actions', message: flowMod({ match: {}, instructions: [inst.write([act.output(4)])] }), expect: ['write_actions(output:4)'] },

@@ -6,8 +6,14 @@ import type { Writer } from './writer.js';
 
 /**
  * OXM match fields (OpenFlow 1.3.5 §7.2.3.7): every OFPXMC_OPENFLOW_BASIC field, by the
- * names Ryu and the spec use. `len` is the value width in bytes.
+ * names Ryu and the spec use, and two of Open vSwitch's extension class 0x1000 (ERICOXM,
+ * since OVS 2.11) that let a switch turn a neighbour solicitation into an advertisement: the
+ * R/S/O flags word and the type of the first ND option. `len` is the value width in bytes;
+ * `oxmClass`, when given, the class (OFPXMC_OPENFLOW_BASIC otherwise).
  */
+/** Open vSwitch's OXM class for Ericsson's ND extension fields (`ERICOXM_OF_*` in its meta-flow.h). */
+export const ERICOXM_CLASS = 0x1000;
+
 export const OXM_FIELDS = {
   in_port: { code: 0, len: 4, kind: 'uint', maskable: false },
   in_phy_port: { code: 1, len: 4, kind: 'uint', maskable: false },
@@ -49,6 +55,8 @@ export const OXM_FIELDS = {
   pbb_isid: { code: 37, len: 3, kind: 'uint', maskable: true },
   tunnel_id: { code: 38, len: 8, kind: 'u64', maskable: true },
   ipv6_exthdr: { code: 39, len: 2, kind: 'uint', maskable: true },
+  nd_reserved: { oxmClass: ERICOXM_CLASS, code: 1, len: 4, kind: 'uint', maskable: false },
+  nd_options_type: { oxmClass: ERICOXM_CLASS, code: 2, len: 1, kind: 'uint', maskable: false },
 } as const;
 
 export type OxmFieldName = keyof typeof OXM_FIELDS;
@@ -80,10 +88,12 @@ export type Match = { [K in OxmFieldName]?: OxmValue<K> | Masked<OxmValue<K>> } 
   other?: RawOxm[];
 };
 
-type FieldDef = { readonly code: number; readonly len: number; readonly kind: OxmKind; readonly maskable: boolean };
-const FIELD_BY_CODE: Array<[OxmFieldName, FieldDef] | undefined> = [];
+type FieldDef = { readonly oxmClass?: number; readonly code: number; readonly len: number; readonly kind: OxmKind; readonly maskable: boolean };
+const classOf = (def: FieldDef): number => def.oxmClass ?? OxmClass.OPENFLOW_BASIC;
+/** By class and field number (class << 7 | field): one lookup per OXM read, for every packet-in. */
+const FIELD_BY_KEY = new Map<number, [OxmFieldName, FieldDef]>();
 for (const [name, def] of Object.entries(OXM_FIELDS) as Array<[OxmFieldName, FieldDef]>) {
-  FIELD_BY_CODE[def.code] = [name, def];
+  FIELD_BY_KEY.set(classOf(def) * 128 + def.code, [name, def]);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -137,6 +147,8 @@ const PREREQUISITES: Partial<Record<OxmFieldName, Rule[]>> = {
   ipv6_nd_target: icmpv6Is(135, 136),
   ipv6_nd_sll: icmpv6Is(135),
   ipv6_nd_tll: icmpv6Is(136),
+  nd_reserved: icmpv6Is(135, 136),
+  nd_options_type: icmpv6Is(135, 136),
   mpls_label: [ethIs(0x8847, 0x8848)],
   mpls_tc: [ethIs(0x8847, 0x8848)],
   mpls_bos: [ethIs(0x8847, 0x8848)],
@@ -195,7 +207,7 @@ export function writeOxm(w: Writer, name: OxmFieldName, value: unknown): void {
   const masked = typeof value === 'object' && value !== null;
   if (masked && !def.maskable) throw new OfpEncodeError(`match field ${name} cannot be masked`);
   const len = masked ? def.len * 2 : def.len;
-  w.u16(OxmClass.OPENFLOW_BASIC).u8((def.code << 1) | (masked ? 1 : 0)).u8(len);
+  w.u16(classOf(def)).u8((def.code << 1) | (masked ? 1 : 0)).u8(len);
   if (masked) {
     const m = value as Masked<unknown>;
     writeValue(w, name, def, m.value);
@@ -205,8 +217,12 @@ export function writeOxm(w: Writer, name: OxmFieldName, value: unknown): void {
   }
 }
 
-const byCode = (a: string, b: string): number =>
-  OXM_FIELDS[a as OxmFieldName].code - OXM_FIELDS[b as OxmFieldName].code;
+/** Basic fields first, then extension ones (whose prerequisites are basic fields), each by field number. */
+const orderOf = (name: string): number => {
+  const def: FieldDef = OXM_FIELDS[name as OxmFieldName];
+  return (def.oxmClass === undefined ? 0 : 1 << 16) + def.code;
+};
+const byCode = (a: string, b: string): number => orderOf(a) - orderOf(b);
 
 /** ofp_match with OXM TLVs in field-number order (which satisfies prerequisite order), padded to 8. */
 export function writeMatch(w: Writer, match: Match): void {
@@ -254,7 +270,7 @@ export function readOxm(r: Reader): { name: OxmFieldName; value: unknown } | Raw
   const field = fieldAndMask >> 1;
   const hasMask = (fieldAndMask & 1) === 1;
   r.expect(len, 'oxm value');
-  const known = oxmClass === OxmClass.OPENFLOW_BASIC ? FIELD_BY_CODE[field] : undefined;
+  const known = FIELD_BY_KEY.get(oxmClass * 128 + field);
   if (known === undefined) return { oxmClass, field, hasMask, payload: Buffer.from(r.bytes(len)) };
   const [name, def] = known;
   if (len !== def.len * (hasMask ? 2 : 1)) {

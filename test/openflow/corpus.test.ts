@@ -25,4 +25,4 @@ test('the corpus encodes to the bytes ovs-ofctl ofp-print checked', () => {
   assert.equal(digest.digest('hex'), CORPUS_DIGEST);
 });
 
-const CORPUS_DIGEST = '62b95433b7e5472cc16870b4c32977a20ee00655f83f906e870898af9aff8865';
+const CORPUS_DIGEST = 'ec5ff3443ea5a0f9169abd6603ba26d51434008970a76088aa920edd992b42b0';

@@ -78,6 +78,8 @@ const SATISFIED: Partial<Record<OxmFieldName, Match>> = {
   ipv6_nd_target: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 },
   ipv6_nd_sll: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 },
   ipv6_nd_tll: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 },
+  nd_reserved: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 },
+  nd_options_type: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 },
   mpls_label: { eth_type: 0x8847 }, mpls_tc: { eth_type: 0x8848 }, mpls_bos: { eth_type: 0x8847 },
   pbb_isid: { eth_type: 0x88e7 },
 };
@@ -88,6 +90,7 @@ const WRONG: Partial<Record<OxmFieldName, Match>> = {
   ipv4_src: { eth_type: 0x86dd }, tcp_src: { eth_type: 0x0800, ip_proto: 17 }, udp_dst: { eth_type: 0x0800, ip_proto: 6 },
   icmpv4_type: { eth_type: 0x86dd, ip_proto: 1 }, icmpv6_type: { eth_type: 0x0800, ip_proto: 58 },
   ipv6_nd_sll: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 }, ipv6_nd_tll: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 },
+  nd_reserved: { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 128 },
   arp_op: { eth_type: 0x0800 }, mpls_label: { eth_type: 0x0800 }, pbb_isid: { eth_type: 0x8847 },
 };
 
@@ -96,9 +99,9 @@ const sample = (field: OxmFieldName): unknown => {
   return kind === 'mac' ? '02:00:00:00:00:01' : kind === 'ipv4' ? '10.0.0.1' : kind === 'ipv6' ? '::1' : kind === 'u64' ? 1n : 1;
 };
 
-test('every field with a prerequisite: refused alone or with the wrong one, accepted with it (all 32)', () => {
+test('every field with a prerequisite: refused alone or with the wrong one, accepted with it (all 34)', () => {
   const fields = Object.keys(SATISFIED) as OxmFieldName[];
-  assert.equal(fields.length, 32);
+  assert.equal(fields.length, 34);
   for (const field of fields) {
     const alone = { [field]: sample(field) } as Match;
     assert.throws(() => checkMatchPrerequisites(alone), (e: unknown) => e instanceof MatchPrerequisiteError && e.field === field, field);
