@@ -116,7 +116,7 @@ export const ClusterBody = Type.Object({
 export const TraceQuery = Type.Object(
   {
     from: Type.String({ minLength: 1, maxLength: 64, description: 'a host name or address' }),
-    to: Type.String({ pattern: '^\\d{1,3}(\\.\\d{1,3}){3}$', description: 'an IPv4 address' }),
+    to: Type.String({ pattern: '^(\\d{1,3}(\\.\\d{1,3}){3}|[0-9A-Fa-f:]{2,39})$', description: 'an IPv4 or IPv6 address' }),
     proto: Type.Optional(Type.Union(TRACE_PROTOS.map((p) => Type.Literal(p)))),
     dport: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
   },
@@ -134,6 +134,10 @@ export const TraceBody = Type.Object({
       packet: Type.Object({
         eth_src: Opt(Type.String()), eth_dst: Opt(Type.String()), ipv4_src: Opt(Type.String()), ipv4_dst: Opt(Type.String()), ttl: Opt(Type.Integer()),
         arp: Opt(Type.Object({ op: Type.Integer(), sha: Type.String(), spa: Type.String(), tha: Type.String(), tpa: Type.String() }, { description: 'an ARP packet\'s op and addresses' })),
+        ipv6: Opt(Type.Object({ src: Type.String(), dst: Type.String() }, { description: 'an IPv6 packet\'s addresses (its hop limit is ttl)' })),
+        nd: Opt(Type.Object({
+          type: Type.Integer(), target: Type.String(), sll: Opt(Type.String()), tll: Opt(Type.String()), flags: Opt(Type.Integer()), optionType: Opt(Type.Integer()),
+        }, { description: 'a neighbour discovery message: 135 a solicitation, 136 an advertisement (one the switch made from a solicitation has flags R|S|O and the gateway\'s MAC as tll)' })),
       }),
       alternatives: Opt(Type.Array(Type.Integer())),
     }),

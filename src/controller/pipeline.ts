@@ -17,8 +17,12 @@
  * knows (set arp_spa to X), and `arpReply` sends a reply back to whoever asked, one entry per
  * known host (set its MAC and address as the target). The entry that sends a request there
  * decides who is answered; a request neither table knows goes to the controller unchanged.
+ * IPv6 does the same in `ndReply`: an entry of the forwarding table has made a neighbour
+ * solicitation for the gateway an advertisement (its type, flags, addresses), and `ndReply`
+ * sets the target link-layer address, which Open vSwitch lets an action set only on a
+ * packet its match already calls an advertisement.
  */
-export const TABLE = { ingress: 0, forwarding: 1, arpAnswer: 2, arpReply: 3 } as const;
+export const TABLE = { ingress: 0, forwarding: 1, arpAnswer: 2, arpReply: 3, ndReply: 4 } as const;
 
 /** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
 export const COOKIE_PREFIX = 0x5356n << 48n;
@@ -74,16 +78,23 @@ export const PIPELINE = {
    * (`host`). A RARP (a hypervisor's announcement) goes on to the controller through the
    * forwarding table (`announcement`); any other ARP goes to the controller only, where
    * host learning decides (`learn`); everything else from a host port is dropped (`drop`).
+   * In IPv6, a host's packets from its own address pass as `host`; neighbour discovery is
+   * judged above that: router advertisements, solicitations and advertisements from a host
+   * port are dropped (`ndGuard`: RA guard, and no forged neighbour entries) unless they are
+   * the host's own (`ndOwn`: from its MAC and its address or a link-local one, a solicitation
+   * naming its own MAC, an advertisement for its own address).
    */
-  portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
+  portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, ndOwn: 610, ndGuard: 600, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
   /**
-   * The L3 fabric: gateway ARP, delivery to hosts, host and subnet routes, ECMP groups; and in
-   * `arpReply`, every known host's entry that sends a reply built for it back to its port.
+   * The L3 fabric: gateway ARP (and in IPv6, neighbour solicitations for the gateway:
+   * `gatewayNd`), delivery to hosts, host and subnet routes (IPv4 and IPv6 alike), ECMP
+   * groups; in `arpReply`, every known host's entry that sends a reply built for it back to
+   * its port; in `ndReply`, the one entry that finishes an advertisement built for a host.
    */
   fabric: slot(
     2,
-    [{ table: TABLE.forwarding, min: 10, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }],
-    { gatewayArp: 1000, hostAnnounce: 950, arpToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, arpReply: 100 },
+    [{ table: TABLE.forwarding, min: 10, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }, { table: TABLE.ndReply, min: 100, max: 100 }],
+    { gatewayArp: 1000, gatewayNd: 1000, hostAnnounce: 950, arpToHost: 900, ndToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, arpReply: 100, ndReply: 100 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**

@@ -1,5 +1,5 @@
 import {
-  ActionType, GroupType, InstructionType, PortNo, type Action, type Match, type OxmFieldName,
+  ActionType, GroupType, InstructionType, OXM_FIELDS, PortNo, ipv6ToBytes, type Action, type Match, type OxmFieldName,
 } from '../openflow/index.js';
 import type { FlowEntry, GroupEntry, SwitchTables } from './flow-tables.js';
 
@@ -40,10 +40,16 @@ export interface SimOptions {
 
 const masked = (v: unknown): v is { value: unknown; mask: unknown } => typeof v === 'object' && v !== null && 'value' in v && 'mask' in v;
 
+const v6 = Buffer.alloc(16);
+
 function toBig(field: string, v: unknown): bigint {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number') return BigInt(v);
   const s = String(v);
+  if (OXM_FIELDS[field as OxmFieldName]?.kind === 'ipv6') {
+    ipv6ToBytes(s, v6, 0);
+    return (v6.readBigUInt64BE(0) << 64n) | v6.readBigUInt64BE(8);
+  }
   if (s.includes(':')) return BigInt(`0x${s.replace(/:/g, '') || '0'}`); // MAC
   if (s.includes('.')) return s.split('.').reduce((acc, o) => (acc << 8n) | BigInt(Number(o)), 0n); // IPv4
   throw new Error(`simulator: cannot compare ${field}=${s}`);
@@ -110,7 +116,7 @@ function applyActions(actions: readonly Action[], packet: SimPacket, inPort: num
   for (const a of actions) {
     switch (a.type) {
       case ActionType.SET_FIELD:
-        pkt = { ...pkt, [a.field]: a.value };
+        pkt = a.field === 'nd_options_type' ? retypeNdOption(pkt, Number(a.value)) : { ...pkt, [a.field]: a.value };
         break;
       case ActionType.DEC_NW_TTL: {
         const ttl = pkt.ttl ?? 64;
@@ -174,4 +180,15 @@ const outPort = (port: number, inPort: number): number | 'controller' => (port =
 function withoutInPort(p: SimPacket): SimPacket {
   const { in_port: _ignored, ...rest } = p;
   return rest;
+}
+
+/**
+ * Open vSwitch's `nd_options_type` rewrites the type byte of an ND message's first option:
+ * a source link-layer address option becomes a target one (2) or back (1), its bytes kept.
+ */
+function retypeNdOption(pkt: SimPacket, type: number): SimPacket {
+  const { ipv6_nd_sll: sll, ipv6_nd_tll: tll, ...rest } = pkt;
+  const lla = type === 2 ? sll ?? tll : tll ?? sll;
+  if (lla === undefined) return { ...pkt, nd_options_type: type };
+  return { ...rest, nd_options_type: type, ...(type === 2 ? { ipv6_nd_tll: lla } : { ipv6_nd_sll: lla }) };
 }

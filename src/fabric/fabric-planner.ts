@@ -1,5 +1,6 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
 import { PIPELINE, TABLE } from '../controller/pipeline.js';
+import { ND_REPLY, planHost6, route6 } from './ipv6-fabric.js';
 import { admitHost, planPortSecurity } from './port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
@@ -96,6 +97,8 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
     ]) },
     // And what it may send there (table 0, port security).
     ...admitHost(h),
+    // Its IPv6 side, if it is dual-stack.
+    ...planHost6(ctx.networks, h),
   );
   return { flows, groups: [] };
 }
@@ -110,6 +113,7 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
  */
 interface SharedEntries {
   toController: readonly FlowEntry[];
+  /** By network name, and `name/6` for its IPv6 prefix. */
   routes: Map<string, FlowEntry>;
   /** By group id and ports: at most the targets times the distinct uplink sets, cleared past MAX_SHARED_GROUPS. */
   groups: Map<string, GroupEntry>;
@@ -121,10 +125,11 @@ function sharedOf(ctx: FabricContext): SharedEntries {
   let shared = sharedEntries.get(ctx);
   if (!shared) {
     shared = {
-      // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements).
+      // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements); and the entry that finishes the gateway's neighbour advertisements.
       toController: [
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
+        ND_REPLY,
       ],
       routes: new Map(),
       groups: new Map(),
@@ -136,7 +141,7 @@ function sharedOf(ctx: FabricContext): SharedEntries {
 
 /**
  * One switch's routes: ARP and RARP that no host entry answers go to the controller, and
- * each subnet's prefix is forwarded along the shortest valley-free paths to the switch that
+ * each subnet's prefix (IPv4, and IPv6 where it has one) is forwarded along the shortest valley-free paths to the switch that
  * serves it, spread over the ECMP next hops by a select group whose buckets watch their port.
  * Depends on the links (`graph`), never on hosts.
  */
@@ -164,6 +169,13 @@ export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): 
         shared.routes.set(net.name, route);
       }
       flows.push(route);
+      const key6 = `${net.name}/6`;
+      let v6 = shared.routes.get(key6);
+      if (!v6 && net.ipv6) {
+        v6 = route6(net, groupId)!;
+        shared.routes.set(key6, v6);
+      }
+      if (v6) flows.push(v6);
     }
   }
   return { flows, groups };

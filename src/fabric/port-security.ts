@@ -2,6 +2,8 @@ import type { FlowEntry, SwitchTables } from '../controller/flow-tables.js';
 import { PIPELINE, TABLE } from '../controller/pipeline.js';
 import { PortNo, act, inst } from '../openflow/index.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
+import { ICMPV6_TYPE } from '../packet/icmpv6.js';
+import { LINK_LOCAL_PREFIX, NEXT_HEADER } from '../packet/ipv6.js';
 import type { HostInfo } from '../topology/events.js';
 import { linkPortsOf, type Topology } from '../topology/model.js';
 
@@ -32,6 +34,8 @@ export function planPortSecurity(topology: Topology, sw: string): SwitchTables {
       entry(PRIORITY.trusted, { in_port: PortNo.CONTROLLER }, ON_TO_FORWARDING),
       entry(PRIORITY.announcement, { eth_type: ETH_TYPE.RARP }, ON_TO_FORWARDING),
       entry(PRIORITY.learn, { eth_type: ETH_TYPE.ARP }, TO_CONTROLLER),
+      // RA guard, and no neighbour entry forged: only a host's own ND messages pass (admitHost6).
+      ...GUARDED_ND.map((type) => entry(PRIORITY.ndGuard, { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: type }, DROP)),
       entry(PRIORITY.drop, {}, DROP),
     ],
     groups: [],
@@ -52,3 +56,34 @@ export function admitHost(h: Pick<HostInfo, 'mac' | 'ip' | 'port'>, priority: nu
     { tableId: TABLE.ingress, priority, cookie, match: { ...at, eth_type: ETH_TYPE.ARP, arp_sha: h.mac, arp_spa: h.ip }, instructions: ON_TO_FORWARDING },
   ];
 }
+
+/** The neighbour discovery messages a host port may send only as its own: router advertisements never. */
+const GUARDED_ND = [ICMPV6_TYPE.ROUTER_ADVERT, ICMPV6_TYPE.NEIGHBOR_SOLICIT, ICMPV6_TYPE.NEIGHBOR_ADVERT] as const;
+
+/**
+ * What one dual-stack host may send in IPv6, at its port: packets from its MAC and its
+ * address; and its own neighbour discovery, from its address or a link-local one (which the
+ * fabric does not know: a host makes its own): router solicitations, neighbour solicitations
+ * that name its MAC as the source link-layer address or none (unicast reachability probes),
+ * and advertisements for its own address only. Anything else of ND from the port is
+ * dropped by the ND guard below these (planPortSecurity). A host's duplicate address
+ * detection (from ::) is dropped too: nothing in the fabric answers it, so the host keeps its
+ * address. None for a host without an IPv6 address.
+ */
+export function admitHost6(h: Pick<HostInfo, 'mac' | 'ip6' | 'port'>): FlowEntry[] {
+  if (h.ip6 === undefined) return [];
+  const icmp = { in_port: h.port, eth_src: h.mac, eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as const;
+  const own = (match: FlowEntry['match']): FlowEntry => ({ tableId: TABLE.ingress, priority: PRIORITY.ndOwn, cookie: PORT_SECURITY_COOKIE, match, instructions: ON_TO_FORWARDING });
+  return [
+    { tableId: TABLE.ingress, priority: PRIORITY.host, cookie: PORT_SECURITY_COOKIE, match: { in_port: h.port, eth_src: h.mac, eth_type: ETH_TYPE.IPV6, ipv6_src: h.ip6 }, instructions: ON_TO_FORWARDING },
+    ...[h.ip6, LINK_LOCAL_PREFIX].flatMap((source) => [
+      own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.ROUTER_SOLICIT }),
+      own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, ipv6_nd_sll: h.mac }),
+      own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }),
+      own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT, ipv6_nd_target: h.ip6 }),
+    ]),
+  ];
+}
+
+/** How Open vSwitch shows an ND message without a link-layer address option: all zeros. */
+export const NO_LINK_LAYER_ADDRESS = '00:00:00:00:00:00';

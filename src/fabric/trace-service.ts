@@ -6,7 +6,9 @@ import type { HostInfo, SwitchRef } from '../topology/events.js';
 import { fabricGraph } from '../topology/fabric-graph.js';
 import { GATEWAY_MAC, linkPortsOf, portKey, type Topology } from '../topology/model.js';
 import { ipToInt } from '../topology/cidr.js';
-import { networkOf, networksOf, type Network } from '../topology/networks.js';
+import { canonicalIp6 } from '../topology/cidr6.js';
+import { networkOf, networkOf6, networksOf, type Network } from '../topology/networks.js';
+import { ipv6MulticastMac, solicitedNodeAddress } from '../packet/ipv6.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { trace, type TraceNetwork, type TraceOptions, type TraceResult } from '../topology/trace.js';
 import { planFabric } from './fabric-planner.js';
@@ -15,17 +17,18 @@ import { planFabric } from './fabric-planner.js';
 export interface TraceRequest {
   /** A host's name or address. */
   from: string;
-  /** An IPv4 address. */
+  /** An IPv4 or IPv6 address. */
   to: string;
-  /** `arp`: the host's ARP request for `to` (who answers it, and where the reply goes). */
+  /** `arp`: the host's ARP request for an IPv4 `to`; `nd`: its neighbour solicitation for an IPv6 one (who answers it, and where the reply goes). */
   proto?: TraceProto;
   dport?: number;
 }
 
 /** What a trace can send, by name. */
-export const TRACE_PROTOS = ['icmp', 'tcp', 'udp', 'arp'] as const;
+export const TRACE_PROTOS = ['icmp', 'tcp', 'udp', 'arp', 'nd'] as const;
 export type TraceProto = (typeof TRACE_PROTOS)[number];
 const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
+const ICMPV6 = 58;
 
 /**
  * The packet a host sends to `to`: to its gateway's MAC when `to` is in another network, to
@@ -33,9 +36,12 @@ const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
  * as a string, for an unknown source or a malformed destination.
  */
 export function hostPacket(hosts: readonly HostInfo[], networks: readonly Network[], req: TraceRequest): { start: SwitchRef; packet: SimPacket } | string {
-  const src = hosts.find((h) => h.name === req.from || h.ip === req.from);
+  const src = hosts.find((h) => h.name === req.from || h.ip === req.from || (h.ip6 !== undefined && h.ip6 === canonicalIp6(req.from)));
   if (!src || src.ip === undefined) return `no host named or addressed "${req.from}"`;
-  if (ipToInt(req.to) === undefined) return `"${req.to}" is not an IPv4 address`;
+  const to6 = canonicalIp6(req.to);
+  if (to6 !== undefined) return hostPacket6(hosts, networks, src, to6, req);
+  if (ipToInt(req.to) === undefined) return `"${req.to}" is not an IPv4 or IPv6 address`;
+  if (req.proto === 'nd') return `--proto nd is for an IPv6 destination; "${req.to}" is IPv4 (--proto arp)`;
   const dstNet = networkOf(networks, req.to);
   const srcNet = networkOf(networks, src.ip);
   const local = srcNet !== undefined && srcNet === dstNet;
@@ -51,9 +57,29 @@ export function hostPacket(hosts: readonly HostInfo[], networks: readonly Networ
   return { start: { switch: src.switch, port: src.port }, packet };
 }
 
+/** The same in IPv6, from the host's IPv6 address: an echo request, a TCP or UDP packet, or its neighbour solicitation for `to`. */
+function hostPacket6(hosts: readonly HostInfo[], networks: readonly Network[], src: HostInfo, to: string, req: TraceRequest): { start: SwitchRef; packet: SimPacket } | string {
+  if (src.ip6 === undefined) return `host ${src.name ?? src.mac} has no IPv6 address`;
+  const proto = req.proto ?? 'icmp';
+  if (proto === 'arp') return `--proto arp is for an IPv4 destination; "${req.to}" is IPv6 (--proto nd)`;
+  const start = { switch: src.switch, port: src.port };
+  const base = { eth_src: src.mac, eth_type: 0x86dd, ipv6_src: src.ip6 };
+  if (proto === 'nd') {
+    const group = solicitedNodeAddress(to);
+    return { start, packet: { ...base, eth_dst: ipv6MulticastMac(group), ipv6_dst: group, ip_proto: ICMPV6, icmpv6_type: 135, icmpv6_code: 0, ipv6_nd_target: to, ipv6_nd_sll: src.mac, nd_reserved: 0, nd_options_type: 1, ttl: 255 } };
+  }
+  const dstNet = networkOf6(networks, to);
+  const local = dstNet !== undefined && dstNet === networkOf6(networks, src.ip6);
+  const dstMac = local ? (hosts.find((h) => h.ip6 === to)?.mac ?? ipv6MulticastMac(solicitedNodeAddress(to))) : GATEWAY_MAC;
+  const packet: SimPacket = { ...base, eth_dst: dstMac, ipv6_dst: to, ip_proto: proto === 'icmp' ? ICMPV6 : PROTO[proto], ttl: 64 };
+  if (proto === 'icmp') Object.assign(packet, { icmpv6_type: 128, icmpv6_code: 0 });
+  else Object.assign(packet, { [`${proto}_src`]: 40000, [`${proto}_dst`]: req.dport ?? 80 });
+  return { start, packet };
+}
+
 /** The network as the file declares it, every link up, with the tables planned from the file's hosts. */
 export function offlineNetwork(topology: Topology): { net: TraceNetwork; hosts: HostInfo[]; tables: Map<string, SwitchTables> } {
-  const hosts: HostInfo[] = topology.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: true, seen: false }));
+  const hosts: HostInfo[] = topology.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, ...(h.ip6 === undefined ? {} : { ip6: h.ip6 }), switch: h.switch, port: h.port, declared: true, seen: false }));
   const fabric = planFabric({ topology, hosts, graph: fabricGraph(topology, new Set()) });
   const tables = new Map<string, SwitchTables>();
   for (const sw of topology.switches) {

@@ -85,3 +85,16 @@ export function isLinkLocal(ip: string): boolean {
   const b = ipv6Bytes(ip);
   return b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
 }
+
+/** fe80::/10 as an OXM value and mask: what a match on "any link-local source" is. */
+export const LINK_LOCAL_PREFIX = { value: 'fe80::', mask: 'ffc0::' } as const;
+
+/** The link-local address made from `mac` by modified EUI-64 (RFC 4291 2.5.1, appendix A): the U/L bit flipped, ff:fe in the middle. */
+export function linkLocalOf(mac: string): string {
+  const m = mac.split(':').map((x) => Number.parseInt(x, 16));
+  const out = Buffer.alloc(16);
+  out[0] = 0xfe;
+  out[1] = 0x80;
+  Buffer.from([m[0]! ^ 0x02, m[1]!, m[2]!, 0xff, 0xfe, m[3]!, m[4]!, m[5]!]).copy(out, 8);
+  return ipv6FromBytes(out, 0);
+}

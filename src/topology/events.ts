@@ -30,6 +30,8 @@ export interface HostInfo {
   name: string | undefined;
   mac: string;
   ip: string | undefined;
+  /** Its IPv6 address, for a declared host that has one (docs/ipv6.md). */
+  ip6?: string;
   switch: string;
   port: number;
   /** From the topology file (true) or learned from traffic only (false). */

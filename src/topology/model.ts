@@ -124,6 +124,15 @@ export function linkPortsOf(t: Topology, name: string): readonly number[] {
  */
 export const GATEWAY_MAC = '02:53:56:00:00:01';
 
+/**
+ * The anycast gateway's IPv6 link-local address: the modified EUI-64 of GATEWAY_MAC
+ * (test/packet/ipv6.test.ts derives it with linkLocalOf; written out here because the web
+ * view reads this module and the packet layer is Node's). The source of its router
+ * advertisements, so the default router every IPv6 host keeps, and the same at every switch,
+ * as the MAC is.
+ */
+export const GATEWAY_LINK_LOCAL = 'fe80::53:56ff:fe00:1';
+
 /** Why no host may hold `mac` (the anycast gateway's, all-zero, broadcast, multicast), or undefined when one may: the file's checks and host learning's. */
 export function reservedMac(mac: string): string | undefined {
   if (mac === '00:00:00:00:00:00') return 'the all-zero MAC is no host\'s';

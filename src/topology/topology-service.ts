@@ -100,7 +100,7 @@ export class TopologyService {
     }
     this.limitedLog = new RateLimitedLog(log);
     this.hosts = hosts ?? new HostTracker(new HostPolicy(topology), options.hosts);
-    for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port });
+    for (const h of topology?.hosts ?? []) this.hosts.declare({ name: h.name, mac: h.mac, ip: h.ip, ...(h.ip6 === undefined ? {} : { ip6: h.ip6 }), switch: h.switch, port: h.port });
     this.learning = new HostLearning(openflow, this.hosts, (dpid) => this.nameOf(dpid), (at) => this.isFabricPort(at), log);
     // With a topology file, probes go out of (and are read on) declared switch-to-switch ports only.
     const probes = topology ? (dpid: string, port: number) => this.declaredPort.has(`${this.nameOf(dpid)}:${port}`) : undefined;

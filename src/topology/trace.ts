@@ -12,6 +12,10 @@ export interface TracedPacket {
   ttl: number | undefined;
   /** An ARP packet's op and addresses, as they leave (a reply the switch made from a request). */
   arp?: { op: number; sha: string; spa: string; tha: string; tpa: string };
+  /** An IPv6 packet's addresses. */
+  ipv6?: { src: string; dst: string };
+  /** A neighbour discovery message's type and fields, as it leaves (an advertisement the switch made from a solicitation). */
+  nd?: { type: number; target: string; sll: string | undefined; tll: string | undefined; flags: number | undefined; optionType: number | undefined };
 }
 
 export interface TraceHop {
@@ -56,6 +60,14 @@ const traced = (p: SimPacket): TracedPacket => ({
   ipv4_dst: p.ipv4_dst as string | undefined,
   ttl: p.ttl,
   ...(p.arp_op === undefined ? {} : { arp: { op: Number(p.arp_op), sha: String(p.arp_sha), spa: String(p.arp_spa), tha: String(p.arp_tha), tpa: String(p.arp_tpa) } }),
+  ...(p.ipv6_src === undefined ? {} : { ipv6: { src: String(p.ipv6_src), dst: String(p.ipv6_dst) } }),
+  ...(p.ipv6_nd_target === undefined ? {} : {
+    nd: {
+      type: Number(p.icmpv6_type), target: String(p.ipv6_nd_target),
+      sll: p.ipv6_nd_sll as string | undefined, tll: p.ipv6_nd_tll as string | undefined,
+      flags: p.nd_reserved as number | undefined, optionType: p.nd_options_type as number | undefined,
+    },
+  }),
 });
 
 /**

@@ -93,6 +93,16 @@ test('trace --topology: offline, the hop list and --json; exit codes say deliver
   assert.equal((await run(['trace', '--from', 'h11', '--to', '10.0.3.10'])).code, 2, 'neither --api nor --topology');
 });
 
+test('trace --topology in IPv6: a dual-stack host\'s ping across the fabric, and its neighbour solicitation for the gateway answered in the switch', async () => {
+  const text = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h11', '--to', '2001:db8:0:3::10']);
+  assert.equal(text.code, 0, text.stderr);
+  assert.match(text.stdout, /^icmp h11 -> 2001:db8:0:3::10\n {2}acc1 .* 2001:db8:0:1::10 > 2001:db8:0:3::10 {2}hlim 63 {2}\(ECMP: 1, 2\)\n/);
+  assert.match(text.stdout, /delivered at acc3:3\n$/);
+  const nd = await run(['trace', '--topology', 'topologies/dc-small.yaml', '--from', 'h11', '--to', 'fe80::53:56ff:fe00:1', '--proto', 'nd']);
+  assert.equal(nd.code, 0, nd.stderr);
+  assert.match(nd.stdout, /acc1 +in {2}3 {2}out {2}3 {2}02:53:56:00:00:01 > 02:00:0a:00:01:0a {2}fe80::53:56ff:fe00:1 > 2001:db8:0:1::10 {2}neighbor advertisement fe80::53:56ff:fe00:1 is-at 02:53:56:00:00:01\n/);
+});
+
 test('migrate: usage errors exit 2 with a message; an unreachable controller exits 1', async () => {
   const noTo = await run(['migrate', '10.0.1.10']);
   assert.deepEqual([noTo.code, noTo.stderr.split('\n')[0]], [2, 'svcswitch migrate: --to: "" is not SWITCH:PORT (for example acc3:5)']);

@@ -13,7 +13,7 @@ import type { FlowEntry, SwitchTables } from '../../src/controller/flow-tables.j
 import { EMPTY_TABLES, flowOf, fromWire, toWire } from '../../src/controller/wire-tables.js';
 
 const topo = loadTopology('topologies/dc-small.yaml');
-const hosts: HostInfo[] = topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, switch: h.switch, port: h.port, declared: true, seen: false }));
+const hosts: HostInfo[] = topo.hosts.map((h) => ({ name: h.name, mac: h.mac, ip: h.ip, ip6: h.ip6!, switch: h.switch, port: h.port, declared: true, seen: false }));
 const plan = (down: string[] = [], hs = hosts): Map<string, SwitchTables> =>
   planFabric({ topology: topo, hosts: hs, graph: fabricGraph(topo, new Set(down)) });
 
@@ -25,7 +25,7 @@ const bucketPorts = (t: SwitchTables, groupId: number): number[] =>
 
 test('an access switch answers ARP for its hosts\' gateway in the switch, with the anycast MAC', () => {
   const acc1 = plan().get('acc1')!;
-  const arp = acc1.flows.filter((f) => f.priority === PRIORITY.gatewayArp);
+  const arp = acc1.flows.filter((f) => f.priority === PRIORITY.gatewayArp && f.match.eth_type === 0x0806);
   assert.deepEqual(arp.map((f) => [f.match.in_port, f.match.arp_tpa, f.match.arp_sha]), [[3, '10.0.1.1', '02:00:0a:00:01:0a'], [4, '10.0.1.1', '02:00:0a:00:01:0b']]);
   const acts = actionsOf(arp[0]!);
   assert.deepEqual(acts.at(-1), { type: 0, port: 0xfffffff8, maxLen: 0xffff });
@@ -64,7 +64,7 @@ test('a moved host is served where it is, with its home gateway (the foreign swi
   const moved = hosts.map((h) => (h.name === 'h11' ? { ...h, switch: 'acc2', port: 5 } : h));
   const p = plan([], moved);
   assert.equal(p.get('acc1')!.flows.some((f) => f.match.ipv4_dst === '10.0.1.10'), false);
-  const arp = p.get('acc2')!.flows.find((f) => f.priority === PRIORITY.gatewayArp && f.match.in_port === 5)!;
+  const arp = p.get('acc2')!.flows.find((f) => f.priority === PRIORITY.gatewayArp && f.match.eth_type === 0x0806 && f.match.in_port === 5)!;
   assert.equal(arp.match.arp_tpa, '10.0.1.1');
 });
 
@@ -79,7 +79,7 @@ test('planning is pure: the same input gives the same tables, and every flow and
     for (const [i, m] of decoded.entries()) assert.deepEqual(m, { ...write[i], xid: m.xid });
     n += t.flows.length;
   }
-  assert.equal(n, 177, 'dc-small: 6 entries and 2 of port security for each of 9 hosts, 51 routes and ARP-to-controller entries, and each switch\'s port security (a trusted entry per link port, 22 in all, and 4 more each)');
+  assert.equal(n, 379, 'dc-small: 6 entries and 2 of port security for each of 9 hosts, and 15 more each for IPv6 (test/fabric/ipv6-fabric.test.ts); 35 IPv4 and 35 IPv6 routes, and on each switch 2 ARP-to-controller entries and the ND reply; each switch\'s port security (a trusted entry per link port, 22 in all, and 7 more each)');
 });
 
 test('the same match at two priorities are two entries: the diff keeps them apart', () => {
@@ -95,7 +95,8 @@ test('the same match at two priorities are two entries: the diff keeps them apar
 
 test('one host\'s entries, exactly: gateway ARP in the switch, its own announcement to the controller, ARP for it, frames for it, packets routed to it, replies made for it sent back', () => {
   const ctx = fabricContext(topo);
-  const h11 = hosts.find((h) => h.name === 'h11')!;
+  // Its IPv4 side (the IPv6 one: test/fabric/ipv6-fabric.test.ts).
+  const { ip6: _ip6, ...h11 } = hosts.find((h) => h.name === 'h11')!;
   const t = planHost(ctx, h11);
   assert.deepEqual(t.groups, []);
   // Table 0: what it may send (port security); table 1: the rest.
@@ -135,7 +136,8 @@ test('one switch\'s routes, exactly: ARP and RARP to the controller, then every 
     [PRIORITY.arpToController, { eth_type: 0x0806 }, [act.output(PortNo.CONTROLLER)]],
     [PRIORITY.arpToController, { eth_type: 0x8035 }, [act.output(PortNo.CONTROLLER)]],
   ]);
-  const routes = acc1.flows.slice(2).map((f) => [f.match.ipv4_dst, actionsOf(f)]);
+  assert.equal(acc1.flows[2]!.tableId, TABLE.ndReply, 'then the entry that finishes the gateway\'s neighbour advertisements (test/fabric/ipv6-fabric.test.ts)');
+  const routes = acc1.flows.slice(3).filter((f) => f.match.eth_type === 0x0800).map((f) => [f.match.ipv4_dst, actionsOf(f)]);
   const to = (sw: string) => act.group(nextHopGroupId(topo, sw));
   assert.deepEqual(routes.slice(0, 3), [
     [{ value: '10.0.2.0', mask: '255.255.255.0' }, [act.decNwTtl(), to('acc2')]],

@@ -70,6 +70,8 @@ test('every switch\'s port security: its switch-to-switch ports and the controll
     [PIPELINE.portSecurity.priority.trusted, { in_port: PortNo.CONTROLLER }, [inst.gotoTable(TABLE.forwarding)]],
     [PIPELINE.portSecurity.priority.announcement, { eth_type: 0x8035 }, [inst.gotoTable(TABLE.forwarding)]],
     [PIPELINE.portSecurity.priority.learn, { eth_type: 0x0806 }, [inst.apply([act.output(PortNo.CONTROLLER)])]],
+    // The ND guard: router advertisements, solicitations and advertisements that are no host's own (test/fabric/ipv6-fabric.test.ts).
+    ...[134, 135, 136].map((type) => [PIPELINE.portSecurity.priority.ndGuard, { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: type }, []]),
     [PIPELINE.portSecurity.priority.drop, {}, []],
   ]);
   assert.ok(acc1.flows.every((f) => f.tableId === TABLE.ingress && f.cookie === PIPELINE.portSecurity.cookie));

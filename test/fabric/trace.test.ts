@@ -13,7 +13,7 @@ import { fabricGraph } from '../../src/topology/fabric-graph.js';
 import { threeTier } from '../../src/topology/generator.js';
 import { loadTopology, parseTopology } from '../../src/topology/loader.js';
 import { GATEWAY_MAC, type Topology } from '../../src/topology/model.js';
-import { networkOf, networksOf } from '../../src/topology/networks.js';
+import { networkOf, networkOf6, networksOf } from '../../src/topology/networks.js';
 import { GroupType, PortNo, act, bucket, inst } from '../../src/openflow/index.js';
 
 const cookie = PIPELINE.fabric.cookie;
@@ -93,6 +93,30 @@ test('trace: every pair of hosts on dc-small is delivered (72 pairs)', () => {
   assert.equal(allPairs(loadTopology('topologies/dc-small.yaml')), 72);
 });
 
+/** The same in IPv6, for every dual-stack pair: from and to their IPv6 addresses, the hop limit as the TTL. */
+function allPairs6(topology: Topology): number {
+  const { net, hosts } = offlineNetwork(topology);
+  const networks = networksOf(topology);
+  let pairs = 0;
+  for (const src of hosts.filter((h) => h.ip6 !== undefined)) {
+    for (const dst of hosts.filter((h) => h.ip6 !== undefined && h !== src)) {
+      const r = traceRequest(net, hosts, topology, { from: src.ip6!, to: dst.ip6! });
+      assert.ok(typeof r !== 'string', String(r));
+      const where = `${src.name} -> ${dst.name} (IPv6)`;
+      assert.deepEqual([r.result, r.at], ['delivered', { switch: dst.switch, port: dst.port }], `${where}: ${r.reason ?? ''}`);
+      const last = r.hops.at(-1)!.packet;
+      const sameNet = networkOf6(networks, src.ip6!) === networkOf6(networks, dst.ip6!);
+      assert.deepEqual([last.eth_dst, last.eth_src, last.ttl, last.ipv6], [dst.mac, sameNet ? src.mac : GATEWAY_MAC, sameNet ? 64 : 64 - r.hops.length, { src: src.ip6, dst: dst.ip6 }], where);
+      pairs++;
+    }
+  }
+  return pairs;
+}
+
+test('trace: every pair of hosts on dc-small is delivered in IPv6 too (72 pairs)', () => {
+  assert.equal(allPairs6(loadTopology('topologies/dc-small.yaml')), 72);
+});
+
 test('trace: every pair on the k=4 fat-tree, the external client included (272 pairs)', () => {
   assert.equal(allPairs(loadTopology('topologies/fat-tree-k4.yaml')), 272);
 });
@@ -120,7 +144,9 @@ test('trace: an unknown source or a malformed destination is an answer, not an e
   const topology = loadTopology('topologies/dc-small.yaml');
   const { net, hosts } = offlineNetwork(topology);
   assert.equal(traceRequest(net, hosts, topology, { from: 'h99', to: '10.0.1.10' }), 'no host named or addressed "h99"');
-  assert.equal(traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.1' }), '"10.0.1" is not an IPv4 address');
+  assert.equal(traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.1' }), '"10.0.1" is not an IPv4 or IPv6 address');
+  assert.equal(traceRequest(net, hosts, topology, { from: 'h11', to: '2001:db8:0:3::10', proto: 'arp' }), '--proto arp is for an IPv4 destination; "2001:db8:0:3::10" is IPv6 (--proto nd)');
+  assert.equal(traceRequest(net, hosts, topology, { from: 'h11', to: '10.0.3.10', proto: 'nd' }), '--proto nd is for an IPv6 destination; "10.0.3.10" is IPv4 (--proto arp)');
 });
 
 test('the packet a host sends: to the gateway MAC across networks, to the peer\'s MAC (or broadcast) inside its own; ICMP echo, or TCP/UDP from 40000 to the port asked (80 by default)', () => {
@@ -143,7 +169,16 @@ test('the packet a host sends: to the gateway MAC across networks, to the peer\'
   assert.deepEqual(by('10.0.2.10', { proto: 'tcp', dport: 22 }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 6, tcp_src: 40000, tcp_dst: 22 });
   assert.deepEqual(by('10.0.2.10', { proto: 'udp' }), { ...base, eth_dst: GATEWAY_MAC, ipv4_dst: '10.0.2.10', ip_proto: 17, udp_src: 40000, udp_dst: 80 });
   assert.deepEqual(by('10.0.1.1', { proto: 'arp' }), { eth_src: h11.mac, eth_dst: 'ff:ff:ff:ff:ff:ff', eth_type: 0x0806, arp_op: 1, arp_sha: h11.mac, arp_spa: '10.0.1.10', arp_tha: '00:00:00:00:00:00', arp_tpa: '10.0.1.1' });
-  for (const bad of ['10.0.3', '10.0.3.10.1', 'x10.0.3.10', '10.0.3.256']) assert.equal(hostPacket(hosts, nets, { from: 'h11', to: bad }), `"${bad}" is not an IPv4 address`);
+  for (const bad of ['10.0.3', '10.0.3.10.1', 'x10.0.3.10', '10.0.3.256', '2001:db8::3::1', 'fe80::1%eth0']) assert.equal(hostPacket(hosts, nets, { from: 'h11', to: bad }), `"${bad}" is not an IPv4 or IPv6 address`);
+  // In IPv6: from the host's IPv6 address, an echo request; within its network to the peer's MAC; its neighbour solicitation to the solicited-node group.
+  const base6 = { eth_src: h11.mac, eth_type: 0x86dd, ipv6_src: '2001:db8:0:1::10' };
+  assert.deepEqual(by('2001:db8:0:3::10'), { ...base6, eth_dst: GATEWAY_MAC, ipv6_dst: '2001:db8:0:3::10', ip_proto: 58, ttl: 64, icmpv6_type: 128, icmpv6_code: 0 });
+  assert.equal(by('2001:DB8:0:1:0:0:0:11').eth_dst, '02:00:0a:00:01:0b', 'h12, in its own network, written in full: its MAC');
+  assert.deepEqual(by('2001:db8:0:2::10', { proto: 'udp', dport: 53 }), { ...base6, eth_dst: GATEWAY_MAC, ipv6_dst: '2001:db8:0:2::10', ip_proto: 17, ttl: 64, udp_src: 40000, udp_dst: 53 });
+  assert.deepEqual(by('2001:db8:0:1::1', { proto: 'nd' }), {
+    ...base6, eth_dst: '33:33:ff:00:00:01', ipv6_dst: 'ff02::1:ff00:1', ip_proto: 58, icmpv6_type: 135, icmpv6_code: 0, ipv6_nd_target: '2001:db8:0:1::1', ipv6_nd_sll: h11.mac, nd_reserved: 0, nd_options_type: 1, ttl: 255,
+  });
+  assert.equal(hostPacket([...hosts, { ...h11, name: 'v4only', ip6: undefined }], nets, { from: 'v4only', to: '2001:db8:0:3::10' }), 'host v4only has no IPv6 address');
   assert.equal(hostPacket([...hosts, { ...h11, name: 'mute', ip: undefined }], nets, { from: 'mute', to: '10.0.3.10' }), 'no host named or addressed "mute"');
 });
 

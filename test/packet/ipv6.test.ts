@@ -3,8 +3,9 @@ import { test } from 'node:test';
 import { rng } from '../../lab/fuzz.js';
 import {
   ETH_TYPE, ICMPV6_TYPE, type Icmpv6Message, PacketParseError, icmpv6Bytes, icmpv6Checksum, icmpv6Frame, ipv6Bytes, ipv6MulticastMac, ipv6Packet, isLinkLocal, parseEthernet,
-  parseIcmpv6, parseIpv6, solicitedNodeAddress,
+  linkLocalOf, parseIcmpv6, parseIpv6, solicitedNodeAddress,
 } from '../../src/packet/index.js';
+import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../../src/topology/model.js';
 
 /** IPv6, ICMPv6 and neighbour discovery: what the controller reads is what it wrote, and what a receiver must refuse is refused (issue 25). */
 
@@ -45,6 +46,10 @@ test('addresses: solicited-node multicast, its Ethernet address, link-local', ()
   assert.equal(isLinkLocal('febf::1'), true);
   assert.equal(isLinkLocal('fec0::1'), false);
   assert.equal(isLinkLocal(VM), false);
+  // Modified EUI-64: the U/L bit flipped, ff:fe in the middle, in RFC 5952 text.
+  assert.equal(linkLocalOf(GATEWAY_MAC), GATEWAY_LINK_LOCAL, 'the gateway\'s link-local address is its MAC\'s');
+  assert.equal(linkLocalOf('00:00:00:00:00:01'), 'fe80::200:ff:fe00:1');
+  assert.equal(linkLocalOf('02:00:00:00:00:00'), 'fe80::ff:fe00:0');
 });
 
 test('the ICMPv6 checksum covers the pseudo-header: another source or destination, or one bit of the message, changes it; an odd length is padded', () => {

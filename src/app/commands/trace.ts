@@ -14,7 +14,10 @@ function formatTrace(req: TraceRequest, r: TraceResult): string {
   for (const h of r.hops) {
     const p = h.packet;
     const alt = h.alternatives && h.alternatives.length > 1 ? `  (ECMP: ${h.alternatives.join(', ')})` : '';
-    const l3 = p.arp ? `arp ${p.arp.op === 1 ? `who-has ${p.arp.tpa} tell ${p.arp.spa}` : `${p.arp.spa} is-at ${p.arp.sha} (to ${p.arp.tpa})`}` : `${p.ipv4_src ?? '-'} > ${p.ipv4_dst ?? '-'}  ttl ${p.ttl ?? '-'}`;
+    const l3 = p.arp ? `arp ${p.arp.op === 1 ? `who-has ${p.arp.tpa} tell ${p.arp.spa}` : `${p.arp.spa} is-at ${p.arp.sha} (to ${p.arp.tpa})`}`
+      : p.nd ? `${p.ipv6?.src ?? '-'} > ${p.ipv6?.dst ?? '-'}  ${p.nd.type === 135 ? `neighbor solicitation for ${p.nd.target}` : `neighbor advertisement ${p.nd.target} is-at ${p.nd.tll ?? '-'}`}`
+      : p.ipv6 ? `${p.ipv6.src} > ${p.ipv6.dst}  hlim ${p.ttl ?? '-'}`
+      : `${p.ipv4_src ?? '-'} > ${p.ipv4_dst ?? '-'}  ttl ${p.ttl ?? '-'}`;
     lines.push(`  ${h.switch.padEnd(8)} in ${String(h.inPort).padStart(2)}  out ${String(h.outPort).padStart(2)}  ${p.eth_src ?? '-'} > ${p.eth_dst ?? '-'}  ${l3}${alt}`);
   }
   lines.push(`${r.result} at ${r.at.switch}:${r.at.port}${r.reason ? ` (${r.reason})` : ''}`);
@@ -68,8 +71,8 @@ export const registerTrace: Register = (program, io, exit) => {
       .command('trace')
       .description('the path one packet takes through the planned tables, hop by hop (exit 0 delivered; 1 dropped, to the controller or in a loop; 2 usage)')
       .option('--from <name|ip>', 'the sending host')
-      .option('--to <ip>', 'the destination address')
-      .option('--proto <proto>', 'icmp | tcp | udp (default icmp) | arp (the host\'s ARP request for --to: who answers it)')
+      .option('--to <ip>', 'the destination address (IPv4 or IPv6)')
+      .option('--proto <proto>', 'icmp | tcp | udp (default icmp) | arp (the host\'s ARP request for an IPv4 --to: who answers it) | nd (its neighbour solicitation for an IPv6 --to)')
       .option('--dport <n>', 'the destination port (tcp, udp)')
       .option('--topology <file>', "offline: the tables planned from the file's declared hosts, every link up")
       .option('--json', '{"hops":[{"switch","inPort","outPort","packet":{...}}],"result","at":{"switch","port"}}'),
