@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { SimPacket } from '../../src/controller/simulator.js';
 import { hostPacket } from '../../src/fabric/trace-service.js';
 import { networksOf } from '../../src/topology/networks.js';
 import type { TraceHop, TracedPacket } from '../../src/topology/trace.js';
@@ -16,16 +15,19 @@ import type { MigrationMode } from '../../src/migration/binding-store.js';
  * OVS for every hash value and compares the set of ports with the simulator's live buckets.
  */
 
-/** The ofproto/trace flow of an ICMP echo as the simulator holds it. */
-const flowSpec = (inPort: number, p: SimPacket | TracedPacket): string =>
-  `in_port=${inPort},icmp,dl_src=${p.eth_src},dl_dst=${p.eth_dst},nw_src=${p.ipv4_src},nw_dst=${p.ipv4_dst},nw_ttl=${p.ttl},icmp_type=8,icmp_code=0`;
+/** The ofproto/trace flow of an ICMP echo (in IPv4 or IPv6) as the simulator holds it. */
+const flowSpec = (inPort: number, p: TracedPacket): string =>
+  p.ipv6
+    ? `in_port=${inPort},icmp6,dl_src=${p.eth_src},dl_dst=${p.eth_dst},ipv6_src=${p.ipv6.src},ipv6_dst=${p.ipv6.dst},nw_ttl=${p.ttl},icmpv6_type=128,icmpv6_code=0`
+    : `in_port=${inPort},icmp,dl_src=${p.eth_src},dl_dst=${p.eth_dst},nw_src=${p.ipv4_src},nw_dst=${p.ipv4_dst},nw_ttl=${p.ttl},icmp_type=8,icmp_code=0`;
 
 /** Header fields from a "Final flow:" line (or the input's, when OVS says unchanged). */
 function finalFlow(text: string, input: TracedPacket): TracedPacket {
   const line = /^Final flow: (.*)$/m.exec(text)?.[1] ?? '';
   if (line === 'unchanged') return input;
   const field = (k: string): string | undefined => new RegExp(`(?:^|,)${k}=([^,]+)`).exec(line)?.[1];
-  return { eth_src: field('dl_src'), eth_dst: field('dl_dst'), ipv4_src: field('nw_src'), ipv4_dst: field('nw_dst'), ttl: Number(field('nw_ttl')) };
+  const v6 = field('ipv6_src') === undefined ? {} : { ipv6: { src: field('ipv6_src')!, dst: field('ipv6_dst')! } };
+  return { eth_src: field('dl_src'), eth_dst: field('dl_dst'), ipv4_src: field('nw_src'), ipv4_dst: field('nw_dst'), ttl: Number(field('nw_ttl')), ...v6 };
 }
 
 interface OvsHop {
@@ -60,23 +62,26 @@ async function ovsHop(bridge: string, inPort: number, input: TracedPacket, group
   return { ports, packet };
 }
 
-async function compareAllPairs(f: Fabric): Promise<{ pairs: number; hops: number }> {
+/** Every pair of hosts (in IPv6, every dual-stack pair, by their IPv6 addresses), hop by hop against ofproto/trace. */
+async function compareAllPairs(f: Fabric, family: 4 | 6 = 4): Promise<{ pairs: number; hops: number }> {
   const topology = f.app.topology.declared!;
   const hosts = f.app.topology.hostList();
   const networks = networksOf(topology);
   let pairs = 0;
   let hops = 0;
   const groupPorts = new Map<string, number[]>();
-  for (const src of hosts) {
-    for (const dst of hosts) {
+  const among = family === 6 ? hosts.filter((h) => h.ip6 !== undefined) : hosts;
+  for (const src of among) {
+    for (const dst of among) {
       if (src === dst) continue;
-      const req = { from: src.name!, to: dst.ip! };
+      const req = { from: src.name!, to: family === 6 ? dst.ip6! : dst.ip! };
       const r = f.app.tracer.run(req);
       assert.ok(typeof r !== 'string', String(r));
       assert.equal(r.result, 'delivered', `${src.name} -> ${dst.name}`);
       const built = hostPacket(hosts, networks, req);
       assert.ok(typeof built !== 'string');
-      let input: TracedPacket = { eth_src: String(built.packet.eth_src), eth_dst: String(built.packet.eth_dst), ipv4_src: src.ip, ipv4_dst: dst.ip, ttl: 64 };
+      const addresses = family === 6 ? { ipv4_src: undefined, ipv4_dst: undefined, ipv6: { src: src.ip6!, dst: dst.ip6! } } : { ipv4_src: src.ip, ipv4_dst: dst.ip };
+      let input: TracedPacket = { eth_src: String(built.packet.eth_src), eth_dst: String(built.packet.eth_dst), ...addresses, ttl: 64 };
       for (const hop of r.hops as TraceHop[]) {
         const ovs = await ovsHop(hop.switch, hop.inPort, input, groupPorts);
         const where = `${src.name} -> ${dst.name} at ${hop.switch} (in ${hop.inPort})`;
@@ -105,6 +110,14 @@ for (const [file, expected] of [['topologies/dc-small.yaml', 72], ['topologies/f
       assert.equal(pairs, expected);
       t.diagnostic(`${file}: ${pairs} pairs, ${hops} hops compared with ofproto/trace`);
     });
+
+    if (file === 'topologies/dc-small.yaml') {
+      test('every pair of hosts in IPv6: same hops, output ports, rewritten headers and hop limits (72 pairs)', async (t) => {
+        const { pairs, hops } = await compareAllPairs(f!, 6);
+        assert.equal(pairs, 72);
+        t.diagnostic(`${file} in IPv6: ${pairs} pairs, ${hops} hops compared with ofproto/trace`);
+      });
+    }
   });
 }
 

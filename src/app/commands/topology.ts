@@ -3,6 +3,7 @@ import { UsageError, isUsageError } from './usage-error.js';
 import { TopologyError } from '../../topology/errors.js';
 import { fatTree, threeTier } from '../../topology/generator.js';
 import { loadTopology } from '../../topology/loader.js';
+import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../../topology/model.js';
 import { topologySchemaDocument } from '../../topology/file-schema.js';
 import { topologySvg } from '../../topology/svg.js';
 
@@ -68,9 +69,10 @@ export const registerTopology: Register = (program, io, exit) => {
     .action((files: string[], values: { json?: boolean }) => exit(guarded(io.err, () => check(files, values.json ?? false, io.out, io.err))));
   topology
     .command('json')
-    .description('the validated topology as JSON (what mininet/dc.py builds from)')
+    .description('the validated topology as JSON, with the fabric\'s gateway MAC and link-local address (what mininet/dc.py builds from)')
     .argument('<file>')
-    .action((file: string) => exit(guarded(io.err, () => (io.out(`${JSON.stringify(loadTopology(file), null, 2)}\n`), 0))));
+    // With the fabric's own addresses, so the lab derives them from the one definition (a host's IPv6 default route is the gateway's link-local address).
+    .action((file: string) => exit(guarded(io.err, () => (io.out(`${JSON.stringify({ ...loadTopology(file), fabric: { gatewayMac: GATEWAY_MAC, gatewayLinkLocal: GATEWAY_LINK_LOCAL } }, null, 2)}\n`), 0))));
   topology
     .command('svg')
     .description('a drawing of the topology with its legend, on stdout')
