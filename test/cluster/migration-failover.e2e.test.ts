@@ -7,8 +7,7 @@ import { appctl, ofctl, requireOvs } from '../../lab/ovs.js';
 import { until } from '../../lab/wait.js';
 
 /**
- * `make cluster-failover` (not part of `make test` yet: it failed about one run in ten before
- * stop 35, at the first step where the VM moves, and passed 4 of 4 since; docs/cluster.md, "Open problems"). Issue 24, acceptance 5: the migration leader killed (kill -9) at each step of a migration,
+ * `make cluster-failover`, and part of `make test`. Issue 24, acceptance 5: the migration leader killed (kill -9) at each step of a migration,
  * ROUNDS times each (5 by default), three members on three etcd members, dc-small in Mininet:
  * - `asked`: the request sent to a follower, the leader killed 20 ms later (before or while it
  *   prepares; the request may be answered 503);
