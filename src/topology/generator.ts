@@ -11,10 +11,20 @@ interface Draft {
   description: string;
   switches: Array<{ name: string; tier: Tier; dpid: string }>;
   links: Array<[string, string]>;
-  subnets: Array<{ name: string; prefix: string; gateway: string; switch: string; coa_pool: string }>;
-  hosts: Array<{ name: string; mac: string; ip: string; switch: string; port: number }>;
-  external: Array<{ name: string; prefix: string; gateway: string; switch: string; hosts: Array<{ name: string; mac: string; ip: string; port: number }> }>;
+  /** Dual-stack: every network gets an IPv6 side and every host an IPv6 address. */
+  ipv6: boolean;
+  subnets: Array<{ name: string; prefix: string; gateway: string; switch: string; coa_pool: string; prefix6?: string; gateway6?: string; coa_pool6?: string }>;
+  hosts: Array<{ name: string; mac: string; ip: string; switch: string; port: number; ip6?: string }>;
+  external: Array<{ name: string; prefix: string; gateway: string; switch: string; prefix6?: string; gateway6?: string; hosts: Array<{ name: string; mac: string; ip: string; port: number; ip6?: string }> }>;
 }
+
+/**
+ * The IPv6 side of subnet i: 2001:db8:N::/64 with N = i + 1 in its last two groups (net1 is
+ * 2001:db8:0:1::/64, as in dc-small). Host, gateway and pool addresses mirror the IPv4 ones'
+ * last number in hex digits (.10 is ::10, the pool .200-.250 is ::200-::250), so a person
+ * reads one from the other.
+ */
+const subnet6 = (i: number): string => `2001:db8:${((i + 1) >>> 16).toString(16)}:${((i + 1) & 0xffff).toString(16)}::`;
 
 /** Port allocation per switch, in the order links and hosts are declared. */
 class Ports {
@@ -35,9 +45,13 @@ const mac = (n: number): string => `02:00:${[(n >>> 24) & 255, (n >>> 16) & 255,
  */
 function addSubnet(d: Draft, ports: Ports, i: number, access: string, hostsPerAccess: number): void {
   const base = (10 << 24) | (i << 8);
-  d.subnets.push({ name: `net${i + 1}`, prefix: `${intToIp(base)}/24`, gateway: intToIp(base | 1), switch: access, coa_pool: `${intToIp(base | 200)}-${intToIp(base | 250)}` });
+  const v6 = subnet6(i);
+  d.subnets.push({
+    name: `net${i + 1}`, prefix: `${intToIp(base)}/24`, gateway: intToIp(base | 1), switch: access, coa_pool: `${intToIp(base | 200)}-${intToIp(base | 250)}`,
+    ...(d.ipv6 ? { prefix6: `${v6}/64`, gateway6: `${v6}1`, coa_pool6: `${v6}200-${v6}250` } : {}),
+  });
   for (let h = 0; h < hostsPerAccess; h++) {
-    d.hosts.push({ name: `h${i + 1}_${h + 1}`, mac: mac(base | (10 + h)), ip: intToIp(base | (10 + h)), switch: access, port: ports.take(access) });
+    d.hosts.push({ name: `h${i + 1}_${h + 1}`, mac: mac(base | (10 + h)), ip: intToIp(base | (10 + h)), switch: access, port: ports.take(access), ...(d.ipv6 ? { ip6: `${v6}${10 + h}` } : {}) });
   }
 }
 
@@ -46,7 +60,8 @@ function addEdge(d: Draft, ports: Ports, uplinks: string[]): void {
   for (const sw of uplinks) d.links.push([`edge1:${ports.take('edge1')}`, `${sw}:${ports.take(sw)}`]);
   d.external.push({
     name: 'internet', prefix: '198.51.100.0/24', gateway: '198.51.100.1', switch: 'edge1',
-    hosts: [{ name: 'client', mac: '02:00:c6:33:64:0a', ip: '198.51.100.10', port: ports.take('edge1') }],
+    ...(d.ipv6 ? { prefix6: '2001:db8:100::/64', gateway6: '2001:db8:100::1' } : {}),
+    hosts: [{ name: 'client', mac: '02:00:c6:33:64:0a', ip: '198.51.100.10', port: ports.take('edge1'), ...(d.ipv6 ? { ip6: '2001:db8:100::10' } : {}) }],
   });
 }
 
@@ -55,11 +70,13 @@ export interface ThreeTierOptions {
   aggregations: number;
   accessPerAggregation: number;
   hostsPerAccess: number;
+  /** Dual-stack (IPv6 beside IPv4); IPv4 only by default. */
+  ipv6?: boolean;
 }
 
 /** Every aggregation switch links to every core; each access switch to its aggregation. */
 export function threeTier(o: ThreeTierOptions): string {
-  const d: Draft = { name: `three-tier-c${o.cores}-a${o.aggregations}-x${o.accessPerAggregation}-h${o.hostsPerAccess}`, description: 'generated three-tier datacenter', switches: [], links: [], subnets: [], hosts: [], external: [] };
+  const d: Draft = { name: `three-tier-c${o.cores}-a${o.aggregations}-x${o.accessPerAggregation}-h${o.hostsPerAccess}`, description: `generated three-tier datacenter${o.ipv6 ? ', dual-stack' : ''}`, ipv6: o.ipv6 ?? false, switches: [], links: [], subnets: [], hosts: [], external: [] };
   const ports = new Ports();
   const cores = Array.from({ length: o.cores }, (_, i) => `core${i + 1}`);
   for (const [i, name] of cores.entries()) d.switches.push({ name, tier: 'core', dpid: dpid(1, i + 1) });
@@ -84,10 +101,10 @@ export function threeTier(o: ThreeTierOptions): string {
  * k-ary fat-tree (Al-Fares et al., 2008): (k/2)^2 cores, k pods of k/2 aggregation and k/2
  * access (ToR) switches, k/2 hosts per access switch; one subnet per access switch.
  */
-export function fatTree(k: number, hostsPerAccess = k / 2): string {
+export function fatTree(k: number, hostsPerAccess = k / 2, { ipv6 = false }: { ipv6?: boolean } = {}): string {
   if (k < 2 || k % 2 !== 0) throw new Error(`fat-tree k must be even and at least 2, not ${k}`);
   const half = k / 2;
-  const d: Draft = { name: `fat-tree-k${k}`, description: `k=${k} fat-tree`, switches: [], links: [], subnets: [], hosts: [], external: [] };
+  const d: Draft = { name: `fat-tree-k${k}`, description: `k=${k} fat-tree${ipv6 ? ', dual-stack' : ''}`, ipv6, switches: [], links: [], subnets: [], hosts: [], external: [] };
   const ports = new Ports();
   const cores: string[] = [];
   for (let c = 0; c < half * half; c++) {
@@ -118,6 +135,7 @@ export function fatTree(k: number, hostsPerAccess = k / 2): string {
 
 function render(d: Draft): string {
   const flow = (o: object): string => `{ ${Object.entries(o).map(([k, v]) => `${k}: ${typeof v === 'string' && /[:\s]/.test(v) ? JSON.stringify(v) : String(v)}`).join(', ')} }`;
+  const quoted = (v: string): string => JSON.stringify(v);
   const lines = [
     `# ${d.description}; generated by: svcswitch topology generate`,
     `name: ${d.name}`,
@@ -135,6 +153,7 @@ function render(d: Draft): string {
       `    prefix: ${e.prefix}`,
       `    gateway: ${e.gateway}`,
       `    switch: ${e.switch}`,
+      ...(e.prefix6 === undefined ? [] : [`    prefix6: ${quoted(e.prefix6)}`, `    gateway6: ${quoted(e.gateway6!)}`]),
       '    hosts:',
       ...e.hosts.map((h) => `      - ${flow(h)}`),
     ]),

@@ -117,6 +117,12 @@ test('trace: every pair of hosts on dc-small is delivered in IPv6 too (72 pairs)
   assert.equal(allPairs6(loadTopology('topologies/dc-small.yaml')), 72);
 });
 
+test('trace: every pair in IPv6 on the dual-stack k=4 fat-tree (272 pairs) and a dual-stack three-tier datacenter of 46 switches', () => {
+  assert.equal(allPairs6(loadTopology('topologies/fat-tree-k4.yaml')), 272);
+  const t = parseTopology(threeTier({ cores: 2, aggregations: 4, accessPerAggregation: 10, hostsPerAccess: 1, ipv6: true }), 'three-tier');
+  assert.equal(allPairs6(t), t.hosts.length * (t.hosts.length - 1));
+});
+
 test('trace: every pair on the k=4 fat-tree, the external client included (272 pairs)', () => {
   assert.equal(allPairs(loadTopology('topologies/fat-tree-k4.yaml')), 272);
 });

@@ -70,6 +70,17 @@ test('fat-tree k=4: (k/2)^2 cores, k pods of k/2 aggregation and k/2 access swit
   assert.equal(parseTopology(fatTree(4, 3), 'ft.yaml').hosts.filter((h) => h.switch === 'p1acc1').length, 3);
 });
 
+test('--ipv6: every network dual-stack, its IPv6 numbers mirroring the IPv4 ones (subnet 257 is 2001:db8:0:101::/64); IPv4 only without it', () => {
+  const t = parseTopology(threeTier({ cores: 1, aggregations: 1, accessPerAggregation: 257, hostsPerAccess: 2, ipv6: true }), 'big6.yaml');
+  assert.deepEqual(t.subnets[0]!.ipv6, { prefix: '2001:db8:0:1::/64', gateway: '2001:db8:0:1::1', coaPool: { first: '2001:db8:0:1::200', last: '2001:db8:0:1::250' } });
+  assert.equal(t.subnets[256]!.ipv6!.prefix, '2001:db8:0:101::/64');
+  assert.deepEqual(t.hosts.filter((h) => h.switch === 'acc1').map((h) => h.ip6), ['2001:db8:0:1::10', '2001:db8:0:1::11']);
+  assert.deepEqual([t.externals[0]!.ipv6, t.hosts.find((h) => h.name === 'client')!.ip6], [{ prefix: '2001:db8:100::/64', gateway: '2001:db8:100::1' }, '2001:db8:100::10']);
+  assert.match(fatTree(2, 1, { ipv6: true }), /prefix6: "2001:db8:0:2::\/64"/);
+  const v4 = parseTopology(fatTree(4), 'ft.yaml');
+  assert.ok(v4.subnets.every((n) => n.ipv6 === undefined) && v4.hosts.every((h) => h.ip6 === undefined));
+});
+
 test('fat-tree: k must be even and at least 2', () => {
   for (const k of [0, 1, 3, -2]) assert.throws(() => fatTree(k), { message: `fat-tree k must be even and at least 2, not ${k}` });
   assert.equal(parseTopology(fatTree(2), 'ft.yaml').switches.length, 1 + 2 + 2 + 1);

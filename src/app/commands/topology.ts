@@ -34,6 +34,7 @@ interface GenerateFlags {
   cores?: string;
   aggregations?: string;
   accessPerAggregation?: string;
+  ipv6?: boolean;
 }
 
 function generate(kind: string, values: GenerateFlags): string {
@@ -43,8 +44,9 @@ function generate(kind: string, values: GenerateFlags): string {
     if (v === undefined || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag}: "${v ?? ''}" is not a whole number >= 1`);
     return n;
   };
-  if (kind === 'fat-tree') return fatTree(int('k', '--k'), values.hostsPerAccess === undefined ? undefined : int('hostsPerAccess', '--hosts-per-access'));
-  if (kind === 'three-tier') return threeTier({ cores: int('cores', '--cores'), aggregations: int('aggregations', '--aggregations'), accessPerAggregation: int('accessPerAggregation', '--access-per-aggregation'), hostsPerAccess: int('hostsPerAccess', '--hosts-per-access') });
+  const ipv6 = values.ipv6 === true;
+  if (kind === 'fat-tree') return fatTree(int('k', '--k'), values.hostsPerAccess === undefined ? undefined : int('hostsPerAccess', '--hosts-per-access'), { ipv6 });
+  if (kind === 'three-tier') return threeTier({ cores: int('cores', '--cores'), aggregations: int('aggregations', '--aggregations'), accessPerAggregation: int('accessPerAggregation', '--access-per-aggregation'), hostsPerAccess: int('hostsPerAccess', '--hosts-per-access'), ipv6 });
   throw new UsageError(`generate: "${kind}" is neither fat-tree nor three-tier`);
 }
 
@@ -84,12 +86,13 @@ export const registerTopology: Register = (program, io, exit) => {
     .action(() => exit((io.out(`${JSON.stringify(topologySchemaDocument(), null, 2)}\n`), 0)));
   topology
     .command('generate')
-    .description('a topology file on stdout: fat-tree --k K [--hosts-per-access N], or three-tier --cores C --aggregations A --access-per-aggregation X --hosts-per-access H')
+    .description('a topology file on stdout: fat-tree --k K [--hosts-per-access N], or three-tier --cores C --aggregations A --access-per-aggregation X --hosts-per-access H; --ipv6 for dual-stack')
     .argument('<kind>', 'fat-tree or three-tier')
     .option('--k <k>', 'fat-tree: pods (even)')
     .option('--hosts-per-access <n>', 'hosts on each access switch')
     .option('--cores <n>', 'three-tier: core switches')
     .option('--aggregations <n>', 'three-tier: aggregation switches')
     .option('--access-per-aggregation <n>', 'three-tier: access switches under each aggregation switch')
+    .option('--ipv6', 'dual-stack: an IPv6 prefix, gateway and CoA pool for every network, an IPv6 address for every host')
     .action((kind: string, values: GenerateFlags) => exit(guarded(io.err, () => (io.out(generate(kind, values)), 0))));
 };
