@@ -59,6 +59,8 @@ export interface MetricsSources {
   topology: TopologyService;
   flows: FlowManager;
   migration: MigrationService;
+  /** Router advertisements sent, by kind, and solicitations left unanswered by the per-port limit (src/fabric/router-adverts.ts). */
+  routerAdverts?: { readonly sent: Readonly<Record<'solicited' | 'unsolicited' | 'limited', number>> };
   /** The HTTP front's counts, once it listens. */
   front: () => FrontCounts | undefined;
 }
@@ -142,6 +144,12 @@ export class Metrics {
       c.inc({ admission: 'served' }, f.served);
       c.inc({ admission: 'held' }, f.heldUnread);
       c.inc({ admission: 'closed' }, f.closedAtOnce);
+    });
+    counter('svcswitch_router_adverts_total', 'IPv6 router advertisements sent (solicited, unsolicited), and solicitations not answered because their port was answered less than a second before (limited).', ['kind'], (c) => {
+      c.reset();
+      const sent = s.routerAdverts?.sent;
+      if (!sent) return;
+      for (const kind of ['solicited', 'unsolicited', 'limited'] as const) c.inc({ kind }, sent[kind]);
     });
     counter('svcswitch_api_requests_delayed_total', 'REST API requests answered late: past their client\'s failure budget (failed) or its pace (paced).', ['why'], (c) => {
       const f = s.front();

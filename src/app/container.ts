@@ -6,6 +6,7 @@ import { BearerToken } from '../api/bearer-token.js';
 import { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
 import { ArpProxy } from '../fabric/arp-proxy.js';
+import { RouterAdverts } from '../fabric/router-adverts.js';
 import { TraceService } from '../fabric/trace-service.js';
 import type { Topology } from '../topology/model.js';
 import { DEFAULT_TOPOLOGY_OPTIONS, TopologyService } from '../topology/topology-service.js';
@@ -105,19 +106,20 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     }),
   );
   c.bind(TOKENS.arp).toDynamicValue((ctx) => new ArpProxy(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
+  c.bind(TOKENS.routerAdverts).toDynamicValue((ctx) => new RouterAdverts(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.logger)));
   c.bind(TOKENS.tracer).toDynamicValue((ctx) => new TraceService(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
   c.bind(TOKENS.migration).toDynamicValue(
     (ctx) => new MigrationService(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), ctx.get(TOKENS.flows), ctx.get(TOKENS.bindings), ctx.get(TOKENS.logger), config.migration, ctx.get(TOKENS.clusterConfirmer)),
   );
   c.bind(TOKENS.metrics).toDynamicValue(
-    (ctx) => new Metrics({ openflow: ctx.get(TOKENS.openflow), topology: ctx.get(TOKENS.topology), flows: ctx.get(TOKENS.flows), migration: ctx.get(TOKENS.migration), front: () => c.get(TOKENS.api).frontCounts }),
+    (ctx) => new Metrics({ openflow: ctx.get(TOKENS.openflow), topology: ctx.get(TOKENS.topology), flows: ctx.get(TOKENS.flows), migration: ctx.get(TOKENS.migration), routerAdverts: ctx.get(TOKENS.routerAdverts), front: () => c.get(TOKENS.api).frontCounts }),
   );
   c.bind(TOKENS.api).toDynamicValue(
     (ctx) => new ApiServer(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.tracer), ctx.get(TOKENS.migration), ctx.get(TOKENS.flows), ctx.get(TOKENS.metrics), ctx.get(TOKENS.logger),
       config.apiToken === undefined ? undefined : BearerToken.of(config.apiToken), config.apiRequestTimeoutMs, ctx.get(TOKENS.cluster)?.mastership),
   );
   c.bind(TOKENS.app).toDynamicValue(
-    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state), ctx.get(TOKENS.cluster), ctx.get(TOKENS.clusterSync)),
+    (ctx) => new Svcswitch(ctx.get(TOKENS.openflow), ctx.get(TOKENS.topology), ctx.get(TOKENS.planning), ctx.get(TOKENS.flows), ctx.get(TOKENS.arp), ctx.get(TOKENS.routerAdverts), ctx.get(TOKENS.migration), ctx.get(TOKENS.tracer), ctx.get(TOKENS.api), ctx.get(TOKENS.logger), ctx.get(TOKENS.state), ctx.get(TOKENS.cluster), ctx.get(TOKENS.clusterSync)),
   );
   return c;
 }

@@ -5,6 +5,7 @@ import type { ApiServer } from '../api/api-server.js';
 import type { FlowManager } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
+import type { RouterAdverts } from '../fabric/router-adverts.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import type { Logger } from '../log/logger.js';
 import type { TraceService } from '../fabric/trace-service.js';
@@ -27,6 +28,7 @@ export class Svcswitch {
     readonly planning: Planning,
     readonly flows: FlowManager,
     readonly arp: ArpProxy,
+    readonly routerAdverts: RouterAdverts,
     readonly migration: MigrationService,
     readonly tracer: TraceService,
     readonly api: ApiServer,
@@ -56,6 +58,7 @@ export class Svcswitch {
     this.planning.start();
     this.flows.start();
     this.arp.start();
+    this.routerAdverts.start();
     this.migration.start();
     this.sync?.confirmer.start();
     this.sync?.leadership.start();
@@ -94,6 +97,7 @@ export class Svcswitch {
     this.sync?.confirmer.stop();
     this.migration.stop();
     this.arp.stop();
+    this.routerAdverts.stop();
     this.flows.stop();
     this.planning.stop();
     this.topology.stop();

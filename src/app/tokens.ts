@@ -9,6 +9,7 @@ import type { Topology } from '../topology/model.js';
 import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import type { Planning } from './planning.js';
 import type { ArpProxy } from '../fabric/arp-proxy.js';
+import type { RouterAdverts } from '../fabric/router-adverts.js';
 import type { TraceService } from '../fabric/trace-service.js';
 import type { Svcswitch } from './svcswitch.js';
 import type { MigrationService } from '../migration/migration-service.js';
@@ -31,6 +32,7 @@ export const TOKENS = {
   planning: Symbol('Planning') as ServiceIdentifier<Planning>,
   flows: Symbol('FlowManager') as ServiceIdentifier<FlowManager>,
   arp: Symbol('ArpProxy') as ServiceIdentifier<ArpProxy>,
+  routerAdverts: Symbol('RouterAdverts') as ServiceIdentifier<RouterAdverts>,
   migration: Symbol('MigrationService') as ServiceIdentifier<MigrationService>,
   /** The SQLite state file, or undefined when state is kept in memory only. */
   state: Symbol('StateDatabase') as ServiceIdentifier<StateDatabase | undefined>,

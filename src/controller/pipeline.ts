@@ -94,7 +94,7 @@ export const PIPELINE = {
   fabric: slot(
     2,
     [{ table: TABLE.forwarding, min: 10, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }, { table: TABLE.ndReply, min: 100, max: 100 }],
-    { gatewayArp: 1000, gatewayNd: 1000, hostAnnounce: 950, arpToHost: 900, ndToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, arpReply: 100, ndReply: 100 },
+    { gatewayArp: 1000, gatewayNd: 1000, hostAnnounce: 950, arpToHost: 900, ndToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, routerSolicit: 10, arpReply: 100, ndReply: 100 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**
@@ -155,5 +155,7 @@ export const PROCESSOR_PRIORITY = {
   hostLearning: 100,
   migration: 150,
   arpProxy: 200,
+  /** Router solicitations answered with the fabric's router advertisement (src/fabric/router-adverts.ts). */
+  routerAdverts: 210,
   observers: 1000,
 } as const;

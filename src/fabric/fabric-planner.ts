@@ -1,12 +1,12 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
 import { PIPELINE, TABLE } from '../controller/pipeline.js';
-import { ND_REPLY, planHost6, route6 } from './ipv6-fabric.js';
+import { ND_REPLY, ROUTER_SOLICIT_TO_CONTROLLER, planHost6, route6 } from './ipv6-fabric.js';
 import { admitHost, planPortSecurity } from './port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo } from '../topology/events.js';
-import { GATEWAY_MAC, type Topology } from '../topology/model.js';
+import { GATEWAY_MAC, hasIpv6, type Topology } from '../topology/model.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { networkOf, networksOf, prefixMatch, type Network } from '../topology/networks.js';
 import { nextHops } from '../topology/valley-free.js';
@@ -125,11 +125,11 @@ function sharedOf(ctx: FabricContext): SharedEntries {
   let shared = sharedEntries.get(ctx);
   if (!shared) {
     shared = {
-      // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements); and the entry that finishes the gateway's neighbour advertisements.
+      // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements); in a dual-stack datacenter, the entry that finishes the gateway's neighbour advertisements, and router solicitations to the controller.
       toController: [
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
-        ND_REPLY,
+        ...(hasIpv6(ctx.topology) ? [ND_REPLY, ROUTER_SOLICIT_TO_CONTROLLER] : []),
       ],
       routes: new Map(),
       groups: new Map(),

@@ -65,6 +65,9 @@ export const ND_REPLY: FlowEntry = entry(TABLE.ndReply, PRIORITY.ndReply, { ...I
   inst.apply([act.setField('ipv6_nd_tll', GATEWAY_MAC), act.output(PortNo.IN_PORT)]),
 ]);
 
+/** Router solicitations go to the controller, which answers with the fabric's advertisement (router-adverts.ts): only a host's own reach here (port security). */
+export const ROUTER_SOLICIT_TO_CONTROLLER: FlowEntry = entry(TABLE.forwarding, PRIORITY.routerSolicit, { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.ROUTER_SOLICIT }, [inst.apply([act.output(PortNo.CONTROLLER)])]);
+
 /** The route to a network's IPv6 prefix through the group of the switch that serves it, or none for an IPv4-only network. */
 export function route6(net: Network, groupId: number): FlowEntry | undefined {
   if (!net.ipv6) return undefined;

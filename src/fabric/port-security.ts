@@ -5,7 +5,7 @@ import { ETH_TYPE } from '../packet/ethernet.js';
 import { ICMPV6_TYPE } from '../packet/icmpv6.js';
 import { LINK_LOCAL_PREFIX, NEXT_HEADER } from '../packet/ipv6.js';
 import type { HostInfo } from '../topology/events.js';
-import { linkPortsOf, type Topology } from '../topology/model.js';
+import { hasIpv6, linkPortsOf, type Topology } from '../topology/model.js';
 
 const SLOT = PIPELINE.portSecurity;
 const PORT_SECURITY_COOKIE = SLOT.cookie;
@@ -34,8 +34,8 @@ export function planPortSecurity(topology: Topology, sw: string): SwitchTables {
       entry(PRIORITY.trusted, { in_port: PortNo.CONTROLLER }, ON_TO_FORWARDING),
       entry(PRIORITY.announcement, { eth_type: ETH_TYPE.RARP }, ON_TO_FORWARDING),
       entry(PRIORITY.learn, { eth_type: ETH_TYPE.ARP }, TO_CONTROLLER),
-      // RA guard, and no neighbour entry forged: only a host's own ND messages pass (admitHost6).
-      ...GUARDED_ND.map((type) => entry(PRIORITY.ndGuard, { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: type }, DROP)),
+      // RA guard, and no neighbour entry forged: only a host's own ND messages pass (admitHost6). (IPv4 only: everything IPv6 meets the drop below.)
+      ...(hasIpv6(topology) ? GUARDED_ND.map((type) => entry(PRIORITY.ndGuard, { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: type }, DROP)) : []),
       entry(PRIORITY.drop, {}, DROP),
     ],
     groups: [],

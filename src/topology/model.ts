@@ -100,6 +100,9 @@ export interface Topology {
 
 export const portKey = (p: PortRef): string => `${p.switch}:${p.port}`;
 
+/** Whether any network of the file has an IPv6 side: an IPv4-only datacenter's tables have nothing of IPv6. */
+export const hasIpv6 = (t: Topology): boolean => t.subnets.some((s) => s.ipv6 !== undefined) || t.externals.some((e) => e.ipv6 !== undefined);
+
 const linkPortsCache = new WeakMap<Topology, ReadonlyMap<string, readonly number[]>>();
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { migrationRig } from '../../lab/migration-rig.js';
 import { MessageType } from '../../src/openflow/index.js';
-import { ARP_OP, arpFrame } from '../../src/packet/index.js';
+import { ARP_OP, arpFrame, icmpv6Frame } from '../../src/packet/index.js';
 import { until } from '../../lab/wait.js';
 
 /** /metrics against the scripted switches: the values an operator graphs, after one migration, read back in Prometheus' text format. */
@@ -30,7 +30,13 @@ test('/metrics: switches, entries per switch and planner, a migration by mode, t
     // h12 (declared at acc1:4) asks for its gateway: one ARP packet-in.
     const ask = arpFrame({ op: ARP_OP.REQUEST, senderMac: '02:00:0a:00:01:0b', senderIp: '10.0.1.11', targetMac: '00:00:00:00:00:00', targetIp: '10.0.1.1' });
     r.switches.get('acc1')!.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: ask.length, reason: 0, tableId: 0, cookie: 0n, match: { in_port: 4 }, data: ask });
-    await until(async () => (await fetch(`http://127.0.0.1:${r.apiPort}/metrics`).then((x) => x.text())).includes('svcswitch_packet_ins_total{kind="arp"} 1'), 'the packet-in counted');
+    // And its router solicitation: one IPv6 packet-in, one advertisement.
+    const solicit = icmpv6Frame({ srcMac: '02:00:0a:00:01:0b', dstMac: '33:33:00:00:00:02', src: 'fe80::ff:fe00:11', dst: 'ff02::2' }, { kind: 'router-solicit', options: [{ kind: 'source-lla', mac: '02:00:0a:00:01:0b' }] });
+    r.switches.get('acc1')!.send({ type: MessageType.PACKET_IN, xid: 0, bufferId: 0xffffffff, totalLen: solicit.length, reason: 0, tableId: 1, cookie: 0n, match: { in_port: 4 }, data: solicit });
+    await until(async () => {
+      const now = await fetch(`http://127.0.0.1:${r.apiPort}/metrics`).then((x) => x.text());
+      return now.includes('svcswitch_packet_ins_total{kind="arp"} 1') && now.includes('svcswitch_router_adverts_total{kind="solicited"} 1');
+    }, 'the packet-ins counted, the advertisement sent');
     const res = await fetch(`http://127.0.0.1:${r.apiPort}/metrics`);
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
@@ -50,7 +56,8 @@ test('/metrics: switches, entries per switch and planner, a migration by mode, t
     assert.equal(at('svcswitch_flow_entries{switch="acc2",planner="migration"}'), undefined, 'acc2 plays no part in an optimized move from acc1 to acc3');
     assert.ok((at('svcswitch_flow_mods_sent_total') ?? 0) > 0);
     assert.ok((at('svcswitch_reconcile_seconds_count{kind="change",outcome="confirmed"}') ?? 0) >= 3, 'a reconcile per switch at least');
-    assert.deepEqual([at('svcswitch_packet_ins_total{kind="arp"}'), at('svcswitch_packet_ins_total{kind="ipv4"}')], [1, 0], 'one ARP packet-in, by kind');
+    assert.deepEqual([at('svcswitch_packet_ins_total{kind="arp"}'), at('svcswitch_packet_ins_total{kind="ipv6"}'), at('svcswitch_packet_ins_total{kind="ipv4"}')], [1, 1, 0], 'one ARP and one IPv6 packet-in, by kind');
+    assert.deepEqual(['solicited', 'unsolicited', 'limited'].map((k) => at(`svcswitch_router_adverts_total{kind="${k}"}`)), [1, 0, 0]);
     assert.ok((at('nodejs_eventloop_lag_seconds') ?? -1) >= 0 && (at('process_resident_memory_bytes') ?? 0) > 0, 'the process: event-loop lag, memory');
     // Every line is a sample of a family announced with HELP and TYPE.
     const families = new Set([...text.matchAll(/^# TYPE (\S+) /gm)].map((x) => x[1]!));

@@ -110,7 +110,7 @@ test('one dual-stack host\'s IPv6 entries, and a switch\'s IPv6 routes: the same
   const flows = planHost(ctx, h11info).flows;
   const v4only = planHost(ctx, { ...h11info, ip6: undefined }).flows;
   assert.equal(flows.length - v4only.length, 4 + 2 + 9, 'gateway NS for two addresses with and without the option, NS to it, its route; its IPv6 and 8 ND port-security entries');
-  const routes = planRoutes(ctx, fabricGraph(topology, new Set()), 'acc1').flows.filter((f) => f.match.eth_type === 0x86dd && f.tableId === TABLE.forwarding);
+  const routes = planRoutes(ctx, fabricGraph(topology, new Set()), 'acc1').flows.filter((f) => f.match.eth_type === 0x86dd && f.priority === PIPELINE.fabric.priority.subnetRoute);
   assert.deepEqual(routes.map((f) => f.match.ipv6_dst), [
     { value: '2001:db8:0:2::', mask: 'ffff:ffff:ffff:ffff::' },
     { value: '2001:db8:0:3::', mask: 'ffff:ffff:ffff:ffff::' },

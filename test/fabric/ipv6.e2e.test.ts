@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import { MultipartType, PortNo, TableId, type FlowStats } from '../../src/openflow/index.js';
 import { icmpv6Frame } from '../../src/packet/icmpv6.js';
+import { linkLocalOf } from '../../src/packet/ipv6.js';
 import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../../src/topology/model.js';
 import { type Fabric, startFabric, stopFabric } from '../../lab/fabric.js';
 import { appctl, requireOvs } from '../../lab/ovs.js';
@@ -60,6 +61,21 @@ describe('IPv6 on dual-stack dc-small', () => {
     const traced = await appctl('ofproto/trace', 'acc1', `in_port=3,dl_src=${H11.mac},dl_dst=33:33:ff:00:00:01,icmp6,ipv6_src=fe80::1,ipv6_dst=ff02::1:ff00:1,nw_ttl=255,icmpv6_type=135,icmpv6_code=0,nd_target=${GATEWAY_LINK_LOCAL},nd_sll=${H11.mac}`);
     assert.match(traced, /Final flow: .*dl_src=02:53:56:00:00:01,dl_dst=02:00:0a:00:01:0a,ipv6_src=fe80::53:56ff:fe00:1,ipv6_dst=2001:db8:0:1::10,.*icmp_type=136,.*nd_tll=02:53:56:00:00:01/);
     assert.match(traced, /set\(nd_ext\(nd_reserved=0xe0000000,nd_options_type=2\)\)/);
+  });
+
+  test('a host\'s router solicitation is answered with the fabric\'s advertisement: the kernel takes the gateway as its default router, and adds no address', async () => {
+    const h21 = { mac: '02:00:0a:00:02:0a' };
+    const route = async () => String((await f!.dc.do({ op: 'cmd', host: 'h21', cmd: 'ip -6 route show default' })).output);
+    await f!.dc.do({ op: 'cmd', host: 'h21', cmd: 'ip -6 route del default; sysctl -qw net.ipv6.conf.h21-eth0.accept_ra=1' });
+    assert.doesNotMatch(await route(), /default/);
+    const before = f!.app.routerAdverts.sent.solicited;
+    await send('h21', icmpv6Frame({ srcMac: h21.mac, dstMac: '33:33:00:00:00:02', src: linkLocalOf(h21.mac), dst: 'ff02::2' }, { kind: 'router-solicit', options: [{ kind: 'source-lla', mac: h21.mac }] }));
+    await until(async () => /proto ra/.test(await route()), 'a default route learned from the advertisement', 10_000, 200);
+    assert.match(await route(), new RegExp(`default via ${GATEWAY_LINK_LOCAL} dev h21-eth0 proto ra`));
+    assert.equal(f!.app.routerAdverts.sent.solicited, before + 1);
+    const addrs = String((await f!.dc.do({ op: 'cmd', host: 'h21', cmd: 'ip -6 addr show dev h21-eth0 scope global' })).output);
+    assert.deepEqual([...addrs.matchAll(/inet6 (\S+)/g)].map((m) => m[1]), ['2001:db8:0:2::10/64'], 'A=0: only the declared address');
+    assert.equal((await f!.dc.ping('h21', '2001:db8:0:3::10', 1)).received, 1, 'and it routes through it');
   });
 
   test('a tenant\'s router advertisement and its advertisement of the gateway at its own MAC are dropped at its port: h11 keeps the gateway\'s MAC', async () => {
