@@ -122,6 +122,8 @@ export interface BindingStore {
   keepFinished(record: MigrationRecord, keep: number): void;
   /** Released CoAs still resting, by CoA (an expired one may linger until its CoA is taken again): a restart or a new leader honours them. */
   resting(): Map<string, RestingCoa>;
+  /** Whether `coa` has a rest on record (a lookup: `resting()` copies every rest). */
+  isResting(coa: string): boolean;
   /** `coa` rests until `rest.until`, or (undefined) no longer: taken again. Run inside a `transaction` or on its own. */
   setResting(coa: string, rest: RestingCoa | undefined): void;
   /**
@@ -193,6 +195,10 @@ export abstract class BindingMirror {
 
   resting(): Map<string, RestingCoa> {
     return new Map([...this.restingCoas].map(([coa, r]) => [coa, { ...r }]));
+  }
+
+  isResting(coa: string): boolean {
+    return this.restingCoas.has(coa);
   }
 
   finished(): MigrationRecord[] {

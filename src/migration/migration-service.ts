@@ -380,7 +380,7 @@ export class MigrationService {
         }
         this.bindings.setInFlight(a.hoa, { record, coaWasHeld: a.coaWasHeld, deadline: now + timeoutMs });
         // A CoA handed out again after its rest: its saved rest goes.
-        if (coa !== undefined && this.bindings.resting().has(coa)) this.bindings.setResting(coa, undefined);
+        if (coa !== undefined && this.bindings.isResting(coa)) this.bindings.setResting(coa, undefined);
       });
     } catch (e) {
       taken.giveBack();

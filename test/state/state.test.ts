@@ -306,6 +306,7 @@ test('resting CoAs: set, replaced and removed by CoA, copies out; a reopened fil
     assert.deepEqual([...store.resting()].sort(), [['10.0.3.200', { subnet: 'net3', until: 4_000 }], ['10.0.3.201', { subnet: 'net3', until: 2_000 }]]);
     store.resting().get('10.0.3.200')!.until = 0;
     assert.equal(store.resting().get('10.0.3.200')!.until, 4_000, 'a copy');
+    assert.deepEqual(['10.0.3.200', '10.0.3.201', '10.0.4.200'].map((c) => store.isResting(c)), [true, true, false], 'a lookup agrees');
   };
   const db = openStateDatabase(dir);
   check(new SqliteBindingStore(db));
