@@ -223,9 +223,11 @@ function wireForms(): void {
     const f = new FormData(ev.target as HTMLFormElement);
     const q = new URLSearchParams({ from: String(f.get('from')), to: String(f.get('to')), proto: String(f.get('proto')) });
     if (f.get('dport')) q.set('dport', String(f.get('dport')));
-    api<{ hops: Array<{ switch: string; inPort: number; outPort: number | string; packet: Record<string, string | number> }>; result: string; at: { switch: string; port: number }; reason?: string }>('GET', `/api/trace?${q}`)
+    api<{ hops: Array<{ switch: string; inPort: number; outPort: number | string; packet: Record<string, unknown> }>; result: string; at: { switch: string; port: number }; reason?: string }>('GET', `/api/trace?${q}`)
       .then((t) => {
-        const hops = t.hops.map((x) => h('li', {}, `${x.switch}: in ${x.inPort} → out ${x.outPort}  ${Object.entries(x.packet).map(([k, v]) => `${k}=${v}`).join(' ')}`));
+        // An IPv6 packet's addresses and an ND message's fields are objects: shown as JSON.
+        const shown = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+        const hops = t.hops.map((x) => h('li', {}, `${x.switch}: in ${x.inPort} → out ${x.outPort}  ${Object.entries(x.packet).map(([k, v]) => `${k}=${shown(v)}`).join(' ')}`));
         $('trace-result').replaceChildren(h('p', {}, `${t.result} at ${t.at.switch}:${t.at.port}${t.reason ? ` (${t.reason})` : ''}`), h('ol', {}, ...hops));
       })
       .catch((e: Error) => say('trace-result', e.message, true));
