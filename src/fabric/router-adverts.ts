@@ -5,7 +5,7 @@ import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { icmpv6Frame, parseIcmpv6, type Icmpv6Message } from '../packet/icmpv6.js';
-import { ipv6MulticastMac, parseIpv6 } from '../packet/ipv6.js';
+import { NEXT_HEADER, ipv6MulticastMac, parseIpv6 } from '../packet/ipv6.js';
 import type { HostInfo } from '../topology/events.js';
 import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../topology/model.js';
 import { networkOf6, networksOf, type Network } from '../topology/networks.js';
@@ -108,7 +108,7 @@ export class RouterAdverts {
       const frame = parseEthernet(m.data);
       if (frame.ethType !== ETH_TYPE.IPV6) return;
       const { header, body } = parseIpv6(frame.payload);
-      if (header.nextHeader !== 58) return;
+      if (header.nextHeader !== NEXT_HEADER.ICMPV6) return;
       if (parseIcmpv6(header, body).kind !== 'router-solicit') return;
       const host = this.topology.hostByMac(frame.src);
       // Only a dual-stack host where it stands: port security let nothing else through, and this says so again.

@@ -8,7 +8,9 @@ import { GATEWAY_MAC, linkPortsOf, portKey, type Topology } from '../topology/mo
 import { ipToInt } from '../topology/cidr.js';
 import { canonicalIp6 } from '../topology/cidr6.js';
 import { networkOf, networkOf6, networksOf, type Network } from '../topology/networks.js';
-import { ipv6MulticastMac, solicitedNodeAddress } from '../packet/ipv6.js';
+import { ETH_TYPE } from '../packet/ethernet.js';
+import { ICMPV6_TYPE } from '../packet/icmpv6.js';
+import { NEXT_HEADER, ipv6MulticastMac, solicitedNodeAddress } from '../packet/ipv6.js';
 import type { TopologyService } from '../topology/topology-service.js';
 import { trace, type TraceNetwork, type TraceOptions, type TraceResult } from '../topology/trace.js';
 import { planFabric } from './fabric-planner.js';
@@ -28,7 +30,6 @@ export interface TraceRequest {
 export const TRACE_PROTOS = ['icmp', 'tcp', 'udp', 'arp', 'nd'] as const;
 export type TraceProto = (typeof TRACE_PROTOS)[number];
 const PROTO = { icmp: 1, tcp: 6, udp: 17 } as const;
-const ICMPV6 = 58;
 
 /**
  * The packet a host sends to `to`: to its gateway's MAC when `to` is in another network, to
@@ -63,16 +64,16 @@ function hostPacket6(hosts: readonly HostInfo[], networks: readonly Network[], s
   const proto = req.proto ?? 'icmp';
   if (proto === 'arp') return `--proto arp is for an IPv4 destination; "${req.to}" is IPv6 (--proto nd)`;
   const start = { switch: src.switch, port: src.port };
-  const base = { eth_src: src.mac, eth_type: 0x86dd, ipv6_src: src.ip6 };
+  const base = { eth_src: src.mac, eth_type: ETH_TYPE.IPV6, ipv6_src: src.ip6 };
   if (proto === 'nd') {
     const group = solicitedNodeAddress(to);
-    return { start, packet: { ...base, eth_dst: ipv6MulticastMac(group), ipv6_dst: group, ip_proto: ICMPV6, icmpv6_type: 135, icmpv6_code: 0, ipv6_nd_target: to, ipv6_nd_sll: src.mac, nd_reserved: 0, nd_options_type: 1, ttl: 255 } };
+    return { start, packet: { ...base, eth_dst: ipv6MulticastMac(group), ipv6_dst: group, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, icmpv6_code: 0, ipv6_nd_target: to, ipv6_nd_sll: src.mac, nd_reserved: 0, nd_options_type: 1, ttl: 255 } };
   }
   const dstNet = networkOf6(networks, to);
   const local = dstNet !== undefined && dstNet === networkOf6(networks, src.ip6);
   const dstMac = local ? (hosts.find((h) => h.ip6 === to)?.mac ?? ipv6MulticastMac(solicitedNodeAddress(to))) : GATEWAY_MAC;
-  const packet: SimPacket = { ...base, eth_dst: dstMac, ipv6_dst: to, ip_proto: proto === 'icmp' ? ICMPV6 : PROTO[proto], ttl: 64 };
-  if (proto === 'icmp') Object.assign(packet, { icmpv6_type: 128, icmpv6_code: 0 });
+  const packet: SimPacket = { ...base, eth_dst: dstMac, ipv6_dst: to, ip_proto: proto === 'icmp' ? NEXT_HEADER.ICMPV6 : PROTO[proto], ttl: 64 };
+  if (proto === 'icmp') Object.assign(packet, { icmpv6_type: ICMPV6_TYPE.ECHO_REQUEST, icmpv6_code: 0 });
   else Object.assign(packet, { [`${proto}_src`]: 40000, [`${proto}_dst`]: req.dport ?? 80 });
   return { start, packet };
 }
