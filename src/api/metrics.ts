@@ -130,7 +130,7 @@ export class Metrics {
     gauge('svcswitch_coa_pool_held', 'Each subnet\'s Care-of Addresses held by a VM now.', ['subnet'], (g) => {
       for (const p of s.migration.coaUse()) g.set({ subnet: p.subnet }, p.held);
     });
-    gauge('svcswitch_bicast_groups_in_use', 'Bicast group pairs held by migrations in flight (24,576 at most: past them a migration is refused).', [], (g) => g.set(s.migration.bicastGroupsInUse));
+    gauge('svcswitch_bicast_groups_in_use', 'Migrations in flight holding bicast group ids (12,288 at most: past them a migration is refused).', [], (g) => g.set(s.migration.bicastGroupsInUse));
     this.migrations = counter('svcswitch_migrations_total', 'Migrations finished, by mode, trigger and outcome (completed, rolled-back, cancelled, failed).', ['mode', 'trigger', 'outcome']);
     this.migrationSeconds = new Histogram({
       name: 'svcswitch_migration_seconds', help: 'From a migration\'s first step to its last, by mode, trigger and outcome.',

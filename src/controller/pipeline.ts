@@ -119,12 +119,21 @@ export const PIPELINE = {
    * Foreign switch's own subnets keep the HoA as source (`sourceKept`), all others leave with
    * the CoA (`sourceToCoa`); at every other first hop, a packet from a switch-to-switch port
    * with the CoA as source gets the HoA back before forwarding delivers it (`sourceRestored`).
-   * Two ALL groups per binding for its bicast (host side, fabric side).
+   * In IPv6 (a dual-stack VM), every entry above has its twin, told apart by `eth_type`;
+   * neighbour discovery takes ARP's place: `nd` (at the Home switch a solicitation for the
+   * HoA becomes the advertisement "HoA is at the gateway MAC" and goes to `arpReply`, which
+   * addresses it to the host that asked; at the Foreign switch the VM's solicitations go to
+   * `arpAnswer`), `ndProbe` (the same for a unicast probe, which carries no link-layer
+   * option), and in table 0, at the VM's new port while it is prepared and at its Foreign
+   * port in first-hop mode, its own ND passes (`admitNdOwn`) and any other ND from its MAC is
+   * dropped (`admitNdGuard`) above the source entries, as port security's `ndOwn` and
+   * `ndGuard` do below them. Two ALL groups per binding and family for its bicast (host side,
+   * fabric side): IPv4's pair, then IPv6's.
    */
   migration: slot(
     3,
     [{ table: TABLE.forwarding, min: 2000, max: 2999 }, { table: TABLE.ingress, min: 1000, max: 1099 }, { table: TABLE.arpAnswer, min: 10, max: 100 }],
-    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arpOwn: 2310, arrival: 2400, admit: 1000, sourceRestored: 1010, sourceToCoa: 1020, sourceKept: 1030, arpAnswer: 100, arpUnknown: 10 },
+    { toHoa: 2100, toHoaFromFabric: 2110, homecoming: 2120, toCoa: 2200, arp: 2300, arpOwn: 2310, nd: 2320, ndProbe: 2330, arrival: 2400, admit: 1000, sourceRestored: 1010, sourceToCoa: 1020, sourceKept: 1030, admitNdGuard: 1040, admitNdOwn: 1050, arpAnswer: 100, arpUnknown: 10 },
     { min: GROUP_ID_BASE + 0x4000, max: GROUP_ID_LIMIT },
   ),
 } as const satisfies Record<string, PlannerSlot>;

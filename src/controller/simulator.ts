@@ -116,6 +116,8 @@ function applyActions(actions: readonly Action[], packet: SimPacket, inPort: num
   for (const a of actions) {
     switch (a.type) {
       case ActionType.SET_FIELD:
+        // Open vSwitch rewrites an ND message's option only where it has one (packet_set_nd): a unicast probe carries none.
+        if (ND_OPTION_FIELDS.has(a.field) && !pkt.nd_options_type) break;
         pkt = a.field === 'nd_options_type' ? retypeNdOption(pkt, Number(a.value)) : { ...pkt, [a.field]: a.value };
         break;
       case ActionType.DEC_NW_TTL: {
@@ -181,6 +183,8 @@ function withoutInPort(p: SimPacket): SimPacket {
   const { in_port: _ignored, ...rest } = p;
   return rest;
 }
+
+const ND_OPTION_FIELDS: ReadonlySet<string> = new Set(['nd_options_type', 'ipv6_nd_sll', 'ipv6_nd_tll']);
 
 /**
  * Open vSwitch's `nd_options_type` rewrites the type byte of an ND message's first option:

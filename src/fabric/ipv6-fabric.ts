@@ -23,6 +23,8 @@ const ICMPV6 = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as cons
 
 /** An advertisement's flags word: Router, Solicited, Override (RFC 4861 4.4), the top three bits. */
 export const NA_FLAGS_ROUTER_SOLICITED_OVERRIDE = 0xe0000000;
+/** Solicited and Override: the gateway answering for a host's address (not a router's: a host told otherwise would drop its default route). */
+export const NA_FLAGS_SOLICITED_OVERRIDE = 0x60000000;
 
 type Actions = Parameters<typeof inst.apply>[0];
 const entry = (tableId: number, priority: number, match: FlowEntry['match'], instructions: FlowEntry['instructions']): FlowEntry => ({ tableId, priority, cookie: COOKIE, match, instructions });
@@ -53,12 +55,32 @@ export function planHost6(networks: readonly Network[], h: HostInfo): FlowEntry[
     );
   }
   flows.push(
+    // An advertisement built for this host by an entry elsewhere (the migration's proxy ND): addressed to it, then finished by ndReply.
+    entry(TABLE.arpReply, PRIORITY.arpReply, { in_port: h.port, eth_src: h.mac, ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT }, [
+      inst.apply([act.setField('eth_dst', h.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('ipv6_dst', ip6)]),
+      inst.gotoTable(TABLE.ndReply),
+    ]),
     entry(TABLE.forwarding, PRIORITY.ndToHost, { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, ipv6_nd_target: ip6 }, [inst.apply([act.output(h.port)])]),
     entry(TABLE.forwarding, PRIORITY.hostRoute, { eth_type: ETH_TYPE.IPV6, ipv6_dst: ip6 }, [inst.apply([act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', h.mac), act.decNwTtl(), act.output(h.port)])]),
     ...admitHost6(h),
   );
   return flows;
 }
+
+/**
+ * A neighbour solicitation made the advertisement "`address` is at the gateway MAC", with
+ * `flags`, from `address`; `arpReply` then addresses it to the host that asked (its entry
+ * from planHost6) and `ndReply` finishes it. With `withOption`, the solicitation's source
+ * link-layer option becomes the target's: only for a solicitation that has one (a unicast
+ * probe has none, and Open vSwitch would write the option's type past its end).
+ */
+export const ndAnsweredAs = (address: string, flags: number, withOption: boolean): FlowEntry['instructions'] => [
+  inst.apply([
+    act.setField('ipv6_src', address), act.setField('icmpv6_type', ICMPV6_TYPE.NEIGHBOR_ADVERT), act.setField('nd_reserved', flags),
+    ...(withOption ? [act.setField('nd_options_type', ND_OPTION.TARGET_LLA)] : []),
+  ]),
+  inst.gotoTable(TABLE.arpReply),
+];
 
 /** The one `ndReply` entry of every switch: an advertisement built for a host gets the gateway's MAC and goes back where its solicitation came from. */
 export const ND_REPLY: FlowEntry = entry(TABLE.ndReply, PRIORITY.ndReply, { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT }, [

@@ -70,20 +70,36 @@ const GUARDED_ND = [ICMPV6_TYPE.ROUTER_ADVERT, ICMPV6_TYPE.NEIGHBOR_SOLICIT, ICM
  * detection (from ::) is dropped too: nothing in the fabric answers it, so the host keeps its
  * address. None for a host without an IPv6 address.
  */
-export function admitHost6(h: Pick<HostInfo, 'mac' | 'ip6' | 'port'>): FlowEntry[] {
+export function admitHost6(h: Pick<HostInfo, 'mac' | 'ip6' | 'port'>, a: Admission6 = HOST_ADMISSION6): FlowEntry[] {
   if (h.ip6 === undefined) return [];
   const icmp = { in_port: h.port, eth_src: h.mac, eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as const;
-  const own = (match: FlowEntry['match']): FlowEntry => ({ tableId: TABLE.ingress, priority: PRIORITY.ndOwn, cookie: PORT_SECURITY_COOKIE, match, instructions: ON_TO_FORWARDING });
+  const at = (priority: number, match: FlowEntry['match'], instructions: Instructions): FlowEntry => ({ tableId: TABLE.ingress, priority, cookie: a.cookie, match, instructions });
+  const own = (match: FlowEntry['match']): FlowEntry => at(a.ndOwn, match, ON_TO_FORWARDING);
+  const guard = a.ndGuard;
   return [
-    { tableId: TABLE.ingress, priority: PRIORITY.host, cookie: PORT_SECURITY_COOKIE, match: { in_port: h.port, eth_src: h.mac, eth_type: ETH_TYPE.IPV6, ipv6_src: h.ip6 }, instructions: ON_TO_FORWARDING },
+    at(a.host, { in_port: h.port, eth_src: h.mac, eth_type: ETH_TYPE.IPV6, ipv6_src: h.ip6 }, ON_TO_FORWARDING),
     ...[h.ip6, LINK_LOCAL_PREFIX].flatMap((source) => [
       own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.ROUTER_SOLICIT }),
       own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, ipv6_nd_sll: h.mac }),
       own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }),
       own({ ...icmp, ipv6_src: source, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT, ipv6_nd_target: h.ip6 }),
     ]),
+    ...(guard === undefined ? [] : GUARDED_ND.map((type) => at(guard, { ...icmp, icmpv6_type: type }, DROP))),
   ];
 }
+
+/** The priorities and cookie a host's IPv6 entries are given. */
+export interface Admission6 {
+  host: number;
+  ndOwn: number;
+  /**
+   * With a priority: any other ND from the host's MAC is dropped at its port at this one, so
+   * that entries of that port above port security's band (the migration's) never see it.
+   */
+  ndGuard?: number;
+  cookie: bigint;
+}
+const HOST_ADMISSION6: Admission6 = { host: PRIORITY.host, ndOwn: PRIORITY.ndOwn, cookie: PORT_SECURITY_COOKIE };
 
 /** How Open vSwitch shows an ND message without a link-layer address option: all zeros. */
 export const NO_LINK_LAYER_ADDRESS = '00:00:00:00:00:00';

@@ -5,7 +5,12 @@ import { PortNo, act, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo, TopologyEvent } from '../topology/events.js';
-import { networkOf, prefixMatch, type Network } from '../topology/networks.js';
+import { networkOf, networkOf6, prefixMatch, type Network } from '../topology/networks.js';
+import { ip6ToBig } from '../topology/cidr6.js';
+import { GATEWAY_LINK_LOCAL } from '../topology/model.js';
+import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE, NA_FLAGS_SOLICITED_OVERRIDE, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
+import { ICMPV6_TYPE } from '../packet/icmpv6.js';
+import { NEXT_HEADER } from '../packet/ipv6.js';
 import type { Binding } from './binding-store.js';
 import { answeredAs } from './migration-planner.js';
 
@@ -28,21 +33,41 @@ const entry = (priority: number, match: FlowEntry['match'], instructions: Instru
  * inside that network (only a VM abroad's own request is sent here, by its arp entry in
  * forwarding) for its gateway or a known address of it becomes the reply "it is at the gateway
  * MAC"; arpReply then sends it back to the VM. A request for any other address goes to the
- * controller unchanged. Without OpenFlow 1.3 field copies, each answered address is an entry:
- * the first `MAX_ANSWERED_PER_NETWORK`, gateway first, in address order. Pure.
+ * controller unchanged. In IPv6 (a dual-stack network) the same for the VM's neighbour
+ * solicitations, each becoming the advertisement (with the Router flag for the gateway's
+ * global and link-local addresses, or a host told otherwise drops its default route); one for
+ * any other address is dropped (every IPv6 address the fabric routes is declared). Without
+ * OpenFlow 1.3 field copies, each answered address is an entry: the first
+ * `MAX_ANSWERED_PER_NETWORK` of each family, gateway first, in address order. Pure.
  */
 export function planArpAnswers(network: Network, known: Iterable<string>): SwitchTables {
   const from = { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_spa: prefixMatch(network) };
-  const others = [...new Set(known)].filter((a) => a !== network.gateway).sort(byAddress);
+  const all = [...new Set(known)];
+  const others = all.filter((a) => !a.includes(':') && a !== network.gateway).sort(byAddress);
   const answered = [network.gateway, ...others].slice(0, MAX_ANSWERED_PER_NETWORK);
   return {
-    flows: [...answered.map((a) => entry(SLOT.priority.arpAnswer, { ...from, arp_tpa: a }, answeredAs(a))), entry(SLOT.priority.arpUnknown, from, TO_CONTROLLER)],
+    flows: [
+      ...answered.map((a) => entry(SLOT.priority.arpAnswer, { ...from, arp_tpa: a }, answeredAs(a))),
+      entry(SLOT.priority.arpUnknown, from, TO_CONTROLLER),
+      ...(network.ipv6 ? ndAnswers(network.ipv6.gateway, all.filter((a) => a.includes(':'))) : []),
+    ],
     groups: [],
   };
 }
 
+const SOLICITATION = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT } as const;
+function ndAnswers(gateway6: string, known6: string[]): FlowEntry[] {
+  const answer = (a: string, flags: number): FlowEntry => entry(SLOT.priority.arpAnswer, { ...SOLICITATION, ipv6_nd_target: a }, ndAnsweredAs(a, flags, false));
+  const others = known6.filter((a) => a !== gateway6).sort(byAddress6).slice(0, MAX_ANSWERED_PER_NETWORK - 1);
+  return [answer(gateway6, NA_FLAGS_ROUTER_SOLICITED_OVERRIDE), answer(GATEWAY_LINK_LOCAL, NA_FLAGS_ROUTER_SOLICITED_OVERRIDE), ...others.map((a) => answer(a, NA_FLAGS_SOLICITED_OVERRIDE))];
+}
+
 const byAddress = (a: string, b: string): number => addressValue(a) - addressValue(b);
 const addressValue = (ip: string): number => ip.split('.').reduce((v, o) => v * 256 + Number(o), 0);
+const byAddress6 = (a: string, b: string): number => {
+  const d = ip6ToBig(a)! - ip6ToBig(b)!;
+  return d < 0n ? -1 : d > 0n ? 1 : 0;
+};
 
 /**
  * The arpAnswer parts `migration/arp/<network>`, on every switch where VMs of that network are
@@ -51,9 +76,9 @@ const addressValue = (ip: string): number => ip.split('.').reduce((v, o) => v * 
  * when one of its hosts comes, goes or changes address, and only on the switches that hold it.
  */
 export class ArpAnswerParts {
-  /** Known host addresses by network name (only those of networks that can have VMs abroad), and each host's. */
+  /** Known host addresses (IPv4 and IPv6) by network name, and each host's. */
   private readonly addresses = new Map<string, Set<string>>();
-  private readonly hostIp = new Map<string, string>();
+  private readonly hostAddresses = new Map<string, string[]>();
   /** Where each active binding puts its VM's network: HoA to network and switch. */
   private readonly abroad = new Map<string, { network: Network; switch: string }>();
   /** Per network, the switches with VMs of it and how many. */
@@ -85,25 +110,30 @@ export class ArpAnswerParts {
   }
 
   private host(mac: string, host: HostInfo | undefined): void {
-    const before = this.hostIp.get(mac);
-    const after = host?.ip;
-    if (before === after) return;
+    const before = this.hostAddresses.get(mac) ?? [];
+    const after = host ? [host.ip, host.ip6].filter((a): a is string => a !== undefined) : [];
+    if (before.join() === after.join()) return;
     const touched = new Set<Network>();
-    if (before !== undefined) {
-      this.hostIp.delete(mac);
-      const n = networkOf(this.networks, before);
-      if (n && this.addresses.get(n.name)?.delete(before)) touched.add(n);
+    this.hostAddresses.delete(mac);
+    for (const a of before) {
+      const n = this.networkOf(a);
+      if (n && this.addresses.get(n.name)?.delete(a)) touched.add(n);
     }
-    if (after !== undefined) {
-      const n = networkOf(this.networks, after);
-      if (n) {
-        this.hostIp.set(mac, after);
-        const set = this.addresses.get(n.name) ?? new Set<string>();
-        this.addresses.set(n.name, set.add(after));
-        touched.add(n);
-      }
+    const kept: string[] = [];
+    for (const a of after) {
+      const n = this.networkOf(a);
+      if (!n) continue;
+      kept.push(a);
+      const set = this.addresses.get(n.name) ?? new Set<string>();
+      this.addresses.set(n.name, set.add(a));
+      touched.add(n);
     }
+    if (kept.length > 0) this.hostAddresses.set(mac, kept);
     for (const n of touched) this.replan(n);
+  }
+
+  private networkOf(address: string): Network | undefined {
+    return address.includes(':') ? networkOf6(this.networks, address) : networkOf(this.networks, address);
   }
 
   private count(network: Network, sw: string, by: number): void {

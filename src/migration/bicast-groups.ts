@@ -1,9 +1,13 @@
+/** Group ids a migration takes: a pair (towards the old place, towards the new one) for IPv4, and one for IPv6 (migration-planner.ts, IPV6_GROUP_OFFSET). */
+export const IDS_PER_MIGRATION = 4;
+
 /**
- * Bicast group ids, by HoA: two consecutive ids each (one towards the VM's old place, one
- * towards its new one), from the migration's range of the pipeline. Held only while a
- * migration is in flight or draining: a VM settled abroad needs none, so the range bounds
- * migrations in flight (24,576 with the pipeline's range), not bindings. Handed out round the
- * range, never the pair just freed (a switch may still hold it for a moment). Pure state.
+ * Bicast group ids, by HoA: four consecutive ids each (an IPv4 and an IPv6 pair, each with one
+ * towards the VM's old place and one towards its new one), from the migration's range of the
+ * pipeline. Held only while a migration is in flight or draining: a VM settled abroad needs
+ * none, so the range bounds migrations in flight (12,288 with the pipeline's range), not
+ * bindings. Handed out round the range, never the ids just freed (a switch may still hold
+ * them for a moment). Pure state.
  */
 export class BicastGroups {
   private readonly byHoa = new Map<string, number>();
@@ -14,19 +18,19 @@ export class BicastGroups {
     this.cursor = range.min;
   }
 
-  /** Pairs held now (each a migration in flight, or one whose ids a restart must keep). */
+  /** Migrations holding ids now (each a migration in flight, or one whose ids a restart must keep). */
   get used(): number {
     return this.byHoa.size;
   }
 
-  /** The pair of `hoa` (its first id), taking one if it has none; undefined when every pair is in use. */
+  /** The ids of `hoa` (its first), taking some if it has none; undefined when every id is in use. */
   take(hoa: string): number | undefined {
     const have = this.byHoa.get(hoa);
     if (have !== undefined) return have;
     const { min, max } = this.range;
-    for (let tried = 0; tried < (max - min + 1) >> 1; tried++) {
+    for (let tried = 0; tried < Math.floor((max - min + 1) / IDS_PER_MIGRATION); tried++) {
       const g = this.cursor;
-      this.cursor = g + 3 > max ? min : g + 2;
+      this.cursor = g + 2 * IDS_PER_MIGRATION - 1 > max ? min : g + IDS_PER_MIGRATION;
       if (!this.inUse.has(g)) {
         this.hold(hoa, g);
         return g;
@@ -49,7 +53,7 @@ export class BicastGroups {
     return this.byHoa.has(hoa);
   }
 
-  /** Gives `hoa`'s pair back. */
+  /** Gives `hoa`'s ids back. */
   drop(hoa: string): void {
     const g = this.byHoa.get(hoa);
     if (g === undefined) return;

@@ -1,13 +1,17 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
 import { PIPELINE, TABLE } from '../controller/pipeline.js';
-import { admitHost } from '../fabric/port-security.js';
+import { NA_FLAGS_SOLICITED_OVERRIDE, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
+import { NO_LINK_LAYER_ADDRESS, admitHost, admitHost6 } from '../fabric/port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
+import { ICMPV6_TYPE, ND_OPTION } from '../packet/icmpv6.js';
+import { NEXT_HEADER } from '../packet/ipv6.js';
 import { nextHopGroupId, type FabricContext } from '../fabric/fabric-planner.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
 import { prefixMatch, type Network } from '../topology/networks.js';
+import { IPV4_FAMILY, IPV6_FAMILY, coaTwin6, declaredIp6, type AddressFamily } from './address-family.js';
 import { nextHops } from '../topology/valley-free.js';
 import type { MigrationMode } from './binding-store.js';
 
@@ -84,11 +88,57 @@ export function redirectingSwitches(ctx: FabricContext, mode: MigrationMode, hom
  * entry on aggregation or core switches. Pure: the same placement and links, the same tables.
  */
 export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placement): Map<string, SwitchTables> {
+  const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
+  planFamily(ctx, graph, p, IPV4_FAMILY, out);
+  const p6 = placement6(ctx, p);
+  if (p6) planFamily(ctx, graph, p6, IPV6_FAMILY, out);
+  return out;
+}
+
+/**
+ * A dual-stack VM's placement in IPv6: its declared IPv6 address as HoA, each place's CoA
+ * the twin of its IPv4 one, the second pair of its bicast group ids. Undefined for a VM
+ * without an IPv6 address, or at a place whose subnet has no IPv6 side (admission refuses a
+ * move there; a topology edit can still make one): its IPv6 is then not carried abroad.
+ */
+function placement6(ctx: FabricContext, p: Placement): Placement | undefined {
+  const hoa = declaredIp6(ctx.topology, p.hoa);
+  if (hoa === undefined) return undefined;
+  let complete = true;
+  const twin = <P extends Place>(place: P): P => {
+    if (place.coa === undefined) return place;
+    const coa = coaTwin6(ctx.topology.subnets, place.coa);
+    if (coa === undefined) complete = false;
+    return { ...place, coa };
+  };
+  const { at, next, leaving } = p;
+  const p6: Placement = {
+    ...p, hoa, at: twin(at),
+    ...(next ? { next: twin(next) } : {}),
+    ...(leaving ? { leaving: twin(leaving) } : {}),
+    group: p.group === undefined ? undefined : p.group + IPV6_GROUP_OFFSET,
+  };
+  return complete ? p6 : undefined;
+}
+
+/** A dual-stack VM's own IPv6 at a port of the migration's: its packets and its own ND pass, any other ND from its MAC is dropped above the migration's source entries. */
+const ADMIT6 = { host: PRIORITY.admit, ndOwn: PRIORITY.admitNdOwn, ndGuard: PRIORITY.admitNdGuard, cookie: MIGRATION_COOKIE };
+
+/** A dual-stack VM's IPv6 bicast groups follow its IPv4 pair: the migration takes four ids (bicast-groups.ts). */
+export const IPV6_GROUP_OFFSET = 2;
+
+const ICMPV6 = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as const;
+const SOLICITATION = { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT } as const;
+/** The VM's solicitations at its Foreign port, to arpAnswer; one with a source link-layer option gets it made the target's here (the answer's entries set the rest). */
+const TO_ND_ANSWERS_WITH_OPTION: Instructions = [inst.apply([act.setField('nd_options_type', ND_OPTION.TARGET_LLA)]), inst.gotoTable(TABLE.arpAnswer)];
+
+/** The entries of one family (`f`) of the VM `p` (in that family's addresses), added to `out`. */
+function planFamily(ctx: FabricContext, graph: FabricGraph, p: Placement, f: AddressFamily, out: Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>): void {
+  const v4 = f === IPV4_FAMILY;
   const group = (): number => {
     if (p.group === undefined) throw new Error(`the migration of ${p.hoa} is in flight without a bicast group id`);
     return p.group;
   };
-  const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
   /** Instruction lists that several of this VM's entries have (the same redirect on every switch and fabric port), made once. */
   const made = new Map<string, Instructions>();
   const once = (key: string, actions: () => Actions): Instructions => {
@@ -106,8 +156,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
   };
   const home = p.home.switch;
   /** Hands a packet to the VM on `port`, addressed to its HoA. */
-  const deliver = (port: number): Actions => [act.setField('ipv4_dst', p.hoa), act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(port)];
-  const rewrite = (coa: string): Actions => [act.setField('ipv4_dst', coa), act.decNwTtl()];
+  const deliver = (port: number): Actions => [f.setTo(p.hoa), act.setField('eth_src', GATEWAY_MAC), act.setField('eth_dst', p.mac), act.output(port)];
+  const rewrite = (coa: string): Actions => [f.setTo(coa), act.decNwTtl()];
   const fabricPorts = (sw: string) => linkPortsOf(ctx.topology, sw);
 
   /**
@@ -116,7 +166,7 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
    * a copy also goes to the VM there (make-before-break).
    */
   const hoaAt = (sw: string, to: { switch: string; coa: string }, localPort?: number): void => {
-    const toHoa: Match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa };
+    const toHoa: Match = f.to(p.hoa);
     const hop = nextHops(graph, sw, to.switch)[0];
     if (localPort === undefined) {
       if (hop) on(sw).flows.push(flowWith(PRIORITY.toHoa, toHoa, once(`to ${to.switch} as ${to.coa}`, () => [...rewrite(to.coa), act.group(nextHopGroupId(ctx.topology, to.switch))])));
@@ -135,7 +185,7 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
 
   /** The Foreign switch at `place`: CoA -> HoA and delivery (with `onward`, a copy onward as that CoA), and the VM's ARP for its Home Network. */
   const foreignAt = (place: Place & { coa: string }, onward?: string): void => {
-    const toCoa: Match = { eth_type: ETH_TYPE.IPV4, ipv4_dst: place.coa };
+    const toCoa: Match = f.to(place.coa);
     if (onward === undefined) {
       on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), ...deliver(place.port)]));
     } else {
@@ -143,10 +193,20 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
       on(place.switch).groups.push({ groupId: group() + 1, groupType: GroupType.ALL, buckets: [bucket(deliver(place.port)), bucket([...rewrite(onward), act.output(PortNo.IN_PORT)])] });
       on(place.switch).flows.push(flow(PRIORITY.toCoa, toCoa, [act.decNwTtl(), act.group(group() + 1)]));
     }
-    // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC, in the switch for every address it knows (arp-answers.ts).
-    on(place.switch).flows.push(flowWith(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, TO_ARP_ANSWERS));
-    // Not its gratuitous ARP for its own HoA (its address is not the gateway's): to the controller, as every host's.
-    on(place.switch).flows.push(flowWith(PRIORITY.arpOwn, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: p.hoa }, TO_CONTROLLER));
+    if (v4) {
+      // The VM still believes it is at home: its ARP for any address of its Home Network (gateway included) is answered with the gateway MAC, in the switch for every address it knows (arp-answers.ts).
+      on(place.switch).flows.push(flowWith(PRIORITY.arp, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: prefixMatch(p.home) }, TO_ARP_ANSWERS));
+      // Not its gratuitous ARP for its own HoA (its address is not the gateway's): to the controller, as every host's.
+      on(place.switch).flows.push(flowWith(PRIORITY.arpOwn, { in_port: place.port, eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_sha: p.mac, arp_tpa: p.hoa }, TO_CONTROLLER));
+      return;
+    }
+    // In IPv6 its neighbour solicitations (its gateway's addresses, its Home Network's) go to arpAnswer, which answers each
+    // address it knows with the gateway MAC (arp-answers.ts) and drops the others. OpenFlow cannot match a target by prefix.
+    const mine = { in_port: place.port, eth_src: p.mac, ...SOLICITATION };
+    on(place.switch).flows.push(
+      flowWith(PRIORITY.nd, { ...mine, ipv6_nd_sll: p.mac }, TO_ND_ANSWERS_WITH_OPTION),
+      flowWith(PRIORITY.nd, { ...mine, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }, TO_ARP_ANSWERS),
+    );
   };
 
   /**
@@ -160,18 +220,18 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     const homeward = nextHops(graph, sw, home)[0];
     const buckets = [...(there ? [bucket([...rewrite(to.coa), act.output(there.port)])] : []), ...(homeward ? [bucket([...markedHome, act.output(homeward.port)])] : [])];
     on(sw).groups.push({ groupId: group(), groupType: GroupType.ALL, buckets });
-    on(sw).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(group())]));
+    on(sw).flows.push(flow(PRIORITY.toHoa, f.to(p.hoa), [act.group(group())]));
     // From the fabric (not on any path of the fabric's routes): as before, back out as the CoA.
     const back = once(`back as ${to.coa}`, () => [...rewrite(to.coa), act.output(PortNo.IN_PORT)]);
-    for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, back));
+    for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, ...f.to(p.hoa) }, back));
   };
   /** At every first hop but `place`'s switch: a packet from the fabric with `place.coa` as source has the HoA as source again, then goes on to forwarding. */
   let restored: Instructions | undefined;
   const restoreSource = (place: Place & { coa: string }): void => {
     // One instruction list for every switch and port (its wire form is made once).
-    restored ??= [inst.apply([act.setField('ipv4_src', p.hoa)]), ON_TO_FORWARDING];
+    restored ??= [inst.apply([f.setFrom(p.hoa)]), ON_TO_FORWARDING];
     for (const sw of redirectingSwitches(ctx, 'first-hop', home, place.switch)) {
-      for (const port of fabricPorts(sw)) on(sw).flows.push(ingress(PRIORITY.sourceRestored, { in_port: port, eth_type: ETH_TYPE.IPV4, ipv4_src: place.coa }, restored));
+      for (const port of fabricPorts(sw)) on(sw).flows.push(ingress(PRIORITY.sourceRestored, { in_port: port, ...f.from(place.coa) }, restored));
     }
   };
   /**
@@ -181,9 +241,14 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
    * (port security), as its host entries do.
    */
   const sourceAsCoa = (place: Place & { coa: string }): void => {
-    const own = { in_port: place.port, eth_src: p.mac, eth_type: ETH_TYPE.IPV4, ipv4_src: p.hoa };
-    for (const n of ctx.networksBySwitch.get(place.switch) ?? []) on(place.switch).flows.push(ingress(PRIORITY.sourceKept, { ...own, ipv4_dst: prefixMatch(n) }, [ON_TO_FORWARDING]));
-    on(place.switch).flows.push(ingress(PRIORITY.sourceToCoa, own, [inst.apply([act.setField('ipv4_src', place.coa)]), ON_TO_FORWARDING]));
+    const own = { in_port: place.port, eth_src: p.mac, ...f.from(p.hoa) };
+    for (const n of ctx.networksBySwitch.get(place.switch) ?? []) {
+      const prefix = f.prefixOf(n);
+      if (prefix) on(place.switch).flows.push(ingress(PRIORITY.sourceKept, { ...own, ...f.to(prefix) }, [ON_TO_FORWARDING]));
+    }
+    on(place.switch).flows.push(ingress(PRIORITY.sourceToCoa, own, [inst.apply([f.setFrom(place.coa)]), ON_TO_FORWARDING]));
+    // In IPv6 its own ND passes, and no other ND from it meets the entries above (they would rewrite a forged advertisement's source and forward it).
+    if (!v4) on(place.switch).flows.push(...admitHost6({ mac: p.mac, ip6: p.hoa, port: place.port }, ADMIT6));
     restoreSource(place);
   };
   const { at, next } = p;
@@ -202,27 +267,35 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     if (returning) {
       const arrived: Instructions = [inst.apply([act.setField('eth_src', GATEWAY_MAC), act.output(next.port)])];
       for (const port of fabricPorts(home)) {
-        on(home).flows.push(flowWith(PRIORITY.homecoming, { in_port: port, eth_type: ETH_TYPE.IPV4, eth_dst: p.mac, ipv4_dst: p.hoa }, arrived));
+        on(home).flows.push(flowWith(PRIORITY.homecoming, { in_port: port, eth_dst: p.mac, ...f.to(p.hoa) }, arrived));
       }
     }
     // The HN nodes ARP for the HoA: the Home switch answers, with the gateway MAC, until the VM is back. In the switch: the
     // request becomes the reply "HoA is at the gateway" and arpReply sends it back to the host that asked (controller or not).
-    on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, answeredAs(p.hoa)));
+    // In IPv6 a solicitation for the HoA becomes the advertisement; a unicast probe (no link-layer option) is answered without one.
+    if (v4) on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, answeredAs(p.hoa)));
+    else {
+      on(home).flows.push(
+        flowWith(PRIORITY.nd, { ...SOLICITATION, ipv6_nd_target: p.hoa }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, true)),
+        flowWith(PRIORITY.ndProbe, { ...SOLICITATION, ipv6_nd_target: p.hoa, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, false)),
+      );
+    }
     foreignAt({ ...at, coa: at.coa }, next?.coa);
     if (next !== undefined) {
       // The FN nodes of the switch it leaves reach it directly (the fabric's host route): they get the bicast too.
       const hop = nextHops(graph, at.switch, next.switch)[0];
-      const onward = next.coa === undefined ? markedHome : [act.setField('ipv4_dst', next.coa), act.decNwTtl()];
+      const onward = next.coa === undefined ? markedHome : rewrite(next.coa);
       on(at.switch).groups.push({ groupId: group(), groupType: GroupType.ALL, buckets: [bucket(deliver(at.port)), ...(hop ? [bucket([...onward, act.output(hop.port)])] : [])] });
-      on(at.switch).flows.push(flow(PRIORITY.toHoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: p.hoa }, [act.group(group())]));
+      on(at.switch).flows.push(flow(PRIORITY.toHoa, f.to(p.hoa), [act.group(group())]));
     }
   }
   if (next?.coa !== undefined) foreignAt({ ...next, coa: next.coa });
   // Make-before-break: the VM's first frame at its new place, whatever it is, tells the controller it runs there.
   if (next) {
-    on(next.switch).flows.push(flowWith(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, TO_CONTROLLER));
+    if (v4) on(next.switch).flows.push(flowWith(PRIORITY.arrival, { in_port: next.port, eth_src: p.mac }, TO_CONTROLLER));
     // Port security lets the VM's own MAC and HoA in at its new port: its host record moves there only at the switchover.
-    on(next.switch).flows.push(...admitHost({ mac: p.mac, ip: p.hoa, port: next.port }, PRIORITY.admit, MIGRATION_COOKIE));
+    if (v4) on(next.switch).flows.push(...admitHost({ mac: p.mac, ip: p.hoa, port: next.port }, PRIORITY.admit, MIGRATION_COOKIE));
+    else on(next.switch).flows.push(...admitHost6({ mac: p.mac, ip6: p.hoa, port: next.port }, ADMIT6));
   }
   const { leaving } = p;
   if (p.mode === 'first-hop') {
@@ -232,9 +305,8 @@ export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placeme
     if (leaving && leaving.coa !== at.coa) restoreSource(leaving);
   }
   if (leaving && leaving.coa !== at.coa && leaving.coa !== next?.coa) {
-    const onward = at.coa === undefined ? [act.setField('ipv4_dst', p.hoa), act.decNwTtl()] : rewrite(at.coa);
+    const onward = rewrite(at.coa ?? p.hoa);
     // Packets for a CoA only come from the fabric: back out of the port they came in.
-    on(leaving.switch).flows.push(flow(PRIORITY.toCoa, { eth_type: ETH_TYPE.IPV4, ipv4_dst: leaving.coa }, [...onward, act.output(PortNo.IN_PORT)]));
+    on(leaving.switch).flows.push(flow(PRIORITY.toCoa, f.to(leaving.coa), [...onward, act.output(PortNo.IN_PORT)]));
   }
-  return out;
 }

@@ -25,6 +25,7 @@ import { Follower } from './follower.js';
 import { byBarrier, type PartConfirmer } from './part-confirmer.js';
 import { ProxyArp } from './proxy-arp.js';
 import { restoreMigrations } from './restore.js';
+import { declaredIp6 } from './address-family.js';
 import { placementOf, type PartWait, VmParts } from './vm-parts.js';
 
 /** A migration request's wait for its switches' barriers: under the REST API's 10 s request timeout, so the answer says which switch did not confirm. */
@@ -103,6 +104,7 @@ export class MigrationService {
       (dpid) => topology.nameOf(dpid),
       (mac) => (this.leading ? this.ledger.arrivals.get(mac) : this.follower.awaited(mac)),
       (record) => (this.leading ? this.ledger.pending.get(record.hoa)?.record === record && this.seen(record.hoa) : this.follower.arrived(record)),
+      (hoa) => { const t = topology.declared; return t && declaredIp6(t, hoa); },
     );
     this.proxyArp = new ProxyArp(openflow, topology, bindings, this.networks, this.dpidOf);
     this.arpAnswers = new ArpAnswerParts(plans, this.networks, this.dpidOf);
@@ -240,7 +242,7 @@ export class MigrationService {
     return this.arrivals.reinjected;
   }
 
-  /** Bicast group pairs held now: what a refused or finished migration must give back. */
+  /** Migrations holding bicast group ids now: what a refused or finished migration must give back. */
   get bicastGroupsInUse(): number {
     return this.resources.groups.used;
   }
@@ -556,7 +558,8 @@ export class MigrationService {
   private packetIn(dpid: string, m: PacketIn): void {
     const inPort = m.match.in_port;
     if (typeof inPort !== 'number' || m.data.length < 14) return;
-    if (m.data.readUInt16BE(12) === ETH_TYPE.IPV4) return this.arrivals.packetIn(dpid, inPort, m);
+    const ethType = m.data.readUInt16BE(12);
+    if (ethType === ETH_TYPE.IPV4 || ethType === ETH_TYPE.IPV6) return this.arrivals.packetIn(dpid, inPort, m);
     this.proxyArp.packetIn(dpid, inPort, m);
   }
 

@@ -1,3 +1,4 @@
+import { ipToInt } from './cidr.js';
 import { bigToIp6, contains6, ip6ToBig, notRoutable6, parsePrefix6, type Prefix6 } from './cidr6.js';
 import type { HostSpec, Ipv6Side, SubnetSpec } from './model.js';
 
@@ -86,11 +87,19 @@ export class Ipv6Checks {
     return bigToIp6(n);
   }
 
-  /** No subnet's IPv6 CoA pool holds a declared host's address. */
+  /**
+   * No subnet's IPv6 CoA pool holds a declared host's address, and each holds at least as
+   * many addresses as its IPv4 pool: a VM's IPv6 CoA is its IPv4 CoA's twin, the address at the
+   * same offset in `coa_pool6` (docs/ipv6.md, "The IPv6 CoA").
+   */
   poolsSpareHosts(subnets: SubnetSpec[], hosts: HostSpec[]): void {
     for (const s of subnets) {
       if (!s.ipv6) continue;
       const [first, last] = [ip6ToBig(s.ipv6.coaPool.first)!, ip6ToBig(s.ipv6.coaPool.last)!];
+      const size4 = BigInt(ipToInt(s.coaPool.last)! - ipToInt(s.coaPool.first)! + 1);
+      if (last - first + 1n < size4) {
+        this.v.fail([...this.networks.get(s.name)!.path, 'coa_pool6'], `range ${s.ipv6.coaPool.first}-${s.ipv6.coaPool.last} holds ${last - first + 1n} addresses, fewer than coa_pool's ${size4}: every IPv4 CoA needs its IPv6 twin`);
+      }
       for (const h of hosts) {
         const n = h.ip6 === undefined ? undefined : ip6ToBig(h.ip6)!;
         if (n !== undefined && n >= first && n <= last) this.v.fail([...this.networks.get(s.name)!.path, 'coa_pool6'], `range ${s.ipv6.coaPool.first}-${s.ipv6.coaPool.last} includes host ${h.name} (${h.ip6})`);

@@ -5,10 +5,12 @@ import { fabricContext, planHost, planRoutes } from '../../src/fabric/fabric-pla
 import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE } from '../../src/fabric/ipv6-fabric.js';
 import { offlineNetwork } from '../../src/fabric/trace-service.js';
 import { ICMPV6_TYPE } from '../../src/packet/icmpv6.js';
+import { act, inst } from '../../src/openflow/index.js';
 import { fabricGraph } from '../../src/topology/fabric-graph.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../../src/topology/model.js';
 import { trace } from '../../src/topology/trace.js';
+import { na, ns, ping6 } from './ipv6-packets.js';
 
 /**
  * The fabric in IPv6 (issue 25, step 3), checked with `svcswitch trace` over the planned
@@ -25,18 +27,6 @@ const [h11, h12, h31, client] = [host('h11'), host('h12'), host('h31'), host('cl
 const v6 = (name: string) => host(name).ip6!;
 const LL_H11 = 'fe80::ff:fe00:10';
 
-const ping6 = (src: { mac: string; ip6?: string }, dst: string, from = src.ip6!) => ({
-  eth_src: src.mac, eth_dst: GATEWAY_MAC, eth_type: 0x86dd, ipv6_src: from, ipv6_dst: dst, ip_proto: 58, icmpv6_type: ICMPV6_TYPE.ECHO_REQUEST, icmpv6_code: 0, ttl: 64,
-});
-/** A neighbour solicitation from `src` for `target`, with a source link-layer address option (`sll`) or without (NUD). */
-const ns = (src: { mac: string }, from: string, target: string, sll: string | undefined, ethDst = '33:33:ff:00:00:01') => ({
-  eth_src: src.mac, eth_dst: ethDst, eth_type: 0x86dd, ipv6_src: from, ipv6_dst: 'ff02::1:ff00:1', ip_proto: 58, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT, icmpv6_code: 0,
-  ipv6_nd_target: target, ipv6_nd_sll: sll ?? '00:00:00:00:00:00', nd_reserved: 0, nd_options_type: sll === undefined ? 0 : 1, ttl: 255,
-});
-const na = (src: { mac: string }, from: string, target: string, ethDst: string, dst: string) => ({
-  eth_src: src.mac, eth_dst: ethDst, eth_type: 0x86dd, ipv6_src: from, ipv6_dst: dst, ip_proto: 58, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT, icmpv6_code: 0,
-  ipv6_nd_target: target, ipv6_nd_tll: src.mac, nd_reserved: 0x60000000, nd_options_type: 2, ttl: 255,
-});
 const guard = `dropped by portSecurity (table ${TABLE.ingress}, priority ${PIPELINE.portSecurity.priority.ndGuard})`;
 const dropped = `dropped by portSecurity (table ${TABLE.ingress}, priority ${PIPELINE.portSecurity.priority.drop})`;
 
@@ -109,7 +99,10 @@ test('one dual-stack host\'s IPv6 entries, and a switch\'s IPv6 routes: the same
   const h11info = { name: 'h11', mac: h11.mac, ip: h11.ip, ip6: v6('h11'), switch: 'acc1', port: h11.port, declared: true, seen: false };
   const flows = planHost(ctx, h11info).flows;
   const v4only = planHost(ctx, { ...h11info, ip6: undefined }).flows;
-  assert.equal(flows.length - v4only.length, 4 + 2 + 9, 'gateway NS for two addresses with and without the option, NS to it, its route; its IPv6 and 8 ND port-security entries');
+  assert.equal(flows.length - v4only.length, 4 + 3 + 9, 'gateway NS for two addresses with and without the option, NS to it, its route, an advertisement built for it addressed to it; its IPv6 and 8 ND port-security entries');
+  const addressed = flows.find((f) => f.tableId === TABLE.arpReply && f.match.eth_type === 0x86dd);
+  assert.deepEqual(addressed?.match, { in_port: h11.port, eth_src: h11.mac, eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 }, 'only an advertisement, only from the port and MAC of the host that asked');
+  assert.deepEqual(addressed.instructions, [inst.apply([act.setField('eth_dst', h11.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('ipv6_dst', v6('h11'))]), inst.gotoTable(TABLE.ndReply)]);
   const routes = planRoutes(ctx, fabricGraph(topology, new Set()), 'acc1').flows.filter((f) => f.match.eth_type === 0x86dd && f.priority === PIPELINE.fabric.priority.subnetRoute);
   assert.deepEqual(routes.map((f) => f.match.ipv6_dst), [
     { value: '2001:db8:0:2::', mask: 'ffff:ffff:ffff:ffff::' },

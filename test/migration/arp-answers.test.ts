@@ -8,8 +8,13 @@ import { PortNo, act, inst } from '../../src/openflow/index.js';
 import type { HostInfo } from '../../src/topology/events.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { networksOf } from '../../src/topology/networks.js';
+import { ipv4Only } from '../topology/topology-edits.js';
+import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE, NA_FLAGS_SOLICITED_OVERRIDE, ndAnsweredAs } from '../../src/fabric/ipv6-fabric.js';
+import { GATEWAY_LINK_LOCAL } from '../../src/topology/model.js';
 
-const topology = loadTopology('topologies/dc-small.yaml');
+// IPv4 only for the tests that hold ARP's entries exactly; the last test is IPv6's.
+const dualStack = loadTopology('topologies/dc-small.yaml');
+const topology = ipv4Only(dualStack);
 const networks = networksOf(topology).filter((n) => !n.external);
 const net1 = networks.find((n) => n.name === 'net1')!;
 const dpidOf = new Map(topology.switches.map((s) => [s.name, s.dpid]));
@@ -77,4 +82,28 @@ test('ArpAnswerParts: a network\'s part is on the switches where its VMs are abr
   assert.equal(answered(plans, 'acc4'), undefined);
   parts.binding('deleted', binding('10.0.1.10', 'acc4'));
   assert.equal(answered(plans, 'acc4'), undefined, 'a binding deleted twice changes nothing');
+});
+
+test('in a dual-stack network, the VM\'s neighbour solicitations too: its gateway\'s global and link-local addresses answered as a router\'s, each known IPv6 address as a host\'s, in address order; the others match nothing (dropped); the parts follow hosts\' IPv6 addresses', () => {
+  const net1v6 = networksOf(dualStack).find((n) => n.name === 'net1')!;
+  const t = planArpAnswers(net1v6, ['10.0.1.10', '2001:db8:0:1::11', '2001:db8:0:1::a', '2001:db8:0:1::1']);
+  const nd = t.flows.filter((f) => f.match.eth_type === 0x86dd);
+  const ns = { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 135 };
+  assert.deepEqual(nd, [
+    ['2001:db8:0:1::1', NA_FLAGS_ROUTER_SOLICITED_OVERRIDE],
+    [GATEWAY_LINK_LOCAL, NA_FLAGS_ROUTER_SOLICITED_OVERRIDE],
+    ['2001:db8:0:1::a', NA_FLAGS_SOLICITED_OVERRIDE],
+    ['2001:db8:0:1::11', NA_FLAGS_SOLICITED_OVERRIDE],
+  ].map(([a, flags]) => ({ tableId: TABLE.arpAnswer, priority: P.arpAnswer, cookie: PIPELINE.migration.cookie, match: { ...ns, ipv6_nd_target: a }, instructions: ndAnsweredAs(a as string, flags as number, false) })));
+  assert.equal(t.flows.filter((f) => f.match.eth_type === 0x0806).length, 3, 'ARP as before: the gateway, 10.0.1.10, the rest to the controller');
+
+  const plans = new PlanStore();
+  const parts = new ArpAnswerParts(plans, networksOf(dualStack).filter((n) => !n.external), dpidOf);
+  parts.binding('set', binding('10.0.1.10', 'acc3'));
+  const targets = (): unknown[] => plans.plan(dpid('acc3')).read('migration/arp/net1')!.flows.filter((f) => f.match.eth_type === 0x86dd).map((f) => f.match.ipv6_nd_target);
+  assert.deepEqual(targets(), ['2001:db8:0:1::1', GATEWAY_LINK_LOCAL]);
+  parts.topology({ kind: 'host-added', host: { ...host('02:00:0a:00:01:0b', '10.0.1.11'), ip6: '2001:db8:0:1::11' } });
+  assert.deepEqual(targets(), ['2001:db8:0:1::1', GATEWAY_LINK_LOCAL, '2001:db8:0:1::11']);
+  parts.topology({ kind: 'host-updated', host: host('02:00:0a:00:01:0b', '10.0.1.11') });
+  assert.deepEqual(targets(), ['2001:db8:0:1::1', GATEWAY_LINK_LOCAL], 'its IPv6 address gone, so is its answer');
 });

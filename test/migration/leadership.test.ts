@@ -85,7 +85,7 @@ test('a follower refuses every migration request with 503 and plans from the sto
     });
     // A follower plans it as the leader does: the Foreign entries and the bicast (here by a store that tells it, as etcd's watch would).
     (m as unknown as { follower: Follower }).follower.changed(H11);
-    await until(() => held(r!.tables.get('acc1')!).groups.length === 2, 'the Home switch bicasts');
+    await until(() => held(r!.tables.get('acc1')!).groups.length === 4, 'the Home switch bicasts (IPv4 and IPv6 pairs: the VM is dual-stack)');
     assert.ok(held(r.tables.get('acc3')!).flows.length > 0, 'the Foreign switch restores the CoA');
     assert.equal(m.migrations().length, 0, 'a follower keeps no migration of its own');
     // The VM's hypervisor announces it where the migration goes (QEMU's RARP), at a switch this follower masters: the leader is told, once.

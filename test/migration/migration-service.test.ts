@@ -44,7 +44,7 @@ test('a prepared migration holds its CoA, the Foreign entries and the bicast; in
     assert.deepEqual([first.body.status, (first.body.to as { coa: string }).coa, first.body.mode], ['prepared', '10.0.3.200', 'mobile-ip']);
     // Confirmed by barrier before the 201: the tables already hold it.
     const acc1 = held(r.tables.get('acc1')!);
-    assert.deepEqual(acc1.groups, [GROUP_MIN, GROUP_MIN + 1], 'the Home switch bicasts (host side, fabric side)');
+    assert.deepEqual(acc1.groups, [GROUP_MIN, GROUP_MIN + 1, GROUP_MIN + 2, GROUP_MIN + 3], 'the Home switch bicasts (host side, fabric side) in IPv4 and in IPv6: the VM is dual-stack');
     assert.ok([...r.tables.get('acc1')!.groups.values()].every((g) => g.groupType === GroupType.ALL));
     assert.ok(held(r.tables.get('acc3')!).flows.some((f) => f.startsWith(`${PIPELINE.migration.priority.toCoa} `) && f.includes('"ipv4_dst":"10.0.3.200"')), 'the Foreign switch restores the CoA');
     assert.deepEqual(held(r.tables.get('acc2')!), nothing, 'acc2 plays no part');
@@ -149,9 +149,10 @@ test('a chained switchover in two steps: the old Foreign switch forwards its CoA
     const done = await r.call('POST', `/api/migrations/${second.body.id as string}/complete`, {});
     assert.deepEqual([done.status, done.body.status], [200, 'completed']);
     const toCoa3 = `${PIPELINE.migration.priority.toCoa} {"eth_type":2048,"ipv4_dst":"10.0.3.200"}`;
-    await until(() => held(r.tables.get('acc3')!).flows.length === 1, 'acc3 down to its forwarding entry');
-    assert.deepEqual(held(r.tables.get('acc3')!), { flows: [toCoa3], groups: [] }, 'acc3 only forwards CoA 10.0.3.200 on');
-    const forward = [...r.tables.get('acc3')!.flows.values()].find((f) => f.cookie === PIPELINE.migration.cookie)!;
+    const toCoa3v6 = `${PIPELINE.migration.priority.toCoa} {"eth_type":34525,"ipv6_dst":"2001:db8:0:3::200"}`;
+    await until(() => held(r.tables.get('acc3')!).flows.length === 2, 'acc3 down to its forwarding entries');
+    assert.deepEqual(held(r.tables.get('acc3')!), { flows: [toCoa3, toCoa3v6], groups: [] }, 'acc3 only forwards CoA 10.0.3.200 on, and its IPv6 twin 2001:db8:0:3::200');
+    const forward = [...r.tables.get('acc3')!.flows.values()].find((f) => f.cookie === PIPELINE.migration.cookie && f.match.eth_type === 0x0800)!;
     assert.deepEqual(forward.instructions.flatMap((i) => ('actions' in i ? i.actions : [])).map((a) => a.type), [ActionType.SET_FIELD, ActionType.DEC_NW_TTL, ActionType.OUTPUT], 'set the new CoA, dec TTL, out');
     assert.equal(r.app.migration.coaFree('net3'), 1, 'the old CoA is still held');
     assert.deepEqual(r.app.migration.migration(second.body.id as string)!.timeline.map((s) => s.step), ['requested', 'tables confirmed', 'completed by request']);

@@ -52,6 +52,7 @@ test('an IPv6 CoA pool outside its prefix', () => expectIssue(pool1, 'coa_pool6:
 test('an IPv6 CoA pool with the gateway', () => expectIssue(pool1, 'coa_pool6: "2001:db8:0:1::1-2001:db8:0:1::250"', 'subnets[0].coa_pool6', /includes the gateway 2001:db8:0:1::1/));
 test('an IPv6 CoA pool from the Subnet-Router anycast address', () => expectIssue(pool1, 'coa_pool6: "2001:db8:0:1::-2001:db8:0:1::250"', 'subnets[0].coa_pool6', /Subnet-Router anycast/));
 test('an IPv6 CoA pool that is not a range', () => expectIssue(pool1, 'coa_pool6: "2001:db8:0:1::200-2001:db8:0:1::250-2001:db8:0:1::300"', 'subnets[0].coa_pool6', /is not a range of IPv6 addresses/));
+test('an IPv6 CoA pool smaller than its IPv4 one: a CoA without its twin', () => expectIssue(pool1, 'coa_pool6: "2001:db8:0:1::200-2001:db8:0:1::231"', 'subnets[0].coa_pool6', /holds 50 addresses, fewer than coa_pool's 51/));
 test('an IPv6 CoA pool over a host', () => expectIssue(pool1, 'coa_pool6: "2001:db8:0:1::2-2001:db8:0:1::250"', 'subnets[0].coa_pool6', /includes host h11 \(2001:db8:0:1::10\)/));
 
 const h42 = 'ip6: "2001:db8:0:4::11"';

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { TopologyError } from '../../src/topology/errors.js';
 import { parseTopology } from '../../src/topology/loader.js';
+import type { Topology } from '../../src/topology/model.js';
 
 /** dc-small edited one line at a time: how the loader's tests make each mistake once. */
 export const SMALL = readFileSync('topologies/dc-small.yaml', 'utf8');
@@ -28,4 +29,14 @@ export function expectIssue(find: string, replace: string, field: string, why: R
   const text = SMALL.replace(find, replace).split('\n')[hit.line - 1] ?? '';
   assert.equal(hit.line, editLine, `issue at line ${hit.line} ("${text}"), the edit is on line ${editLine}`);
   assert.ok(hit.column >= 1 && hit.column <= text.length, `column ${hit.column} of "${text}"`);
+}
+
+/** The same datacenter without its IPv6 side: for tests that hold IPv4's entries exactly (their IPv6 twins have tests of their own). */
+export function ipv4Only(t: Topology): Topology {
+  return {
+    ...t,
+    subnets: t.subnets.map(({ ipv6: _, ...s }) => s),
+    externals: t.externals.map(({ ipv6: _, ...e }) => e),
+    hosts: t.hosts.map(({ ip6: _, ...h }) => h),
+  };
 }
