@@ -21,6 +21,12 @@ export interface MigrationStep {
   seconds?: number;
   /** QEMU's RARPs after the move (default true); without them, the VM's own traffic is all the controller sees. */
   announce?: boolean;
+  /** What announces the VM: QEMU's RARPs (default), or a dual-stack guest's unsolicited neighbour advertisement, sent at the same times. */
+  announceWith?: 'rarp' | 'na';
+  /** A dual-stack VM's IPv6 address: every correspondent pings it too. */
+  hoa6?: string;
+  /** A checked TCP stream from each of these hosts to the VM's IPv6 address. */
+  streams6From?: readonly string[];
 }
 
 export interface StepResult {
@@ -42,7 +48,8 @@ let port = 5100;
  */
 export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: MigrationStep): Promise<StepResult> {
   const seconds = step.seconds ?? 3;
-  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, (step.streamsFrom ?? []).map((from) => ({ from, bytes: 1_500_000, port: port++ })));
+  const streamSpecs = [...(step.streamsFrom ?? []).map((from) => ({ from })), ...(step.streams6From ?? []).map((from) => ({ from, ipv6: true }))];
+  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, streamSpecs.map((s) => ({ ...s, bytes: 1_500_000, port: port++ })), step.hoa6);
   await new Promise((r) => setTimeout(r, 800));
   const before = new Set(app.migration.migrations().map((m) => m.id));
   if (step.trigger === 'orchestrated') {
@@ -54,7 +61,8 @@ export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: Mi
   const started = Date.now();
   for (const at of step.announce === false ? [] : QEMU_RARP_MS) {
     await new Promise((r) => setTimeout(r, Math.max(0, started + at - Date.now())));
-    await dc.do({ op: 'announce', host: step.vm, kind: 'rarp' });
+    if (step.announceWith === 'na') await dc.do({ op: 'announce', host: step.vm, kind: 'na', ip: step.hoa6 });
+    else await dc.do({ op: 'announce', host: step.vm, kind: 'rarp' });
   }
   let done: MigrationRecord | undefined;
   const completed = (): boolean => {

@@ -23,12 +23,16 @@ export interface StreamResult {
   longestGapMs: number;
 }
 
-/** A checked TCP stream from `from` to the VM's `port`. */
+/** A checked TCP stream from `from` to the VM's `port`, at its IPv4 address or (`ipv6`) its IPv6 one. */
 export interface StreamSpec {
   from: string;
   bytes: number;
   port: number;
+  ipv6?: boolean;
 }
+
+/** How a result is named: by its host, and "/IPv6" after it for the IPv6 ping or stream of a dual-stack VM. */
+export const inIpv6 = (host: string): string => `${host}/IPv6`;
 
 const STREAM = resolve('mininet/stream.py');
 let runs = 0;
@@ -47,13 +51,23 @@ export async function startTraffic(
   correspondents: readonly string[],
   seconds: number,
   streams: readonly StreamSpec[] = [],
+  /** A dual-stack VM's IPv6 address: every correspondent pings it too, and `ipv6` streams go to it. */
+  vmIp6?: string,
 ): Promise<{ results: () => Promise<{ pings: Record<string, PingResult>; streams: Record<string, StreamResult> }> }> {
   const tag = `/tmp/svcswitch-traffic-${process.pid}-${runs++}`;
   const count = Math.round(seconds * 100);
-  if (vmHost !== null) for (const s of streams) await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${s.port} ${tag}-server-${s.from}.json > /dev/null 2>&1 &` });
+  const to = (s: StreamSpec): string => {
+    if (!s.ipv6) return vmIp;
+    if (vmIp6 === undefined) throw new Error(`an IPv6 stream from ${s.from} to a VM without an IPv6 address`);
+    return vmIp6;
+  };
+  const key = (s: StreamSpec): string => (s.ipv6 ? inIpv6(s.from) : s.from);
+  const pathOf = (name: string): string => `${tag}-${name.replace('/', '-')}`;
+  if (vmHost !== null) for (const s of streams) await dc.do({ op: 'cmd', host: vmHost, cmd: `/usr/bin/python3 ${STREAM} serve ${s.port} ${pathOf(`server-${key(s)}`)}.json > /dev/null 2>&1 &` });
   if (streams.length) await new Promise((r) => setTimeout(r, 300));
-  for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `/usr/bin/python3 ${STREAM} send ${vmIp} ${s.port} ${s.bytes} ${seconds} > ${tag}-client-${s.from}.json 2>&1 &` });
-  for (const c of correspondents) await dc.do({ op: 'cmd', host: c, cmd: `ping -n -D -i 0.01 -c ${count} -W 1 ${vmIp} > ${tag}-ping-${c}.txt 2>&1 &` });
+  for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `/usr/bin/python3 ${STREAM} send ${to(s)} ${s.port} ${s.bytes} ${seconds} > ${pathOf(`client-${key(s)}`)}.json 2>&1 &` });
+  const pinged = [...correspondents.map((c) => ({ host: c, name: c, to: vmIp })), ...(vmIp6 === undefined ? [] : correspondents.map((c) => ({ host: c, name: inIpv6(c), to: vmIp6 })))];
+  for (const p of pinged) await dc.do({ op: 'cmd', host: p.host, cmd: `ping -n -D -i 0.01 -c ${count} -W 1 ${p.to} > ${pathOf(`ping-${p.name}`)}.txt 2>&1 &` });
   const read = async (host: string, file: string): Promise<string> => String((await dc.do({ op: 'cmd', host, cmd: `cat ${file} 2>/dev/null` })).output).trim();
   /** Reads `file` until `done` says it is complete. */
   const readWhen = async (host: string, file: string, done: (text: string) => boolean, what: string, ms: number): Promise<string> => {
@@ -67,22 +81,22 @@ export async function startTraffic(
   return {
     results: async () => {
       const pings: Record<string, PingResult> = {};
-      for (const c of correspondents) {
-        const out = await readWhen(c, `${tag}-ping-${c}.txt`, (t) => /packets transmitted/.test(t), `${c}'s ping to finish`, seconds * 1000 + 30_000);
+      for (const { host, name } of pinged) {
+        const out = await readWhen(host, `${pathOf(`ping-${name}`)}.txt`, (t) => /packets transmitted/.test(t), `${name}'s ping to finish`, seconds * 1000 + 30_000);
         const m = /(\d+) packets transmitted, (\d+) received/.exec(out)!;
         const rtts = [...out.matchAll(/time=([\d.]+) ms/g)].map((x) => Number(x[1])).sort((a, b) => a - b);
         const replies = [...out.matchAll(/^\[(\d+\.\d+)\] \d+ bytes from/gm)].map((x) => Math.round(Number(x[1]) * 1000));
-        pings[c] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined, replies };
+        pings[name] = { sent: Number(m[1]), received: Number(m[2]), lost: Number(m[1]) - Number(m[2]), rttMedian: rtts.length ? rtts[Math.floor(rtts.length / 2)] : undefined, replies };
       }
       const streamResults: Record<string, StreamResult> = {};
       for (const stream of streams) {
         const json = (t: string): boolean => t.startsWith('{');
-        const client = await readWhen(stream.from, `${tag}-client-${stream.from}.json`, json, `${stream.from}'s TCP stream to finish`, seconds * 1000 + 60_000);
+        const client = await readWhen(stream.from, `${pathOf(`client-${key(stream)}`)}.json`, json, `${key(stream)}'s TCP stream to finish`, seconds * 1000 + 60_000);
         const c = JSON.parse(client) as { sent: number; sha256: string; error: string | null; acknowledged: boolean; peer_sha256?: string; peer_received?: number };
         const s = vmHost === null
           ? { received: c.peer_received ?? 0, sha256: c.peer_sha256 ?? '', error: null, longest_gap_ms: Number.NaN }
-          : JSON.parse(await readWhen(vmHost, `${tag}-server-${stream.from}.json`, json, `the TCP server of ${stream.from}'s stream to report`, 30_000)) as { received: number; sha256: string; error: string | null; longest_gap_ms: number };
-        streamResults[stream.from] = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined, longestGapMs: s.longest_gap_ms };
+          : JSON.parse(await readWhen(vmHost, `${pathOf(`server-${key(stream)}`)}.json`, json, `the TCP server of ${key(stream)}'s stream to report`, 30_000)) as { received: number; sha256: string; error: string | null; longest_gap_ms: number };
+        streamResults[key(stream)] = { sent: c.sent, received: s.received, intact: c.sha256 === s.sha256 && c.acknowledged, error: c.error ?? s.error ?? undefined, longestGapMs: s.longest_gap_ms };
       }
       if (vmHost !== null) await dc.do({ op: 'cmd', host: vmHost, cmd: `rm -f ${tag}-*` });
       for (const s of streams) await dc.do({ op: 'cmd', host: s.from, cmd: `rm -f ${tag}-*` });

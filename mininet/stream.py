@@ -22,9 +22,11 @@ def serve(port, out):
     digest = hashlib.sha256()
     last = None
     try:
-        srv = socket.socket()
+        # One dual-stack socket: the stream comes to the VM's IPv4 or its IPv6 address.
+        srv = socket.socket(socket.AF_INET6)
+        srv.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
         srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind(('0.0.0.0', port))
+        srv.bind(('::', port))
         srv.listen(1)
         srv.settimeout(60)
         conn, _ = srv.accept()

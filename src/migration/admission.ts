@@ -1,6 +1,7 @@
 import type { Topology } from '../topology/model.js';
 import { linkPortsOf } from '../topology/model.js';
 import { networkOf, type Network } from '../topology/networks.js';
+import { declaredIp6 } from './address-family.js';
 import type { Binding, MigrationMode, MigrationRecord } from './binding-store.js';
 import { MigrationError } from './migration-error.js';
 
@@ -62,6 +63,11 @@ export function admit(req: MigrationRequest, view: AdmissionView): Admission {
   if (from.switch === req.switch && from.port === req.port) throw new MigrationError(409, `${req.hoa} is already at ${req.switch}:${req.port}`);
   if (from.switch === req.switch || (!binding && target.name === home.name)) {
     throw new MigrationError(409, `${req.hoa} is already in ${target.name}; a move inside a subnet is followed where the VM is seen, not migrated`);
+  }
+  // A dual-stack VM keeps both its addresses: a subnet without an IPv6 side has no IPv6 CoA to give it (docs/ipv6.md).
+  const hoa6 = declaredIp6(declared, req.hoa);
+  if (hoa6 !== undefined && target.name !== home.name && !target.ipv6) {
+    throw new MigrationError(409, `${req.hoa} is dual-stack (${hoa6}) and ${target.name} has no IPv6 side: its IPv6 connections would not survive the move`);
   }
   // Home is where the topology file declares the VM: back in its Home Network it is at its declared port, or host learning would not take it there.
   if (binding && target.name === home.name && (binding.home.switch !== req.switch || binding.home.port !== req.port)) {

@@ -53,6 +53,10 @@ test('every refusal: its status and its reason', () => {
   assert.deepEqual(refused({ ...req, port: 5 }, bound), { status: 409, message: '10.0.1.10 is already at acc3:5' });
   assert.deepEqual(refused({ ...req, port: 6 }, bound), { status: 409, message: '10.0.1.10 is already in net3; a move inside a subnet is followed where the VM is seen, not migrated' });
   assert.deepEqual(refused({ ...req, switch: 'acc1', port: 4 }, bound), { status: 409, message: '10.0.1.10 returns to net1 at its declared port acc1:3, not acc1:4' });
+  // A dual-stack VM into a subnet without an IPv6 side: its IPv6 would have no CoA there.
+  const ipv4OnlyNet3 = networks.map((n) => (n.name === 'net3' ? { ...n, ipv6: undefined } : n));
+  assert.deepEqual(refused(req, view({ networks: ipv4OnlyNet3 })), { status: 409, message: '10.0.1.10 is dual-stack (2001:db8:0:1::10) and net3 has no IPv6 side: its IPv6 connections would not survive the move' });
+  assert.equal(admit({ ...req, switch: 'acc1', port: 3 }, view({ networks: ipv4OnlyNet3 }, bindingAt())).target.name, 'net1', 'but it may always go home');
   // A binding whose declared place is in another subnet than its address (set aside at a restart): a move there is a move, not a return.
   assert.equal(admit({ ...req, switch: 'acc2', port: 3 }, view({}, bindingAt({ home: { switch: 'acc2', port: 3 } }))).target.name, 'net2');
 });
