@@ -82,9 +82,11 @@ export const PIPELINE = {
    * judged above that: router advertisements, solicitations and advertisements from a host
    * port are dropped (`ndGuard`: RA guard, and no forged neighbour entries) unless they are
    * the host's own (`ndOwn`: from its MAC and its address or a link-local one, a solicitation
-   * naming its own MAC, an advertisement for its own address).
+   * naming its own MAC, an advertisement for its own address). An unsolicited advertisement
+   * to all nodes that is not the host's own at its port goes to the controller only
+   * (`ndAnnouncement`): a migrated dual-stack guest announces itself so, as QEMU does by RARP.
    */
-  portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, ndOwn: 610, ndGuard: 600, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
+  portSecurity: slot(4, [{ table: TABLE.ingress, min: 100, max: 999 }], { trusted: 900, ndOwn: 610, ndAnnouncement: 605, ndGuard: 600, host: 500, announcement: 300, learn: 200, drop: 100 }, undefined),
   /**
    * The L3 fabric: gateway ARP (and in IPv6, neighbour solicitations for the gateway:
    * `gatewayNd`), delivery to hosts, host and subnet routes (IPv4 and IPv6 alike), ECMP

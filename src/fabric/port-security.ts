@@ -3,7 +3,7 @@ import { PIPELINE, TABLE } from '../controller/pipeline.js';
 import { PortNo, act, inst } from '../openflow/index.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import { ICMPV6_TYPE } from '../packet/icmpv6.js';
-import { LINK_LOCAL_PREFIX, NEXT_HEADER } from '../packet/ipv6.js';
+import { ALL_NODES, LINK_LOCAL_PREFIX, NEXT_HEADER } from '../packet/ipv6.js';
 import type { HostInfo } from '../topology/events.js';
 import { hasIpv6, linkPortsOf, type Topology } from '../topology/model.js';
 
@@ -36,6 +36,8 @@ export function planPortSecurity(topology: Topology, sw: string): SwitchTables {
       entry(PRIORITY.learn, { eth_type: ETH_TYPE.ARP }, TO_CONTROLLER),
       // RA guard, and no neighbour entry forged: only a host's own ND messages pass (admitHost6). (IPv4 only: everything IPv6 meets the drop below.)
       ...(hasIpv6(topology) ? GUARDED_ND.map((type) => entry(PRIORITY.ndGuard, { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: type }, DROP)) : []),
+      // A dual-stack guest announces itself after a live migration with an unsolicited advertisement to all nodes: from a port not its own, to the controller only, as a RARP (host learning takes it only for the host's own address).
+      ...(hasIpv6(topology) ? [entry(PRIORITY.ndAnnouncement, { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_ADVERT, ipv6_dst: ALL_NODES }, TO_CONTROLLER)] : []),
       entry(PRIORITY.drop, {}, DROP),
     ],
     groups: [],

@@ -5,7 +5,7 @@ import { MessageType, PortNo, act, type PacketIn } from '../openflow/index.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { icmpv6Frame, parseIcmpv6, type Icmpv6Message } from '../packet/icmpv6.js';
-import { NEXT_HEADER, ipv6MulticastMac, parseIpv6 } from '../packet/ipv6.js';
+import { ALL_NODES, NEXT_HEADER, ipv6MulticastMac, parseIpv6 } from '../packet/ipv6.js';
 import type { HostInfo } from '../topology/events.js';
 import { GATEWAY_LINK_LOCAL, GATEWAY_MAC } from '../topology/model.js';
 import { networkOf6, networksOf, type Network } from '../topology/networks.js';
@@ -42,7 +42,6 @@ const VALID_LIFETIME_S = 2_592_000;
 const PREFERRED_LIFETIME_S = 604_800;
 /** Ports whose last answer is remembered; past this the memory is cleared (at worst, one more answer each). */
 const MAX_REMEMBERED_PORTS = 65_536;
-const ALL_NODES = 'ff02::1';
 
 /** The advertisement for a host of `network`: the gateway as default router, the prefix on-link, no autoconfiguration. */
 function routerAdvert(network: Network): Icmpv6Message {

@@ -86,6 +86,9 @@ export function isLinkLocal(ip: string): boolean {
   return b[0] === 0xfe && (b[1]! & 0xc0) === 0x80;
 }
 
+/** The link-local all-nodes multicast address (RFC 4291 2.7.1): where unsolicited advertisements go. */
+export const ALL_NODES = 'ff02::1';
+
 /** fe80::/10 as an OXM value and mask: what a match on "any link-local source" is. */
 export const LINK_LOCAL_PREFIX = { value: 'fe80::', mask: 'ffc0::' } as const;
 

@@ -7,7 +7,9 @@ import type { PacketIn } from '../openflow/index.js';
 import { ARP_OP, parseArp } from '../packet/arp.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
+import { parseIcmpv6 } from '../packet/icmpv6.js';
 import { parseIpv4 } from '../packet/ipv4.js';
+import { NEXT_HEADER, parseIpv6 } from '../packet/ipv6.js';
 import type { SwitchRef } from './events.js';
 import type { HostStore } from './host-store.js';
 import type { HostRefusal, RefusalRule } from './host-store.js';
@@ -17,7 +19,8 @@ import { SightingCache } from './sighting-cache.js';
 
 /**
  * Host learning, as a packet-in processor of its own: who sent each ARP, RARP or IPv4 frame
- * that reached the controller on a host port, and with which address. The sighting cache
+ * (or unsolicited neighbour advertisement of its own IPv6 address, a move as a RARP is) that
+ * reached the controller on a host port, and with which address. The sighting cache
  * skips, without parsing, a frame that would teach nothing new (nearly all of them). An ARP
  * whose sender MAC is not the frame's source is refused here; what an address may be is the
  * store's policy. Each port may change its hosts only so fast (ChurnLimit): one VM inventing
@@ -76,6 +79,10 @@ export class HostLearning {
       } else if (frame.ethType === ETH_TYPE.IPV4) {
         const src = parseIpv4(frame.payload).src;
         if (src !== '0.0.0.0') ip = src;
+      } else if (frame.ethType === ETH_TYPE.IPV6) {
+        // A dual-stack guest's unsolicited advertisement after a live migration: a move without an address, as a RARP is, and only for the address the host has.
+        const why = this.notOwnAdvertisement(mac, frame.payload);
+        if (why !== undefined) return this.refuse({ kind: 'refused', mac, ip: undefined, at, rule: 'spoofed-sender', reason: why });
       }
       const port = portKey(at);
       if (!this.churn.allows(port)) {
@@ -89,6 +96,24 @@ export class HostLearning {
       if (e instanceof PacketParseError) this.log.debug('unparsable packet-in', { dpid, error: e.message });
       else throw e;
     }
+  }
+
+  /**
+   * Why an IPv6 frame sent up, a neighbour advertisement, is not its host's own (port security
+   * sends up unsolicited ones from any host port: `ndAnnouncement`): one for an address other
+   * than the host's, or naming another MAC. Undefined for any other IPv6 frame (a router
+   * solicitation, a migrating VM's packet), a sighting without an address as before.
+   */
+  private notOwnAdvertisement(mac: string, payload: Buffer): string | undefined {
+    const { header, body } = parseIpv6(payload);
+    if (header.nextHeader !== NEXT_HEADER.ICMPV6) return undefined;
+    const na = parseIcmpv6(header, body);
+    if (na.kind !== 'neighbor-advert') return undefined;
+    const named = na.options.find((o) => o.kind === 'target-lla');
+    if (named && 'mac' in named && named.mac !== mac) return `the advertisement names ${named.mac}, but the frame comes from ${mac}`;
+    const own = this.store.record(mac)?.ip6;
+    if (own !== na.target) return `${mac} advertises ${na.target}, which is not its address${own === undefined ? '' : ` (${own})`}`;
+    return undefined;
   }
 
   private refuse(r: HostRefusal): void {

@@ -79,7 +79,7 @@ test('planning is pure: the same input gives the same tables, and every flow and
     for (const [i, m] of decoded.entries()) assert.deepEqual(m, { ...write[i], xid: m.xid });
     n += t.flows.length;
   }
-  assert.equal(n, 396, 'dc-small: 6 entries and 2 of port security for each of 9 hosts, and 16 more each for IPv6 (test/fabric/ipv6-fabric.test.ts); 35 IPv4 and 35 IPv6 routes, and on each switch 2 ARP-to-controller entries, the ND reply and router solicitations to the controller; each switch\'s port security (a trusted entry per link port, 22 in all, and 7 more each)');
+  assert.equal(n, 404, 'dc-small: 6 entries and 2 of port security for each of 9 hosts, and 16 more each for IPv6 (test/fabric/ipv6-fabric.test.ts); 35 IPv4 and 35 IPv6 routes, and on each switch 2 ARP-to-controller entries, the ND reply and router solicitations to the controller; each switch\'s port security (a trusted entry per link port, 22 in all, and 8 more each)');
 });
 
 test('the same match at two priorities are two entries: the diff keeps them apart', () => {

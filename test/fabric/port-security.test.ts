@@ -72,6 +72,8 @@ test('every switch\'s port security: its switch-to-switch ports and the controll
     [PIPELINE.portSecurity.priority.learn, { eth_type: 0x0806 }, [inst.apply([act.output(PortNo.CONTROLLER)])]],
     // The ND guard: router advertisements, solicitations and advertisements that are no host's own (test/fabric/ipv6-fabric.test.ts).
     ...[134, 135, 136].map((type) => [PIPELINE.portSecurity.priority.ndGuard, { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: type }, []]),
+    // Above the guard: an unsolicited advertisement to all nodes from a port not its sender's, to the controller only (a migrated guest's announcement).
+    [PIPELINE.portSecurity.priority.ndAnnouncement, { eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136, ipv6_dst: 'ff02::1' }, [inst.apply([act.output(PortNo.CONTROLLER)])]],
     [PIPELINE.portSecurity.priority.drop, {}, []],
   ]);
   assert.ok(acc1.flows.every((f) => f.tableId === TABLE.ingress && f.cookie === PIPELINE.portSecurity.cookie));

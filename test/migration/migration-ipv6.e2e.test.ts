@@ -99,11 +99,12 @@ describe('a dual-stack VM\'s cross-subnet live migration on dc-small', () => {
     assert.ok(r.migration.timeline.some((t) => t.step === 'VM seen at its new port'), 'switched over on the VM\'s frames at its new port');
   });
 
-  test('transparent (QEMU RARP), chained: acc2 -> acc4, keeping first-hop; then transparent home', async () => {
+  test('transparent, chained: acc2 -> acc4 on QEMU\'s RARP, keeping first-hop; then home on the guest\'s unsolicited neighbour advertisement alone', async () => {
     const { app } = f!;
-    await move('transparent first-hop acc2 -> acc4', { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'] });
+    await move('transparent first-hop acc2 -> acc4 (RARP)', { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'] });
     assert.deepEqual([app.migration.bindings.get(HOA)?.switch, app.migration.bindings.get(HOA)?.mode], ['acc4', 'first-hop']);
-    await move('transparent return home acc4 -> acc1', { to: { switch: 'acc1', port: 3 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h21', 'h41'] });
+    const r = await move('transparent return home acc4 -> acc1 (NA)', { to: { switch: 'acc1', port: 3 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h21', 'h41'], announceWith: 'na' });
+    assert.equal(r.migration.trigger, 'announced', 'the advertisement alone moved it');
     await app.settled();
     assert.deepEqual(app.migration.bindings.all(), []);
   });

@@ -12,6 +12,7 @@ import { DEFAULT_HOST_LIMITS, HostTracker } from '../../src/topology/host-tracke
 import { LldpDiscovery, type Observation } from '../../src/topology/lldp-discovery.js';
 import { loadTopology } from '../../src/topology/loader.js';
 import { memoryLogger } from '../../lab/memory-logger.js';
+import { icmpv6Frame } from '../../src/packet/icmpv6.js';
 import { port } from '../../lab/scripted-switch.js';
 import { until } from '../../lab/wait.js';
 
@@ -250,4 +251,23 @@ test('the churn budget: a burst, then so many a second; the table of ports is bo
   assert.equal(c.allows('a'), true);
   for (const p of ['b', 'c', 'd', 'e', 'f']) c.take(p);
   assert.ok(c.size <= 4, `${c.size} ports kept`);
+});
+
+test('a dual-stack host\'s unsolicited neighbour advertisement of its own IPv6 address teaches its place, as a RARP does; one for another address, naming another MAC, or from a host without that address is refused as spoofed', () => {
+  const r = learning();
+  const vm = { name: 'vm', mac: '02:00:0a:00:01:3c', ip: '10.0.1.60', ip6: '2001:db8:0:1::60', switch: 'acc1', port: 5 };
+  r.store.declare(vm);
+  const na = (mac: string, target: string, lla = mac) => icmpv6Frame({ srcMac: mac, dstMac: '33:33:00:00:00:01', src: target, dst: 'ff02::1', hopLimit: 255 }, { kind: 'neighbor-advert', target, router: false, solicited: false, override: true, options: [{ kind: 'target-lla', mac: lla }] });
+  r.s.deliver(ACC1, 5, na(vm.mac, vm.ip6));
+  assert.deepEqual([r.refused.length, r.store.byMac(vm.mac)?.seen, r.store.byMac(vm.mac)?.ip], [0, true, vm.ip], 'seen where it is declared, its address kept');
+  r.s.deliver(ACC1, 5, na(vm.mac, '2001:db8:0:1::11'));
+  r.s.deliver(ACC1, 5, na(vm.mac, vm.ip6, '02:00:0a:00:01:0b'));
+  r.s.deliver(ACC1, 6, na('02:00:0a:00:01:3d', vm.ip6));
+  assert.deepEqual(r.refused.map((x) => [x.rule, x.reason]), [
+    ['spoofed-sender', '02:00:0a:00:01:3c advertises 2001:db8:0:1::11, which is not its address (2001:db8:0:1::60)'],
+    ['spoofed-sender', 'the advertisement names 02:00:0a:00:01:0b, but the frame comes from 02:00:0a:00:01:3c'],
+    ['spoofed-sender', '02:00:0a:00:01:3d advertises 2001:db8:0:1::60, which is not its address'],
+  ]);
+  assert.equal(r.store.byMac('02:00:0a:00:01:3d'), undefined, 'the claimant is not learned');
+  r.l.stop();
 });
