@@ -20,12 +20,12 @@ import { DEFAULT_MIGRATION_OPTIONS } from '../src/migration/migration-options.js
  * other and the external client, one TTL per switch), a link failure under a 10 ms ping,
  * then a real VM (QEMU, Debian's kernel) booted at acc1 and live-migrated by QEMU to another
  * subnet (prepared by libvirt's hook, `svcswitch hook libvirt`), on to a third (transparent:
- * QEMU's RARP only) and home (REST), while a TCP stream from the external client and 10 ms
- * pings from four correspondents run: a timeline and a table per step, and the timeline as a
+ * QEMU's announcements only) and home (REST), while a TCP stream from the external client and
+ * 10 ms pings from four correspondents run to each of its addresses (it is dual-stack): a timeline and a table per step, and the timeline as a
  * picture (out/migration-timeline.svg).
  */
 
-const VM = { name: 'vm1', mac: '52:54:00:0a:01:14', ip: '10.0.1.20', switch: 'acc1', port: 5 };
+const VM = { name: 'vm1', mac: '52:54:00:0a:01:14', ip: '10.0.1.20', ip6: '2001:db8:0:1::20', switch: 'acc1', port: 5 };
 const FILE = topologyWithVm(process.env.TOPOLOGY ?? 'topologies/dc-small.yaml', VM);
 const OUT = 'out';
 const say = (s: string): void => void process.stdout.write(`\n== ${s}\n`);
@@ -94,10 +94,10 @@ async function main(): Promise<void> {
     await dc.do({ op: 'link', a: 'acc1', b: 'agg1', state: 'up' });
     await until(() => topology.paths('acc1', 'acc3').length === 2, 'paths restored', 10_000);
 
-    say(`booting a real VM: QEMU (TCG), Debian's cloud kernel, ${VM.ip} at ${VM.switch}:${VM.port}, a tap on the switch's OVS bridge`);
+    say(`booting a real VM: QEMU (TCG), Debian's cloud kernel, dual-stack ${VM.ip} and ${VM.ip6} at ${VM.switch}:${VM.port}, a tap on the switch's OVS bridge`);
     const booted = Date.now();
-    vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1' }, { switch: VM.switch, port: VM.port });
-    await until(async () => Number((await dc.do({ op: 'ping', src: 'client', dst: VM.ip, count: 1, timeout: 1 })).received) === 1, 'the client to reach the VM', 20_000, 200);
+    vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1', address6: `${VM.ip6}/64`, gateway6: '2001:db8:0:1::1' }, { switch: VM.switch, port: VM.port });
+    for (const dst of [VM.ip, VM.ip6]) await until(async () => Number((await dc.do({ op: 'ping', src: 'client', dst, count: 1, timeout: 1 })).received) === 1, `the client to reach the VM at ${dst}`, 20_000, 200);
     process.stdout.write(`   booted and reachable from the client ${Date.now() - booted} ms after QEMU started\n`);
 
     const rows: TimelineRow[] = [];
@@ -108,8 +108,8 @@ async function main(): Promise<void> {
       { title: 'vm1 acc4 -> acc1, home again, orchestrated (REST)', step: { to: { switch: VM.switch, port: VM.port }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
     ];
     for (const { title, step } of steps) {
-      say(`migration: ${title}, while the client streams TCP to the VM and four correspondents ping it every 10 ms`);
-      const r = await migrateVmWithTraffic(app, dc, vm, { hoa: VM.ip, seconds: 5, ...step });
+      say(`migration: ${title}, while the client streams TCP to both of the VM's addresses and four correspondents ping each every 10 ms`);
+      const r = await migrateVmWithTraffic(app, dc, vm, { hoa: VM.ip, hoa6: VM.ip6, streams6From: ['client'], seconds: 5, ...step });
       const m = r.migration;
       const rel = (t: number): number => t - r.qemu.resumedAt;
       const firstDelivered = Math.min(...Object.values(r.pings).map((p) => p.replies.find((t) => t > r.qemu.resumedAt) ?? Infinity));
@@ -124,8 +124,9 @@ async function main(): Promise<void> {
       process.stdout.write(`   binding: ${m.hoa} in ${m.to.subnet}${m.to.coa ? ` as CoA ${m.to.coa}` : ' (home: no binding)'}, mode ${m.mode}\n`);
       process.stdout.write('   correspondent   lost/sent   median RTT\n');
       for (const [who, p] of Object.entries(r.pings)) process.stdout.write(`   ${who.padEnd(15)} ${`${p.lost}/${p.sent}`.padStart(9)}   ${p.rttMedian?.toFixed(3) ?? '-'} ms\n`);
-      const s = r.streams.client!;
-      process.stdout.write(`   TCP client -> vm1: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 computed inside the VM)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}\n`);
+      for (const [from, s] of Object.entries(r.streams)) {
+        process.stdout.write(`   TCP ${from} -> vm1: ${s.received}/${s.sent} bytes, ${s.intact ? 'intact (SHA-256 computed inside the VM)' : 'CORRUPTED'}${s.error ? `, ${s.error}` : ', no reset'}\n`);
+      }
       const gaps = Object.entries(r.pings).flatMap(([who, p]) => p.replies.slice(1).map((t, i) => ({ who, from: rel(p.replies[i]!), to: rel(t) })).filter((g) => g.to - g.from > 25 && g.to > -500 && g.from < 1500));
       rows.push({ name: title.split(',')[0]!, events: events.filter((e) => e.ms > -2000), gaps });
     }

@@ -2,7 +2,7 @@ import type { Svcswitch } from '../src/app/svcswitch.js';
 import type { MigrationMode, MigrationRecord } from '../src/migration/binding-store.js';
 import type { MininetDc } from './mininet.js';
 import { ofctl } from './ovs.js';
-import { startTraffic, type PingResult, type StreamResult } from './traffic.js';
+import { startTraffic, streamSpecs, type PingResult, type StreamResult } from './traffic.js';
 import { until } from './wait.js';
 
 /** QEMU/KVM's announcement of a resumed VM: 5 RARPs about 0, 50, 200, 450 and 800 ms after it runs again. */
@@ -48,8 +48,7 @@ let port = 5100;
  */
 export async function migrateWithTraffic(app: Svcswitch, dc: MininetDc, step: MigrationStep): Promise<StepResult> {
   const seconds = step.seconds ?? 3;
-  const streamSpecs = [...(step.streamsFrom ?? []).map((from) => ({ from })), ...(step.streams6From ?? []).map((from) => ({ from, ipv6: true }))];
-  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, streamSpecs.map((s) => ({ ...s, bytes: 1_500_000, port: port++ })), step.hoa6);
+  const traffic = await startTraffic(dc, step.hoa, step.vm, step.correspondents, seconds, streamSpecs(step.streamsFrom, step.streams6From, () => port++), step.hoa6);
   await new Promise((r) => setTimeout(r, 800));
   const before = new Set(app.migration.migrations().map((m) => m.id));
   if (step.trigger === 'orchestrated') {

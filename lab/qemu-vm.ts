@@ -30,6 +30,9 @@ export interface VmSpec {
   /** Address and prefix length, `10.0.1.20/24`. */
   address: string;
   gateway: string;
+  /** A dual-stack VM's IPv6 address and prefix length, `2001:db8:0:1::20/64`, and its IPv6 gateway. */
+  address6?: string;
+  gateway6?: string;
 }
 
 /** Where a VM's tap is plugged: a Mininet switch (an OVS bridge of that name) and the port number it asks for. */
@@ -174,7 +177,7 @@ async function start(spec: VmSpec, dir: string, at: Attachment, incoming?: strin
   const args = [
     '-accel', 'tcg', '-m', '256', '-display', 'none', '-no-reboot', '-nodefaults',
     '-kernel', join(IMAGE, 'kernel'), '-initrd', join(IMAGE, 'initramfs.gz'),
-    '-append', `console=ttyS0 quiet panic=-1 svc.ip=${spec.address} svc.gw=${spec.gateway}`,
+    '-append', `console=ttyS0 quiet panic=-1 svc.ip=${spec.address} svc.gw=${spec.gateway}${spec.address6 ? ` svc.ip6=${spec.address6} svc.gw6=${spec.gateway6 ?? ''}` : ''}`,
     '-serial', `file:${serial}`, '-qmp', `unix:${qmpPath},server=on,wait=off`,
     '-netdev', `tap,id=n0,ifname=${tap},script=no,downscript=no`,
     // The userspace datapath carries TCP only without checksum offload (docs: the veths' trap too).

@@ -31,6 +31,11 @@ export interface StreamSpec {
   ipv6?: boolean;
 }
 
+/** A step's checked streams, 1.5 MB each: from each of `from` to the VM's IPv4 address, from each of `from6` to its IPv6 one, each to the port `portOf` gives. */
+export function streamSpecs(from: readonly string[] = [], from6: readonly string[] = [], portOf: () => number): StreamSpec[] {
+  return [...from.map((f) => ({ from: f, bytes: 1_500_000, port: portOf() })), ...from6.map((f) => ({ from: f, bytes: 1_500_000, port: portOf(), ipv6: true }))];
+}
+
 /** How a result is named: by its host, and "/IPv6" after it for the IPv6 ping or stream of a dual-stack VM. */
 export const inIpv6 = (host: string): string => `${host}/IPv6`;
 

@@ -1,6 +1,7 @@
 #!/bin/busybox sh
 # /init of the test VM (scripts/vm-image.sh packs it with busybox and the virtio modules).
-# Its address comes from the kernel command line: svc.ip=ADDR/LEN svc.gw=GATEWAY. It runs a
+# Its address comes from the kernel command line: svc.ip=ADDR/LEN svc.gw=GATEWAY (and for a
+# dual-stack VM svc.ip6=ADDR/LEN svc.gw6=GATEWAY). It runs a
 # checked TCP sink on port 5001: each connection's bytes until the sender shuts its side,
 # answered "ok SHA256 BYTES". Everything it says goes to the serial console.
 /bin/busybox --install -s /bin
@@ -11,7 +12,7 @@ mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 for m in $(cat /lib/modules/order); do insmod /lib/modules/$m || echo "svcswitch-vm: insmod $m failed"; done
 for word in $(cat /proc/cmdline); do
-  case $word in svc.ip=*) ip=${word#svc.ip=} ;; svc.gw=*) gw=${word#svc.gw=} ;; esac
+  case $word in svc.ip=*) ip=${word#svc.ip=} ;; svc.gw=*) gw=${word#svc.gw=} ;; svc.ip6=*) ip6=${word#svc.ip6=} ;; svc.gw6=*) gw6=${word#svc.gw6=} ;; esac
 done
 i=0
 while [ ! -e /sys/class/net/eth0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
@@ -19,6 +20,12 @@ ip link set lo up
 ip link set eth0 up
 ip addr add "$ip" dev eth0
 ip route add default via "$gw"
+# A dual-stack VM (svc.ip6, svc.gw6): its IPv6 address without duplicate address detection (the fabric answers none) and its default route.
+if [ -n "$ip6" ]; then
+  echo 0 > /proc/sys/net/ipv6/conf/eth0/accept_dad  # busybox's ip has no "nodad"
+  ip -6 addr add "$ip6" dev eth0
+  ip -6 route add default via "$gw6" dev eth0
+fi
 cat > /bin/sink <<'SINK'
 #!/bin/sh
 f=/tmp/sink.$$

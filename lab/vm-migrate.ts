@@ -4,7 +4,7 @@ import type { MininetDc } from './mininet.js';
 import { type Attachment, type LiveMigration, type QemuVm, VM_SINK_PORT } from './qemu-vm.js';
 import { domainXml, type LibvirtHooks } from './libvirt-hook.js';
 import { type OneLcmState, type OpenNebulaHooks, vmTemplate } from './opennebula-hook.js';
-import { startTraffic, type PingResult, type StreamResult } from './traffic.js';
+import { startTraffic, streamSpecs, type PingResult, type StreamResult } from './traffic.js';
 import { until } from './wait.js';
 
 export interface VmMigrationStep {
@@ -24,6 +24,10 @@ export interface VmMigrationStep {
   correspondents: readonly string[];
   /** A checked TCP stream from each of these hosts to the VM's sink. */
   streamsFrom?: readonly string[];
+  /** A dual-stack VM's IPv6 address: every correspondent pings it too. */
+  hoa6?: string;
+  /** A checked TCP stream from each of these hosts to the VM's sink at its IPv6 address. */
+  streams6From?: readonly string[];
   /** How long after the destination resumed the cloud manager stops the paused source (ms); null: never (paused for good). */
   stopSourceAfterMs: number | null;
   seconds?: number;
@@ -47,7 +51,7 @@ let oneTaps = 0;
 
 export async function migrateVmWithTraffic(app: Svcswitch, dc: MininetDc, vm: QemuVm, step: VmMigrationStep): Promise<VmStepResult> {
   const seconds = step.seconds ?? 6;
-  const traffic = await startTraffic(dc, step.hoa, null, step.correspondents, seconds, (step.streamsFrom ?? []).map((from) => ({ from, bytes: 1_500_000, port: VM_SINK_PORT })));
+  const traffic = await startTraffic(dc, step.hoa, null, step.correspondents, seconds, streamSpecs(step.streamsFrom, step.streams6From, () => VM_SINK_PORT), step.hoa6);
   await new Promise((r) => setTimeout(r, 800));
   const before = new Set(app.migration.migrations().map((m) => m.id));
   if (step.trigger === 'orchestrated') {

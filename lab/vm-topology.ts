@@ -7,6 +7,8 @@ export interface DeclaredVm {
   name: string;
   mac: string;
   ip: string;
+  /** A dual-stack VM's IPv6 address. */
+  ip6?: string;
   switch: string;
   port: number;
 }
@@ -27,7 +29,7 @@ export function topologyWith(base: string, hosts: ReadonlyArray<DeclaredVm | Hos
   const lines = readFileSync(base, 'utf8').split('\n');
   const at = lines.findIndex((l) => /^hosts:\s*$/.test(l));
   if (at < 0) throw new Error(`${base}: no top-level "hosts:" list to add hosts to`);
-  lines.splice(at + 1, 0, ...hosts.map((h) => `  - { name: ${h.name}, mac: "${h.mac}", ip: ${h.ip}, ${'hypervisor' in h ? `hypervisor: ${h.hypervisor}` : `switch: ${h.switch}, port: ${h.port}`} }`));
+  lines.splice(at + 1, 0, ...hosts.map((h) => `  - { name: ${h.name}, mac: "${h.mac}", ip: ${h.ip}, ${'ip6' in h && h.ip6 ? `ip6: "${h.ip6}", ` : ''}${'hypervisor' in h ? `hypervisor: ${h.hypervisor}` : `switch: ${h.switch}, port: ${h.port}`} }`));
   if (hypervisors.length > 0) lines.splice(at, 0, 'hypervisors:', ...hypervisors.map((v) => `  - { name: ${v.name}, switch: ${v.switch}, port: ${v.port} }`));
   const file = join(mkdtempSync(join(tmpdir(), 'svcswitch-topology-')), 'with-hosts.yaml');
   writeFileSync(file, lines.join('\n'));

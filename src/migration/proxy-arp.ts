@@ -4,15 +4,18 @@ import { ARP_AT, ARP_OP, arpFrame, parseArp } from '../packet/arp.js';
 import { u32At } from '../packet/bytes.js';
 import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
+import { ND_HOP_LIMIT, icmpv6Frame } from '../packet/icmpv6.js';
+import { ALL_NODES, ipv6MulticastMac } from '../packet/ipv6.js';
 import { contains, ipToInt } from '../topology/cidr.js';
 import { GATEWAY_MAC } from '../topology/model.js';
 import { networkOf, type Network } from '../topology/networks.js';
 import type { TopologyService } from '../topology/topology-service.js';
+import { declaredIp6 } from './address-family.js';
 import type { Binding, BindingStore } from './binding-store.js';
 
 /**
- * Proxy ARP for migrated VMs, and the gratuitous ARPs that tell a Home Network where a HoA
- * is. At the Home switch, a request for a HoA that is abroad gets the gateway MAC; at the
+ * Proxy ARP for migrated VMs, and the gratuitous ARPs (and, in IPv6, unsolicited neighbour
+ * advertisements) that tell a Home Network where a HoA is. At the Home switch, a request for a HoA that is abroad gets the gateway MAC; at the
  * Foreign switch, the VM's request for any address of its Home Network does too (its
  * gateway is the fabric ARP proxy's). Reads the bindings, holds nothing but the set of bound
  * addresses (as numbers: the first test of every ARP packet-in, with no string made).
@@ -55,7 +58,11 @@ export class ProxyArp {
     }
   }
 
-  /** Gratuitous ARPs to every host port of the Home switch: `hoa` is at `mac` (the gateway's while abroad, its own once back). */
+  /**
+   * Gratuitous ARPs to every host port of the Home switch: `hoa` is at `mac` (the gateway's
+   * while abroad, its own once back); for a dual-stack VM, an unsolicited neighbour
+   * advertisement of its IPv6 address too (Override set, to all nodes: RFC 4861 7.2.6).
+   */
   announceAtHome(homeSubnet: string, hoa: string, mac: string): void {
     const home = this.networks.find((n) => n.name === homeSubnet);
     const dpid = home && this.dpidOf.get(home.switch);
@@ -63,8 +70,17 @@ export class ProxyArp {
     if (!home || !conn) return;
     const ports = this.topology.hostPorts(home.switch);
     if (ports.length === 0) return;
+    const out = ports.map((p) => act.output(p));
     const garp = arpFrame({ op: ARP_OP.REQUEST, senderMac: mac, senderIp: hoa, targetMac: '00:00:00:00:00:00', targetIp: hoa });
-    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: ports.map((p) => act.output(p)), data: garp });
+    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: out, data: garp });
+    const declared = this.topology.declared;
+    const hoa6 = declared && home.ipv6 ? declaredIp6(declared, hoa) : undefined;
+    if (hoa6 === undefined) return;
+    const na = icmpv6Frame(
+      { srcMac: mac, dstMac: ipv6MulticastMac(ALL_NODES), src: hoa6, dst: ALL_NODES, hopLimit: ND_HOP_LIMIT },
+      { kind: 'neighbor-advert', target: hoa6, router: false, solicited: false, override: true, options: [{ kind: 'target-lla', mac }] },
+    );
+    conn.post({ type: MessageType.PACKET_OUT, xid: 0, inPort: PortNo.CONTROLLER, actions: out, data: na });
   }
 
   private answers(here: string, inPort: number, senderMac: string, senderIp: string, target: string): boolean {

@@ -6,6 +6,8 @@ import { PIPELINE } from '../../src/controller/pipeline.js';
 import { ActionType, GroupType, MessageType, PortNo, PortReason, type PacketOut } from '../../src/openflow/index.js';
 import { ETH_TYPE, parseEthernet } from '../../src/packet/ethernet.js';
 import { ARP_OP, arpFrame, parseArp } from '../../src/packet/arp.js';
+import { parseIcmpv6 } from '../../src/packet/icmpv6.js';
+import { parseIpv6 } from '../../src/packet/ipv6.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
 import { type ScriptedSwitch, holdBarriers, port as switchPort } from '../../lab/scripted-switch.js';
 import { held, migrationRig, RIG_TOPOLOGY, type Rig } from '../../lab/migration-rig.js';
@@ -425,6 +427,12 @@ test('every refused request: its status and message, and nothing changes', async
     assert.deepEqual([m.bindings.all(), m.coaFree('net3')], [[], 2]);
     await until(() => arpOuts(r.switches.get('acc1')!, before).length === 1, 'the gratuitous ARP at home');
     assert.equal(parseArp(parseEthernet(arpOuts(r.switches.get('acc1')!, before)[0]!.data).payload).senderMac, MAC11);
+    // h11 is dual-stack: its IPv6 address is announced too, out of the same ports.
+    const naOut = r.switches.get('acc1')!.received.slice(before).find((m): m is PacketOut => m.type === MessageType.PACKET_OUT && m.data.readUInt16BE(12) === ETH_TYPE.IPV6);
+    assert.ok(naOut, 'an unsolicited neighbour advertisement at home');
+    const { header, body } = parseIpv6(parseEthernet(naOut.data).payload);
+    assert.deepEqual([header.src, header.dst, header.hopLimit, parseIcmpv6(header, body)], ['2001:db8:0:1::10', 'ff02::1', 255, { kind: 'neighbor-advert', target: '2001:db8:0:1::10', router: false, solicited: false, override: true, options: [{ kind: 'target-lla', mac: MAC11 }] }]);
+    assert.deepEqual(naOut.actions, arpOuts(r.switches.get('acc1')!, before)[0]!.actions);
     await r.app.settled();
     for (const [name, t] of r.tables) assert.deepEqual(held(t), nothing, `${name}: nothing of the migration left`);
     assert.deepEqual(r.app.topology.hostByMac(MAC11) && [r.app.topology.hostByMac(MAC11)!.switch, r.app.topology.hostByMac(MAC11)!.port], ['acc1', 3], 'the VM is at home again');

@@ -16,8 +16,10 @@ import { until } from '../../lab/wait.js';
  * manager does, so the old port outlives QEMU's announcements.
  */
 
-const VM = { name: 'vm1', mac: '52:54:00:0a:01:14', ip: '10.0.1.20', switch: 'acc1', port: 5 };
+/** Dual-stack (issue 25): its IPv6 connections must survive too. */
+const VM = { name: 'vm1', mac: '52:54:00:0a:01:14', ip: '10.0.1.20', ip6: '2001:db8:0:1::20', switch: 'acc1', port: 5 };
 const HOA = VM.ip;
+const HOA6 = VM.ip6;
 /**
  * Pings lost per correspondent (10 ms apart). Orchestrated: at most 1 (the bicast reaches both
  * ports). Transparent: what reaches the paused source's port is lost from QEMU's pause until
@@ -75,11 +77,15 @@ describe('a real QEMU VM changes subnet', () => {
 
   test('booted after the fabric is up, the declared VM is reachable from every correspondent, and still 15 s later', STEP, async () => {
     const { dc } = f!;
-    vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1' }, { switch: VM.switch, port: VM.port });
-    const reach = async (from: string): Promise<boolean> => Number((await dc.do({ op: 'ping', src: from, dst: HOA, count: 1, timeout: 1 })).received) === 1;
+    vm = await QemuVm.boot({ name: VM.name, mac: VM.mac, address: `${VM.ip}/24`, gateway: '10.0.1.1', address6: `${VM.ip6}/64`, gateway6: '2001:db8:0:1::1' }, { switch: VM.switch, port: VM.port });
+    const reach = async (from: string, dst = HOA): Promise<boolean> => Number((await dc.do({ op: 'ping', src: from, dst, count: 1, timeout: 1 })).received) === 1;
     await until(() => reach('client'), 'the client to reach the VM', 20_000, 200);
+    await until(() => reach('client', HOA6), 'the client to reach the VM in IPv6', 20_000, 200);
     await new Promise((r) => setTimeout(r, 15_000));
-    for (const from of ['client', 'h12', 'h21', 'h31']) assert.ok(await reach(from), `${from} reaches the VM 15 s after its boot`);
+    for (const from of ['client', 'h12', 'h21', 'h31']) {
+      assert.ok(await reach(from), `${from} reaches the VM 15 s after its boot`);
+      assert.ok(await reach(from, HOA6), `${from} reaches the VM at its IPv6 address too`);
+    }
   });
 
   test('a tenant at a port of its own (h42 moved to acc4:7, where no host is known) sends RARPs and a gratuitous ARP with the running VM\'s MAC and address: the VM answers the probe at acc1:5, nothing moves', STEP, async () => {
@@ -101,9 +107,9 @@ describe('a real QEMU VM changes subnet', () => {
     }
   });
 
-  test('orchestrated, optimized: acc1 -> acc3, the source stopped 1 s after the destination resumed: at most 1 ping lost, the stream whole', STEP, async () => {
+  test('orchestrated, optimized: acc1 -> acc3, the source stopped 1 s after the destination resumed: at most 1 ping lost to either address, the IPv4 and the IPv6 stream whole', STEP, async () => {
     const { app, dc } = f!;
-    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
+    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, hoa6: HOA6, to: { switch: 'acc3', port: 5 }, trigger: 'orchestrated', mode: 'optimized', correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'], streams6From: ['client'], stopSourceAfterMs: 1000 });
     report('orchestrated optimized acc1 -> acc3', r);
     assertTraffic(r, 'orchestrated');
     const b = app.migration.bindings.get(HOA);
@@ -129,9 +135,9 @@ describe('a real QEMU VM changes subnet', () => {
     assert.equal(app.migration.bindings.get(HOA)?.mode, 'optimized');
   });
 
-  test('transparent (QEMU\'s RARP only), chained: acc3 -> acc4 while the paused source keeps its port for 1 s: at most 5 pings lost beyond QEMU\'s downtime, the stream whole', STEP, async () => {
+  test('transparent (QEMU\'s announcements only), chained: acc3 -> acc4 while the paused source keeps its port for 1 s: at most 5 pings lost to either address beyond QEMU\'s downtime, the IPv4 and the IPv6 stream whole', STEP, async () => {
     const { app, dc } = f!;
-    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h31'], streamsFrom: ['client'], stopSourceAfterMs: 1000 });
+    const r = await migrateVmWithTraffic(app, dc, vm!, { hoa: HOA, hoa6: HOA6, to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h31'], streamsFrom: ['client'], streams6From: ['client'], stopSourceAfterMs: 1000 });
     report('transparent acc3 -> acc4', r);
     assertTraffic(r, 'transparent');
     assert.equal(r.migration.trigger, 'announced');
