@@ -104,12 +104,13 @@ async function main(): Promise<void> {
     const hooks = new LibvirtHooks(apiPort);
     const steps: Array<{ title: string; step: Omit<VmMigrationStep, 'hoa'> }> = [
       { title: 'vm1 acc1 -> acc3 (net3), optimized, prepared by libvirt\'s hook', step: { to: { switch: 'acc3', port: 5 }, trigger: 'hook', hooks, correspondents: ['client', 'h12', 'h31', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
-      { title: 'vm1 acc3 -> acc4 (net4), transparent (QEMU\'s RARP only)', step: { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
+      { title: 'vm1 acc3 -> acc4 (net4), transparent (QEMU\'s announcements only)', step: { to: { switch: 'acc4', port: 5 }, trigger: 'transparent', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
       { title: 'vm1 acc4 -> acc1, home again, orchestrated (REST)', step: { to: { switch: VM.switch, port: VM.port }, trigger: 'orchestrated', correspondents: ['client', 'h12', 'h41', 'h21'], streamsFrom: ['client'], stopSourceAfterMs: 1000 } },
     ];
     for (const { title, step } of steps) {
       say(`migration: ${title}, while the client streams TCP to both of the VM's addresses and four correspondents ping each every 10 ms`);
-      const r = await migrateVmWithTraffic(app, dc, vm, { hoa: VM.ip, hoa6: VM.ip6, streams6From: ['client'], seconds: 5, ...step });
+      // 8 s: the libvirt hook's calls (a process each) and QEMU's migration end well inside the traffic, under both families' load.
+      const r = await migrateVmWithTraffic(app, dc, vm, { hoa: VM.ip, hoa6: VM.ip6, streams6From: ['client'], seconds: 8, ...step });
       const m = r.migration;
       const rel = (t: number): number => t - r.qemu.resumedAt;
       const firstDelivered = Math.min(...Object.values(r.pings).map((p) => p.replies.find((t) => t > r.qemu.resumedAt) ?? Infinity));
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
         ...m.timeline.map((t) => ({ label: t.step, ms: rel(t.at) })),
         { label: `VM paused by QEMU (${r.qemu.downtimeMs} ms of downtime)`, ms: -r.qemu.downtimeMs },
         { label: 'VM runs at its new port (QEMU resumed it)', ms: 0 },
-        { label: 'first reply after the resume', ms: rel(firstDelivered) },
+        ...(Number.isFinite(firstDelivered) ? [{ label: 'first reply after the resume', ms: rel(firstDelivered) }] : []),
       ].sort((a, b) => a.ms - b.ms);
       process.stdout.write(`   QEMU's live migration: ${r.qemu.totalMs} ms\n`);
       for (const e of events) process.stdout.write(`   ${String(Math.round(e.ms)).padStart(6)} ms  ${e.label}\n`);

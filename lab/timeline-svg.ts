@@ -10,7 +10,8 @@ const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;'
 
 /** The migration timeline as an SVG picture: one band per step, events as ticks, reply gaps as red bars. */
 export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed the VM at its new port', gapMs = 25): string {
-  const all = rows.flatMap((r) => [...r.events.map((e) => e.ms), ...r.gaps.flatMap((g) => [g.from, g.to])]);
+  // Only finite moments: one without a value (no reply came) would stretch the axis, and its loop, without end.
+  const all = rows.flatMap((r) => [...r.events.map((e) => e.ms), ...r.gaps.flatMap((g) => [g.from, g.to])]).filter(Number.isFinite);
   const min = Math.min(-50, ...all);
   const max = Math.max(100, ...all);
   const W = 960;
@@ -22,7 +23,7 @@ export function timelineSvg(rows: readonly TimelineRow[], origin = 'QEMU resumed
     const y = 40 + i * rowH;
     parts.push(`<text x="10" y="${y + 20}" font-size="13" font-weight="bold">${esc(r.name)}</text>`);
     parts.push(`<line x1="${left}" y1="${y + 30}" x2="${W - 40}" y2="${y + 30}" stroke="#999"/>`);
-    r.events.forEach((e, k) => {
+    r.events.filter((e) => Number.isFinite(e.ms)).forEach((e, k) => {
       parts.push(`<line x1="${x(e.ms)}" y1="${y + 22}" x2="${x(e.ms)}" y2="${y + 38}" stroke="#1f5fa8" stroke-width="2"/>`);
       parts.push(`<text x="${x(e.ms) + 3}" y="${y + 52 + (k % 3) * 13}" font-size="10" fill="#1f5fa8">${esc(e.label)} (${Math.round(e.ms)} ms)</text>`);
     });

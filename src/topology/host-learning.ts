@@ -9,7 +9,7 @@ import { ETH_TYPE, parseEthernet } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
 import { parseIcmpv6 } from '../packet/icmpv6.js';
 import { parseIpv4 } from '../packet/ipv4.js';
-import { NEXT_HEADER, parseIpv6 } from '../packet/ipv6.js';
+import { NEXT_HEADER, isLinkLocal, parseIpv6 } from '../packet/ipv6.js';
 import type { SwitchRef } from './events.js';
 import type { HostStore } from './host-store.js';
 import type { HostRefusal, RefusalRule } from './host-store.js';
@@ -100,8 +100,9 @@ export class HostLearning {
 
   /**
    * Why an IPv6 frame sent up, a neighbour advertisement, is not its host's own (port security
-   * sends up unsolicited ones from any host port: `ndAnnouncement`): one for an address other
-   * than the host's, or naming another MAC. Undefined for any other IPv6 frame (a router
+   * sends up unsolicited ones from any host port: `ndAnnouncement`): one for a global address
+   * other than the host's, or naming another MAC (a guest also advertises its link-local
+   * address, which is declared nowhere: taken as a RARP is). Undefined for any other IPv6 frame (a router
    * solicitation, a migrating VM's packet), a sighting without an address as before.
    */
   private notOwnAdvertisement(mac: string, payload: Buffer): string | undefined {
@@ -111,6 +112,8 @@ export class HostLearning {
     if (na.kind !== 'neighbor-advert') return undefined;
     const named = na.options.find((o) => o.kind === 'target-lla');
     if (named && 'mac' in named && named.mac !== mac) return `the advertisement names ${named.mac}, but the frame comes from ${mac}`;
+    // A link-local address is declared nowhere (a host makes its own): its advertisement names the sender as a RARP does, no more.
+    if (isLinkLocal(na.target)) return undefined;
     const own = this.store.record(mac)?.ip6;
     if (own !== na.target) return `${mac} advertises ${na.target}, which is not its address${own === undefined ? '' : ` (${own})`}`;
     return undefined;

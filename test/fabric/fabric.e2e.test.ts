@@ -224,6 +224,16 @@ describe('L3 fabric on the k=4 fat-tree', () => {
     assert.equal(ttlOf((await f!.dc.ping('h1_1', '10.0.7.10', 1)).output), 59); // other pod: acc, agg, core, agg, acc
   });
 
+  test('the fat-tree is dual-stack: every host pings every other host and the external client at its IPv6 address; one hop limit step per switch', async () => {
+    const addresses = Object.fromEntries(f!.app.topology.declared!.hosts.filter((h) => h.ip6 !== undefined).map((h) => [h.name, h.ip6!]));
+    assert.equal(Object.keys(addresses).length, 17, 'every host has one');
+    const r = (await f!.dc.do({ op: 'pingall', addresses })) as { pairs: number; failed: string[][] };
+    assert.equal(r.pairs, 17 * 16);
+    assert.deepEqual(r.failed, []);
+    const far = addresses.h8_2!;
+    assert.match((await f!.dc.ping('h1_1', far, 1)).output, /ttl=59 /, `h1_1 -> ${far}: acc, agg, core, agg, acc`);
+  });
+
   test('TCP across pods', async () => {
     await f!.dc.do({ op: 'cmd', host: 'h8_2', cmd: 'iperf3 -s -D -1 -p 5203' });
     const bytes = await iperf(f!.dc, 'h1_1', '10.0.7.11', 5203);

@@ -253,13 +253,15 @@ test('the churn budget: a burst, then so many a second; the table of ports is bo
   assert.ok(c.size <= 4, `${c.size} ports kept`);
 });
 
-test('a dual-stack host\'s unsolicited neighbour advertisement of its own IPv6 address teaches its place, as a RARP does; one for another address, naming another MAC, or from a host without that address is refused as spoofed', () => {
+test('a dual-stack host\'s unsolicited neighbour advertisement of its own IPv6 address (or a link-local one) teaches its place, as a RARP does; one for another address, naming another MAC, or from a host without that address is refused as spoofed', () => {
   const r = learning();
   const vm = { name: 'vm', mac: '02:00:0a:00:01:3c', ip: '10.0.1.60', ip6: '2001:db8:0:1::60', switch: 'acc1', port: 5 };
   r.store.declare(vm);
   const na = (mac: string, target: string, lla = mac) => icmpv6Frame({ srcMac: mac, dstMac: '33:33:00:00:00:01', src: target, dst: 'ff02::1', hopLimit: 255 }, { kind: 'neighbor-advert', target, router: false, solicited: false, override: true, options: [{ kind: 'target-lla', mac: lla }] });
   r.s.deliver(ACC1, 5, na(vm.mac, vm.ip6));
   assert.deepEqual([r.refused.length, r.store.byMac(vm.mac)?.seen, r.store.byMac(vm.mac)?.ip], [0, true, vm.ip], 'seen where it is declared, its address kept');
+  r.s.deliver(ACC1, 5, na(vm.mac, 'fe80::3c'));
+  assert.equal(r.refused.length, 0, 'its link-local address too (declared nowhere: a guest advertises it beside its global one)');
   r.s.deliver(ACC1, 5, na(vm.mac, '2001:db8:0:1::11'));
   r.s.deliver(ACC1, 5, na(vm.mac, vm.ip6, '02:00:0a:00:01:0b'));
   r.s.deliver(ACC1, 6, na('02:00:0a:00:01:3d', vm.ip6));
