@@ -84,8 +84,10 @@ export function redirectingSwitches(ctx: FabricContext, mode: MigrationMode, hom
  * Every entry one migrated (or migrating) VM needs, by switch: the redirect HoA -> CoA where
  * its mode puts it, the restore CoA -> HoA and delivery at the Foreign switch, proxy ARP at
  * the Home switch (for the HoA) and at the Foreign switch (the VM's requests for its Home
- * Network), and during make-before-break two ALL groups that bicast to both places. No
- * entry on aggregation or core switches. Pure: the same placement and links, the same tables.
+ * Network), and during make-before-break two ALL groups that bicast to both places. A
+ * dual-stack VM gets every entry again in IPv6 (its declared IPv6 address, the CoAs' twins,
+ * proxy neighbour discovery for proxy ARP, two more groups). No entry on aggregation or core
+ * switches. Pure: the same placement and links, the same tables.
  */
 export function planMigration(ctx: FabricContext, graph: FabricGraph, p: Placement): Map<string, SwitchTables> {
   const out = new Map<string, { flows: FlowEntry[]; groups: GroupEntry[] }>();
