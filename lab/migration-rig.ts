@@ -33,6 +33,8 @@ export interface RigOptions {
   tables?: Map<string, ScriptedTables>;
   /** The REST API's request timeout. */
   apiRequestTimeoutMs?: number;
+  /** Another datacenter than RIG_TOPOLOGY (its switches acc1-acc3 still the scripted ones). */
+  topology?: Topology;
 }
 
 /**
@@ -42,7 +44,8 @@ export interface RigOptions {
  */
 export async function migrationRig(timeoutMs: number, options: RigOptions = {}): Promise<Rig> {
   const { logger, lines } = memoryLogger();
-  const { app, port, apiPort } = await startSvcswitch(RIG_TOPOLOGY, logger, {
+  const topology = options.topology ?? RIG_TOPOLOGY;
+  const { app, port, apiPort } = await startSvcswitch(topology, logger, {
     migration: { ...DEFAULT_CONFIG.migration, mode: 'mobile-ip', timeoutMs, ...options.migration },
     stateDir: options.stateDir,
     ...(options.apiRequestTimeoutMs === undefined ? {} : { apiRequestTimeoutMs: options.apiRequestTimeoutMs }),
@@ -50,9 +53,9 @@ export async function migrationRig(timeoutMs: number, options: RigOptions = {}):
   const tables = new Map<string, ScriptedTables>();
   const switches = new Map<string, ScriptedSwitch>();
   for (const name of ['acc1', 'acc2', 'acc3']) {
-    const declared = [...RIG_TOPOLOGY.links.flatMap((l) => [l.a, l.b]), ...RIG_TOPOLOGY.hosts].filter((e) => e.switch === name).map((e) => e.port);
+    const declared = [...topology.links.flatMap((l) => [l.a, l.b]), ...topology.hosts].filter((e) => e.switch === name).map((e) => e.port);
     const t = options.tables?.get(name) ?? new ScriptedTables(4);
-    const dpid = BigInt(`0x${RIG_TOPOLOGY.switches.find((s) => s.name === name)!.dpid}`);
+    const dpid = BigInt(`0x${topology.switches.find((s) => s.name === name)!.dpid}`);
     switches.set(name, await ScriptedSwitch.connect(port, dpid, [4], (sw) => {
       sw.ports = [...new Set([...declared, 5, 6, 7])].map((p) => switchPort(p, `${name}-eth${p}`));
       t.install(sw);

@@ -106,6 +106,14 @@ export class Metrics {
         for (const [planner, n] of sum) g.set({ switch: name, planner }, n);
       }
     });
+    gauge('svcswitch_table_budget', 'Each switch\'s table budget from the topology file (switches without one are not listed): svcswitch_flow_entries summed over planners stays at or below it.', ['switch'], (g) => {
+      for (const sw of s.topology.declared?.switches ?? []) if (sw.tableBudget !== undefined) g.set({ switch: sw.name }, sw.tableBudget);
+    });
+    gauge('svcswitch_bindings_fit', 'How many more bindings of each mode the fullest budgeted switch fits (bindings whose Home and Foreign are other switches; not set for a mode no budget limits).', ['mode'], (g) => {
+      const least = new Map<string, number>();
+      for (const c of s.migration.capacity()) for (const [mode, n] of Object.entries(c.fits)) if (n !== null) least.set(mode, Math.min(n, least.get(mode) ?? n));
+      for (const [mode, n] of least) g.set({ mode }, n);
+    });
     counter('svcswitch_flow_mods_sent_total', 'FLOW_MOD and GROUP_MOD messages sent since start.', [], (c) => total(c, s.flows.sentMessages));
     counter('svcswitch_drift_repaired_total', 'Entries and groups the audit found changed behind the controller\'s back, and repaired.', [], (c) => total(c, s.flows.driftRepaired));
     this.reconcileSeconds = new Histogram({

@@ -4,7 +4,7 @@ import { switchEntries } from '../controller/switch-entries.js';
 import { openApiDocument } from './openapi.js';
 import { type RouteContext, clientError, problems, uptimeSeconds } from './route-context.js';
 import {
-  Binding, ClusterBody, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, SwitchEntries, SwitchParams, TopologyBody, TraceBody, TraceQuery,
+  Binding, ClusterBody, SwitchCapacity, Health, HoaParams, Live, Ready, HostInfo, HostsQuery, IdParams, Migration, MigrationBody, PathsBody, PathsQuery, type RouteDoc, SwitchDetail, SwitchEntries, SwitchParams, TopologyBody, TraceBody, TraceQuery,
 } from './schemas.js';
 
 const param = (req: FastifyRequest, name: string): string => (req.params as Record<string, string>)[name]!;
@@ -101,6 +101,10 @@ export const ROUTES: readonly RouteDoc[] = [
       if (typeof r === 'string') throw clientError(/^no host/.test(r) ? 404 : 400, r);
       return r;
     },
+  },
+  {
+    method: 'GET', url: '/api/capacity', summary: 'each switch with a table budget: its budget, the entries planned on it, and how many more bindings of each mode it fits',
+    response: Type.Array(SwitchCapacity), handle: (ctx) => ctx.migration.capacity(),
   },
   { method: 'GET', url: '/api/bindings', summary: 'migrated VMs: HoA, CoA, where they are, mode, state', response: Type.Array(Binding), handle: (ctx) => ctx.migration.bindings.all() },
   {

@@ -177,6 +177,15 @@ export const Migration = Type.Object({
   timeline: Type.Array(Type.Object({ step: Type.String(), at: Type.Integer() })),
 });
 
+export const SwitchCapacity = Type.Object({
+  switch: Type.String(),
+  budget: Type.Integer({ description: 'its table_budget from the topology file' }),
+  entries: Type.Integer({ description: 'flow entries and groups planned on it now' }),
+  fits: Type.Object(Object.fromEntries(MIGRATION_MODES.map((m) => [m, Nullable(Type.Integer())])), {
+    description: 'by mode, how many more bindings whose Home and Foreign are other switches it fits (null: that mode puts nothing on it)',
+  }),
+});
+
 export const Binding = Type.Object({
   hoa: Type.String(),
   mac: Type.String(),

@@ -23,6 +23,8 @@ export class SwitchPlan {
   private journalStart = 0;
   /** The version of the latest change. */
   version = 0;
+  /** Flow entries and groups over all parts (parts share none): what a table budget is held against. */
+  private entryCount = 0;
 
   constructor(private readonly clock: PlanClock) {}
 
@@ -44,10 +46,16 @@ export class SwitchPlan {
     if (wire === undefined ? old === undefined : old !== undefined && sameWire(old, wire)) return this.version;
     if (wire === undefined) this.parts.delete(part);
     else this.parts.set(part, wire);
+    this.entryCount += sizeOf(wire) - sizeOf(old);
     this.version = this.clock.tick();
     this.journal.push({ version: this.version, part });
     if (this.journal.length > MAX_JOURNAL) this.trim(this.journalStart + MAX_JOURNAL / 2);
     return this.version;
+  }
+
+  /** How many flow entries and groups the switch should hold. */
+  get entries(): number {
+    return this.entryCount;
   }
 
   /** Every part, flattened: what the switch should hold. */
@@ -94,3 +102,5 @@ export class PlanClock {
     return this.now;
   }
 }
+
+const sizeOf = (t: WireTables | undefined): number => (t === undefined ? 0 : t.flowKeys.length + t.groupIds.length);

@@ -1,7 +1,7 @@
 import type { Observable, Subscription } from 'rxjs';
 import type { FlowManager, PlanStore } from '../controller/flow-manager.js';
 import type { OpenFlowServer } from '../controller/openflow-server.js';
-import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
+import { PIPELINE, PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { fabricContext, type FabricContext } from '../fabric/fabric-planner.js';
 import type { Logger } from '../log/logger.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
@@ -11,10 +11,10 @@ import type { SwitchRef, TopologyEvent } from '../topology/events.js';
 import { GATEWAY_MAC } from '../topology/model.js';
 import { networkOf, networksOf, type Network } from '../topology/networks.js';
 import type { TopologyService } from '../topology/topology-service.js';
-import { admit, type MigrationRequest } from './admission.js';
+import { admit, type Admission, type MigrationRequest } from './admission.js';
 import { ArrivalFrames } from './arrival-frames.js';
 import { AnnouncementJudge } from './announcements.js';
-import { isFinished, type Binding, type BindingStore, type MigrationRecord } from './binding-store.js';
+import { isFinished, type Binding, type BindingStore, type MigrationMode, type MigrationRecord } from './binding-store.js';
 import { LivenessProbe } from './liveness-probe.js';
 import { MigrationError, unsaved } from './migration-error.js';
 import { MigrationLedger, type MigrationEvent, type Pending } from './migration-ledger.js';
@@ -26,6 +26,8 @@ import { byBarrier, type PartConfirmer } from './part-confirmer.js';
 import { ProxyArp } from './proxy-arp.js';
 import { restoreMigrations } from './restore.js';
 import { declaredIp6 } from './address-family.js';
+import { capacityOf, type SwitchCapacity } from './capacity.js';
+import { modeWithinBudget, provisionalPlacements, tableBudgets } from './table-budget.js';
 import { placementOf, type PartWait, VmParts } from './vm-parts.js';
 
 /** A migration request's wait for its switches' barriers: under the REST API's 10 s request timeout, so the answer says which switch did not confirm. */
@@ -247,6 +249,16 @@ export class MigrationService {
     return this.resources.groups.used;
   }
 
+  /** Each switch with a table budget: what is planned on it, and how many more bindings of each mode it fits (capacity.ts). */
+  capacity(): SwitchCapacity[] {
+    const declared = this.topology.declared;
+    if (!declared || !this.ctx) return [];
+    return capacityOf(this.ctx, this.topology.graph(), tableBudgets(declared), (sw) => {
+      const dpid = this.dpidOf.get(sw);
+      return dpid === undefined ? 0 : this.plans.plan(dpid).entries;
+    });
+  }
+
   /** CoAs still free in `subnet`'s pool. */
   coaFree(subnet: string): number {
     return this.resources.pools.free(subnet);
@@ -353,7 +365,7 @@ export class MigrationService {
 
   /** Admits a request and starts its migration (state `preparing`), or throws a MigrationError and changes nothing. */
   private begin(req: MigrationRequest, trigger: MigrationRecord['trigger']): MigrationRecord {
-    const a = admit(req, {
+    const admitted = admit(req, {
       declared: this.topology.declared,
       networks: this.networks,
       hostByIp: (ip) => this.topology.hostByIp(ip),
@@ -361,6 +373,7 @@ export class MigrationService {
       binding: (hoa) => this.bindings.get(hoa),
       defaultMode: this.options.mode,
     });
+    const a = { ...admitted, mode: this.modeWithinBudget(admitted, req) };
     const taken = this.resources.take(a);
     const { coa, group } = taken;
     const now = Date.now();
@@ -392,6 +405,23 @@ export class MigrationService {
     this.ledger.remember(record);
     this.log.info('migration prepared', { id: record.id, hoa: a.hoa, from: `${a.from.switch}:${a.from.port}`, to: `${req.switch}:${req.port}`, mode: a.mode, coa });
     return record;
+  }
+
+  /** The mode `a` takes within every switch's table budget (table-budget.ts); a 409 when none fits. */
+  private modeWithinBudget(a: Admission, req: MigrationRequest): MigrationMode {
+    const declared = this.topology.declared;
+    const budgets = tableBudgets(declared);
+    if (!this.parts || !declared || budgets.size === 0) return a.mode;
+    const parts = this.parts;
+    const chained = a.from.coa !== undefined;
+    // A chained move keeps its binding's mode (vm-parts.ts): that is the one held to the budgets, and it cannot change.
+    const start = chained ? (a.binding?.mode ?? a.mode) : a.mode;
+    const coa = a.target.name === a.home.name ? undefined : a.coaWasHeld ? a.binding?.coa : declared.subnets.find((s) => s.name === a.target.name)?.coaPool.first;
+    const graph = this.topology.graph();
+    const group = PIPELINE.migration.groups.min;
+    const mode = modeWithinBudget(a.hoa, start, req.mode !== undefined || chained, (m) => parts.overBudget(a.hoa, provisionalPlacements(a, req, m, coa, group), graph, (sw) => budgets.get(sw)));
+    if (mode !== start) this.log.info('migration takes a cheaper mode within the table budgets', { hoa: a.hoa, asked: start, mode });
+    return mode;
   }
 
   private pend(record: MigrationRecord, coaWasHeld: boolean, timeoutMs: number): void {

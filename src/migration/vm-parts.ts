@@ -39,6 +39,13 @@ export function placementOf(s: VmState): Placement | undefined {
   return undefined;
 }
 
+/** A switch a migration's tables would take past its table budget, and how many entries it would then hold. */
+export interface Overflow {
+  switch: string;
+  budget: number;
+  entries: number;
+}
+
 /** The switches to wait for after a part changed, and the plan version that holds the change. */
 export interface PartWait {
   version: number;
@@ -58,6 +65,26 @@ export class VmParts {
     private readonly ctx: FabricContext,
     private readonly dpidOf: ReadonlyMap<string, string>,
   ) {}
+
+  /**
+   * The first switch with a table budget (`budgetOf`) that one of `placements` of `hoa` would
+   * take past it: what it holds now, its part of `hoa` replaced by the placement's. Undefined
+   * when every switch fits. Plans nothing.
+   */
+  overBudget(hoa: string, placements: readonly Placement[], graph: FabricGraph, budgetOf: (sw: string) => number | undefined): Overflow | undefined {
+    for (const placement of placements) {
+      for (const [sw, t] of planMigration(this.ctx, graph, placement)) {
+        const budget = budgetOf(sw);
+        const dpid = this.dpidOf.get(sw);
+        if (budget === undefined || dpid === undefined) continue;
+        const plan = this.plans.plan(dpid);
+        const own = plan.get(`migration/${hoa}`);
+        const entries = plan.entries - (own ? own.flowKeys.length + own.groupIds.length : 0) + t.flows.length + t.groups.length;
+        if (entries > budget) return { switch: sw, budget, entries };
+      }
+    }
+    return undefined;
+  }
 
   /** Sets the part of `hoa` on every switch from `placement` (none: removed everywhere); returns what to wait for. */
   set(hoa: string, placement: Placement | undefined, graph: FabricGraph): PartWait {

@@ -1,5 +1,5 @@
 import { type TObject, Type } from '@sinclair/typebox';
-import { TIERS } from './model.js';
+import { MAX_TABLE_BUDGET, MIN_TABLE_BUDGET, TIERS } from './model.js';
 
 /**
  * The topology file as a JSON Schema (TypeBox): every field at every level, with the form of
@@ -26,7 +26,11 @@ const Dpid = Type.Union([Type.String({ pattern: '^(0[xX])?[0-9A-Fa-f:]{1,23}$' }
 const entry = <P extends Parameters<typeof Type.Object>[0]>(properties: P, description: string) => Type.Object(properties, { additionalProperties: false, description });
 
 const SwitchEntry = entry(
-  { name: Name, tier: Type.Union(TIERS.map((t) => Type.Literal(t))), dpid: Dpid, description: Type.Optional(Description) },
+  {
+    name: Name, tier: Type.Union(TIERS.map((t) => Type.Literal(t))), dpid: Dpid,
+    table_budget: Type.Optional(Type.Integer({ minimum: MIN_TABLE_BUDGET, maximum: MAX_TABLE_BUDGET, description: 'the most flow entries and groups svcswitch may plan on this switch (a top-of-rack switch holds a few thousand): a migration that would pass it takes a cheaper mode or is refused' })),
+    description: Type.Optional(Description),
+  },
   'a switch: its name, its tier, and the datapath id it connects with',
 );
 

@@ -5,7 +5,7 @@ import { TopologyError, type TopologyIssue } from './errors.js';
 import { FIELDS } from './file-schema.js';
 import { MAX_NESTING, nearest, tooDeep } from './file-text.js';
 import { Ipv6Checks, type FieldReporter, type Path } from './loader-ipv6.js';
-import { reservedMac, TIERS, type ExternalSpec, type HostSpec, type HypervisorSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
+import { MAX_TABLE_BUDGET, MIN_TABLE_BUDGET, reservedMac, TIERS, type ExternalSpec, type HostSpec, type HypervisorSpec, type LinkSpec, type SubnetSpec, type SwitchSpec, type Tier, type Topology } from './model.js';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 /** Larger files are refused before parsing: YAML costs about 150 bytes of memory per byte read. */
@@ -234,7 +234,10 @@ class Validator implements FieldReporter {
       const tier = this.str(s, path, 'tier');
       if (tier !== undefined && !TIERS.includes(tier as Tier)) this.fail([...path, 'tier'], `"${tier}" is not one of ${TIERS.join(', ')}`);
       const dpid = this.dpid(s.dpid, [...path, 'dpid']);
-      if (name && tier && TIERS.includes(tier as Tier) && dpid && this.issues.length === before) out.push({ name, tier: tier as Tier, dpid });
+      const budget = s.table_budget;
+      const goodBudget = budget === undefined || (typeof budget === 'number' && Number.isInteger(budget) && budget >= MIN_TABLE_BUDGET && budget <= MAX_TABLE_BUDGET);
+      if (!goodBudget) this.fail([...path, 'table_budget'], `"${String(budget)}" is not a table budget (an integer, ${MIN_TABLE_BUDGET} to ${MAX_TABLE_BUDGET})`);
+      if (name && tier && TIERS.includes(tier as Tier) && dpid && this.issues.length === before) out.push({ name, tier: tier as Tier, dpid, ...(typeof budget === 'number' ? { tableBudget: budget } : {}) });
       else if (name) this.brokenSwitches.add(name);
     });
     this.unique(out.map((s, i) => ({ value: s.name, path: ['switches', i, 'name'] })), 'switch name');

@@ -10,7 +10,13 @@ export interface SwitchSpec {
   tier: Tier;
   /** 16 lower-case hex digits, as the controller shows datapath ids. */
   dpid: string;
+  /** The most entries (flows and groups) svcswitch may plan on it; none: no limit (docs/topology.md). */
+  tableBudget?: number;
 }
+
+/** A table budget's bounds: below the fabric's own entries of a small switch nothing fits; above, no switch is that large. */
+export const MIN_TABLE_BUDGET = 64;
+export const MAX_TABLE_BUDGET = 10_000_000;
 
 export interface PortRef {
   switch: string;

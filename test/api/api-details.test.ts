@@ -97,7 +97,7 @@ test('an unknown path is 404 with the list of resources; a known one with the wr
   assert.equal(nope.statusCode, 404);
   assert.deepEqual(nope.json(), {
     error: 'no resource /api/nope',
-    resources: ['/api/cluster', '/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/switches/:name/entries', '/api/trace', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/events', '/api/openapi.json', '/metrics'],
+    resources: ['/api/cluster', '/api/health', '/api/health/live', '/api/health/ready', '/api/topology', '/api/hosts', '/api/paths', '/api/switches', '/api/switches/:name/entries', '/api/trace', '/api/capacity', '/api/bindings', '/api/bindings/:hoa', '/api/bindings/:hoa', '/api/migrations', '/api/migrations/:id', '/api/migrations', '/api/migrations/:id/complete', '/api/migrations/:id', '/api/events', '/api/openapi.json', '/metrics'],
   });
   const put = await get('/api/bindings/10.0.1.10', { host: 'localhost' }, 'PUT');
   assert.equal(put.statusCode, 405);

@@ -143,7 +143,7 @@ test('/api/openapi.json documents every route with its query schema', async () =
   const doc = body as unknown as { openapi: string; paths: Record<string, { get: { parameters: Array<{ name: string; required: boolean }> } }> };
   assert.equal(doc.openapi, '3.1.0', 'TypeBox writes JSON Schema 2020-12 (const, type null): OpenAPI 3.1, not 3.0');
   assert.deepEqual(Object.keys(doc.paths).sort(), [
-    '/api/bindings', '/api/bindings/{hoa}', '/api/cluster', '/api/events', '/api/health', '/api/health/live', '/api/health/ready', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
+    '/api/bindings', '/api/bindings/{hoa}', '/api/capacity', '/api/cluster', '/api/events', '/api/health', '/api/health/live', '/api/health/ready', '/api/hosts', '/api/migrations', '/api/migrations/{id}', '/api/migrations/{id}/complete',
     '/api/openapi.json', '/api/paths', '/api/switches', '/api/switches/{name}/entries', '/api/topology', '/api/trace', '/metrics',
   ]);
   const migrations = doc.paths['/api/migrations'] as unknown as { get: unknown; post: { requestBody: { content: Record<string, { schema: { required: string[] } }> }; responses: Record<string, unknown> } };

@@ -49,7 +49,7 @@ test('an unknown field at every level is refused by the schema and by the loader
   }
   // Every field the schema allows is one the loader reads (the loader takes its lists from the schema).
   assert.deepEqual(FIELDS.top, ['name', 'description', 'switches', 'links', 'subnets', 'hypervisors', 'hosts', 'external']);
-  assert.deepEqual(FIELDS.switch, ['name', 'tier', 'dpid', 'description']);
+  assert.deepEqual(FIELDS.switch, ['name', 'tier', 'dpid', 'table_budget', 'description']);
   const dpidAsString = structuredClone(base);
   dpidAsString.switches[0]!.dpid = '0x10001';
   assert.ok(validate(dpidAsString), 'a 0x-hex dpid is a string the schema takes');

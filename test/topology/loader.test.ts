@@ -250,7 +250,7 @@ test('unknown fields are refused at every level, a near miss named, and each mis
   one('{ name: acc1,  tier: access,', '{ name: acc1,  teir: access,', 'switches[3].teir', 'unknown field: did you mean "tier"?');
   one('prefix: 10.0.1.0/24, gateway: 10.0.1.1', 'prefix: 10.0.1.0/24, gatway: 10.0.1.1', 'subnets[0].gatway', 'unknown field: did you mean "gateway"?');
   one('{ name: h12, mac', '{ name: h12, vlan: 7, mac', 'hosts[1].vlan', 'unknown field (expected one of name, mac, ip, ip6, switch, port, hypervisor, description)');
-  one('{ name: edge1, tier: edge,', '{ name: edge1, tier: edge, rack: 4,', 'switches[7].rack', 'unknown field (expected one of name, tier, dpid, description)');
+  one('{ name: edge1, tier: edge,', '{ name: edge1, tier: edge, rack: 4,', 'switches[7].rack', 'unknown field (expected one of name, tier, dpid, table_budget, description)');
   one('prefix: 198.51.100.0/24', 'mtu: 9000\n    prefix: 198.51.100.0/24', 'external[0].mtu', 'unknown field (expected one of name, prefix, gateway, switch, prefix6, gateway6, hosts, description)');
   // A note for people is a field everywhere.
   parseTopology(SMALL.replace('{ name: acc1,  tier: access,', '{ name: acc1,  description: "rack 12", tier: access,'), 'noted.yaml');
@@ -262,3 +262,12 @@ test('a datapath id written as a bare number with leading zeros (YAML reads it a
   // A bare number without leading zeros is a decimal dpid, as before.
   assert.equal(parseTopology(SMALL.replace('dpid: "0000000000030004"', 'dpid: 196612'), 'decimal.yaml').switches[6]!.dpid, '0000000000030004');
 });
+
+test('a switch\'s table budget: an integer from 64 to 10,000,000, kept as tableBudget; none by default', () => {
+  const t = parseTopology(SMALL.replace('{ name: acc2,  tier: access,      dpid: "0000000000030002" }', '{ name: acc2,  tier: access,      dpid: "0000000000030002", table_budget: 4096 }'), 'x.yaml');
+  assert.equal(t.switches.find((s) => s.name === 'acc2')!.tableBudget, 4096);
+  assert.equal('tableBudget' in t.switches.find((s) => s.name === 'acc1')!, false);
+});
+for (const bad of ['10', '1.5', '"4096"', '20000000']) {
+  test(`a table budget of ${bad}`, () => expectIssue('dpid: "0000000000030002" }', `dpid: "0000000000030002", table_budget: ${bad} }`, 'switches[4].table_budget', /is not a table budget \(an integer, 64 to 10000000\)/));
+}
