@@ -23,6 +23,9 @@ interface EtcdMember {
  * and started again on the same directory, as an operator's would.
  */
 export class EtcdCluster {
+  /** Each member's last stderr lines, at most 5. */
+  private readonly stderr = new Map<string, string[]>();
+
   private constructor(
     private readonly members: EtcdMember[],
     private readonly root: string,
@@ -34,13 +37,37 @@ export class EtcdCluster {
     } catch (e) {
       throw new Error(`etcd is required (Debian package etcd-server); run 'make setup': ${(e as Error).message}`);
     }
+    // A cluster that does not come up is started once more on other ports, saying why: a port another process took
+    // between freePort() and etcd's bind is a likely cause (a fresh-clone run failed so once, and etcd's output was not kept).
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await EtcdCluster.spawnAll(size);
+      try {
+        await until(async () => (await cluster.health()).every(Boolean), 'every etcd member healthy', 30_000, 200);
+        return cluster;
+      } catch (e) {
+        const why = `${(e as Error).message}; health ${JSON.stringify(await cluster.health())}; etcd said: ${cluster.said() || 'nothing'}`;
+        await cluster.stop();
+        if (attempt === 2) throw new Error(why);
+        process.stderr.write(`etcd cluster not healthy, starting it again on other ports: ${why}\n`);
+      }
+    }
+  }
+
+  private static async spawnAll(size: number): Promise<EtcdCluster> {
     const root = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'svcswitch-etcd-'));
+    const ports = new Set<number>();
+    while (ports.size < 2 * size) ports.add(await freePort());
+    const [...free] = ports;
     const members: EtcdMember[] = [];
-    for (let i = 0; i < size; i++) members.push({ name: `etcd${i}`, clientPort: await freePort(), peerPort: await freePort(), dataDir: join(root, `etcd${i}`), child: undefined });
+    for (let i = 0; i < size; i++) members.push({ name: `etcd${i}`, clientPort: free[2 * i]!, peerPort: free[2 * i + 1]!, dataDir: join(root, `etcd${i}`), child: undefined });
     const cluster = new EtcdCluster(members, root);
     for (let i = 0; i < size; i++) cluster.spawn(i, 'new');
-    await until(async () => (await cluster.health()).every(Boolean), 'every etcd member healthy', 30_000, 200);
     return cluster;
+  }
+
+  /** The last lines each member wrote to stderr (errors only: --log-level error), for a failure's message. */
+  said(): string {
+    return this.members.map((m) => (this.stderr.get(m.name) ?? []).join(' | ')).filter((t) => t !== '').join('; ');
   }
 
   /** etcd://HOST:PORT,... as `svcswitch run --cluster` takes it. */
@@ -76,7 +103,11 @@ export class EtcdCluster {
       // A member that comes back asks before it calls an election (3.5's default): it never deposes a working leader.
       '--pre-vote',
       '--logger', 'zap', '--log-level', 'error',
-    ], { stdio: 'ignore' });
+    ], { stdio: ['ignore', 'ignore', 'pipe'] });
+    m.child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+      const lines = [...(this.stderr.get(m.name) ?? []), ...chunk.split('\n').filter((l) => l.trim() !== '')];
+      this.stderr.set(m.name, lines.slice(-5).map((l) => l.slice(0, 300)));
+    });
   }
 
   /** Whether each member answers. */

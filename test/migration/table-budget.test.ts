@@ -4,7 +4,7 @@ import { migrationRig, RIG_TOPOLOGY, type Rig } from '../../lab/migration-rig.js
 import { until } from '../../lab/wait.js';
 import { MigrationError } from '../../src/migration/migration-error.js';
 import { MODES_BY_COST, modeWithinBudget } from '../../src/migration/table-budget.js';
-import { bindingCost, capacityOf } from '../../src/migration/capacity.js';
+import { bindingCosts, capacityOf } from '../../src/migration/capacity.js';
 import { planMigration } from '../../src/migration/migration-planner.js';
 import { fabricContext } from '../../src/fabric/fabric-planner.js';
 import { fabricGraph } from '../../src/topology/fabric-graph.js';
@@ -40,14 +40,16 @@ test('what one more binding costs a switch that is neither its Home nor its Fore
   const ctx = fabricContext(topology);
   const graph = fabricGraph(topology, new Set());
   const ports = (sw: string) => linkPortsOf(topology, sw).length;
-  assert.equal(bindingCost(ctx, graph, 'acc2', 'first-hop'), 2 * (1 + 2 * ports('acc2')));
-  assert.equal(bindingCost(ctx, graph, 'edge1', 'optimized'), 2 * (1 + ports('edge1')));
-  assert.equal(bindingCost(ctx, graph, 'acc2', 'optimized'), 0);
-  assert.equal(bindingCost(ctx, graph, 'acc2', 'mobile-ip'), 0);
-  assert.equal(bindingCost(ctx, graph, 'agg1', 'first-hop'), 0, 'never on aggregation or core');
+  const cost = (sw: string, mode: 'first-hop' | 'optimized' | 'mobile-ip') => bindingCosts(ctx, graph, mode).get(sw);
+  for (const sw of ['acc1', 'acc2', 'acc3', 'acc4', 'edge1']) assert.equal(cost(sw, 'first-hop'), 2 * (1 + 2 * ports(sw)), `${sw}: every first hop, the Home and Foreign of the first VM measured by the second`);
+  assert.equal(cost('edge1', 'optimized'), 2 * (1 + ports('edge1')));
+  assert.equal(cost('acc2', 'optimized'), 0);
+  assert.equal(cost('acc2', 'mobile-ip'), 0);
+  assert.equal(cost('agg1', 'first-hop'), 0, 'never on aggregation or core');
+  assert.equal(bindingCosts(ctx, graph, 'first-hop'), bindingCosts(ctx, graph, 'first-hop'), 'kept for the graph');
   const net1 = networksOf(topology).find((n) => n.name === 'net1')!;
   const h11 = planMigration(ctx, graph, { hoa: '10.0.1.10', mac: '02:00:0a:00:01:0a', home: net1, mode: 'first-hop', at: { switch: 'acc3', port: 5, coa: '10.0.3.200' }, group: undefined }).get('acc2')!;
-  assert.equal(h11.flows.length + h11.groups.length, bindingCost(ctx, graph, 'acc2', 'first-hop'));
+  assert.equal(h11.flows.length + h11.groups.length, cost('acc2', 'first-hop'));
   const cap = capacityOf(ctx, graph, new Map([['acc2', 200], ['edge1', 100]]), (sw) => (sw === 'acc2' ? 150 : 95));
   assert.deepEqual(cap, [
     { switch: 'acc2', budget: 200, entries: 150, fits: { 'mobile-ip': null, optimized: null, 'first-hop': Math.floor(50 / (2 * (1 + 2 * ports('acc2')))) } },
