@@ -19,7 +19,9 @@ import { NO_LINK_LAYER_ADDRESS, admitHost6 } from './port-security.js';
 
 const COOKIE = PIPELINE.fabric.cookie;
 const PRIORITY = PIPELINE.fabric.priority;
+/** What every ICMPv6 match starts with; a neighbour solicitation's, one definition for the fabric's and the migration's entries. */
 const ICMPV6 = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as const;
+export const NEIGHBOR_SOLICITATION = { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT } as const;
 
 /** An advertisement's flags word: Router, Solicited, Override (RFC 4861 4.4), the top three bits. */
 export const NA_FLAGS_ROUTER_SOLICITED_OVERRIDE = 0xe0000000;

@@ -8,9 +8,7 @@ import type { HostInfo, TopologyEvent } from '../topology/events.js';
 import { networkOf, networkOf6, prefixMatch, type Network } from '../topology/networks.js';
 import { ip6ToBig } from '../topology/cidr6.js';
 import { GATEWAY_LINK_LOCAL } from '../topology/model.js';
-import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE, NA_FLAGS_SOLICITED_OVERRIDE, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
-import { ICMPV6_TYPE } from '../packet/icmpv6.js';
-import { NEXT_HEADER } from '../packet/ipv6.js';
+import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE, NA_FLAGS_SOLICITED_OVERRIDE, NEIGHBOR_SOLICITATION, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
 import type { Binding } from './binding-store.js';
 import { answeredAs } from './migration-planner.js';
 
@@ -55,9 +53,8 @@ export function planArpAnswers(network: Network, known: Iterable<string>): Switc
   };
 }
 
-const SOLICITATION = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT } as const;
 function ndAnswers(gateway6: string, known6: string[]): FlowEntry[] {
-  const answer = (a: string, flags: number): FlowEntry => entry(SLOT.priority.arpAnswer, { ...SOLICITATION, ipv6_nd_target: a }, ndAnsweredAs(a, flags, false));
+  const answer = (a: string, flags: number): FlowEntry => entry(SLOT.priority.arpAnswer, { ...NEIGHBOR_SOLICITATION, ipv6_nd_target: a }, ndAnsweredAs(a, flags, false));
   const others = known6.filter((a) => a !== gateway6).sort(byAddress6).slice(0, MAX_ANSWERED_PER_NETWORK - 1);
   return [answer(gateway6, NA_FLAGS_ROUTER_SOLICITED_OVERRIDE), answer(GATEWAY_LINK_LOCAL, NA_FLAGS_ROUTER_SOLICITED_OVERRIDE), ...others.map((a) => answer(a, NA_FLAGS_SOLICITED_OVERRIDE))];
 }

@@ -1,12 +1,11 @@
 import type { FlowEntry, GroupEntry, SwitchTables } from '../controller/flow-tables.js';
 import { PIPELINE, TABLE } from '../controller/pipeline.js';
-import { NA_FLAGS_SOLICITED_OVERRIDE, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
+import { NA_FLAGS_SOLICITED_OVERRIDE, NEIGHBOR_SOLICITATION, ndAnsweredAs } from '../fabric/ipv6-fabric.js';
 import { NO_LINK_LAYER_ADDRESS, admitHost, admitHost6 } from '../fabric/port-security.js';
 import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
-import { ICMPV6_TYPE, ND_OPTION } from '../packet/icmpv6.js';
-import { NEXT_HEADER } from '../packet/ipv6.js';
+import { ND_OPTION } from '../packet/icmpv6.js';
 import { nextHopGroupId, type FabricContext } from '../fabric/fabric-planner.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
@@ -129,8 +128,6 @@ const ADMIT6 = { host: PRIORITY.admit, ndOwn: PRIORITY.admitNdOwn, ndGuard: PRIO
 /** A dual-stack VM's IPv6 bicast groups follow its IPv4 pair: the migration takes four ids (bicast-groups.ts). */
 export const IPV6_GROUP_OFFSET = 2;
 
-const ICMPV6 = { eth_type: ETH_TYPE.IPV6, ip_proto: NEXT_HEADER.ICMPV6 } as const;
-const SOLICITATION = { ...ICMPV6, icmpv6_type: ICMPV6_TYPE.NEIGHBOR_SOLICIT } as const;
 /** The VM's solicitations at its Foreign port, to arpAnswer; one with a source link-layer option gets it made the target's here (the answer's entries set the rest). */
 const TO_ND_ANSWERS_WITH_OPTION: Instructions = [inst.apply([act.setField('nd_options_type', ND_OPTION.TARGET_LLA)]), inst.gotoTable(TABLE.arpAnswer)];
 
@@ -204,7 +201,7 @@ function planFamily(ctx: FabricContext, graph: FabricGraph, p: Placement, f: Add
     }
     // In IPv6 its neighbour solicitations (its gateway's addresses, its Home Network's) go to arpAnswer, which answers each
     // address it knows with the gateway MAC (arp-answers.ts) and drops the others. OpenFlow cannot match a target by prefix.
-    const mine = { in_port: place.port, eth_src: p.mac, ...SOLICITATION };
+    const mine = { in_port: place.port, eth_src: p.mac, ...NEIGHBOR_SOLICITATION };
     on(place.switch).flows.push(
       flowWith(PRIORITY.nd, { ...mine, ipv6_nd_sll: p.mac }, TO_ND_ANSWERS_WITH_OPTION),
       flowWith(PRIORITY.nd, { ...mine, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }, TO_ARP_ANSWERS),
@@ -278,8 +275,8 @@ function planFamily(ctx: FabricContext, graph: FabricGraph, p: Placement, f: Add
     if (v4) on(home).flows.push(flowWith(PRIORITY.arp, { eth_type: ETH_TYPE.ARP, arp_op: ARP_OP.REQUEST, arp_tpa: p.hoa }, answeredAs(p.hoa)));
     else {
       on(home).flows.push(
-        flowWith(PRIORITY.nd, { ...SOLICITATION, ipv6_nd_target: p.hoa }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, true)),
-        flowWith(PRIORITY.ndProbe, { ...SOLICITATION, ipv6_nd_target: p.hoa, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, false)),
+        flowWith(PRIORITY.nd, { ...NEIGHBOR_SOLICITATION, ipv6_nd_target: p.hoa }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, true)),
+        flowWith(PRIORITY.ndProbe, { ...NEIGHBOR_SOLICITATION, ipv6_nd_target: p.hoa, ipv6_nd_sll: NO_LINK_LAYER_ADDRESS }, ndAnsweredAs(p.hoa, NA_FLAGS_SOLICITED_OVERRIDE, false)),
       );
     }
     foreignAt({ ...at, coa: at.coa }, next?.coa);

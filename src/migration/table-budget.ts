@@ -11,9 +11,18 @@ import type { Topology } from '../topology/model.js';
  * it takes a cheaper mode, or is refused with the switch's name.
  */
 
-/** Each switch that has a table budget, with it. */
-export const tableBudgets = (t: Topology | undefined): Map<string, number> =>
-  new Map((t?.switches ?? []).flatMap((s) => (s.tableBudget === undefined ? [] : [[s.name, s.tableBudget] as const])));
+/** Each switch that has a table budget, with it: read from the file once (every migration asks). */
+export function tableBudgets(t: Topology | undefined): ReadonlyMap<string, number> {
+  if (t === undefined) return NONE;
+  let budgets = budgetsOf.get(t);
+  if (!budgets) {
+    budgets = new Map(t.switches.flatMap((s) => (s.tableBudget === undefined ? [] : [[s.name, s.tableBudget] as const])));
+    budgetsOf.set(t, budgets);
+  }
+  return budgets;
+}
+const NONE: ReadonlyMap<string, number> = new Map();
+const budgetsOf = new WeakMap<Topology, ReadonlyMap<string, number>>();
 
 /**
  * The modes, the most entries first: first-hop redirects at every first hop, optimized at the
