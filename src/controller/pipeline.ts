@@ -20,9 +20,13 @@
  * IPv6 does the same in `ndReply`: an entry of the forwarding table has made a neighbour
  * solicitation for the gateway an advertisement (its type, flags, addresses), and `ndReply`
  * sets the target link-layer address, which Open vSwitch lets an action set only on a
- * packet its match already calls an advertisement.
+ * packet its match already calls an advertisement. What no entry of `forwarding` takes goes
+ * on to `routing` (its longest-prefix stage, as OVN's `lr_in_ip_routing` follows its
+ * switching stages): the fabric's summarized routes (docs/routing-at-scale.md), which a
+ * migration's redirect also hands its rewritten packets to, so that it never names a group
+ * of the fabric's.
  */
-export const TABLE = { ingress: 0, forwarding: 1, arpAnswer: 2, arpReply: 3, ndReply: 4 } as const;
+export const TABLE = { ingress: 0, forwarding: 1, arpAnswer: 2, arpReply: 3, ndReply: 4, routing: 5 } as const;
 
 /** Every flow svcswitch installs carries "SV" in the top 16 bits of its cookie; the next 16 name the planner. */
 export const COOKIE_PREFIX = 0x5356n << 48n;
@@ -92,11 +96,15 @@ export const PIPELINE = {
    * `gatewayNd`), delivery to hosts, host and subnet routes (IPv4 and IPv6 alike), ECMP
    * groups; in `arpReply`, every known host's entry that sends a reply built for it back to
    * its port; in `ndReply`, the one entry that finishes an advertisement built for a host.
+   * The lowest entry of `forwarding` (`onToRouting`) hands the rest to `routing`: a network's
+   * own route (`subnetRoute`: its next hops differ from the default's), its drop at the switch
+   * that serves it and the addresses never routed (`subnetDrop`), from an up link nothing
+   * that would climb again (`notUpAgain`), and the default route up (`defaultRoute`).
    */
   fabric: slot(
     2,
-    [{ table: TABLE.forwarding, min: 10, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }, { table: TABLE.ndReply, min: 100, max: 100 }],
-    { gatewayArp: 1000, gatewayNd: 1000, hostAnnounce: 950, arpToHost: 900, ndToHost: 900, l2: 800, hostRoute: 700, subnetRoute: 500, arpToController: 10, routerSolicit: 10, arpReply: 100, ndReply: 100 },
+    [{ table: TABLE.forwarding, min: 1, max: 1000 }, { table: TABLE.arpReply, min: 100, max: 100 }, { table: TABLE.ndReply, min: 100, max: 100 }, { table: TABLE.routing, min: 400, max: 510 }],
+    { gatewayArp: 1000, gatewayNd: 1000, hostAnnounce: 950, arpToHost: 900, ndToHost: 900, l2: 800, hostRoute: 700, arpToController: 10, routerSolicit: 10, onToRouting: 1, arpReply: 100, ndReply: 100, subnetDrop: 510, subnetRoute: 500, notUpAgain: 450, defaultRoute: 400 },
     { min: GROUP_ID_BASE + 1, max: GROUP_ID_BASE + 0x3fff },
   ),
   /**

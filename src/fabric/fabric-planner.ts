@@ -7,9 +7,9 @@ import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import type { HostInfo } from '../topology/events.js';
 import { GATEWAY_MAC, hasIpv6, type Topology } from '../topology/model.js';
-import type { FabricGraph } from '../topology/fabric-graph.js';
-import { networkOf, networksOf, prefixMatch, type Network } from '../topology/networks.js';
-import { nextHops } from '../topology/valley-free.js';
+import type { Adjacency, FabricGraph } from '../topology/fabric-graph.js';
+import { networkOf, networksOf, prefixMatch, prefixMatch6, type Network } from '../topology/networks.js';
+import { nextHops, upLinks } from '../topology/valley-free.js';
 
 export const FABRIC_COOKIE = PIPELINE.fabric.cookie;
 
@@ -61,6 +61,9 @@ const apply = (actions: Actions): Instructions => (actions.length > 0 ? [inst.ap
 const flowWith = (priority: number, match: FlowEntry['match'], instructions: Instructions): FlowEntry =>
   ({ tableId: TABLE.forwarding, priority, cookie: FABRIC_COOKIE, match, instructions });
 const flow = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry => flowWith(priority, match, apply(actions));
+/** An entry of the routing table. */
+const routing = (priority: number, match: FlowEntry['match'], actions: Actions): FlowEntry =>
+  ({ tableId: TABLE.routing, priority, cookie: FABRIC_COOKIE, match, instructions: apply(actions) });
 /** Every host's announcement goes to the controller: one instruction list for all of them. */
 const TO_CONTROLLER: Instructions = apply([act.output(PortNo.CONTROLLER)]);
 
@@ -112,9 +115,14 @@ export function planHost(ctx: FabricContext, h: HostInfo): SwitchTables {
  * entries are values: nothing may change one after planning.
  */
 interface SharedEntries {
-  toController: readonly FlowEntry[];
-  /** By network name, and `name/6` for its IPv6 prefix. */
-  routes: Map<string, FlowEntry>;
+  /** What every switch holds: ARP, RARP (and router solicitations) to the controller, the rest on to routing. */
+  always: readonly FlowEntry[];
+  /** The addresses never routed (multicast, broadcast, link-local), where a default route would carry them. */
+  neverRouted: readonly FlowEntry[];
+  /** The default route, IPv4 then IPv6, to DEFAULT_ROUTE_GROUP. */
+  defaults: readonly FlowEntry[];
+  /** Routes, drops and guards by what they are for (bounded by networks and port numbers). */
+  cached(key: string, make: () => FlowEntry): FlowEntry;
   /** By group id and ports: at most the targets times the distinct uplink sets, cleared past MAX_SHARED_GROUPS. */
   groups: Map<string, GroupEntry>;
 }
@@ -124,14 +132,35 @@ const sharedEntries = new WeakMap<FabricContext, SharedEntries>();
 function sharedOf(ctx: FabricContext): SharedEntries {
   let shared = sharedEntries.get(ctx);
   if (!shared) {
+    const entries = new Map<string, FlowEntry>();
     shared = {
       // ARP and RARP that no flow above answers go to the controller (unknown hosts, announcements); in a dual-stack datacenter, the entry that finishes the gateway's neighbour advertisements, and router solicitations to the controller.
-      toController: [
+      always: [
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.ARP }, [act.output(PortNo.CONTROLLER)]),
         flow(PRIORITY.arpToController, { eth_type: ETH_TYPE.RARP }, [act.output(PortNo.CONTROLLER)]),
         ...(hasIpv6(ctx.topology) ? [ND_REPLY, ROUTER_SOLICIT_TO_CONTROLLER] : []),
+        flowWith(PRIORITY.onToRouting, {}, [inst.gotoTable(TABLE.routing)]),
       ],
-      routes: new Map(),
+      neverRouted: [
+        // 224.0.0.0/3: multicast, the reserved class E and the limited broadcast, in one entry.
+        routing(PRIORITY.subnetDrop, { eth_type: ETH_TYPE.IPV4, ipv4_dst: { value: '224.0.0.0', mask: '224.0.0.0' } }, []),
+        ...(hasIpv6(ctx.topology) ? [
+          routing(PRIORITY.subnetDrop, { eth_type: ETH_TYPE.IPV6, ipv6_dst: { value: 'fe80::', mask: 'ffc0::' } }, []),
+          routing(PRIORITY.subnetDrop, { eth_type: ETH_TYPE.IPV6, ipv6_dst: { value: 'ff00::', mask: 'ff00::' } }, []),
+        ] : []),
+      ],
+      defaults: [
+        routing(PRIORITY.defaultRoute, { eth_type: ETH_TYPE.IPV4 }, [act.decNwTtl(), act.group(DEFAULT_ROUTE_GROUP)]),
+        routing(PRIORITY.defaultRoute, { eth_type: ETH_TYPE.IPV6 }, [act.decNwTtl(), act.group(DEFAULT_ROUTE_GROUP)]),
+      ],
+      cached: (key, make) => {
+        let e = entries.get(key);
+        if (!e) {
+          e = make();
+          entries.set(key, e);
+        }
+        return e;
+      },
       groups: new Map(),
     };
     sharedEntries.set(ctx, shared);
@@ -139,46 +168,109 @@ function sharedOf(ctx: FabricContext): SharedEntries {
   return shared;
 }
 
+/** The group of a switch's default route: one id on every switch, its buckets the switch's own way up. */
+export const DEFAULT_ROUTE_GROUP = PIPELINE.fabric.groups.max;
+
+interface TargetHops {
+  nets: readonly Network[];
+  hops: Adjacency[];
+  key: string;
+}
+
 /**
- * One switch's routes: ARP and RARP that no host entry answers go to the controller, and
- * each subnet's prefix (IPv4, and IPv6 where it has one) is forwarded along the shortest valley-free paths to the switch that
- * serves it, spread over the ECMP next hops by a select group whose buckets watch their port.
- * Depends on the links (`graph`), never on hosts.
+ * One switch's routes (issue 26, docs/routing-at-scale.md). In `forwarding`: ARP and RARP
+ * that no host entry answers go to the controller, and everything else no entry there takes
+ * goes on to `routing`. There: what the switch's own subnets have no host for is dropped, and
+ * every other network (IPv4, and IPv6 where it has a prefix) is forwarded along the shortest
+ * valley-free paths to the switch that serves it, spread over the ECMP next hops by a select
+ * group whose buckets watch their port. Summarized: the next-hop set most networks share, if
+ * it only climbs, is one default route up; only a network whose next hops differ (in the
+ * switch's pod, or around a failed link) has routes of its own. So every declared network is
+ * forwarded exactly as with a route each, before and after any failure. The default serves
+ * only what may still climb: a packet that came down an up link and that no entry above
+ * takes is dropped, never sent back up; multicast, broadcast and link-local destinations are
+ * never routed. Depends on the links (`graph`), never on hosts.
  */
 export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): SwitchTables {
   const shared = sharedOf(ctx);
-  const flows: FlowEntry[] = [...shared.toController];
+  const flows: FlowEntry[] = [...shared.always];
   const groups: GroupEntry[] = [];
+  const v6 = hasIpv6(ctx.topology);
+  const { up, targets, defaultKey } = routesOf(ctx, graph, sw);
+  for (const [target, { nets, hops, key }] of targets) {
+    if (key === defaultKey) continue;
+    const groupId = nextHopGroupId(ctx.topology, target);
+    groups.push(sharedGroup(shared, groupId, hops));
+    for (const net of nets) flows.push(...sharedRoutes(shared, net, groupId));
+  }
+  for (const net of ctx.networksBySwitch.get(sw) ?? []) flows.push(...sharedDrops(shared, net));
+  if (defaultKey !== undefined) {
+    groups.push(sharedGroup(shared, DEFAULT_ROUTE_GROUP, [...targets.values()].find((t) => t.key === defaultKey)!.hops));
+    flows.push(...shared.neverRouted, ...shared.defaults.slice(0, v6 ? 2 : 1));
+    for (const adj of up) flows.push(...notUpAgain(shared, adj.port, v6));
+  }
+  return { flows, groups };
+}
+
+interface RouteChoice {
+  up: Adjacency[];
+  targets: Map<string, TargetHops>;
+  /** The next-hop set of the default route, if the switch has one. */
+  defaultKey: string | undefined;
+}
+
+/** Each target's next hops from `sw`, and the set the default route takes: the up links most networks are reached by (ties: the lowest ports). */
+function routesOf(ctx: FabricContext, graph: FabricGraph, sw: string): RouteChoice {
+  const up = upLinks(graph, sw);
+  const upPorts = new Set(up.map((a) => a.port));
+  const targets = new Map<string, TargetHops>();
+  const weight = new Map<string, number>();
   for (const [target, nets] of ctx.networksBySwitch) {
     if (target === sw) continue;
     const hops = nextHops(graph, sw, target);
     if (hops.length === 0) continue;
-    const groupId = nextHopGroupId(ctx.topology, target);
-    const groupKey = `${groupId}/${hops.map((h) => h.port).join(',')}`;
-    let group = shared.groups.get(groupKey);
-    if (!group) {
-      if (shared.groups.size >= MAX_SHARED_GROUPS) shared.groups.clear();
-      group = { groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) };
-      shared.groups.set(groupKey, group);
-    }
-    groups.push(group);
-    for (const net of nets) {
-      let route = shared.routes.get(net.name);
-      if (!route) {
-        route = flow(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)]);
-        shared.routes.set(net.name, route);
-      }
-      flows.push(route);
-      const key6 = `${net.name}/6`;
-      let v6 = shared.routes.get(key6);
-      if (!v6 && net.ipv6) {
-        v6 = route6(net, groupId)!;
-        shared.routes.set(key6, v6);
-      }
-      if (v6) flows.push(v6);
-    }
+    const key = hops.map((h) => h.port).sort((a, b) => a - b).join(',');
+    targets.set(target, { nets, hops, key });
+    if (hops.every((h) => upPorts.has(h.port))) weight.set(key, (weight.get(key) ?? 0) + nets.length);
   }
-  return { flows, groups };
+  const defaultKey = [...weight].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
+  return { up, targets, defaultKey };
+}
+
+/** A select group over `hops`, shared by every switch whose hops to the same target leave by the same ports. */
+function sharedGroup(shared: SharedEntries, groupId: number, hops: readonly Adjacency[]): GroupEntry {
+  const groupKey = `${groupId}/${hops.map((h) => h.port).join(',')}`;
+  let group = shared.groups.get(groupKey);
+  if (!group) {
+    if (shared.groups.size >= MAX_SHARED_GROUPS) shared.groups.clear();
+    group = { groupId, groupType: GroupType.SELECT, buckets: hops.map((h) => bucket([act.output(h.port)], { weight: 1, watchPort: h.port })) };
+    shared.groups.set(groupKey, group);
+  }
+  return group;
+}
+
+/** The routes to `net` (IPv4, and IPv6 where it has a prefix) through `groupId`: the same entries on every switch. */
+function sharedRoutes(shared: SharedEntries, net: Network, groupId: number): FlowEntry[] {
+  return [
+    shared.cached(`route ${net.name}`, () => routing(PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [act.decNwTtl(), act.group(groupId)])),
+    ...(net.ipv6 ? [shared.cached(`route6 ${net.name}`, () => route6(net, groupId)!)] : []),
+  ];
+}
+
+/** What the switch that serves `net` has no host entry for: dropped there, never sent up by the default route. */
+function sharedDrops(shared: SharedEntries, net: Network): FlowEntry[] {
+  return [
+    shared.cached(`drop ${net.name}`, () => routing(PRIORITY.subnetDrop, { eth_type: ETH_TYPE.IPV4, ipv4_dst: prefixMatch(net) }, [])),
+    ...(net.ipv6 ? [shared.cached(`drop6 ${net.name}`, () => routing(PRIORITY.subnetDrop, { eth_type: ETH_TYPE.IPV6, ipv6_dst: prefixMatch6(net.ipv6!) }, []))] : []),
+  ];
+}
+
+/** From an up link, only what an entry above the default takes: valley-free, a packet that came down never climbs again. */
+function notUpAgain(shared: SharedEntries, port: number, v6: boolean): FlowEntry[] {
+  return [
+    shared.cached(`up ${port}`, () => routing(PRIORITY.notUpAgain, { in_port: port, eth_type: ETH_TYPE.IPV4 }, [])),
+    ...(v6 ? [shared.cached(`up6 ${port}`, () => routing(PRIORITY.notUpAgain, { in_port: port, eth_type: ETH_TYPE.IPV6 }, []))] : []),
+  ];
 }
 
 /**

@@ -95,5 +95,5 @@ export const ROUTER_SOLICIT_TO_CONTROLLER: FlowEntry = entry(TABLE.forwarding, P
 /** The route to a network's IPv6 prefix through the group of the switch that serves it, or none for an IPv4-only network. */
 export function route6(net: Network, groupId: number): FlowEntry | undefined {
   if (!net.ipv6) return undefined;
-  return entry(TABLE.forwarding, PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV6, ipv6_dst: prefixMatch6(net.ipv6) }, [inst.apply([act.decNwTtl(), act.group(groupId)])]);
+  return entry(TABLE.routing, PRIORITY.subnetRoute, { eth_type: ETH_TYPE.IPV6, ipv6_dst: prefixMatch6(net.ipv6) }, [inst.apply([act.decNwTtl(), act.group(groupId)])]);
 }

@@ -6,7 +6,7 @@ import { GroupType, PortNo, act, bucket, inst } from '../openflow/index.js';
 import { ARP_OP } from '../packet/arp.js';
 import { ETH_TYPE } from '../packet/ethernet.js';
 import { ND_OPTION } from '../packet/icmpv6.js';
-import { nextHopGroupId, type FabricContext } from '../fabric/fabric-planner.js';
+import type { FabricContext } from '../fabric/fabric-planner.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { GATEWAY_MAC, linkPortsOf } from '../topology/model.js';
 import { prefixMatch, type Network } from '../topology/networks.js';
@@ -140,14 +140,15 @@ function planFamily(ctx: FabricContext, graph: FabricGraph, p: Placement, f: Add
   };
   /** Instruction lists that several of this VM's entries have (the same redirect on every switch and fabric port), made once. */
   const made = new Map<string, Instructions>();
-  const once = (key: string, actions: () => Actions): Instructions => {
+  const onceAs = (key: string, instructions: () => Instructions): Instructions => {
     let i = made.get(key);
     if (i === undefined) {
-      i = [inst.apply(actions())];
+      i = instructions();
       made.set(key, i);
     }
     return i;
   };
+  const once = (key: string, actions: () => Actions): Instructions => onceAs(key, () => [inst.apply(actions())]);
   const on = (sw: string) => {
     const t = out.get(sw) ?? { flows: [], groups: [] };
     out.set(sw, t);
@@ -160,15 +161,17 @@ function planFamily(ctx: FabricContext, graph: FabricGraph, p: Placement, f: Add
   const fabricPorts = (sw: string) => linkPortsOf(ctx.topology, sw);
 
   /**
-   * Packets for the HoA at `sw` go, as `to.coa`, towards `to.switch`: from a host port over the
-   * fabric's ECMP group, from the fabric back out of the port they came in. With `localPort`,
-   * a copy also goes to the VM there (make-before-break).
+   * Packets for the HoA at `sw` go, as `to.coa`, towards `to.switch`: from a host port on to
+   * the fabric's routes for the CoA (whose ECMP group decrements the TTL), from the fabric back
+   * out of the port they came in. With `localPort`, a copy also goes to the VM there
+   * (make-before-break).
    */
   const hoaAt = (sw: string, to: { switch: string; coa: string }, localPort?: number): void => {
     const toHoa: Match = f.to(p.hoa);
     const hop = nextHops(graph, sw, to.switch)[0];
     if (localPort === undefined) {
-      if (hop) on(sw).flows.push(flowWith(PRIORITY.toHoa, toHoa, once(`to ${to.switch} as ${to.coa}`, () => [...rewrite(to.coa), act.group(nextHopGroupId(ctx.topology, to.switch))])));
+      // Routed as any packet for the CoA is: the redirect names no group of the fabric's, whose routes change with the links.
+      on(sw).flows.push(flowWith(PRIORITY.toHoa, toHoa, onceAs(`routed as ${to.coa}`, () => [inst.apply([f.setTo(to.coa)]), inst.gotoTable(TABLE.routing)])));
       const back = once(`back as ${to.coa}`, () => [...rewrite(to.coa), act.output(PortNo.IN_PORT)]);
       for (const port of fabricPorts(sw)) on(sw).flows.push(flowWith(PRIORITY.toHoaFromFabric, { in_port: port, ...toHoa }, back));
       return;

@@ -145,6 +145,12 @@ function searchBack(graph: FabricGraph, dst: string): Map<string, number> {
   return dist;
 }
 
+/** The links of `sw` that climb (to a switch of a higher tier): the only ways a default route may take. */
+export function upLinks(graph: FabricGraph, sw: string): Adjacency[] {
+  const rank = RANK[graph.tier.get(sw) ?? 'core'];
+  return (graph.adjacency.get(sw) ?? []).filter((adj) => RANK[graph.tier.get(adj.peer)!] > rank);
+}
+
 /** Hop count of the shortest valley-free path, or undefined when there is none. */
 export function distance(graph: FabricGraph, src: string, dst: string): number | undefined {
   return src === dst ? 0 : search(graph, src, dst)?.length;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PIPELINE, TABLE } from '../../src/controller/pipeline.js';
-import { fabricContext, planHost, planRoutes } from '../../src/fabric/fabric-planner.js';
+import { DEFAULT_ROUTE_GROUP, fabricContext, planHost, planRoutes } from '../../src/fabric/fabric-planner.js';
 import { NA_FLAGS_ROUTER_SOLICITED_OVERRIDE } from '../../src/fabric/ipv6-fabric.js';
 import { offlineNetwork } from '../../src/fabric/trace-service.js';
 import { ICMPV6_TYPE } from '../../src/packet/icmpv6.js';
@@ -29,6 +29,7 @@ const LL_H11 = 'fe80::ff:fe00:10';
 
 const guard = `dropped by portSecurity (table ${TABLE.ingress}, priority ${PIPELINE.portSecurity.priority.ndGuard})`;
 const dropped = `dropped by portSecurity (table ${TABLE.ingress}, priority ${PIPELINE.portSecurity.priority.drop})`;
+const neverRouted = `dropped by fabric (table ${TABLE.routing}, priority ${PIPELINE.fabric.priority.subnetDrop})`;
 
 test('IPv6 is routed between subnets and to the external network, the hop limit decremented at every switch, delivered with the gateway\'s MAC', () => {
   const r = trace(net, { switch: 'acc1', port: h11.port }, ping6(h11, v6('h31')));
@@ -57,9 +58,9 @@ test('the gateway answers a neighbour solicitation in the switch, for its global
   // A unicast reachability probe without the option: answered without it.
   const nud = trace(net, { switch: 'acc1', port: h11.port }, ns(h11, v6('h11'), '2001:db8:0:1::1', undefined, GATEWAY_MAC));
   assert.deepEqual([nud.result, nud.hops[0]!.packet.nd], ['delivered', { type: ICMPV6_TYPE.NEIGHBOR_ADVERT, target: '2001:db8:0:1::1', sll: '00:00:00:00:00:00', tll: undefined, flags: NA_FLAGS_ROUTER_SOLICITED_OVERRIDE, optionType: 0 }]);
-  // Another subnet's gateway is not h11's: not answered (no entry for it), and never sent on.
+  // Another subnet's gateway is not h11's: not answered (no entry for it), and never sent on (a multicast destination is never routed).
   const other = trace(net, { switch: 'acc1', port: h11.port }, ns(h11, v6('h11'), '2001:db8:0:3::1', h11.mac));
-  assert.deepEqual([other.result, other.reason], ['dropped', 'no entry matched']);
+  assert.deepEqual([other.result, other.at, other.reason], ['dropped', { switch: 'acc1', port: h11.port }, neverRouted]);
 });
 
 test('a solicitation for a neighbour reaches that neighbour only, and its advertisement comes back', () => {
@@ -89,7 +90,9 @@ test('a tenant cannot advertise a router, forge a neighbour entry, or send from 
 
 test('link-local traffic stays on its link: never routed; from a host\'s link-local address only its neighbour discovery passes', () => {
   const r = trace(net, { switch: 'acc1', port: h11.port }, ping6(h11, 'fe80::1234'));
-  assert.deepEqual([r.result, r.at, r.reason], ['dropped', { switch: 'acc1', port: h11.port }, 'no entry matched']);
+  assert.deepEqual([r.result, r.at, r.reason], ['dropped', { switch: 'acc1', port: h11.port }, neverRouted], 'not up the default route');
+  const multicast = trace(net, { switch: 'acc1', port: h11.port }, ping6(h11, 'ff0e::1'));
+  assert.deepEqual([multicast.result, multicast.at, multicast.reason], ['dropped', { switch: 'acc1', port: h11.port }, neverRouted]);
   const fromLinkLocal = trace(net, { switch: 'acc1', port: h11.port }, ping6(h11, v6('h31'), LL_H11));
   assert.deepEqual([fromLinkLocal.result, fromLinkLocal.reason], ['dropped', dropped]);
 });
@@ -103,11 +106,15 @@ test('one dual-stack host\'s IPv6 entries, and a switch\'s IPv6 routes: the same
   const addressed = flows.find((f) => f.tableId === TABLE.arpReply && f.match.eth_type === 0x86dd);
   assert.deepEqual(addressed?.match, { in_port: h11.port, eth_src: h11.mac, eth_type: 0x86dd, ip_proto: 58, icmpv6_type: 136 }, 'only an advertisement, only from the port and MAC of the host that asked');
   assert.deepEqual(addressed.instructions, [inst.apply([act.setField('eth_dst', h11.mac), act.setField('eth_src', GATEWAY_MAC), act.setField('ipv6_dst', v6('h11'))]), inst.gotoTable(TABLE.ndReply)]);
-  const routes = planRoutes(ctx, fabricGraph(topology, new Set()), 'acc1').flows.filter((f) => f.match.eth_type === 0x86dd && f.priority === PIPELINE.fabric.priority.subnetRoute);
-  assert.deepEqual(routes.map((f) => f.match.ipv6_dst), [
-    { value: '2001:db8:0:2::', mask: 'ffff:ffff:ffff:ffff::' },
-    { value: '2001:db8:0:3::', mask: 'ffff:ffff:ffff:ffff::' },
-    { value: '2001:db8:0:4::', mask: 'ffff:ffff:ffff:ffff::' },
-    { value: '2001:db8:100::', mask: 'ffff:ffff:ffff:ffff::' },
+  // acc1 reaches every other network up both links: IPv6 as IPv4, one default route; its own prefix dropped where no host entry takes it.
+  const routing = planRoutes(ctx, fabricGraph(topology, new Set()), 'acc1').flows.filter((f) => f.match.eth_type === 0x86dd && f.tableId === TABLE.routing);
+  const { priority } = PIPELINE.fabric;
+  assert.deepEqual(routing.map((f) => [f.priority, f.match.ipv6_dst ?? f.match.in_port, f.instructions]), [
+    [priority.subnetDrop, { value: '2001:db8:0:1::', mask: 'ffff:ffff:ffff:ffff::' }, []],
+    [priority.subnetDrop, { value: 'fe80::', mask: 'ffc0::' }, []],
+    [priority.subnetDrop, { value: 'ff00::', mask: 'ff00::' }, []],
+    [priority.defaultRoute, undefined, [inst.apply([act.decNwTtl(), act.group(DEFAULT_ROUTE_GROUP)])]],
+    [priority.notUpAgain, 1, []],
+    [priority.notUpAgain, 2, []],
   ]);
 });
