@@ -9,7 +9,7 @@ import type { HostInfo } from '../topology/events.js';
 import { GATEWAY_MAC, hasIpv6, type Topology } from '../topology/model.js';
 import type { Adjacency, FabricGraph } from '../topology/fabric-graph.js';
 import { networkOf, networksOf, prefixMatch, prefixMatch6, type Network } from '../topology/networks.js';
-import { nextHops, upLinks } from '../topology/valley-free.js';
+import { summarizeRoutes, type RouteSummary } from './route-summary.js';
 
 export const FABRIC_COOKIE = PIPELINE.fabric.cookie;
 
@@ -171,12 +171,6 @@ function sharedOf(ctx: FabricContext): SharedEntries {
 /** The group of a switch's default route: one id on every switch, its buckets the switch's own way up. */
 export const DEFAULT_ROUTE_GROUP = PIPELINE.fabric.groups.max;
 
-interface TargetHops {
-  nets: readonly Network[];
-  hops: Adjacency[];
-  key: string;
-}
-
 /**
  * One switch's routes (issue 26, docs/routing-at-scale.md). In `forwarding`: ARP and RARP
  * that no host entry answers go to the controller, and everything else no entry there takes
@@ -196,45 +190,35 @@ export function planRoutes(ctx: FabricContext, graph: FabricGraph, sw: string): 
   const flows: FlowEntry[] = [...shared.always];
   const groups: GroupEntry[] = [];
   const v6 = hasIpv6(ctx.topology);
-  const { up, targets, defaultKey } = routesOf(ctx, graph, sw);
-  for (const [target, { nets, hops, key }] of targets) {
-    if (key === defaultKey) continue;
+  const summary = summaryOf(ctx, graph).get(sw);
+  for (const { target, nets, hops } of summary?.specific ?? []) {
     const groupId = nextHopGroupId(ctx.topology, target);
     groups.push(sharedGroup(shared, groupId, hops));
     for (const net of nets) flows.push(...sharedRoutes(shared, net, groupId));
   }
   for (const net of ctx.networksBySwitch.get(sw) ?? []) flows.push(...sharedDrops(shared, net));
-  if (defaultKey !== undefined) {
-    groups.push(sharedGroup(shared, DEFAULT_ROUTE_GROUP, [...targets.values()].find((t) => t.key === defaultKey)!.hops));
+  if (summary?.defaultHops !== undefined) {
+    groups.push(sharedGroup(shared, DEFAULT_ROUTE_GROUP, summary.defaultHops));
     flows.push(...shared.neverRouted, ...shared.defaults.slice(0, v6 ? 2 : 1));
-    for (const adj of up) flows.push(...notUpAgain(shared, adj.port, v6));
+    for (const adj of summary.up) flows.push(...notUpAgain(shared, adj.port, v6));
   }
   return { flows, groups };
 }
 
-interface RouteChoice {
-  up: Adjacency[];
-  targets: Map<string, TargetHops>;
-  /** The next-hop set of the default route, if the switch has one. */
-  defaultKey: string | undefined;
-}
-
-/** Each target's next hops from `sw`, and the set the default route takes: the up links most networks are reached by (ties: the lowest ports). */
-function routesOf(ctx: FabricContext, graph: FabricGraph, sw: string): RouteChoice {
-  const up = upLinks(graph, sw);
-  const upPorts = new Set(up.map((a) => a.port));
-  const targets = new Map<string, TargetHops>();
-  const weight = new Map<string, number>();
-  for (const [target, nets] of ctx.networksBySwitch) {
-    if (target === sw) continue;
-    const hops = nextHops(graph, sw, target);
-    if (hops.length === 0) continue;
-    const key = hops.map((h) => h.port).sort((a, b) => a - b).join(',');
-    targets.set(target, { nets, hops, key });
-    if (hops.every((h) => upPorts.has(h.port))) weight.set(key, (weight.get(key) ?? 0) + nets.length);
+/** Every switch's route summary, made once per link graph and file: planning asks for every switch of one graph in turn. */
+const summaries = new WeakMap<FabricGraph, WeakMap<FabricContext, ReadonlyMap<string, RouteSummary>>>();
+function summaryOf(ctx: FabricContext, graph: FabricGraph): ReadonlyMap<string, RouteSummary> {
+  let byCtx = summaries.get(graph);
+  if (!byCtx) {
+    byCtx = new WeakMap();
+    summaries.set(graph, byCtx);
   }
-  const defaultKey = [...weight].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0]?.[0];
-  return { up, targets, defaultKey };
+  let summary = byCtx.get(ctx);
+  if (!summary) {
+    summary = summarizeRoutes(graph, ctx.networksBySwitch);
+    byCtx.set(ctx, summary);
+  }
+  return summary;
 }
 
 /** A select group over `hops`, shared by every switch whose hops to the same target leave by the same ports. */

@@ -1,3 +1,4 @@
+import { SortedAddresses } from './sorted-addresses.js';
 import { ipToInt } from './cidr.js';
 import { bigToIp6, contains6, ip6ToBig, notRoutable6, parsePrefix6, type Prefix6 } from './cidr6.js';
 import type { HostSpec, Ipv6Side, SubnetSpec } from './model.js';
@@ -93,6 +94,7 @@ export class Ipv6Checks {
    * same offset in `coa_pool6` (docs/ipv6.md, "The IPv6 CoA").
    */
   poolsSpareHosts(subnets: SubnetSpec[], hosts: HostSpec[]): void {
+    const byAddress = new SortedAddresses(hosts, (h) => (h.ip6 === undefined ? undefined : ip6ToBig(h.ip6)));
     for (const s of subnets) {
       if (!s.ipv6) continue;
       const [first, last] = [ip6ToBig(s.ipv6.coaPool.first)!, ip6ToBig(s.ipv6.coaPool.last)!];
@@ -100,10 +102,7 @@ export class Ipv6Checks {
       if (last - first + 1n < size4) {
         this.v.fail([...this.networks.get(s.name)!.path, 'coa_pool6'], `range ${s.ipv6.coaPool.first}-${s.ipv6.coaPool.last} holds ${last - first + 1n} addresses, fewer than coa_pool's ${size4}: every IPv4 CoA needs its IPv6 twin`);
       }
-      for (const h of hosts) {
-        const n = h.ip6 === undefined ? undefined : ip6ToBig(h.ip6)!;
-        if (n !== undefined && n >= first && n <= last) this.v.fail([...this.networks.get(s.name)!.path, 'coa_pool6'], `range ${s.ipv6.coaPool.first}-${s.ipv6.coaPool.last} includes host ${h.name} (${h.ip6})`);
-      }
+      for (const h of byAddress.within(first, last)) this.v.fail([...this.networks.get(s.name)!.path, 'coa_pool6'], `range ${s.ipv6.coaPool.first}-${s.ipv6.coaPool.last} includes host ${h.name} (${h.ip6})`);
     }
   }
 

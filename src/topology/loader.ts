@@ -1,6 +1,8 @@
+import { PrefixIndex } from './prefix-index.js';
+import { SortedAddresses } from './sorted-addresses.js';
 import { readBoundedFile } from '../files/bounded-read.js';
 import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
-import { contains, ipToInt, overlaps, parsePrefix, type Prefix } from './cidr.js';
+import { contains, ipToInt, parsePrefix, type Prefix } from './cidr.js';
 import { TopologyError, type TopologyIssue } from './errors.js';
 import { FIELDS } from './file-schema.js';
 import { MAX_NESTING, nearest, tooDeep } from './file-text.js';
@@ -290,9 +292,9 @@ class Validator implements FieldReporter {
     return out;
   }
 
-  private subnets(root: Record<string, unknown>, switches: Map<string, SwitchSpec>): { subnets: SubnetSpec[]; prefixes: Map<string, Network> } {
+  private subnets(root: Record<string, unknown>, switches: Map<string, SwitchSpec>): { subnets: SubnetSpec[]; prefixes: PrefixIndex<Network> } {
     const out: SubnetSpec[] = [];
-    const prefixes = new Map<string, Network>();
+    const prefixes = new PrefixIndex<Network>();
     this.list(root, 'subnets', true).forEach((s, i) => {
       const path = ['subnets', i];
       this.fields(s, path, FIELDS.subnet);
@@ -326,7 +328,7 @@ class Validator implements FieldReporter {
     n: Record<string, unknown>,
     path: Path,
     switches: Map<string, SwitchSpec>,
-    prefixes: Map<string, Network>,
+    prefixes: PrefixIndex<Network>,
     tier: Tier,
     rule: string,
   ): { name: string | undefined; prefix: Prefix | undefined; gateway: string | undefined; sw: string | undefined } {
@@ -339,16 +341,15 @@ class Validator implements FieldReporter {
     return { name, prefix, gateway, sw };
   }
 
-  private prefixOf(s: Record<string, unknown>, path: Path, others: Map<string, Network>): Prefix | undefined {
+  private prefixOf(s: Record<string, unknown>, path: Path, others: PrefixIndex<Network>): Prefix | undefined {
     const text = this.str(s, path, 'prefix');
     if (text === undefined) return undefined;
     const p = parsePrefix(text);
     if (typeof p === 'string') return void this.fail([...path, 'prefix'], p);
     if (p.length > 30) return void this.fail([...path, 'prefix'], `/${p.length} leaves no room for hosts and a gateway`);
     if (p.length < MIN_PREFIX_LENGTH) return void this.fail([...path, 'prefix'], `/${p.length} is shorter than /${MIN_PREFIX_LENGTH}: it would swallow the datacenter's other networks`);
-    for (const [name, other] of others) {
-      if (overlaps(p, other.prefix)) return void this.fail([...path, 'prefix'], `${text} overlaps ${name} (${fieldName(other.path)})`);
-    }
+    const other = others.overlapping(p);
+    if (other) return void this.fail([...path, 'prefix'], `${text} overlaps ${other[0]} (${fieldName(other[1].path)})`);
     return p;
   }
 
@@ -362,7 +363,7 @@ class Validator implements FieldReporter {
     return gw;
   }
 
-  private externals(root: Record<string, unknown>, switches: Map<string, SwitchSpec>, prefixes: Map<string, Network>): ExternalSpec[] {
+  private externals(root: Record<string, unknown>, switches: Map<string, SwitchSpec>, prefixes: PrefixIndex<Network>): ExternalSpec[] {
     const out: ExternalSpec[] = [];
     this.list(root, 'external', false).forEach((e, i) => {
       const path = ['external', i];
@@ -406,7 +407,7 @@ class Validator implements FieldReporter {
     root: Record<string, unknown>,
     switches: Map<string, SwitchSpec>,
     externals: ExternalSpec[],
-    prefixes: Map<string, Network>,
+    prefixes: PrefixIndex<Network>,
     claimPort: (sw: string, port: number, path: Path) => void,
     hypervisors: Map<string, HypervisorSpec>,
   ): HostSpec[] {
@@ -449,7 +450,8 @@ class Validator implements FieldReporter {
       if (ip !== undefined && n === undefined) this.fail([...path, 'ip'], `"${ip}" is not an IPv4 address`);
       let network: (typeof networks)[number] | undefined;
       if (n !== undefined) {
-        network = networks.find((net) => contains(net.prefix, n));
+        const found = prefixes.containing(n);
+        network = found && { name: found[0], ...found[1] };
         if (!network) this.fail([...path, 'ip'], `${ip} is in no subnet or external network of this file`);
         else if (network.external !== Boolean(external)) this.fail([...path, 'ip'], `${ip} belongs to ${network.external ? 'external network' : 'subnet'} ${network.name}`);
         else if (sw !== undefined && network.switch !== undefined && network.switch !== sw) this.fail([...path, 'switch'], `${ip} is in ${network.name}, served by ${network.switch}, not ${sw}`);
@@ -478,17 +480,15 @@ class Validator implements FieldReporter {
     return out;
   }
 
-  private checkCoaPools(subnets: SubnetSpec[], hosts: HostSpec[], prefixes: Map<string, Network>): void {
+  private checkCoaPools(subnets: SubnetSpec[], hosts: HostSpec[], prefixes: PrefixIndex<Network>): void {
     this.v6.poolsSpareHosts(subnets, hosts);
+    const byAddress = new SortedAddresses(hosts, (h) => ipToInt(h.ip));
     for (const s of subnets) {
       const range = { first: ipToInt(s.coaPool.first)!, last: ipToInt(s.coaPool.last)! };
       const path = [...prefixes.get(s.name)!.path, 'coa_pool'];
       const gw = ipToInt(s.gateway)!;
       if (gw >= range.first && gw <= range.last) this.fail(path, `range ${s.coaPool.first}-${s.coaPool.last} includes the gateway ${s.gateway}`);
-      for (const h of hosts) {
-        const n = ipToInt(h.ip)!;
-        if (n >= range.first && n <= range.last) this.fail(path, `range ${s.coaPool.first}-${s.coaPool.last} includes host ${h.name} (${h.ip})`);
-      }
+      for (const h of byAddress.within(range.first, range.last)) this.fail(path, `range ${s.coaPool.first}-${s.coaPool.last} includes host ${h.name} (${h.ip})`);
     }
   }
 }

@@ -8,7 +8,7 @@ import type { Adjacency, FabricGraph } from './fabric-graph.js';
  * Pure functions of the graph; recomputing after a link failure is calling them again.
  */
 
-const RANK: Record<Tier, number> = { access: 0, edge: 0, aggregation: 1, core: 2 };
+export const RANK: Readonly<Record<Tier, number>> = { access: 0, edge: 0, aggregation: 1, core: 2 };
 
 type Phase = 0 | 1; // 0: still climbing, 1: descending
 const stateKey = (node: string, phase: Phase): string => `${phase}${node}`;
@@ -143,12 +143,6 @@ function searchBack(graph: FabricGraph, dst: string): Map<string, number> {
     frontier = next;
   }
   return dist;
-}
-
-/** The links of `sw` that climb (to a switch of a higher tier): the only ways a default route may take. */
-export function upLinks(graph: FabricGraph, sw: string): Adjacency[] {
-  const rank = RANK[graph.tier.get(sw) ?? 'core'];
-  return (graph.adjacency.get(sw) ?? []).filter((adj) => RANK[graph.tier.get(adj.peer)!] > rank);
 }
 
 /** Hop count of the shortest valley-free path, or undefined when there is none. */

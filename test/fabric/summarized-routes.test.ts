@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { SwitchTables } from '../../src/controller/flow-tables.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
-import { fabricContext, planFabric, planRoutes } from '../../src/fabric/fabric-planner.js';
+import { DEFAULT_ROUTE_GROUP, fabricContext, planFabric, planRoutes } from '../../src/fabric/fabric-planner.js';
 import { offlineNetwork } from '../../src/fabric/trace-service.js';
 import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
 import { fatTree, threeTier } from '../../src/topology/generator.js';
 import { parseTopology } from '../../src/topology/loader.js';
 import { portKey, type Topology } from '../../src/topology/model.js';
 import { trace, type TraceNetwork } from '../../src/topology/trace.js';
-import { distance } from '../../src/topology/valley-free.js';
+import { distance, nextHops } from '../../src/topology/valley-free.js';
+import { prefixMatch } from '../../src/topology/networks.js';
 import { GATEWAY_MAC } from '../../src/topology/model.js';
 
 /**
@@ -95,4 +96,36 @@ test('an address nobody has climbs to the core and is dropped there: never a loo
   const r = trace(net, { switch: h.switch!, port: h.port! }, { eth_src: h.mac, eth_dst: GATEWAY_MAC, eth_type: 0x0800, ipv4_src: h.ip, ipv4_dst: '10.99.0.1', ip_proto: 1, ttl: 64 });
   assert.equal(r.result, 'dropped');
   assert.ok(r.hops.length <= 3, `${r.hops.length} hops`);
+});
+
+test('the summary computed for every switch at once gives each network exactly the next hops valley-free.ts gives its pair: every link up, every single link or switch failure, an aggregation switch cut off from every core', () => {
+  for (const t of [FAT_TREE, THREE_TIER]) {
+    const ctx = fabricContext(t);
+    const keys = (pick: (l: Topology['links'][number]) => boolean) => t.links.filter(pick).map((l) => linkKey(l.a, l.b));
+    const tierOf = new Map(t.switches.map((s) => [s.name, s.tier]));
+    const failures: string[][] = [
+      [],
+      ...t.links.map((l) => [linkKey(l.a, l.b)]),
+      ...t.switches.map((s) => keys((l) => l.a.switch === s.name || l.b.switch === s.name)),
+      // Its access switches then reach other pods by their other up links only: their default is not all their up links (the second pass).
+      ...t.switches.filter((s) => s.tier === 'aggregation').map((s) => keys((l) => (l.a.switch === s.name && tierOf.get(l.b.switch) === 'core') || (l.b.switch === s.name && tierOf.get(l.a.switch) === 'core'))),
+    ];
+    for (const downs of failures) {
+      const down = downs.join(' ') || undefined;
+      const graph = fabricGraph(t, new Set(downs));
+      for (const sw of t.switches) {
+        const tables = planRoutes(ctx, graph, sw.name);
+        const portsOf = (groupId: number) => tables.groups.find((g) => g.groupId === groupId)?.buckets.map((b) => b.watchPort).sort((a, b) => a - b);
+        const defaultPorts = portsOf(DEFAULT_ROUTE_GROUP);
+        for (const [target, nets] of ctx.networksBySwitch) {
+          if (target === sw.name) continue;
+          const expected = nextHops(graph, sw.name, target).map((h) => h.port).sort((a, b) => a - b);
+          const own = tables.flows.find((f) => f.priority === PIPELINE.fabric.priority.subnetRoute && JSON.stringify(f.match.ipv4_dst) === JSON.stringify(prefixMatch(nets[0]!)));
+          const groupId = own && (own.instructions[0] as { actions: Array<{ groupId?: number }> }).actions.find((a) => a.groupId !== undefined)?.groupId;
+          const actual = groupId !== undefined ? portsOf(groupId) : expected.length > 0 ? defaultPorts : [];
+          assert.deepEqual(actual ?? [], expected, `${sw.name} -> ${target} with ${down ?? 'every link up'}`);
+        }
+      }
+    }
+  }
 });
