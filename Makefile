@@ -1,6 +1,6 @@
 # The README's two commands: `make demo` and `make test`. Both set the machine up first.
 # SCOPE=openflow,controller,... limits a run to some layers, MUTATE=src/x.ts,... to some files, TESTS=test/x.test.ts,... to some judges (see stryker.config.mjs).
-.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-planning bench-throughput bench-cluster cluster-failover cluster-operations bench-summary mutation-scores soak setup-bench clean
+.PHONY: setup deps lint mutation build build-only test test-unit fuzz bench demo cluster-demo demo-openflow mininet bench-openflow bench-fabric bench-paper bench-downtime bench-scale bench-cold-start bench-planning bench-throughput bench-cluster cluster-failover cluster-operations bench-summary mutation-scores soak setup-bench clean
 
 setup:
 	@bash scripts/setup.sh
@@ -75,7 +75,12 @@ bench-downtime: build
 
 # Migration at scale without Mininet: 40, 400 and 2,000 switches emulated by a switch farm (SCALE_QUICK=1: the small sizes).
 bench-scale: deps build-only
+	@node --expose-gc dist/bench/cold-start.js
 	@node --expose-gc --max-old-space-size=8192 dist/bench/scale.js
+
+# Cold start to in sync at 40 to 10,000 emulated switches; COLD_START_BASELINE=<commit> measures that commit beside this tree.
+bench-cold-start: deps build-only
+	@node --expose-gc dist/bench/cold-start.js
 
 # The hostile-input soak: a well-behaved switch beside every attack at once (SOAK_SECONDS, default 30).
 soak: deps build-only
