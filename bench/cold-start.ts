@@ -126,14 +126,16 @@ function buildBaseline(commit: string): string {
 }
 
 async function runApart(root: string, size: Size, code: string): Promise<Row> {
-  const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', process.argv[1]!], {
+  const child = spawn(process.execPath, ['--expose-gc', '--max-old-space-size=8192', ...(process.env.COLD_START_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.COLD_START_PROFILE}`] : []), process.argv[1]!], {
     env: { ...process.env, COLD_START_RUN: JSON.stringify({ root, size, code }) }, stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const exit = await new Promise<number | null>((r) => child.once('exit', r));
   if (exit !== 0) throw new Error(`${code} on ${size.name} switches failed (exit ${exit})`);
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Row;
+  const row = JSON.parse(out.trim().split('\n').at(-1)!) as Row;
+  progress(`${code}, ${row.switches} switches: in sync after ${(row.inSyncMs / 1000).toFixed(1)} s, ${row.flows + row.groups} entries, ${row.accessMaxEntries} on the fullest access switch, ${row.rssMb} MB`);
+  return row;
 }
 
 const sizes = SIZES.filter((s) => (process.env.COLD_START_SIZES ?? '40,400,2000,10000').split(',').includes(s.name));

@@ -26,7 +26,7 @@ export function holdDown(topology: TopologyService, planners: ReadonlyArray<{ fl
   const startedAt = Date.now();
   // Set by the start-up timer itself: a timer may fire a millisecond before Date.now() says the window is over, and nothing would check again.
   let startupOver = options.startupMs <= 0;
-  const settled = (): boolean => startupOver || Date.now() - startedAt >= options.startupMs || topology.switchList().every((s) => s.connected);
+  const settled = (): boolean => startupOver || Date.now() - startedAt >= options.startupMs || topology.allConnected();
   // The switches held share one watch of the topology and are released together: with 2,000
   // switches held, a check and a re-plan per switch per change would be quadratic.
   interface Waiter {

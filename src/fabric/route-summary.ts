@@ -119,9 +119,9 @@ function addAllUpTargets(g: ValleyFreeIndex, targets: ReadonlyArray<{ target: st
       if (hopsOf(g, dist, x, here, scratch) === 'all-up') added.get(x)!.push({ target, nets, hops: out.get(g.names[x]!)!.up });
     }
   }
+  const order = new Map(targets.map((t, i) => [t.target, i]));
   for (const [x, extra] of added) {
     const s = out.get(g.names[x]!)!;
-    const order = new Map(targets.map((t, i) => [t.target, i]));
     out.set(g.names[x]!, { ...s, specific: [...s.specific, ...extra].sort((a, b) => order.get(a.target)! - order.get(b.target)!) });
   }
 }

@@ -5,7 +5,7 @@ import { PROCESSOR_PRIORITY } from '../controller/pipeline.js';
 import { PortConfig, PortNo, PortReason, type PacketIn, type Port, type PortStatus } from '../openflow/index.js';
 import { ETH_TYPE, parseEthernet, type EthernetFrame } from '../packet/ethernet.js';
 import { PacketParseError } from '../packet/errors.js';
-import { fabricGraph, linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
+import { linkKey, type Adjacency, type FabricGraph } from './fabric-graph.js';
 import { nextHops, shortestPaths } from './valley-free.js';
 import type { DiscrepancyKind, HostInfo, LinkInfo, SwitchInfo, SwitchRef, TopologyEvent } from './events.js';
 import { RateLimitedLog } from '../log/rate-limited.js';
@@ -14,7 +14,7 @@ import { HostLearning } from './host-learning.js';
 import type { HostChange, HostRefusal, HostStore } from './host-store.js';
 import { DEFAULT_HOST_LIMITS, HostTracker, type HostLimits } from './host-tracker.js';
 import { LldpDiscovery, type Observation } from './lldp-discovery.js';
-import { portKey, type Topology } from './model.js';
+import { portKey, type Tier, type Topology } from './model.js';
 
 export interface TopologyOptions {
   /** LLDP probe period; an adjacency not seen for three periods expires. */
@@ -52,7 +52,16 @@ export class TopologyService {
   private readonly graphSubject: BehaviorSubject<FabricGraph>;
   private readonly switches = new Map<string, SwitchInfo & { connectedAt: number }>();
   private readonly nameByDpid = new Map<string, string>();
+  /** Declared switches not connected now (a switch the file does not declare is known only while connected). */
+  private declaredDown: number;
   private readonly links = new Map<string, LinkState>();
+  /** Each switch's links (declared and seen), so that a switch's or a port's change looks at its own links only. */
+  private readonly linksOf = new Map<string, Set<LinkState>>();
+  /** The graph of usable links, rebuilt when read after a change (`graphStale`); graph$ gets it at most every GRAPH_COALESCE_MS. */
+  private currentGraph: FabricGraph;
+  private graphStale = false;
+  private graphTimer: NodeJS.Timeout | undefined;
+  private readonly tiers: ReadonlyMap<string, Tier>;
   private readonly declaredPort = new Map<string, string>();
   /** Ports of links LLDP sees but the file does not declare, rebuilt by refreshLinks. */
   private undeclaredPorts = new Set<string>();
@@ -92,9 +101,10 @@ export class TopologyService {
       this.switches.set(s.name, { name: s.name, dpid: s.dpid, tier: s.tier, connected: false, connectedAt: 0 });
       this.nameByDpid.set(s.dpid, s.name);
     }
+    this.declaredDown = this.nameByDpid.size;
     for (const l of topology?.links ?? []) {
       const key = linkKey(l.a, l.b);
-      this.links.set(key, { a: l.a, b: l.b, declared: true, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false });
+      this.addLink(key, { a: l.a, b: l.b, declared: true, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false });
       this.declaredPort.set(portKey(l.a), key);
       this.declaredPort.set(portKey(l.b), key);
     }
@@ -105,7 +115,9 @@ export class TopologyService {
     // With a topology file, probes go out of (and are read on) declared switch-to-switch ports only.
     const probes = topology ? (dpid: string, port: number) => this.declaredPort.has(`${this.nameOf(dpid)}:${port}`) : undefined;
     this.discovery = new LldpDiscovery(openflow, log, options.lldpIntervalMs, (o) => this.lldpSeen(o), (o) => this.lldpExpired(o), probes);
-    this.graphSubject = new BehaviorSubject(this.buildGraph());
+    this.tiers = new Map((topology?.switches ?? []).map((s) => [s.name, s.tier]));
+    this.currentGraph = this.buildGraph();
+    this.graphSubject = new BehaviorSubject(this.currentGraph);
     this.graph$ = this.graphSubject.asObservable();
   }
 
@@ -144,12 +156,18 @@ export class TopologyService {
     this.hosts.stop();
     this.limitedLog.flushAll();
     clearInterval(this.checker);
+    clearTimeout(this.graphTimer);
     this.eventsSubject.complete();
     this.graphSubject.complete();
   }
 
   get declared(): Topology | undefined {
     return this.topology;
+  }
+
+  /** Whether every switch is connected: the declared ones, and the others are only known while they are. Constant time (hold-down asks at every connection). */
+  allConnected(): boolean {
+    return this.declaredDown === 0;
   }
 
   switchList(): SwitchInfo[] {
@@ -213,7 +231,11 @@ export class TopologyService {
   }
 
   graph(): FabricGraph {
-    return this.graphSubject.value;
+    if (this.graphStale) {
+      this.graphStale = false;
+      this.currentGraph = this.buildGraph();
+    }
+    return this.currentGraph;
   }
 
   paths(src: string, dst: string, limit = 64): string[][] {
@@ -253,16 +275,18 @@ export class TopologyService {
       this.switches.set(dpid, info);
       if (this.topology) this.discrepancy('unknown-switch', `switch ${dpid} connected but ${this.topology.source} does not declare it`);
     }
+    if (!info.connected && this.nameByDpid.has(dpid)) this.declaredDown--;
     Object.assign(info, { connected: true, connectedAt: Date.now() });
     for (const p of connection.ports) if (portLive(p)) this.portLiveSince.set(`${info.name}:${p.portNo}`, Date.now());
     this.emit({ kind: 'switch-up', switch: publicSwitch(info) });
-    this.refreshLinks();
+    this.refreshLinks([info.name]);
     this.discovery.probe(dpid, connection.ports);
   }
 
   private switchDown({ dpid, reason }: SwitchDown): void {
     const info = this.switches.get(this.nameOf(dpid));
     if (!info) return;
+    if (info.connected && this.nameByDpid.has(dpid)) this.declaredDown++;
     info.connected = false;
     this.discovery.forget(dpid);
     this.emit({ kind: 'switch-down', switch: publicSwitch(info), reason });
@@ -271,7 +295,7 @@ export class TopologyService {
       this.switches.delete(dpid);
       for (const key of [...this.portLiveSince.keys()]) if (key.startsWith(`${info.name}:`)) this.portLiveSince.delete(key);
     }
-    this.refreshLinks();
+    this.refreshLinks([info.name]);
   }
 
   private portStatus(dpid: string, m: PortStatus): void {
@@ -284,7 +308,7 @@ export class TopologyService {
       if (!this.portLiveSince.has(portKey(at))) this.portLiveSince.set(portKey(at), Date.now());
       this.discovery.probe(dpid, [m.port]);
     }
-    this.refreshLinks();
+    this.refreshLinks([at.switch]);
   }
 
   /** LLDP, read off the frame's bytes first: every other packet-in is host learning's or an application's. */
@@ -340,7 +364,7 @@ export class TopologyService {
     let link = this.links.get(key);
     if (!link) {
       link = { a, b, declared: false, confirmed: false, up: false, seen: new Set(), miswired: false, reported: false };
-      this.links.set(key, link);
+      this.addLink(key, link);
       if (this.topology) {
         const wrong = [a, b].map((e) => this.declaredPort.get(portKey(e))).filter((k): k is string => k !== undefined);
         if (wrong.length > 0) {
@@ -357,7 +381,8 @@ export class TopologyService {
     link.confirmed = true;
     if (link.declared) link.reported = false;
     this.log.info('link confirmed by LLDP', { link: describe(link), declared: link.declared });
-    this.refreshLinks();
+    // With a file, a declared link is up by its ports, not by LLDP: only a link the file does not declare changes what is miswired.
+    if (!link.declared || !this.topology) this.refreshLinks();
   }
 
   private lldpExpired(o: Observation): void {
@@ -368,9 +393,9 @@ export class TopologyService {
     if (link.seen.size === 0) {
       link.confirmed = false;
       link.lostAt = Date.now();
-      if (!link.declared) this.links.delete(key);
+      if (!link.declared) this.dropLink(key);
     }
-    this.refreshLinks();
+    if (!link.declared || !this.topology) this.refreshLinks();
   }
 
   /**
@@ -414,14 +439,21 @@ export class TopologyService {
     this.eventsSubject.next({ kind: 'discrepancy', discrepancy, detail, ...(a ? { a } : {}), ...(b ? { b } : {}) });
   }
 
-  /** Recomputes every link's `up`, emits the transitions, and a new graph when any changed. */
-  private refreshLinks(): void {
-    this.undeclaredPorts = new Set([...this.links.values()].filter((x) => !x.declared && x.confirmed).flatMap((x) => [portKey(x.a), portKey(x.b)]));
-    for (const l of this.links.values()) {
-      if (l.declared) l.miswired = this.undeclaredPorts.has(portKey(l.a)) || this.undeclaredPorts.has(portKey(l.b));
+  /**
+   * Recomputes links' `up` (every link's, or with `only` the links of those switches: a
+   * switch's or a port's change touches no other), emits the transitions, and marks the graph
+   * stale when any changed. Which ports LLDP finds joining switches the file does not declare
+   * (`miswired`) is worked out on a full refresh only: only LLDP changes it.
+   */
+  private refreshLinks(only?: readonly string[]): void {
+    if (only === undefined) {
+      this.undeclaredPorts = new Set([...this.links.values()].filter((x) => !x.declared && x.confirmed).flatMap((x) => [portKey(x.a), portKey(x.b)]));
+      for (const l of this.links.values()) {
+        if (l.declared) l.miswired = this.undeclaredPorts.has(portKey(l.a)) || this.undeclaredPorts.has(portKey(l.b));
+      }
     }
     let changed = false;
-    for (const l of this.links.values()) {
+    for (const l of only === undefined ? this.links.values() : new Set(only.flatMap((sw) => [...(this.linksOf.get(sw) ?? [])]))) {
       const up = this.topology ? l.declared && !l.miswired && this.endLive(l.a) && this.endLive(l.b) : l.confirmed;
       if (up === l.up) continue;
       l.up = up;
@@ -429,7 +461,36 @@ export class TopologyService {
       if (up) this.emit({ kind: 'link-up', link: publicLink(l) });
       else this.emit({ kind: 'link-down', link: publicLink(l), reason: this.whyDown(l) });
     }
-    if (changed && this.topology) this.graphSubject.next(this.buildGraph());
+    if (changed && this.topology) {
+      this.graphStale = true;
+      // A datacenter's switches connect by the thousand: one graph for the changes of a few milliseconds, not one each.
+      this.graphTimer ??= setTimeout(() => {
+        this.graphTimer = undefined;
+        const before = this.currentGraph;
+        const graph = this.graph();
+        if (graph !== before || graph !== this.graphSubject.value) this.graphSubject.next(graph);
+      }, GRAPH_COALESCE_MS);
+    }
+  }
+
+  private addLink(key: string, link: LinkState): void {
+    this.links.set(key, link);
+    for (const end of [link.a, link.b]) {
+      const set = this.linksOf.get(end.switch) ?? new Set();
+      set.add(link);
+      this.linksOf.set(end.switch, set);
+    }
+  }
+
+  private dropLink(key: string): void {
+    const link = this.links.get(key);
+    if (link === undefined) return;
+    this.links.delete(key);
+    for (const end of [link.a, link.b]) {
+      const set = this.linksOf.get(end.switch);
+      set?.delete(link);
+      if (set?.size === 0) this.linksOf.delete(end.switch);
+    }
   }
 
   private whyDown(l: LinkState): string {
@@ -473,12 +534,22 @@ export class TopologyService {
     return conn?.ports.find((p) => p.portNo === ref.port);
   }
 
+  /** The declared links that are up, both ways, each switch's in port order (what fabricGraph makes of the file without the links that are down). */
   private buildGraph(): FabricGraph {
     if (!this.topology) return { tier: new Map(), adjacency: new Map() };
-    const down = new Set([...this.links.entries()].filter(([, l]) => l.declared && !l.up).map(([k]) => k));
-    return fabricGraph(this.topology, down);
+    const adjacency = new Map<string, Adjacency[]>(this.topology.switches.map((s) => [s.name, []]));
+    for (const l of this.links.values()) {
+      if (!l.declared || !l.up) continue;
+      adjacency.get(l.a.switch)?.push({ port: l.a.port, peer: l.b.switch, peerPort: l.b.port });
+      adjacency.get(l.b.switch)?.push({ port: l.b.port, peer: l.a.switch, peerPort: l.a.port });
+    }
+    for (const list of adjacency.values()) list.sort((x, y) => x.port - y.port);
+    return { tier: this.tiers, adjacency };
   }
 }
+
+/** How long link changes gather before graph$ emits the graph they make. */
+const GRAPH_COALESCE_MS = 5;
 
 const portLive = (p: Port): boolean => (p.state & 1) === 0 && (p.config & PortConfig.PORT_DOWN) === 0;
 const describe = (l: LinkInfo): string => `${l.a.switch}:${l.a.port} <-> ${l.b.switch}:${l.b.port}`;

@@ -256,3 +256,37 @@ test('a late subscriber first gets what exists now: connected switches, links up
     await r.close();
   }
 });
+
+test('allConnected counts declared switches only, once each however often they connect; graph$ gathers the link changes of a few milliseconds into one graph, and graph() is never behind', async () => {
+  const file = loadTopology('topologies/dc-small.yaml');
+  const r = await rig();
+  const graphs: unknown[] = [];
+  const sub = r.topology.graph$.subscribe((g) => graphs.push(g));
+  try {
+    assert.equal(r.topology.allConnected(), false);
+    const declared = file.switches.map((s) => BigInt(`0x${s.dpid}`));
+    const portsOf = (name: string) => ports(...new Set(file.links.flatMap((l) => [l.a, l.b]).filter((e) => e.switch === name).map((e) => e.port)));
+    const sws = [];
+    for (const [i, dpid] of declared.entries()) {
+      sws.push(await r.connect(dpid, portsOf(file.switches[i]!.name)));
+      assert.equal(r.topology.allConnected(), i === declared.length - 1, `after ${i + 1} of ${declared.length}`);
+    }
+    // A switch the file does not declare neither completes nor spoils it.
+    await r.connect(0xfeedn, ports(1));
+    assert.equal(r.topology.allConnected(), true);
+    await until(() => r.topology.linkList().every((l) => l.up), 'every link up');
+    assert.equal(r.topology.graph().adjacency.get('agg1')!.length, 5, 'graph() has every link at once');
+    await until(() => graphs.at(-1) === r.topology.graph(), 'graph$ caught up');
+    assert.ok(graphs.length < file.links.length, `${graphs.length} graphs for ${file.links.length} links coming up`);
+    // One declared switch leaves, and comes back.
+    sws[0]!.destroy();
+    await until(() => !r.topology.switchList().find((s) => s.name === file.switches[0]!.name)!.connected, 'gone');
+    assert.equal(r.topology.allConnected(), false);
+    await r.connect(declared[0]!, portsOf(file.switches[0]!.name));
+    await until(() => r.topology.switchList().every((s) => s.connected), 'back');
+    assert.equal(r.topology.allConnected(), true);
+  } finally {
+    sub.unsubscribe();
+    await r.close();
+  }
+});
