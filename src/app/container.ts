@@ -4,7 +4,7 @@ import { ApiServer } from '../api/api-server.js';
 import { Metrics } from '../api/metrics.js';
 import { BearerToken } from '../api/bearer-token.js';
 import { FlowManager, PlanStore } from '../controller/flow-manager.js';
-import { DEFAULT_SERVER_OPTIONS, OpenFlowServer } from '../controller/openflow-server.js';
+import { DEFAULT_SERVER_OPTIONS, OpenFlowServer, openflowConnectionLimit } from '../controller/openflow-server.js';
 import { ArpProxy } from '../fabric/arp-proxy.js';
 import { RouterAdverts } from '../fabric/router-adverts.js';
 import { TraceService } from '../fabric/trace-service.js';
@@ -43,7 +43,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
   c.bind(TOKENS.topologyFile).toConstantValue(topology);
   c.bind(TOKENS.logger).toDynamicValue(() => logger ?? createLogger(config.logLevel, config.logFormat));
   c.bind(TOKENS.openflow).toDynamicValue(
-    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs, handshakeTimeoutMs: config.handshakeTimeoutMs ?? DEFAULT_SERVER_OPTIONS.handshakeTimeoutMs, admit: admission(config, topology, declared), tls: config.ofTls }),
+    (ctx) => new OpenFlowServer(ctx.get(TOKENS.logger), { ...DEFAULT_SERVER_OPTIONS, echoIntervalMs: config.echoIntervalMs, requestTimeoutMs: config.requestTimeoutMs ?? DEFAULT_SERVER_OPTIONS.requestTimeoutMs, handshakeTimeoutMs: config.handshakeTimeoutMs ?? DEFAULT_SERVER_OPTIONS.handshakeTimeoutMs, maxConnections: openflowConnectionLimit(declared.size), admit: admission(config, topology, declared), tls: config.ofTls }),
   );
   // Opened before anything starts: a state file that cannot be used stops the start, naming it.
   c.bind(TOKENS.state).toDynamicValue(() => (config.stateDir === undefined ? undefined : openStateDatabase(config.stateDir)));

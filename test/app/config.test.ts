@@ -1,6 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { DEFAULT_CONFIG, parseListen } from '../../src/app/config.js';
+import { buildSvcswitch } from '../../src/app/container.js';
+import { openflowConnectionLimit } from '../../src/controller/openflow-server.js';
+import { threeTier } from '../../src/topology/generator.js';
+import { parseTopology } from '../../src/topology/loader.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 /** The controller's defaults and the HOST:PORT form every listen flag takes. */
 
@@ -27,4 +32,15 @@ test('the defaults: loopback, the IANA OpenFlow port, no API, and the timings th
   );
   assert.deepEqual(DEFAULT_CONFIG.holdDown, { startupMs: 5000, maxMs: 5000 });
   assert.equal(DEFAULT_CONFIG.logFormat, process.stderr.isTTY ? 'pretty' : 'json');
+});
+
+test('the OpenFlow listener takes every declared switch twice over, and never fewer than 4,096 connections: a 10,000-switch datacenter must not stop at 4,096', () => {
+  assert.equal(openflowConnectionLimit(0), 4096);
+  assert.equal(openflowConnectionLimit(2048), 4096);
+  assert.equal(openflowConnectionLimit(10_017), 20_034);
+  const small = buildSvcswitch(DEFAULT_CONFIG, undefined, memoryLogger().logger);
+  assert.equal(small.openflow.connectionLimit, 4096);
+  const t = parseTopology(threeTier({ cores: 2, aggregations: 21, accessPerAggregation: 100, hostsPerAccess: 1 }), 'three-tier');
+  const big = buildSvcswitch(DEFAULT_CONFIG, t, memoryLogger().logger);
+  assert.equal(big.openflow.connectionLimit, 2 * t.switches.length, `${t.switches.length} switches declared`);
 });
