@@ -43,7 +43,7 @@ function hostsFor(t: Topology, n: number): HostInfo[] {
 function incremental(t: Topology, graph: FabricGraph, hosts: HostInfo[]): number[] {
   const events = new Subject<TopologyEvent>();
   const plans = new PlanStore();
-  const planning = new Planning({ declared: t, graph$: new BehaviorSubject(graph), events$: events }, plans, 0);
+  const planning = new Planning({ declared: t, graph$: new BehaviorSubject(graph), graph: () => graph, events$: events }, plans, 0);
   planning.start();
   for (const h of hosts) events.next({ kind: 'host-added', host: h });
   // What each switch's reconciler would hold after its first run.

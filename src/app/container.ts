@@ -96,7 +96,7 @@ function buildContainer(config: ControllerConfig, topology: Topology | undefined
     return { confirmer, leadership: new MigrationLeadership(cluster.mastership, cluster.store, ctx.get(TOKENS.migration), ctx.get(TOKENS.logger)) };
   });
   c.bind(TOKENS.plans).toDynamicValue(() => new PlanStore(defaultParts(topology)));
-  c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans)));
+  c.bind(TOKENS.planning).toDynamicValue((ctx) => new Planning(ctx.get(TOKENS.topology), ctx.get(TOKENS.plans), undefined, ctx.get(TOKENS.logger)));
   c.bind(TOKENS.flows).toDynamicValue(
     (ctx) => new FlowManager(ctx.get(TOKENS.openflow), ctx.get(TOKENS.plans), ctx.get(TOKENS.logger), {
       keepPlan: (dpid) => declared.has(dpid),

@@ -7,11 +7,14 @@ import { planDiscovery } from '../topology/discovery-planner.js';
 import type { HostInfo, TopologyEvent } from '../topology/events.js';
 import type { FabricGraph } from '../topology/fabric-graph.js';
 import { linkPortsOf, type Topology } from '../topology/model.js';
+import type { Logger } from '../log/logger.js';
 
 /** What planning reads of the topology (the TopologyService, or a benchmark's stand-in). */
 export interface PlanningSource {
   readonly declared: Topology | undefined;
   readonly graph$: Observable<FabricGraph>;
+  /** The graph now: graph$ may emit a few milliseconds after a change (it gathers them), this never lags. */
+  graph(): FabricGraph;
   /** Replays the current hosts as host-added first. */
   readonly events$: Observable<TopologyEvent>;
 }
@@ -37,16 +40,19 @@ export class Planning {
   /** Where each host's part is now: MAC to datapath id. */
   private readonly hostAt = new Map<string, string>();
   private readonly dpidOf: Map<string, string>;
-  /** A graph whose routes are not planned yet, and the timer that will plan them. */
-  private latest: FabricGraph | undefined;
+  /** The graph whose routes are planned, and the timer that will plan a newer one. */
+  private planned: FabricGraph | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** How long the last re-plan of every switch's routes took. */
   private lastFlushMs = 0;
+  /** Switches whose planned entries pass their table budget, as the last re-plan of the routes found them (warned once each time one goes past). */
+  private readonly overBudget = new Set<string>();
 
   constructor(
     private readonly topology: PlanningSource,
     private readonly plans: PlanStore,
     private readonly coalesceMs = 20,
+    private readonly log?: Logger,
   ) {
     const declared = topology.declared;
     this.ctx = declared && fabricContext(declared);
@@ -62,8 +68,7 @@ export class Planning {
       this.plans.set(sw.dpid, PART.portSecurity, planPortSecurity(declared, sw.name));
     }
     this.subscriptions.push(
-      this.topology.graph$.subscribe((graph) => {
-        this.latest = graph;
+      this.topology.graph$.subscribe(() => {
         // Never more often than a re-plan takes: on 2,000 switches one takes seconds, and switches keep coming.
         this.timer ??= setTimeout(() => this.flush(), Math.max(this.coalesceMs, this.lastFlushMs));
       }),
@@ -80,17 +85,42 @@ export class Planning {
     clearTimeout(this.timer);
   }
 
-  /** Plans the routes of the latest graph now, if a link change is still waiting for its coalescing timer. */
+  /**
+   * Plans the routes of the topology's graph now, unless they are planned already: what a
+   * link change's coalescing timer does, and what hold-down asks for when it releases the
+   * switches (the graph then may be newer than graph$ has said: the last switch's links).
+   */
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const graph = this.latest;
     const declared = this.topology.declared;
-    this.latest = undefined;
-    if (!graph || !declared || !this.ctx) return;
+    if (!declared || !this.ctx) return;
+    const graph = this.topology.graph();
+    if (graph === this.planned) return;
+    this.planned = graph;
     const began = performance.now();
-    for (const sw of declared.switches) this.plans.set(sw.dpid, PART.routes, planRoutes(this.ctx, graph, sw.name));
+    for (const sw of declared.switches) {
+      this.plans.set(sw.dpid, PART.routes, planRoutes(this.ctx, graph, sw.name));
+      if (sw.tableBudget !== undefined) this.holdToBudget(sw.name, sw.dpid, sw.tableBudget);
+    }
     this.lastFlushMs = performance.now() - began;
+  }
+
+  /**
+   * The fabric's routes are planned whatever a switch's table budget says (without them it
+   * forwards nothing; a migration is what gives way, src/migration/table-budget.ts): a switch
+   * they take past it is a warning, once each time it goes past, for the operator to give it
+   * a larger budget or the datacenter a shape that summarizes (docs/routing-at-scale.md).
+   */
+  private holdToBudget(name: string, dpid: string, budget: number): void {
+    const entries = this.plans.plan(dpid).entries;
+    if (entries <= budget) {
+      this.overBudget.delete(name);
+      return;
+    }
+    if (this.overBudget.has(name)) return;
+    this.overBudget.add(name);
+    this.log?.warn('the fabric alone passes a switch\'s table budget', { switch: name, entries, tableBudget: budget });
   }
 
   private place(mac: string, host: HostInfo | undefined): void {

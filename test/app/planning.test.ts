@@ -6,7 +6,9 @@ import { PlanStore } from '../../src/controller/flow-manager.js';
 import { PIPELINE } from '../../src/controller/pipeline.js';
 import type { HostInfo, TopologyEvent } from '../../src/topology/events.js';
 import { fabricGraph, linkKey } from '../../src/topology/fabric-graph.js';
-import { loadTopology } from '../../src/topology/loader.js';
+import { loadTopology, parseTopology } from '../../src/topology/loader.js';
+import { threeTier } from '../../src/topology/generator.js';
+import { memoryLogger } from '../../lab/memory-logger.js';
 
 const topology = loadTopology('topologies/dc-small.yaml');
 const dpid = (name: string): string => topology.switches.find((s) => s.name === name)!.dpid;
@@ -16,7 +18,7 @@ function rig() {
   const events = new Subject<TopologyEvent>();
   const graph = new BehaviorSubject(fabricGraph(topology, new Set()));
   const plans = new PlanStore(defaultParts(topology));
-  const planning = new Planning({ declared: topology, graph$: graph, events$: events }, plans, 0);
+  const planning = new Planning({ declared: topology, graph$: graph, graph: () => graph.value, events$: events }, plans, 0);
   planning.start();
   const changed: string[] = [];
   plans.changed$.subscribe((d) => changed.push(d));
@@ -81,4 +83,34 @@ test('default parts: none for a declared switch, LLDP from no port for an undecl
   assert.deepEqual([...withFile('00000000000000ff').get('discovery')!.flows.map((f) => f.priority)], [PIPELINE.discovery.priority.lldpDrop]);
   const noFile = defaultParts(undefined)('00000000000000ff').get('discovery')!;
   assert.deepEqual(noFile.flows.map((f) => [f.priority, f.match]), [[PIPELINE.discovery.priority.lldp, { eth_type: 0x88cc }], [PIPELINE.discovery.priority.tableMiss, {}]]);
+});
+
+test('routes that take a switch past its table budget are planned all the same, and warned of once each time it goes past', async () => {
+  const text = threeTier({ cores: 2, aggregations: 4, accessPerAggregation: 10, hostsPerAccess: 1 }).replace(/(name: core1, tier: core,)/, '$1 table_budget: 64,');
+  const t = parseTopology(text, 'three-tier');
+  assert.equal(t.switches.find((s) => s.name === 'core1')!.tableBudget, 64);
+  const { logger, lines } = memoryLogger();
+  const down = (keys: string[]) => fabricGraph(t, new Set(keys));
+  const graph = new BehaviorSubject(down([]));
+  const plans = new PlanStore(defaultParts(t));
+  const planning = new Planning({ declared: t, graph$: graph, graph: () => graph.value, events$: new Subject<TopologyEvent>() }, plans, 0, logger);
+  planning.start();
+  await tick();
+  const core1 = t.switches.find((s) => s.name === 'core1')!.dpid;
+  const entries = plans.plan(core1).entries;
+  assert.ok(entries > 64, `core1 holds ${entries}: a route and a group per subnet, past 64`);
+  assert.ok(plans.plan(core1).read('fabric/routes')!.flows.length > 40, 'every route planned');
+  const warned = () => lines.filter((l) => l.level === 'warn' && l.message === 'the fabric alone passes a switch\'s table budget');
+  assert.deepEqual(warned().map((l) => [l.switch, l.entries, l.tableBudget]), [['core1', entries, 64]]);
+  // Re-planned, still past: no second warning. Cut off from everything (within its budget again), then back: warned again.
+  graph.next(down([]));
+  await tick();
+  assert.equal(warned().length, 1);
+  graph.next(down(t.links.filter((l) => l.a.switch === 'core1' || l.b.switch === 'core1').map((l) => linkKey(l.a, l.b))));
+  await tick();
+  assert.ok(plans.plan(core1).entries <= 64, `${plans.plan(core1).entries} entries once cut off`);
+  graph.next(down([]));
+  await tick();
+  assert.equal(warned().length, 2);
+  planning.stop();
 });
