@@ -413,7 +413,6 @@ class Validator implements FieldReporter {
   ): HostSpec[] {
     const out: HostSpec[] = [];
     const paths: Path[] = [];
-    const networks = [...prefixes.entries()].map(([name, n]) => ({ name, ...n }));
     const raw: Array<{ h: Record<string, unknown>; path: Path; external?: ExternalSpec }> = this.list(root, 'hosts', true).map((h, i) => ({ h, path: ['hosts', i] }));
     (Array.isArray(root.external) ? (root.external as Array<Record<string, unknown>>) : []).forEach((e, i) => {
       const ext = externals.find((x) => x.name === e?.name);
@@ -448,7 +447,7 @@ class Validator implements FieldReporter {
       if (sw !== undefined && hvName === undefined && !external) this.switchRef(sw, switches, [...path, 'switch']);
       const n = ip === undefined ? undefined : ipToInt(ip);
       if (ip !== undefined && n === undefined) this.fail([...path, 'ip'], `"${ip}" is not an IPv4 address`);
-      let network: (typeof networks)[number] | undefined;
+      let network: (Network & { name: string }) | undefined;
       if (n !== undefined) {
         const found = prefixes.containing(n);
         network = found && { name: found[0], ...found[1] };
